@@ -1,0 +1,62 @@
+// The one JSON schema of Loop's config: core sections here, each built-in plugin's section from
+// its own folder (plugins/<id>/config.ts). `loop config schema` prints it; config/schema.json is it.
+import { Type, type Static, type TSchema } from 'typebox';
+import { builtinPlugins } from '../plugins/builtin.js';
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const coreSections = {
+  device: Type.Object({
+    id: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 }), Type.Null()]),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+  }, { additionalProperties: false }),
+  data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+  log: Type.Object({
+    level: Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l))),
+    json: Type.Boolean(),
+  }, { additionalProperties: false }),
+  http: Type.Object({
+    host: Type.String(),
+    port: Port,
+    cors_origins: Type.Array(Type.String()),
+    docs_ui: Type.Boolean(),
+    body_limit: Type.Integer({ minimum: 1024 }),
+  }, { additionalProperties: false }),
+  mqtt: Type.Object({
+    url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|tls)://' }), Type.Null()]),
+    username: NullableString,
+    password: NullableString,
+    base_topic: Type.String({ pattern: '^[^#+/]+(/[^#+/]+)*$' }),
+    listen: Type.Boolean(),
+    host: Type.String(),
+    port: Port,
+    websocket: Type.Boolean(),
+    allow_anonymous: Type.Union([Type.Boolean(), Type.Literal('loopback')]),
+    users: Type.Array(Type.Object({
+      username: Type.String({ minLength: 1 }),
+      password_hash: Type.String({ pattern: '^scrypt\\$' }),
+    }, { additionalProperties: false })),
+    password_file: NullableString,
+  }, { additionalProperties: false }),
+  gateway: Type.Object({
+    max_connections: Type.Integer({ minimum: 1 }),
+    max_message_bytes: Type.Integer({ minimum: 256 }),
+    soft_buffer_bytes: Type.Integer({ minimum: 1024 }),
+    hard_buffer_bytes: Type.Integer({ minimum: 1024 }),
+    heartbeat_seconds: Type.Number({ minimum: 1 }),
+    dashboard_throttle_ms: Type.Integer({ minimum: 0 }),
+    token: NullableString,
+  }, { additionalProperties: false }),
+  plugins: Type.Array(Type.String({ minLength: 1 })),
+};
+
+const pluginSections: Record<string, TSchema> = Object.fromEntries(
+  Object.entries(builtinPlugins).map(([id, p]) => [id, p.configSchema]),
+);
+
+export const configSchema = Type.Object({ ...coreSections, ...pluginSections }, { additionalProperties: false });
+
+type Core = { [K in keyof typeof coreSections]: Static<(typeof coreSections)[K]> };
+/** The validated config. Plugin sections are typed by each plugin from its own schema. */
+export type LoopConfig = Core & Record<string, unknown>;

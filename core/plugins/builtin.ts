@@ -1,0 +1,19 @@
+// The built-in plugins: id → config schema (loaded eagerly, it is small) and module (loaded lazily).
+import type { TSchema } from 'typebox';
+import type { PluginFactory } from './api.js';
+import { systemConfig } from '../../plugins/system/config.js';
+import { playerConfig } from '../../plugins/player/config.js';
+import { loopConfig } from '../../plugins/loop/config.js';
+import { mediaConfig } from '../../plugins/media/config.js';
+
+export interface BuiltinPlugin {
+  configSchema: TSchema;
+  load: () => Promise<{ default: PluginFactory }>;
+}
+
+export const builtinPlugins: Record<string, BuiltinPlugin> = {
+  system: { configSchema: systemConfig, load: () => import('../../plugins/system/index.js') },
+  player: { configSchema: playerConfig, load: () => import('../../plugins/player/index.js') },
+  loop: { configSchema: loopConfig, load: () => import('../../plugins/loop/index.js') },
+  media: { configSchema: mediaConfig, load: () => import('../../plugins/media/index.js') },
+};

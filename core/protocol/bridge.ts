@@ -1,0 +1,28 @@
+// Topics the core itself publishes: availability and what this device runs.
+import { Type, type Static } from 'typebox';
+
+export const BridgeState = Type.Object({ state: Type.Union([Type.Literal('online'), Type.Literal('offline')]) });
+export type BridgeState = Static<typeof BridgeState>;
+
+export const PluginStatus = Type.Object({
+  id: Type.String(),
+  state: Type.Union([Type.Literal('running'), Type.Literal('failed'), Type.Literal('stopped'), Type.Literal('skipped')]),
+  error: Type.Optional(Type.String()),
+  actions: Type.Array(Type.String()),
+  source: Type.String(),
+  /** Whatever a plugin reports about itself (e.g. the player: mpv unavailable and why). */
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+});
+export type PluginStatus = Static<typeof PluginStatus>;
+
+export const BridgeInfo = Type.Object({
+  version: Type.String(),
+  device_id: Type.String(),
+  name: Type.String(),
+  base_topic: Type.String(),
+  config_url: Type.Union([Type.String(), Type.Null()]),
+  broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
+  plugins: Type.Array(PluginStatus),
+  started_at: Type.String(),
+});
+export type BridgeInfo = Static<typeof BridgeInfo>;

@@ -1,0 +1,49 @@
+// The envelopes shared by every plugin: request/response over bridge/*, events, errors.
+import { Type, type Static, type TSchema } from 'typebox';
+
+/** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
+export const ErrorCodes = [
+  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'unavailable', 'timeout', 'internal',
+] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+export interface OkResponse<T = unknown> { status: 'ok'; data: T; transaction?: string | number }
+export interface ErrorResponse { status: 'error'; error: string; code: ErrorCode; data?: unknown; transaction?: string | number }
+export type ActionResponse<T = unknown> = OkResponse<T> | ErrorResponse;
+
+/** An action's contract: the JSON schema of its payload and of its answer. */
+export interface ActionSpec<Req extends TSchema = TSchema, Res extends TSchema = TSchema> {
+  readonly description: string;
+  readonly request: Req;
+  readonly response: Res;
+  /** `{"<action>": value}` on `<plugin>/set` means `{<field>: value}` (for Home Assistant and Node-RED). */
+  readonly shorthand?: string;
+}
+export type ActionSpecs = Readonly<Record<string, ActionSpec>>;
+
+export type RequestOf<S extends ActionSpec> = Static<S['request']>;
+export type ResponseOf<S extends ActionSpec> = Static<S['response']>;
+
+/** Thrown by action handlers; becomes `{status:"error", code, error}` and an HTTP status. */
+export class ActionError extends Error {
+  constructor(readonly code: ErrorCode, message: string, readonly data?: unknown) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
+
+export const EventLevel = Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
+export type EventLevel = Static<typeof EventLevel>;
+
+export const BridgeEvent = Type.Object({
+  type: Type.String(),
+  level: EventLevel,
+  message: Type.String(),
+  source: Type.String(),
+  data: Type.Optional(Type.Unknown()),
+  timestamp: Type.String(),
+});
+export type BridgeEvent = Static<typeof BridgeEvent>;
+
+export const NoPayload = Type.Object({}, { additionalProperties: false });
+export const Ack = Type.Object({ ok: Type.Literal(true) });

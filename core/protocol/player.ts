@@ -1,0 +1,69 @@
+// The player plugin's contract: its retained state, its position ticks and its actions.
+// Owned by plugins/player; extend fields here (never elsewhere) when the player grows.
+import { Type, type Static } from 'typebox';
+import { NoPayload, type ActionSpec } from './envelope.js';
+
+export const LoopMode = Type.Union([Type.Literal('all'), Type.Literal('one')]);
+export type LoopMode = Static<typeof LoopMode>;
+
+export const PlayerStateName = Type.Union([
+  Type.Literal('playing'), Type.Literal('paused'), Type.Literal('idle'), Type.Literal('stopped'),
+  Type.Literal('restarting'), Type.Literal('unavailable'), Type.Literal('error'),
+]);
+export type PlayerStateName = Static<typeof PlayerStateName>;
+
+export const PlayerState = Type.Object({
+  state: PlayerStateName,
+  /** Why the player is unavailable or in error (e.g. "mpv not found"), else null. */
+  reason: Type.Union([Type.String(), Type.Null()]),
+  slug: Type.Union([Type.String(), Type.Null()]),
+  title: Type.Union([Type.String(), Type.Null()]),
+  index: Type.Integer(),
+  position: Type.Union([Type.Number(), Type.Null()]),
+  duration: Type.Union([Type.Number(), Type.Null()]),
+  volume: Type.Number(),
+  muted: Type.Boolean(),
+  loop_mode: LoopMode,
+  frame_rate: Type.Union([Type.Number(), Type.Null()]),
+  updated_at: Type.String(),
+});
+export type PlayerState = Static<typeof PlayerState>;
+
+/** At most 1 Hz on `player/position`; kept off the dashboard so it stays quiet. */
+export const PlayerPosition = Type.Object({
+  slug: Type.Union([Type.String(), Type.Null()]),
+  position: Type.Number(),
+  duration: Type.Union([Type.Number(), Type.Null()]),
+});
+export type PlayerPosition = Static<typeof PlayerPosition>;
+
+const Ok = Type.Object({ state: PlayerStateName });
+
+export const playerActions = {
+  play: { description: 'Resume playback.', request: NoPayload, response: Ok },
+  pause: { description: 'Pause playback.', request: NoPayload, response: Ok },
+  toggle: { description: 'Toggle pause; answers {paused}.', request: NoPayload, response: Type.Object({ paused: Type.Boolean() }) },
+  next: { description: 'Skip to the next loop item.', request: NoPayload, response: Ok },
+  previous: { description: 'Go back to the previous loop item.', request: NoPayload, response: Ok },
+  stop: { description: 'Stop playback (the screen shows the idle card).', request: NoPayload, response: Ok },
+  seek: {
+    description: 'Seek within the current clip, in seconds (absolute unless relative is true).',
+    request: Type.Object({ position: Type.Number(), relative: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    response: Ok, shorthand: 'position',
+  },
+  volume: {
+    description: 'Set the volume, 0..100.',
+    request: Type.Object({ volume: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+    response: Type.Object({ volume: Type.Number() }), shorthand: 'volume',
+  },
+  mute: {
+    description: 'Mute or unmute (toggles when muted is absent).',
+    request: Type.Object({ mute: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    response: Type.Object({ muted: Type.Boolean() }), shorthand: 'mute',
+  },
+  play_slug: {
+    description: 'Play the given library item now (the loop activates it, adding it if absent).',
+    request: Type.Object({ slug: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    response: Ok, shorthand: 'slug',
+  },
+} satisfies Record<string, ActionSpec>;

@@ -1,0 +1,38 @@
+// The system plugin's state and actions: health, storage, restart.
+import { Type, type Static } from 'typebox';
+import { NoPayload, type ActionSpec } from './envelope.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const SystemState = Type.Object({
+  hostname: Type.String(),
+  version: Type.String(),
+  platform: Type.String(),
+  cpu_temp: Nullable(Type.Number()),
+  load: Type.Array(Type.Number()),
+  cpus: Type.Integer(),
+  memory: Type.Object({ total: Type.Number(), free: Type.Number(), used: Type.Number(), process_rss: Type.Number() }),
+  disk: Type.Object({ total: Type.Number(), free: Type.Number(), used: Type.Number(), path: Type.String() }),
+  uptime: Type.Number(),
+  process_uptime: Type.Number(),
+  updated_at: Type.String(),
+});
+export type SystemState = Static<typeof SystemState>;
+
+/** The first version's `/api/dashboard/storage` answer, all in bytes. */
+export const StorageReport = Type.Object({
+  total: Type.Number(), used: Type.Number(), free: Type.Number(),
+  system: Type.Number(), app: Type.Number(), media: Type.Number(),
+  units: Type.Literal('bytes'),
+});
+export type StorageReport = Static<typeof StorageReport>;
+
+export const systemActions = {
+  health: { description: 'Samples health now and returns it (also republished on `system`).', request: NoPayload, response: SystemState },
+  storage: { description: 'Disk use of the data directory, split into media, app and system.', request: NoPayload, response: StorageReport },
+  restart: {
+    description: 'Stops Loop gracefully and exits so that the service manager starts it again (system.allow_restart).',
+    request: NoPayload,
+    response: Type.Object({ restarting: Type.Boolean() }),
+  },
+} satisfies Record<string, ActionSpec>;

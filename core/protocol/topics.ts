@@ -1,0 +1,48 @@
+// Every topic under the base topic `<base>/<device_id>/`, and the payload each carries.
+// Like Zigbee2MQTT's api.ts: one typed map, imported by plugins, gateway, tests and web.
+import type { TSchema } from 'typebox';
+import { BridgeEvent } from './envelope.js';
+import { BridgeInfo, BridgeState } from './bridge.js';
+import { SystemState } from './system.js';
+import { PlayerPosition, PlayerState } from './player.js';
+import { LoopState } from './loop.js';
+import { MediaEvent, MediaProgress, MediaState } from './media.js';
+import { WifiState } from './wifi.js';
+import type { Static } from 'typebox';
+
+/** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
+export const topicSchemas = {
+  'bridge/state': BridgeState,
+  'bridge/info': BridgeInfo,
+  'bridge/event': BridgeEvent,
+  system: SystemState,
+  player: PlayerState,
+  'player/position': PlayerPosition,
+  loop: LoopState,
+  media: MediaState,
+  'media/progress': MediaProgress,
+  'media/event': MediaEvent,
+  wifi: WifiState,
+} satisfies Record<string, TSchema>;
+
+export type TopicName = keyof typeof topicSchemas;
+export type TopicPayload<T extends TopicName> = Static<(typeof topicSchemas)[T]>;
+
+/** State topics: published retained, so a subscriber gets the current value at once. */
+export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi'];
+
+export const requestTopic = (plugin: string, action: string): string => `bridge/request/${plugin}/${action}`;
+export const responseTopic = (plugin: string, action: string): string => `bridge/response/${plugin}/${action}`;
+export const setTopic = (plugin: string): string => `${plugin}/set`;
+
+/** Topics that plugins must not publish on; outside clients may not either (see broker authorisation). */
+export const isCommandTopic = (rel: string): boolean => rel.startsWith('bridge/request/') || rel.endsWith('/set') || rel === 'set';
+
+/** `loop/<device_id>`: the device id is sanitised so it is one topic level. */
+export function baseTopic(prefix: string, deviceId: string): string {
+  return `${prefix}/${deviceId}`;
+}
+export function sanitiseDeviceId(raw: string): string {
+  const id = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  return id || 'loop';
+}
