@@ -52,7 +52,7 @@ export const coreSections = {
 };
 
 const pluginSections: Record<string, TSchema> = Object.fromEntries(
-  Object.entries(builtinPlugins).map(([id, p]) => [id, p.configSchema]),
+  Object.entries(builtinPlugins).map(([id, p]) => [id, Type.Optional(p.configSchema)]),
 );
 
 export const configSchema = Type.Object({ ...coreSections, ...pluginSections }, { additionalProperties: false });

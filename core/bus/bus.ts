@@ -1,0 +1,265 @@
+// The bus: Loop's one MQTT connection, shared by the plugins, the HTTP layer and the gateway.
+// It subscribes once to `<base>/#` and dispatches locally, caches the last value of every topic
+// (retained state), runs request/response with transactions, and after a reconnect to an
+// external broker republishes the retained state it owns (a restarted broker may have lost it).
+import { randomBytes } from 'node:crypto';
+import type { IClientPublishOptions, MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { compile } from '../config/validate.js';
+import {
+  ActionError, topicSchemas, requestTopic, type ActionResponse, type ErrorCode, type TopicName, type TopicPayload,
+} from '../protocol/index.js';
+import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
+import { topicMatches } from './match.js';
+
+type RawHandler = (payload: Buffer, topic: string) => void;
+
+interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
+
+export interface BusOptions {
+  client: MqttClient;
+  baseTopic: string;
+  log: Logger;
+  /** Default request timeout in ms. */
+  requestTimeoutMs?: number;
+}
+
+export class Bus {
+  readonly baseTopic: string;
+  readonly client: MqttClient;
+  private readonly log: Logger;
+  private readonly handlers = new Map<string, Set<RawHandler>>();
+  private readonly absoluteSubs = new Map<string, Set<RawHandler>>();
+  private readonly lastValues = new Map<string, Buffer>();
+  private readonly ownedRetained = new Map<string, Buffer>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly txPrefix = randomBytes(4).toString('hex');
+  private txCounter = 0;
+  private readonly requestTimeoutMs: number;
+  private connectedOnce = false;
+  private readonly connectListeners = new Set<(reconnect: boolean) => void>();
+
+  constructor(opts: BusOptions) {
+    this.client = opts.client;
+    this.baseTopic = opts.baseTopic;
+    this.log = opts.log;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+    this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
+    this.client.on('connect', () => this.onConnect());
+  }
+
+  /** Resolves once connected (or after timeoutMs, with a warning: mqtt.js queues until then). */
+  waitConnected(timeoutMs = 5000): Promise<void> {
+    if (this.client.connected) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.log.warn('broker not reachable yet; continuing, messages are queued until it is');
+        resolve();
+      }, timeoutMs);
+      this.client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  onConnected(fn: (reconnect: boolean) => void): () => void {
+    this.connectListeners.add(fn);
+    return () => this.connectListeners.delete(fn);
+  }
+
+  private onConnect(): void {
+    const reconnect = this.connectedOnce;
+    this.connectedOnce = true;
+    // Subscriptions survive a reconnect (mqtt.js resubscribes); the first one is made here.
+    if (!reconnect) {
+      this.client.subscribe(`${this.baseTopic}/#`, { qos: 1 });
+      for (const filter of this.absoluteSubs.keys()) this.client.subscribe(filter, { qos: 1 });
+    } else {
+      this.log.info({ topics: this.ownedRetained.size }, 'reconnected to broker; republishing retained state');
+      for (const [topic, payload] of this.ownedRetained) this.client.publish(topic, payload, { retain: true, qos: 1 });
+    }
+    for (const fn of this.connectListeners) fn(reconnect);
+  }
+
+  abs(rel: string): string {
+    return `${this.baseTopic}/${rel}`;
+  }
+
+  rel(abs: string): string | null {
+    return abs.startsWith(this.baseTopic + '/') ? abs.slice(this.baseTopic.length + 1) : null;
+  }
+
+  publishAbsolute(topic: string, payload: string | Buffer, opts: PublishOptions = {}): Promise<void> {
+    const buf = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    if (opts.retain) {
+      if (buf.length === 0) this.ownedRetained.delete(topic);
+      else this.ownedRetained.set(topic, buf);
+    }
+    const options: IClientPublishOptions = { retain: opts.retain ?? false, qos: opts.qos ?? (opts.retain ? 1 : 0) };
+    return new Promise((resolve, reject) => {
+      this.client.publish(topic, buf, options, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  publishRaw(rel: string, payload: string | Buffer, opts?: PublishOptions): Promise<void> {
+    return this.publishAbsolute(this.abs(rel), payload, opts);
+  }
+
+  publish<T extends TopicName>(topic: T, payload: TopicPayload<T>, opts?: PublishOptions): Promise<void> {
+    return this.publishRaw(topic, JSON.stringify(payload), opts);
+  }
+
+  /** Raw subscription to a pattern relative to the base topic (or absolute). */
+  subscribeRaw(pattern: string, handler: RawHandler, opts: { absolute?: boolean } = {}): () => void {
+    if (opts.absolute) {
+      let set = this.absoluteSubs.get(pattern);
+      if (!set) {
+        set = new Set();
+        this.absoluteSubs.set(pattern, set);
+        if (this.client.connected) this.client.subscribe(pattern, { qos: 1 });
+      }
+      set.add(handler);
+      return () => {
+        set.delete(handler);
+        if (set.size === 0) {
+          this.absoluteSubs.delete(pattern);
+          this.client.unsubscribe(pattern);
+        }
+      };
+    }
+    let set = this.handlers.get(pattern);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(pattern, set);
+    }
+    set.add(handler);
+    // Deliver the cached value(s) at once, as a retained subscription would.
+    for (const [rel, payload] of this.lastValues) {
+      if (topicMatches(pattern, rel)) queueMicrotask(() => handler(payload, rel));
+    }
+    return () => set.delete(handler);
+  }
+
+  subscribe<T extends TopicName>(topic: T, handler: MessageHandler<TopicPayload<T>>): () => void {
+    const validate = compile(topicSchemas[topic]);
+    return this.subscribeRaw(topic, (buf, rel) => {
+      if (buf.length === 0) return;
+      let value: unknown;
+      try {
+        value = JSON.parse(buf.toString('utf8'));
+      } catch {
+        this.log.warn({ topic: rel }, 'dropped a message that is not JSON');
+        return;
+      }
+      if (!validate(value)) {
+        this.log.warn({ topic: rel, errors: validate.errors?.slice(0, 3) }, 'dropped a message that does not match the contract');
+        return;
+      }
+      handler(value as TopicPayload<T>, rel);
+    });
+  }
+
+  last<T extends TopicName>(topic: T): TopicPayload<T> | undefined {
+    const buf = this.lastValues.get(topic);
+    if (!buf || buf.length === 0) return undefined;
+    try {
+      return JSON.parse(buf.toString('utf8')) as TopicPayload<T>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  lastRaw(rel: string): Buffer | undefined {
+    return this.lastValues.get(rel);
+  }
+
+  async request<Res = unknown>(plugin: string, action: string, payload: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<Res> {
+    const transaction = `${this.txPrefix}-${++this.txCounter}`;
+    const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+      ? { ...(payload as Record<string, unknown>), transaction }
+      : { value: payload, transaction };
+    const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    const result = new Promise<unknown>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(transaction);
+        reject(new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(transaction, { resolve, reject, timer });
+    });
+    await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
+    return (await result) as Res;
+  }
+
+  private dispatch(topic: string, payload: Buffer): void {
+    const rel = this.rel(topic);
+    if (rel !== null) {
+      if (rel.startsWith('bridge/response/')) this.settleResponse(payload);
+      // Keep the latest value of state topics (commands and responses are not state).
+      if (!rel.startsWith('bridge/request/') && !rel.startsWith('bridge/response/') && !rel.endsWith('/set')) {
+        if (payload.length === 0) this.lastValues.delete(rel);
+        else this.lastValues.set(rel, payload);
+      }
+      for (const [pattern, set] of this.handlers) {
+        if (!topicMatches(pattern, rel)) continue;
+        for (const h of set) this.safeCall(h, payload, rel);
+      }
+    }
+    for (const [pattern, set] of this.absoluteSubs) {
+      if (!topicMatches(pattern, topic)) continue;
+      for (const h of set) this.safeCall(h, payload, topic);
+    }
+  }
+
+  private safeCall(h: RawHandler, payload: Buffer, topic: string): void {
+    try {
+      h(payload, topic);
+    } catch (err) {
+      this.log.error({ err, topic }, 'a message handler threw');
+    }
+  }
+
+  private settleResponse(payload: Buffer): void {
+    let res: ActionResponse;
+    try {
+      res = JSON.parse(payload.toString('utf8')) as ActionResponse;
+    } catch {
+      return;
+    }
+    const tx = typeof res.transaction === 'string' ? res.transaction : undefined;
+    const p = tx ? this.pending.get(tx) : undefined;
+    if (!p || !tx) return;
+    this.pending.delete(tx);
+    clearTimeout(p.timer);
+    if (res.status === 'ok') p.resolve(res.data);
+    else p.reject(new ActionError((res.code ?? 'internal') as ErrorCode, res.error ?? 'failed', res.data));
+  }
+
+  /** A view for one plugin: relative topics, and every subscription undone at stop. */
+  scoped(): ScopedBus & { dispose(): void } {
+    const subs: Array<() => void> = [];
+    const track = (u: () => void) => {
+      subs.push(u);
+      return u;
+    };
+    return {
+      publish: (t, p, o) => this.publish(t, p, o),
+      publishRaw: (t, p, o) => this.publishRaw(t, p, o),
+      publishAbsolute: (t, p, o) => this.publishAbsolute(t, p, o),
+      subscribe: (t, h) => track(this.subscribe(t, h)),
+      subscribeRaw: (p, h, o) => track(this.subscribeRaw(p, h, o)),
+      request: (pl, a, p, o) => this.request(pl, a, p, o),
+      last: (t) => this.last(t),
+      dispose: () => subs.splice(0).forEach((u) => u()),
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new ActionError('unavailable', 'Loop is shutting down'));
+    }
+    this.pending.clear();
+    await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
+  }
+}

@@ -1,0 +1,84 @@
+// The first version's dashboard document, assembled from retained bus state.
+// Used by GET /api/dashboard, the gateway's initial_dashboard and dashboard_update.
+import type { Bus } from './bus/bus.js';
+import type { MediaItem, MediaProgress } from './protocol/index.js';
+
+export interface LegacyProcessing { job_id: string; filename: string; status: string; progress: number; stage: string; message: string; timestamp: number }
+
+export interface Dashboard {
+  status: {
+    system: Record<string, unknown>;
+    status: 'running';
+    timestamp: number;
+    player: { is_playing: boolean; current_media: string | null; loop_index: number; total_media: number; frame_rate: number | null; loop_mode: 'all' | 'one'; state: string };
+    wifi: { connected: boolean; hotspot_active: boolean; current_ssid: string | null; ip_address: string | null; configured_ssid: string | null; hotspot_ssid: string | null; signal_strength: number | null };
+  };
+  media: MediaItem[];
+  active: string | null;
+  loop: string[];
+  last_updated: number;
+  processing: Record<string, LegacyProcessing>;
+}
+
+/** Keeps what the dashboard needs beyond retained state: the jobs in progress. */
+export class DashboardView {
+  private readonly jobs = new Map<string, MediaProgress>();
+  private readonly off: () => void;
+
+  constructor(private readonly bus: Bus) {
+    this.off = bus.subscribe('media/progress', (p) => {
+      if (p.stage === 'done' || p.stage === 'failed') this.jobs.delete(p.job_id);
+      else this.jobs.set(p.job_id, p);
+    });
+  }
+
+  build(): Dashboard {
+    const player = this.bus.last('player');
+    const loop = this.bus.last('loop');
+    const media = this.bus.last('media');
+    const wifi = this.bus.last('wifi');
+    const system = this.bus.last('system');
+    const stamps = [player?.updated_at, loop?.updated_at, media?.updated_at].filter((s): s is string => !!s).map((s) => Date.parse(s));
+    const processing: Record<string, LegacyProcessing> = {};
+    for (const j of this.jobs.values()) {
+      processing[j.job_id] = {
+        job_id: j.job_id, filename: j.filename, status: j.stage === 'queued' ? 'queued' : 'processing',
+        progress: j.percent, stage: j.stage, message: j.message ?? '', timestamp: Date.parse(j.timestamp) / 1000,
+      };
+    }
+    return {
+      status: {
+        system: (system ?? {}) as Record<string, unknown>,
+        status: 'running',
+        timestamp: Date.now() / 1000,
+        player: {
+          is_playing: player?.state === 'playing',
+          current_media: player?.slug ?? loop?.active ?? null,
+          loop_index: player?.index ?? loop?.current_index ?? 0,
+          total_media: loop?.items.length ?? 0,
+          frame_rate: player?.frame_rate ?? null,
+          loop_mode: player?.loop_mode ?? loop?.mode ?? 'all',
+          state: player?.state ?? 'unavailable',
+        },
+        wifi: {
+          connected: wifi?.connected ?? false,
+          hotspot_active: wifi?.hotspot.active ?? false,
+          current_ssid: wifi?.ssid ?? null,
+          ip_address: wifi?.ip ?? null,
+          configured_ssid: wifi?.configured_ssid ?? null,
+          hotspot_ssid: wifi?.hotspot.ssid ?? null,
+          signal_strength: wifi?.signal ?? null,
+        },
+      },
+      media: media?.items ?? [],
+      active: loop?.active ?? null,
+      loop: loop?.items.map((i) => i.slug) ?? [],
+      last_updated: stamps.length ? Math.max(...stamps) / 1000 : Date.now() / 1000,
+      processing,
+    };
+  }
+
+  close(): void {
+    this.off();
+  }
+}

@@ -1,0 +1,247 @@
+// The WebSocket gateway at /ws: the first version's protocol (rooms, events, ping/pong), plus
+// per-room sequence numbers, snapshots on (re)subscribe, requests over the socket, and bounds.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import type { DashboardView } from '../dashboard.js';
+import { ActionError } from '../protocol/index.js';
+import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
+import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
+
+export interface GatewayOptions {
+  bus: Bus;
+  view: DashboardView;
+  log: Logger;
+  maxConnections: number;
+  maxMessageBytes: number;
+  softBufferBytes: number;
+  hardBufferBytes: number;
+  heartbeatSeconds: number;
+  dashboardThrottleMs: number;
+  token: string | null;
+}
+
+const now = (): number => Date.now() / 1000;
+const isRoom = (r: unknown): r is Room => typeof r === 'string' && (ROOMS as readonly string[]).includes(r);
+
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<GatewayClient>();
+  private readonly seq: Record<Room, number> = { dashboard: 0, progress: 0, wifi: 0, system: 0 };
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly off: () => void;
+  private dashboardTimer: NodeJS.Timeout | null = null;
+  private lastDashboardAt = 0;
+
+  constructor(private readonly o: GatewayOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+    this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
+    this.heartbeat = setInterval(() => this.beat(), o.heartbeatSeconds * 1000);
+    this.heartbeat.unref();
+  }
+
+  /** For the HTTP server's `upgrade` on /ws. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (this.clients.size >= this.o.maxConnections) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+  }
+
+  status(): { total_connections: number; rooms: Record<Room, number>; healthy_connections: number } {
+    const rooms = { dashboard: 0, progress: 0, wifi: 0, system: 0 } as Record<Room, number>;
+    let healthy = 0;
+    for (const c of this.clients) {
+      for (const r of c.rooms) rooms[r]++;
+      if (c.healthy) healthy++;
+    }
+    return { total_connections: this.clients.size, rooms, healthy_connections: healthy };
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    if (this.o.token) {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.searchParams.get('token') !== this.o.token) {
+        ws.close(CLOSE_UNAUTHORIZED, 'unauthorized: a valid token is required');
+        return;
+      }
+    }
+    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes });
+    this.clients.add(client);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
+    ws.on('close', () => this.clients.delete(client));
+    ws.on('error', (err) => this.o.log.debug({ err: err.message, client: client.id }, 'ws client error'));
+    client.send({
+      type: 'connection', status: 'connected', connection_id: client.id, timestamp: now(),
+      data: { status: 'connected', connection_id: client.id, rooms: ROOMS },
+    });
+    client.send({ type: 'initial_dashboard', data: this.o.view.build(), timestamp: now() });
+  }
+
+  private onClientMessage(client: GatewayClient, raw: RawData, isBinary: boolean): void {
+    let msg: unknown;
+    try {
+      if (isBinary) throw new Error('binary');
+      msg = JSON.parse(raw.toString());
+    } catch {
+      client.send({ type: 'error', message: 'Invalid JSON format', timestamp: now() });
+      return;
+    }
+    if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
+      client.send({ type: 'error', message: 'Message must be a JSON object with a "type"', timestamp: now() });
+      return;
+    }
+    const m = msg as Record<string, unknown>;
+    switch (m.type) {
+      case 'ping':
+        client.send({ type: 'pong', timestamp: now() });
+        return;
+      case 'subscribe':
+      case 'unsubscribe':
+        this.onSubscription(client, m.type, m);
+        return;
+      case 'request':
+        void this.onRequest(client, m);
+        return;
+      default:
+        client.send({ type: 'error', message: `Unknown message type: ${JSON.stringify(m.type ?? null).slice(0, 64)}`, timestamp: now() });
+    }
+  }
+
+  private onSubscription(client: GatewayClient, type: 'subscribe' | 'unsubscribe', m: Record<string, unknown>): void {
+    const wanted: unknown[] = Array.isArray(m.rooms) ? m.rooms : [m.room];
+    if (wanted.length === 0) {
+      client.send({ type: `${type}_response`, room: null, success: false, message: 'no room given', timestamp: now() });
+      return;
+    }
+    for (const room of wanted) {
+      if (!isRoom(room)) {
+        client.send({
+          type: `${type}_response`, room: typeof room === 'string' ? room.slice(0, 64) : null, success: false,
+          message: `Unknown room; rooms are ${ROOMS.join(', ')}`, timestamp: now(),
+        });
+        continue;
+      }
+      if (type === 'subscribe') {
+        client.rooms.add(room);
+        client.send({ type: 'subscribe_response', room, success: true, seq: this.seq[room], timestamp: now() });
+        this.sendSnapshot(client, room);
+      } else {
+        client.rooms.delete(room);
+        client.send({ type: 'unsubscribe_response', room, success: true, timestamp: now() });
+      }
+    }
+  }
+
+  /** The room's current state, so a client that (re)subscribes has lost nothing. */
+  private sendSnapshot(client: GatewayClient, room: Room): void {
+    const seq = this.seq[room];
+    if (room === 'dashboard') {
+      client.send({ type: 'dashboard_update', data: this.o.view.build(), room, seq, snapshot: true, timestamp: now() });
+    }
+    if (room === 'progress') {
+      for (const job of Object.values(this.o.view.build().processing)) {
+        client.send({ type: 'processing_progress', data: job, room, seq, snapshot: true, timestamp: now() });
+      }
+    }
+    for (const topic of SNAPSHOT_TOPICS) {
+      const buf = this.o.bus.lastRaw(topic);
+      const payload = buf ? parseObject(buf) : null;
+      if (!payload) continue;
+      const route = routeFor(topic, payload);
+      if (!route || route.room !== room) continue;
+      client.send({ type: route.event, data: SHAPES[route.shape](payload), room, seq, snapshot: true, timestamp: now() });
+    }
+  }
+
+  private async onRequest(client: GatewayClient, m: Record<string, unknown>): Promise<void> {
+    const id = m.id ?? null;
+    const action = typeof m.action === 'string' ? m.action : '';
+    const match = /^([a-z0-9_-]+)\/([a-z0-9_]+)$/i.exec(action);
+    if (!match) {
+      client.send({ type: 'response', id, success: false, message: 'action must be "<plugin>/<action>"', timestamp: now() });
+      return;
+    }
+    try {
+      const data = await this.o.bus.request(match[1] as string, match[2] as string, m.data ?? {});
+      client.send({ type: 'response', id, success: true, data, timestamp: now() });
+    } catch (err) {
+      const e = err as ActionError;
+      client.send({ type: 'response', id, success: false, message: e.message, code: e instanceof ActionError ? e.code : 'internal', timestamp: now() });
+    }
+  }
+
+  private onBusMessage(topic: string, buf: Buffer): void {
+    if (this.clients.size === 0 && !this.dashboardTimer) return;
+    const payload = parseObject(buf);
+    if (!payload) return;
+    const route = routeFor(topic, payload);
+    if (!route) return;
+    if (route.dashboard) this.scheduleDashboard();
+    const data = SHAPES[route.shape](payload);
+    const timestamp = now();
+    if (route.room === 'all') {
+      const message = JSON.stringify({ type: route.event, message: String(payload.message ?? ''), data, timestamp });
+      for (const c of this.clients) c.send(message);
+      return;
+    }
+    const room = route.room;
+    const seq = ++this.seq[room];
+    const message = JSON.stringify({ type: route.event, data, room, seq, timestamp });
+    const key = route.coalesce ? `${route.event}:${String(payload.job_id ?? '')}` : undefined;
+    for (const c of this.clients) if (c.rooms.has(room)) c.send(message, key);
+  }
+
+  /** At most one dashboard_update per throttle interval, always with the newest state. */
+  private scheduleDashboard(): void {
+    if (this.dashboardTimer) return;
+    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - Date.now());
+    this.dashboardTimer = setTimeout(() => {
+      this.dashboardTimer = null;
+      this.lastDashboardAt = Date.now();
+      const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard'));
+      if (subscribers.length === 0) return;
+      const seq = ++this.seq.dashboard;
+      const message = JSON.stringify({ type: 'dashboard_update', data: this.o.view.build(), room: 'dashboard', seq, timestamp: now() });
+      for (const c of subscribers) c.send(message, 'dashboard_update');
+    }, wait);
+  }
+
+  private beat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        this.clients.delete(c);
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (this.dashboardTimer) clearTimeout(this.dashboardTimer);
+    this.off();
+    for (const c of this.clients) c.ws.close(1001, 'Loop is shutting down');
+    await new Promise((r) => setTimeout(r, 50));
+    for (const c of this.clients) c.ws.terminate();
+    this.clients.clear();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+function parseObject(buf: Buffer): Record<string, unknown> | null {
+  if (buf.length === 0) return null;
+  try {
+    const v = JSON.parse(buf.toString('utf8')) as unknown;
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}

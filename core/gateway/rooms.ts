@@ -1,0 +1,64 @@
+// Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
+// First matching route wins; `when` compares fields of the payload; `shape` names a transform below.
+export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
+export type Room = (typeof ROOMS)[number];
+
+export type Shape = 'as_is' | 'player' | 'loop' | 'slug';
+
+export interface Route {
+  topic: string;
+  /** Payload fields that must equal these values for the route to apply. */
+  when?: Record<string, string>;
+  /** 'all' = every connected client, whatever it subscribed to (errors). */
+  room: Room | 'all';
+  event: string;
+  shape: Shape;
+  /** The change also refreshes the dashboard document (dashboard_update, coalesced). */
+  dashboard?: boolean;
+  /** A slow client may get only the newest of these (progress-like events). */
+  coalesce?: boolean;
+}
+
+export const ROUTES: readonly Route[] = [
+  { topic: 'player', room: 'dashboard', event: 'playback_changed', shape: 'player', dashboard: true },
+  { topic: 'player/position', room: 'dashboard', event: 'playback_position', shape: 'as_is', coalesce: true },
+  { topic: 'loop', room: 'dashboard', event: 'loop_updated', shape: 'loop', dashboard: true },
+  { topic: 'media', room: 'dashboard', event: 'media_updated', shape: 'as_is', dashboard: true, coalesce: true },
+  { topic: 'media/event', when: { type: 'added' }, room: 'dashboard', event: 'media_uploaded', shape: 'as_is' },
+  { topic: 'media/event', when: { type: 'deleted' }, room: 'dashboard', event: 'media_deleted', shape: 'slug' },
+  { topic: 'media/event', when: { type: 'failed' }, room: 'dashboard', event: 'media_failed', shape: 'as_is' },
+  { topic: 'media/progress', when: { stage: 'uploading' }, room: 'progress', event: 'upload_progress', shape: 'as_is', coalesce: true },
+  { topic: 'media/progress', room: 'progress', event: 'processing_progress', shape: 'as_is', coalesce: true, dashboard: true },
+  { topic: 'wifi', room: 'wifi', event: 'wifi_status_changed', shape: 'as_is', dashboard: true },
+  { topic: 'wifi/networks', room: 'wifi', event: 'wifi_networks', shape: 'as_is' },
+  { topic: 'display', room: 'dashboard', event: 'display_changed', shape: 'as_is' },
+  { topic: 'system', room: 'system', event: 'system_status_changed', shape: 'as_is' },
+  { topic: 'bridge/info', room: 'system', event: 'bridge_info', shape: 'as_is' },
+  { topic: 'bridge/state', room: 'system', event: 'bridge_state', shape: 'as_is' },
+  { topic: 'bridge/event', when: { level: 'error' }, room: 'all', event: 'error', shape: 'as_is' },
+  { topic: 'bridge/event', room: 'system', event: 'notification', shape: 'as_is' },
+];
+
+/** Topics whose last value is a room's snapshot on (re)subscribe. */
+export const SNAPSHOT_TOPICS = ['player', 'loop', 'wifi', 'wifi/networks', 'display', 'system', 'bridge/info'];
+
+export function routeFor(topic: string, payload: Record<string, unknown>): Route | undefined {
+  return ROUTES.find((r) => r.topic === topic && (!r.when || Object.entries(r.when).every(([k, v]) => payload[k] === v)));
+}
+
+type Obj = Record<string, unknown>;
+/** Event payloads in the first version's shapes (new fields ride along). */
+export const SHAPES: Record<Shape, (p: Obj) => Obj> = {
+  as_is: (p) => p,
+  // The first version's page read data.player.{is_playing,current_media,loop_index,...}.
+  player: (p) => ({
+    player: {
+      ...p,
+      is_playing: p.state === 'playing',
+      current_media: p.slug ?? null,
+      loop_index: p.index ?? 0,
+    },
+  }),
+  loop: (p) => ({ ...p, loop: Array.isArray(p.items) ? (p.items as Obj[]).map((i) => i.slug) : [] }),
+  slug: (p) => ({ slug: p.slug }),
+};

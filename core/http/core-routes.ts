@@ -1,0 +1,32 @@
+// Routes the core answers itself: health, the dashboard document, the gateway's status.
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { Bus } from '../bus/bus.js';
+import type { DashboardView } from '../dashboard.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { EnvelopeOf, ok } from './envelope.js';
+
+export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view: DashboardView; gateway: () => Gateway | null; version: string }): void {
+  app.get('/api/health', {
+    schema: {
+      tags: ['system'], summary: 'Liveness: answers while the HTTP server and the bus are up.',
+      response: { 200: Type.Object({ status: Type.String(), version: Type.String(), mqtt_connected: Type.Boolean(), uptime: Type.Number() }) },
+    },
+  }, async () => ({ status: 'ok', version: deps.version, mqtt_connected: deps.bus.client.connected, uptime: process.uptime() }));
+
+  app.get('/api/dashboard', {
+    schema: { tags: ['dashboard'], summary: 'The whole dashboard (player, wifi, system, library, loop, jobs); unwrapped, as the first version answered.' },
+  }, async () => deps.view.build());
+
+  const RoomCounts = Type.Object({ dashboard: Type.Integer(), progress: Type.Integer(), wifi: Type.Integer(), system: Type.Integer() });
+  app.get('/api/websocket/status', {
+    schema: {
+      tags: ['dashboard'], summary: 'WebSocket gateway connections, per room.',
+      response: { 200: EnvelopeOf(Type.Object({ connections: Type.Object({ total_connections: Type.Integer(), rooms: RoomCounts, healthy_connections: Type.Integer() }) })) },
+    },
+  }, async () => {
+    const gw = deps.gateway();
+    const connections = gw ? gw.status() : { total_connections: 0, rooms: { dashboard: 0, progress: 0, wifi: 0, system: 0 }, healthy_connections: 0 };
+    return ok({ connections });
+  });
+}

@@ -1,0 +1,230 @@
+// Starts plugins in dependency order, isolates their failures, serves their actions over MQTT,
+// reports them in bridge/info, and stops them in reverse order.
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { check } from '../config/validate.js';
+import type { Bus } from '../bus/bus.js';
+import { requestTopic, responseTopic, type ActionResponse, type EventLevel, type PluginStatus } from '../protocol/index.js';
+import type { StateStore } from '../store/store.js';
+import type { DeviceInfo, LoopPlugin, PluginContext } from './api.js';
+import { parseRequest, parseSet, runAction, type Command } from './dispatch.js';
+import { loadPlugin, orderByDependencies } from './load.js';
+import { ActionError } from '../protocol/index.js';
+
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 3_000;
+
+interface Running {
+  plugin: LoopPlugin;
+  status: PluginStatus;
+  abort: AbortController;
+  dispose: () => void;
+  /** Commands to one plugin run one at a time, in arrival order. */
+  queue: Promise<unknown>;
+}
+
+export interface HostOptions {
+  specs: string[];
+  config: Record<string, unknown>;
+  baseDir: string;
+  bus: Bus;
+  store: StateStore;
+  device: DeviceInfo;
+  dataDir: string;
+  log: Logger;
+  http: FastifyInstance;
+  notify: (source: string, level: EventLevel, message: string, data?: unknown, type?: string) => void;
+  onInfoChanged: () => void;
+}
+
+export class PluginHost {
+  private readonly plugins = new Map<string, Running>();
+  private readonly statuses: PluginStatus[] = [];
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly o: HostOptions) {}
+
+  get status(): PluginStatus[] {
+    return this.statuses.map((s) => ({ ...s }));
+  }
+
+  async start(): Promise<void> {
+    const loaded: LoopPlugin[] = [];
+    for (const spec of this.o.specs) {
+      try {
+        const { plugin, source } = await loadPlugin(spec, this.o.baseDir);
+        if (this.plugins.has(plugin.id) || loaded.some((p) => p.id === plugin.id)) throw new Error(`plugin id "${plugin.id}" is listed twice`);
+        loaded.push(plugin);
+        this.statuses.push({ id: plugin.id, state: 'stopped', actions: Object.keys(plugin.actions), source });
+      } catch (err) {
+        this.fail(spec, `cannot load: ${(err as Error).message}`, 'failed');
+      }
+    }
+    const { order, problems } = orderByDependencies(loaded);
+    for (const [id, why] of problems) this.fail(id, why, 'skipped');
+
+    // One subscription each for all requests and all `/set` commands.
+    this.unsubscribe.push(this.o.bus.subscribeRaw('bridge/request/+/+', (buf, topic) => this.onRequest(topic, buf)));
+    this.unsubscribe.push(this.o.bus.subscribeRaw('+/set', (buf, topic) => this.onSet(topic, buf)));
+
+    for (const plugin of order) {
+      if ((plugin.dependsOn ?? []).some((d) => !this.plugins.has(d))) {
+        this.fail(plugin.id, `needs ${plugin.dependsOn?.join(', ')}, not all running`, 'skipped');
+        continue;
+      }
+      await this.startOne(plugin);
+    }
+  }
+
+  private async startOne(plugin: LoopPlugin): Promise<void> {
+    const log = this.o.log.child({ plugin: plugin.id });
+    const section = this.o.config[plugin.id] ?? {};
+    const problems = check(plugin.configSchema, section, plugin.id);
+    if (problems.length) {
+      this.fail(plugin.id, `bad config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, 'failed');
+      return;
+    }
+    const abort = new AbortController();
+    const scopedBus = this.o.bus.scoped();
+    const routes: Array<(app: FastifyInstance) => void | Promise<void>> = [];
+    const status = this.statuses.find((s) => s.id === plugin.id);
+    const ctx: PluginContext = {
+      id: plugin.id,
+      config: section,
+      device: this.o.device,
+      log,
+      bus: scopedBus,
+      store: this.o.store.scope(plugin.id),
+      signal: abort.signal,
+      http: { register: (fn) => routes.push(fn) },
+      dataDir: this.o.dataDir,
+      notify: (level, message, data, type) => this.o.notify(plugin.id, level, message, data, type),
+      setDetail: (detail) => {
+        if (status) status.detail = { ...(status.detail ?? {}), ...detail };
+        this.o.onInfoChanged();
+      },
+    };
+    await mkdir(this.o.dataDir, { recursive: true });
+    try {
+      await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
+    } catch (err) {
+      abort.abort();
+      scopedBus.dispose();
+      await plugin.stop().catch(() => undefined);
+      this.fail(plugin.id, (err as Error).message ?? String(err), 'failed');
+      return;
+    }
+    // Routes are added only for plugins that started, so a failed one leaves no half API.
+    for (const fn of routes) this.o.http.register(async (app) => fn(app));
+    this.plugins.set(plugin.id, { plugin, status: status as PluginStatus, abort, dispose: scopedBus.dispose, queue: Promise.resolve() });
+    if (status) status.state = 'running';
+    log.info('started');
+  }
+
+  private fail(id: string, why: string, state: 'failed' | 'skipped'): void {
+    const status = this.statuses.find((s) => s.id === id);
+    if (status) {
+      status.state = state;
+      status.error = why;
+    } else {
+      this.statuses.push({ id, state, error: why, actions: [], source: 'unknown' });
+    }
+    this.o.log.error({ plugin: id }, `plugin ${state}: ${why}`);
+    this.o.notify('bridge', 'error', `plugin ${id} ${state}: ${why}`, { plugin: id }, 'plugin_failed');
+  }
+
+  /** Run an action on a plugin in its queue, as the bus would; used by MQTT, REST and /ws alike. */
+  private run(pluginId: string, cmd: Command, via: 'request' | 'set'): Promise<ActionResponse> {
+    const running = this.plugins.get(pluginId);
+    if (!running) {
+      const st = this.statuses.find((s) => s.id === pluginId);
+      const why = st ? `plugin ${pluginId} is ${st.state}${st.error ? `: ${st.error}` : ''}` : `unknown plugin "${pluginId}"`;
+      const res: ActionResponse = {
+        status: 'error', code: st ? 'unavailable' : 'not_found', error: why,
+        ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}),
+      };
+      return Promise.resolve(res);
+    }
+    const next = running.queue.then(() => runAction(pluginId, running.plugin.actions, cmd, via));
+    running.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private onRequest(topic: string, buf: Buffer): void {
+    const [, , pluginId = '', action = ''] = topic.split('/');
+    let cmd: Command;
+    try {
+      cmd = parseRequest(action, buf);
+    } catch (err) {
+      const e = err as ActionError;
+      const transaction = extractTransaction(buf);
+      void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify({
+        status: 'error', code: e.code ?? 'invalid', error: e.message, ...(transaction !== undefined ? { transaction } : {}),
+      }));
+      this.o.notify(pluginId, 'error', `bad request on ${requestTopic(pluginId, action)}: ${e.message}`, undefined, 'invalid_command');
+      return;
+    }
+    void this.run(pluginId, cmd, 'request').then((res) => {
+      if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found')) {
+        this.o.notify(pluginId, 'warning', `${pluginId}/${action}: ${res.error}`, undefined, 'invalid_command');
+      }
+      return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
+    });
+  }
+
+  private onSet(topic: string, buf: Buffer): void {
+    const pluginId = topic.split('/')[0] ?? '';
+    const running = this.plugins.get(pluginId);
+    let cmd: Command;
+    try {
+      if (!running) throw new ActionError('not_found', `no running plugin "${pluginId}"`);
+      cmd = parseSet(running.plugin.actions, buf);
+    } catch (err) {
+      this.o.notify(pluginId, 'error', `bad command on ${topic}: ${(err as Error).message}`, undefined, 'invalid_command');
+      return;
+    }
+    void this.run(pluginId, cmd, 'set').then((res) => {
+      if (res.status === 'error') this.o.notify(pluginId, 'error', `${topic} ${cmd.action}: ${res.error}`, { code: res.code }, 'command_failed');
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe.splice(0).forEach((u) => u());
+    const running = [...this.plugins.values()].reverse();
+    for (const r of running) {
+      r.abort.abort();
+      try {
+        await withTimeout(r.plugin.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
+      } catch (err) {
+        this.o.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin stop failed');
+      }
+      r.dispose();
+      r.status.state = 'stopped';
+      this.plugins.delete(r.plugin.id);
+    }
+  }
+}
+
+function extractTransaction(buf: Buffer): string | number | undefined {
+  const m = /"transaction"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?)/.exec(buf.toString('utf8'));
+  if (!m?.[1]) return undefined;
+  try {
+    return JSON.parse(m[1]) as string | number;
+  } catch {
+    return undefined;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(message)), ms);
+    p.then((v) => {
+      clearTimeout(t);
+      resolve(v);
+    }, (e: unknown) => {
+      clearTimeout(t);
+      reject(e instanceof Error ? e : new Error(String(e)));
+    });
+  });
+}

@@ -1,0 +1,64 @@
+// Finds a plugin's module: a built-in id, a folder or file path, or an npm package name.
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LoopPlugin, PluginFactory } from './api.js';
+import { builtinPlugins } from './builtin.js';
+
+export interface LoadedPlugin { spec: string; source: string; plugin: LoopPlugin }
+
+export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedPlugin> {
+  const builtin = builtinPlugins[spec];
+  let mod: { default?: unknown };
+  let source: string;
+  if (builtin) {
+    mod = await builtin.load();
+    source = 'builtin';
+  } else if (spec.startsWith('.') || isAbsolute(spec)) {
+    const path = resolve(baseDir, spec);
+    mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
+    source = path;
+  } else {
+    mod = (await import(spec)) as { default?: unknown };
+    source = `npm:${spec}`;
+  }
+  const factory = mod.default;
+  if (typeof factory !== 'function') throw new Error(`plugin "${spec}" has no default export factory`);
+  const plugin = (factory as PluginFactory)();
+  if (!plugin || typeof plugin.id !== 'string' || typeof plugin.start !== 'function' || typeof plugin.stop !== 'function') {
+    throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start, stop}`);
+  }
+  return { spec, source, plugin };
+}
+
+/** Start order: every plugin after the ones it depends on. Cycles and missing ones are reported. */
+export function orderByDependencies(plugins: LoopPlugin[]): { order: LoopPlugin[]; problems: Map<string, string> } {
+  const byId = new Map(plugins.map((p) => [p.id, p]));
+  const problems = new Map<string, string>();
+  const order: LoopPlugin[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (p: LoopPlugin, path: string[]): boolean => {
+    const s = state.get(p.id);
+    if (s === 'done') return !problems.has(p.id);
+    if (s === 'visiting') {
+      problems.set(p.id, `dependency cycle: ${[...path, p.id].join(' → ')}`);
+      return false;
+    }
+    state.set(p.id, 'visiting');
+    let ok = true;
+    for (const dep of p.dependsOn ?? []) {
+      const d = byId.get(dep);
+      if (!d) {
+        problems.set(p.id, `needs plugin "${dep}", which is not configured`);
+        ok = false;
+      } else if (!visit(d, [...path, p.id])) {
+        if (!problems.has(p.id)) problems.set(p.id, `needs plugin "${dep}", which cannot start`);
+        ok = false;
+      }
+    }
+    state.set(p.id, 'done');
+    if (ok) order.push(p);
+    return ok;
+  };
+  for (const p of plugins) visit(p, []);
+  return { order, problems };
+}

@@ -1,0 +1,164 @@
+// One running Loop: config → broker → bus → HTTP → plugins → gateway → listen; and back down.
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { EmbeddedBroker } from './broker/embedded.js';
+import { Bus } from './bus/bus.js';
+import { createMqttClient } from './bus/connect.js';
+import type { LoopConfig } from './config/schema.js';
+import { DashboardView } from './dashboard.js';
+import { Gateway } from './gateway/gateway.js';
+import { registerCoreRoutes } from './http/core-routes.js';
+import { createHttpServer } from './http/server.js';
+import { createLogger } from './log.js';
+import { version } from './paths.js';
+import { PluginHost } from './plugins/host.js';
+import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
+import { StateStore } from './store/store.js';
+import { join } from 'node:path';
+
+export interface RuntimeOptions {
+  config: LoopConfig;
+  deviceId: string;
+  /** Where relative plugin paths are resolved from. */
+  baseDir?: string;
+  log?: Logger;
+}
+
+export class LoopRuntime {
+  readonly log: Logger;
+  readonly baseTopic: string;
+  broker: EmbeddedBroker | null = null;
+  bus!: Bus;
+  app!: FastifyInstance;
+  host!: PluginHost;
+  gateway: Gateway | null = null;
+  private view!: DashboardView;
+  private mqttWs: WebSocketServer | null = null;
+  private startedAt = new Date().toISOString();
+  private infoTimer: NodeJS.Timeout | null = null;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly o: RuntimeOptions) {
+    this.log = o.log ?? createLogger(o.config.log.level, o.config.log.json);
+    this.baseTopic = baseTopic(o.config.mqtt.base_topic, o.deviceId);
+  }
+
+  get config(): LoopConfig {
+    return this.o.config;
+  }
+
+  get httpPort(): number {
+    return (this.app.server.address() as AddressInfo).port;
+  }
+
+  get mqttPort(): number | null {
+    return this.broker?.port ?? null;
+  }
+
+  async start(): Promise<void> {
+    const c = this.o.config;
+    await mkdir(c.data.dir, { recursive: true });
+    const external = c.mqtt.url !== null;
+    if (!external) {
+      this.broker = new EmbeddedBroker({
+        listen: c.mqtt.listen, host: c.mqtt.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
+        users: c.mqtt.users, passwordFile: c.mqtt.password_file, baseTopic: this.baseTopic, log: this.log.child({ mod: 'broker' }),
+      });
+      await this.broker.start();
+    }
+    const client = createMqttClient({
+      baseTopic: this.baseTopic, deviceId: this.o.deviceId, log: this.log.child({ mod: 'bus' }), url: c.mqtt.url,
+      username: c.mqtt.username, password: c.mqtt.password, ...(this.broker ? { broker: this.broker } : {}),
+    });
+    this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }) });
+    this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
+    await this.bus.waitConnected();
+
+    const { app, upgrades } = await createHttpServer({
+      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, corsOrigins: c.http.cors_origins,
+      docsUi: c.http.docs_ui, deviceName: c.device.name, log: this.log.child({ mod: 'http' }, { level: 'warn' }),
+    });
+    this.app = app;
+    this.view = new DashboardView(this.bus);
+    registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version });
+
+    const store = new StateStore(join(c.data.dir, 'state'));
+    this.host = new PluginHost({
+      specs: c.plugins, config: c, baseDir: this.o.baseDir ?? process.cwd(), bus: this.bus, store,
+      device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version },
+      dataDir: c.data.dir, log: this.log, http: app,
+      notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
+      onInfoChanged: () => this.scheduleInfo(),
+    });
+    await this.host.start();
+
+    const g = c.gateway;
+    this.gateway = new Gateway({
+      bus: this.bus, view: this.view, log: this.log.child({ mod: 'gateway' }), maxConnections: g.max_connections,
+      maxMessageBytes: g.max_message_bytes, softBufferBytes: g.soft_buffer_bytes, hardBufferBytes: g.hard_buffer_bytes,
+      heartbeatSeconds: g.heartbeat_seconds, dashboardThrottleMs: g.dashboard_throttle_ms, token: g.token,
+    });
+    const gateway = this.gateway;
+    upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
+    if (this.broker && c.mqtt.websocket) {
+      const broker = this.broker;
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
+      this.mqttWs = wss;
+      upgrades.set('/mqtt', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req)));
+    }
+
+    await app.listen({ host: c.http.host, port: c.http.port });
+    this.log.info({ url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic }, 'Loop is up');
+    await this.publishInfo();
+  }
+
+  bridgeInfo(): BridgeInfo {
+    const c = this.o.config;
+    return {
+      version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
+      config_url: this.app?.server.listening ? `http://${hostname()}.local:${this.httpPort}` : null,
+      broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
+    };
+  }
+
+  private scheduleInfo(): void {
+    if (this.infoTimer) return;
+    this.infoTimer = setTimeout(() => {
+      this.infoTimer = null;
+      void this.publishInfo();
+    }, 50);
+  }
+
+  private async publishInfo(): Promise<void> {
+    await this.bus.publish('bridge/info', this.bridgeInfo(), { retain: true });
+  }
+
+  notify(source: string, level: EventLevel, message: string, data?: unknown, type = 'notification'): void {
+    const ev: BridgeEvent = { type, level, message, source, timestamp: new Date().toISOString(), ...(data !== undefined ? { data } : {}) };
+    void this.bus?.publish('bridge/event', ev).catch(() => undefined);
+  }
+
+  /** Graceful: offline published, plugins stopped (state flushed), sockets closed. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.infoTimer) clearTimeout(this.infoTimer);
+    await this.gateway?.close().catch(() => undefined);
+    this.mqttWs?.clients.forEach((ws) => ws.terminate());
+    await this.host?.stop();
+    await this.app?.close().catch(() => undefined);
+    this.view?.close();
+    if (this.bus) {
+      await this.bus.publish('bridge/state', { state: 'offline' }, { retain: true }).catch(() => undefined);
+      await this.bus.close().catch(() => undefined);
+    }
+    await this.broker?.close();
+  }
+}

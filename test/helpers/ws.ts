@@ -1,0 +1,58 @@
+// A real ws client of /ws that records every message, with "wait for the next matching one".
+import { WebSocket } from 'ws';
+import { withDeadline } from './wait.js';
+
+export type WsMessage = Record<string, unknown> & { type: string };
+
+export interface TestWs {
+  ws: WebSocket;
+  messages: WsMessage[];
+  send(msg: object | string): void;
+  next(pred: (m: WsMessage) => boolean, timeoutMs?: number, since?: number): Promise<WsMessage>;
+  mark(): number;
+  closed: Promise<{ code: number; reason: string }>;
+  close(): Promise<void>;
+}
+
+export const ofType = (type: string, extra?: (m: WsMessage) => boolean) => (m: WsMessage): boolean => m.type === type && (!extra || extra(m));
+
+export async function connectWs(url: string, opts: { waitInitial?: boolean } = {}): Promise<TestWs> {
+  const ws = new WebSocket(url);
+  const messages: WsMessage[] = [];
+  const waiters: Array<{ pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }> = [];
+  ws.on('message', (data) => {
+    const m = JSON.parse(data.toString()) as WsMessage;
+    messages.push(m);
+    for (const w of [...waiters]) {
+      if (w.pred(m)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  });
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await withDeadline(new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  }), 5000, `WebSocket open ${url}`);
+  const client: TestWs = {
+    ws,
+    messages,
+    send: (msg) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg)),
+    mark: () => messages.length,
+    next: (pred, timeoutMs = 5000, since = 0) => {
+      const hit = messages.slice(since).find(pred);
+      if (hit) return Promise.resolve(hit);
+      return withDeadline(new Promise<WsMessage>((resolve) => waiters.push({ pred, resolve })), timeoutMs, 'a WebSocket message');
+    },
+    closed,
+    close: async () => {
+      if (ws.readyState === ws.CLOSED) return;
+      ws.close();
+      await withDeadline(closed, 3000, 'WebSocket close').catch(() => ws.terminate());
+    },
+  };
+  if (opts.waitInitial !== false) await client.next(ofType('initial_dashboard'));
+  return client;
+}
