@@ -3,34 +3,74 @@
 import { Type, type Static } from 'typebox';
 import type { ActionSpec } from './envelope.js';
 
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
 export const ProcessingStatus = Type.Union([
   Type.Literal('queued'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed'),
 ]);
 export type ProcessingStatus = Static<typeof ProcessingStatus>;
 
-/** The first version's MediaItem, plus what Loop adds (kind, thumbnail_url, error, path). */
+export const MediaKind = Type.Union([Type.Literal('video'), Type.Literal('image')]);
+export type MediaKind = Static<typeof MediaKind>;
+
+/** What ffprobe found in the uploaded file (before conversion). */
+export const MediaSource = Type.Object({
+  format: Type.String(),
+  codec: Type.String(),
+  width: Type.Number(),
+  height: Type.Number(),
+  duration: Nullable(Type.Number()),
+  has_audio: Type.Boolean(),
+});
+export type MediaSource = Static<typeof MediaSource>;
+
+/**
+ * The first version's MediaItem, plus what Loop adds (kind, thumbnail_url, error, path, sha256,
+ * source). width/height/duration/frame_count describe the converted clip once ready, the upload before.
+ */
 export const MediaItem = Type.Object({
   slug: Type.String(),
+  /** The name it was uploaded with: metadata only, never a path on this device. */
   filename: Type.String(),
+  /** MIME type of the upload. */
   type: Type.String(),
+  /** Bytes of the upload. */
   size: Type.Number(),
   uploadedAt: Type.String(),
+  /** The converted file over HTTP (empty until ready). */
   url: Type.String(),
-  thumbnail_url: Type.Union([Type.String(), Type.Null()]),
-  kind: Type.Union([Type.Literal('video'), Type.Literal('image')]),
-  duration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  thumbnail_url: Nullable(Type.String()),
+  kind: MediaKind,
+  duration: Type.Optional(Nullable(Type.Number())),
   width: Type.Number(),
   height: Type.Number(),
   frame_count: Type.Number(),
   processing_status: ProcessingStatus,
-  error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  error: Type.Optional(Nullable(Type.String())),
   /** Absolute path of the converted file on this device (what the player loads); null until ready. */
-  path: Type.Union([Type.String(), Type.Null()]),
+  path: Nullable(Type.String()),
+  /** SHA-256 of the uploaded content (hex); the slug ends with its first 16 digits. */
+  sha256: Type.Optional(Type.String()),
+  /** Bytes of the converted file, null until ready. */
+  converted_size: Type.Optional(Nullable(Type.Number())),
+  /** The job converting it now (the id seen in progress events), null when none. */
+  job_id: Type.Optional(Nullable(Type.String())),
+  source: Type.Optional(MediaSource),
 });
 export type MediaItem = Static<typeof MediaItem>;
 
+/** Bytes the library holds on disk, against the configured quota and the disk's free space. */
+export const MediaStorage = Type.Object({
+  used_bytes: Type.Number(),
+  quota_bytes: Nullable(Type.Number()),
+  free_bytes: Nullable(Type.Number()),
+  items: Type.Integer(),
+});
+export type MediaStorage = Static<typeof MediaStorage>;
+
 export const MediaState = Type.Object({
   items: Type.Array(MediaItem),
+  storage: Type.Optional(MediaStorage),
   updated_at: Type.String(),
 });
 export type MediaState = Static<typeof MediaState>;
@@ -41,36 +81,62 @@ export const MediaStage = Type.Union([
 ]);
 export type MediaStage = Static<typeof MediaStage>;
 
+/** One job's progress on `media/progress`: its id is the same from the first uploaded byte to done. */
 export const MediaProgress = Type.Object({
   job_id: Type.String(),
-  slug: Type.Union([Type.String(), Type.Null()]),
+  slug: Nullable(Type.String()),
   filename: Type.String(),
   stage: MediaStage,
   percent: Type.Number(),
   message: Type.Optional(Type.String()),
   bytes_received: Type.Optional(Type.Number()),
-  total_bytes: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  total_bytes: Type.Optional(Nullable(Type.Number())),
+  /** Conversion speed relative to real time (ffmpeg's `speed=`), while converting. */
+  speed: Type.Optional(Nullable(Type.Number())),
   timestamp: Type.String(),
 });
 export type MediaProgress = Static<typeof MediaProgress>;
 
-/** One-off library events on `media/event`: the loop drops deleted slugs from it. */
+/**
+ * One-off library events on `media/event`: `added` when an item is ready (the loop adds it when
+ * `add_to_loop`), `deleted` (the loop drops the slug), `failed` (conversion failed).
+ */
 export const MediaEvent = Type.Object({
   type: Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('failed')]),
   slug: Type.String(),
   item: Type.Optional(MediaItem),
+  /** media.add_to_loop from the config: whether the loop should take a new item in. */
+  add_to_loop: Type.Optional(Type.Boolean()),
 });
 export type MediaEvent = Static<typeof MediaEvent>;
 
 const SlugReq = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
+/** What an upload answers (first version: `{slug, job_ids}`; Loop adds one entry per file). */
+export const UploadResult = Type.Object({
+  slug: Nullable(Type.String()),
+  job_ids: Type.Array(Type.String()),
+  items: Type.Array(Type.Object({
+    slug: Type.String(),
+    job_id: Nullable(Type.String()),
+    filename: Type.String(),
+    /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
+    result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
+    item: MediaItem,
+  })),
+  /** Files of this request that were refused (the others were taken). */
+  errors: Type.Array(Type.Object({ filename: Type.String(), code: Type.String(), error: Type.String() })),
+});
+export type UploadResult = Static<typeof UploadResult>;
+
 export const mediaActions = {
   list: { description: 'The library.', request: Type.Object({}, { additionalProperties: false }), response: MediaState },
+  get: { description: 'One library item.', request: SlugReq, response: MediaItem },
   delete: {
     description: 'Delete an item: cancels its job, removes its files, and the loop drops it.',
     request: SlugReq, response: Type.Object({ slug: Type.String() }), shorthand: 'slug',
   },
-  retry: { description: 'Convert a failed item again.', request: SlugReq, response: MediaItem },
+  retry: { description: 'Convert a failed item again.', request: SlugReq, response: MediaItem, shorthand: 'slug' },
   cleanup: {
     description: 'Remove files that no library entry owns.',
     request: Type.Object({}, { additionalProperties: false }),

@@ -1,5 +1,61 @@
-// The media plugin's config section (placeholder until the plugin lands).
+// The media plugin's config section (`media:` in config/default.yaml, which documents each key).
 import { Type, type Static } from 'typebox';
 
-export const mediaConfig = Type.Object({}, { additionalProperties: true });
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const displayProfile = Type.Object({
+  width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),
+  height: Type.Integer({ minimum: 16, maximum: 4320, multipleOf: 2 }),
+  fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
+  fit: Type.Union([Type.Literal('cover'), Type.Literal('contain')]),
+  /** Letterbox colour for `contain` (ffmpeg colour syntax). */
+  background: Type.String({ pattern: '^[A-Za-z0-9#@.]+$', maxLength: 32 }),
+}, { additionalProperties: false });
+export type DisplayProfile = Static<typeof displayProfile>;
+
+export const mediaConfig = Type.Object({
+  max_upload_bytes: Type.Integer({ minimum: 1 }),
+  max_files_per_request: Type.Integer({ minimum: 1, maximum: 1000 }),
+  max_storage_bytes: Nullable(Type.Integer({ minimum: 0 })),
+  min_free_bytes: Type.Integer({ minimum: 0 }),
+  max_pixels: Type.Integer({ minimum: 1 }),
+  max_duration_seconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+  concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
+  display: displayProfile,
+  video: Type.Object({
+    crf: Type.Integer({ minimum: 0, maximum: 51 }),
+    preset: Type.Union([
+      Type.Literal('ultrafast'), Type.Literal('superfast'), Type.Literal('veryfast'), Type.Literal('faster'), Type.Literal('fast'),
+      Type.Literal('medium'), Type.Literal('slow'), Type.Literal('slower'), Type.Literal('veryslow'),
+    ]),
+    keep_audio: Type.Boolean(),
+    audio_bitrate: Type.String({ pattern: '^[0-9]+k$' }),
+    threads: Type.Integer({ minimum: 0, maximum: 64 }),
+  }, { additionalProperties: false }),
+  thumbnail_width: Type.Integer({ minimum: 16, maximum: 1920, multipleOf: 2 }),
+  add_to_loop: Type.Boolean(),
+  keep_originals: Type.Boolean(),
+  ffmpeg_path: Nullable(Type.String({ minLength: 1 })),
+  ffprobe_path: Nullable(Type.String({ minLength: 1 })),
+  probe_timeout_seconds: Type.Number({ exclusiveMinimum: 0 }),
+}, { additionalProperties: false });
 export type MediaConfig = Static<typeof mediaConfig>;
+
+/** The defaults, as in config/default.yaml (tests and benches build on them). */
+export const defaultMediaConfig: MediaConfig = {
+  max_upload_bytes: 200 * 1024 * 1024,
+  max_files_per_request: 20,
+  max_storage_bytes: null,
+  min_free_bytes: 64 * 1024 * 1024,
+  max_pixels: 50_000_000,
+  max_duration_seconds: 1800,
+  concurrency: 1,
+  display: { width: 320, height: 240, fps: 25, fit: 'cover', background: 'black' },
+  video: { crf: 23, preset: 'veryfast', keep_audio: false, audio_bitrate: '128k', threads: 0 },
+  thumbnail_width: 320,
+  add_to_loop: true,
+  keep_originals: false,
+  ffmpeg_path: null,
+  ffprobe_path: null,
+  probe_timeout_seconds: 30,
+};

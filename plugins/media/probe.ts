@@ -1,0 +1,139 @@
+// ffprobe (through fluent-ffmpeg) on every upload: is it a picture, a GIF or a video with a
+// stream ffmpeg can decode, how big is it, how long. Refusals say what was found.
+import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
+import { ActionError } from '../../core/protocol/envelope.js';
+import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
+import { declaredSize } from './sniff.js';
+import { shortReason } from './ffmpeg-run.js';
+
+export interface ProbeResult extends MediaSource {
+  kind: MediaKind;
+  /** MIME type from what ffprobe found (never from the client's claim). */
+  mime: string;
+  /** File extension for the stored original (from the format, never from the upload's name). */
+  ext: string;
+  frame_count: number;
+  fps: number | null;
+}
+
+export interface ProbeLimits { maxPixels: number; maxDurationSeconds: number | null; timeoutMs: number; ffprobePath: string | null }
+
+const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpegls', 'bmp', 'webp', 'tiff', 'gif', 'jpeg2000', 'jpegxl', 'ppm', 'pgm', 'qoi']);
+
+/** Probes a file; throws ActionError `unsupported` (what was found) or `too_large` (pixel bombs, over-long clips). */
+export async function probeMedia(path: string, limits: ProbeLimits): Promise<ProbeResult> {
+  const declared = await declaredSize(path);
+  if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format);
+
+  let data = await ffprobe(path, [], limits);
+  const video = pickVideo(data);
+  const formatName = data.format.format_name ?? 'unknown';
+  if (!video) {
+    const found = data.streams.map((s) => `${s.codec_type ?? '?'} ${s.codec_name ?? '?'}`).join(', ') || 'no streams';
+    throw new ActionError('unsupported', `not a picture or video: ${formatName} with ${found}`);
+  }
+  const codec = video.codec_name ?? 'unknown';
+  if (!codec || codec === 'none' || !video.width || !video.height) {
+    throw new ActionError('unsupported', `no decodable picture in ${formatName} (${codec} stream without a size)`);
+  }
+  checkPixels(video.width, video.height, limits.maxPixels, codec);
+
+  // Animated or not: a GIF (or any image codec) with one packet is a still; only they are counted.
+  let packets: number | null = null;
+  if (IMAGE_CODECS.has(codec)) {
+    data = await ffprobe(path, ['-count_packets'], limits);
+    packets = Number(pickVideo(data)?.nb_read_packets ?? NaN);
+  }
+  const isStill = IMAGE_CODECS.has(codec) && (packets === null || !Number.isFinite(packets) || packets <= 1)
+    && !/mov|mp4|matroska|avi/.test(formatName);
+  const kind: MediaKind = isStill ? 'image' : 'video';
+
+  const duration = kind === 'image' ? null : positive(Number(data.format.duration)) ?? positive(Number(video.duration));
+  if (kind === 'video' && duration === null) throw new ActionError('unsupported', `${formatName}/${codec}: no duration, cannot convert`);
+  if (kind === 'video' && duration !== null && limits.maxDurationSeconds !== null && duration > limits.maxDurationSeconds) {
+    throw new ActionError('too_large', `the clip lasts ${Math.round(duration)} s, more than media.max_duration_seconds (${limits.maxDurationSeconds} s)`);
+  }
+  const fps = rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
+  const nbFrames = Number(video.nb_frames ?? packets ?? NaN);
+  const frame_count = kind === 'image' ? 1
+    : Number.isFinite(nbFrames) && nbFrames > 0 ? nbFrames
+      : Math.round((duration ?? 0) * (fps ?? 25));
+  const [width, height] = rotated(video) ? [video.height, video.width] : [video.width, video.height];
+  const { mime, ext } = mimeOf(formatName, codec, data);
+  return {
+    kind, mime, ext, format: formatName, codec, width, height, duration, frame_count, fps,
+    has_audio: data.streams.some((s) => s.codec_type === 'audio'),
+  };
+}
+
+function checkPixels(width: number, height: number, maxPixels: number, what: string): void {
+  if (width * height > maxPixels) {
+    throw new ActionError('too_large',
+      `${what} of ${width}x${height} (${Math.round(width * height / 1e6)} megapixels) is larger than media.max_pixels (${Math.round(maxPixels / 1e6)} megapixels); refused before decoding`);
+  }
+}
+
+function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
+  return new Promise((resolve, reject) => {
+    // fluent-ffmpeg cannot kill ffprobe; past the timeout the upload is refused and ffprobe ends on its own.
+    const timer = setTimeout(() => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')), limits.timeoutMs);
+    const cmd = ffmpeg(path);
+    if (limits.ffprobePath) cmd.setFfprobePath(limits.ffprobePath);
+    cmd.ffprobe(['-v', 'error', ...options], (err: unknown, data: FfprobeData) => {
+      clearTimeout(timer);
+      if (err) {
+        const msg = err instanceof Error ? err.message : String(err);
+        if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
+          reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
+        } else {
+          reject(new ActionError('unsupported', `not readable media: ${shortReason(msg)}`));
+        }
+        return;
+      }
+      resolve(data);
+    });
+  });
+}
+
+function pickVideo(data: FfprobeData): FfprobeStream | undefined {
+  const videos = data.streams.filter((s) => s.codec_type === 'video');
+  // Cover art in an audio file is an attached picture, not a video.
+  return videos.find((s) => !(s.disposition?.attached_pic)) ?? undefined;
+}
+
+function rotated(s: FfprobeStream): boolean {
+  const list = (s as { side_data_list?: Array<{ rotation?: number }> }).side_data_list ?? [];
+  const rot = Number(s.rotation ?? list.find((d) => typeof d.rotation === 'number')?.rotation ?? 0);
+  return Math.abs(rot) % 180 === 90;
+}
+
+function rate(r: string | undefined): number | null {
+  if (!r) return null;
+  const [n, d] = r.split('/').map(Number);
+  if (!n || !d) return null;
+  const v = n / d;
+  return Number.isFinite(v) && v > 0 && v < 1000 ? v : null;
+}
+
+function positive(n: number): number | null {
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+function mimeOf(format: string, codec: string, data: FfprobeData): { mime: string; ext: string } {
+  if (format.includes('png')) return { mime: 'image/png', ext: 'png' };
+  if (format.includes('jpeg') || (format === 'image2' && codec === 'mjpeg')) return { mime: 'image/jpeg', ext: 'jpg' };
+  if (format === 'gif') return { mime: 'image/gif', ext: 'gif' };
+  if (format.includes('webp')) return { mime: 'image/webp', ext: 'webp' };
+  if (format.includes('bmp')) return { mime: 'image/bmp', ext: 'bmp' };
+  if (format.includes('tiff')) return { mime: 'image/tiff', ext: 'tiff' };
+  if (format.startsWith('mov,mp4')) {
+    const brand = String((data.format.tags as Record<string, unknown> | undefined)?.major_brand ?? '').trim();
+    return brand === 'qt' ? { mime: 'video/quicktime', ext: 'mov' } : { mime: 'video/mp4', ext: 'mp4' };
+  }
+  if (format.startsWith('matroska')) {
+    return ['vp8', 'vp9', 'av1'].includes(codec) ? { mime: 'video/webm', ext: 'webm' } : { mime: 'video/x-matroska', ext: 'mkv' };
+  }
+  if (format === 'avi') return { mime: 'video/x-msvideo', ext: 'avi' };
+  const safe = format.split(',')[0]?.replace(/[^a-z0-9]/g, '') || 'bin';
+  return { mime: 'application/octet-stream', ext: safe.slice(0, 8) };
+}

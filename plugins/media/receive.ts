@@ -1,0 +1,74 @@
+// Streams one uploaded file to a temporary file while hashing it: constant memory whatever the
+// size, the limit enforced as bytes arrive, and the partial file removed on any failure.
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ActionError } from '../../core/protocol/envelope.js';
+
+export interface Received { path: string; sha256: string; size: number }
+
+export interface ReceiveOptions {
+  dir: string;
+  maxBytes: number;
+  /** Called with the running byte count (the caller throttles what it publishes). */
+  onBytes?: (received: number) => void;
+  /** Throws (an ActionError) when `received` more bytes would not fit; called every `checkEvery` bytes. */
+  checkSpace?: (received: number) => Promise<void>;
+  checkEvery?: number;
+  signal?: AbortSignal;
+}
+
+/** Thrown when storage runs out (a configured quota, min_free_bytes, or ENOSPC): HTTP 507. */
+export class StorageFullError extends ActionError {
+  constructor(message: string) {
+    super('too_large', message);
+    this.name = 'StorageFullError';
+  }
+}
+
+export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Promise<Received> {
+  const path = join(opts.dir, `${randomUUID()}.upload`);
+  const hash = createHash('sha256');
+  const checkEvery = opts.checkEvery ?? 8 * 1024 * 1024;
+  let size = 0;
+  let nextCheck = checkEvery;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      size += chunk.length;
+      if (size > opts.maxBytes) {
+        cb(new ActionError('too_large', `the file is larger than the upload limit of ${formatBytes(opts.maxBytes)} (media.max_upload_bytes)`));
+        return;
+      }
+      hash.update(chunk);
+      opts.onBytes?.(size);
+      if (opts.checkSpace && size >= nextCheck) {
+        nextCheck = size + checkEvery;
+        opts.checkSpace(size).then(() => cb(null, chunk), (err: unknown) => cb(err as Error));
+        return;
+      }
+      cb(null, chunk);
+    },
+  });
+  try {
+    await opts.checkSpace?.(0);
+    await pipeline(source, meter, createWriteStream(path, { flags: 'wx', mode: 0o644 }), { signal: opts.signal });
+    // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
+    const fh = await open(path, 'r');
+    try { await fh.sync(); } finally { await fh.close(); }
+  } catch (err) {
+    await unlink(path).catch(() => undefined);
+    if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
+    throw err;
+  }
+  return { path, sha256: hash.digest('hex'), size };
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1024 * 1024 * 1024) return `${(n / 1024 / 1024 / 1024).toFixed(1)} GiB`;
+  if (n >= 1024 * 1024) return `${Math.round(n / 1024 / 1024)} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${n} bytes`;
+}

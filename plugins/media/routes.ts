@@ -1,0 +1,163 @@
+// The media REST API (the first version's paths) and the files it serves. Library actions go
+// through the bus like any other client; only the upload is HTTP-only, because it is a stream.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import type { ScopedBus } from '../../core/plugins/api.js';
+import { ActionError, type ErrorCode } from '../../core/protocol/envelope.js';
+import { MediaItem, MediaState, UploadResult } from '../../core/protocol/media.js';
+import type { MediaConfig } from './config.js';
+import type { MediaService } from './service.js';
+import { StorageFullError } from './receive.js';
+
+/** Converted clips and thumbnails are served under this prefix (+ `clips/…`, `thumbs/…`). */
+export const FILES_URL = '/media/files';
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415, unavailable: 503, timeout: 504,
+};
+
+const Envelope = (data: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Unknown>) =>
+  Type.Object({ success: Type.Boolean(), message: Type.Optional(Type.String()), data });
+const ErrorBody = Type.Object({
+  success: Type.Literal(false), message: Type.String(), code: Type.Optional(Type.String()), errors: Type.Optional(Type.Unknown()),
+});
+const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export async function registerMediaRoutes(app: FastifyInstance, svc: MediaService, bus: ScopedBus, cfg: MediaConfig): Promise<void> {
+  const { default: multipart } = await import('@fastify/multipart');
+  await app.register(multipart, {
+    // The plugin counts bytes itself (and answers 413); this is only the parser's backstop.
+    throwFileSizeLimit: false,
+    limits: { fileSize: cfg.max_upload_bytes + 1, files: cfg.max_files_per_request, fields: 20, fieldSize: 4096, parts: cfg.max_files_per_request + 20 },
+  });
+
+  app.get('/api/media', {
+    schema: {
+      tags: ['media'], summary: 'The library and the active item',
+      response: { 200: Envelope(Type.Object({ media: Type.Array(MediaItem), active: Type.Union([Type.String(), Type.Null()]), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) })) },
+    },
+  }, async () => {
+    const state = await bus.request<MediaState>('media', 'list', {});
+    return { success: true, data: { media: state.items, active: bus.last('loop')?.active ?? null, last_updated: state.updated_at, storage: state.storage } };
+  });
+
+  app.get<{ Params: { slug: string } }>('/api/media/:slug', {
+    schema: { tags: ['media'], summary: 'One library item', params: SlugParams, response: { 200: Envelope(MediaItem), 404: ErrorBody } },
+  }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'get', { slug: req.params.slug }) }));
+
+  app.delete<{ Params: { slug: string } }>('/api/media/:slug', {
+    schema: {
+      tags: ['media'], summary: 'Delete an item: cancels its conversion, removes its files; the loop drops it',
+      params: SlugParams, response: { 200: Envelope(Type.Object({ slug: Type.String() })), 404: ErrorBody },
+    },
+  }, async (req) => {
+    const data = await bus.request<{ slug: string }>('media', 'delete', { slug: req.params.slug }, { timeoutMs: 30_000 });
+    return { success: true, message: `deleted ${data.slug}`, data };
+  });
+
+  app.post<{ Params: { slug: string } }>('/api/media/:slug/retry', {
+    schema: { tags: ['media'], summary: 'Convert a failed item again', params: SlugParams, response: { 200: Envelope(MediaItem), 404: ErrorBody, 409: ErrorBody } },
+  }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'retry', { slug: req.params.slug }) }));
+
+  app.post('/api/media/cleanup', {
+    schema: {
+      tags: ['media'], summary: 'Remove files that no library entry owns',
+      response: { 200: Envelope(Type.Object({ removed: Type.Array(Type.String()), freed_bytes: Type.Number() })) },
+    },
+  }, async () => {
+    const data = await bus.request<{ removed: string[]; freed_bytes: number }>('media', 'cleanup', {}, { timeoutMs: 60_000 });
+    return { success: true, message: `removed ${data.removed.length} files`, data };
+  });
+
+  app.post('/api/media', {
+    schema: {
+      tags: ['media'],
+      summary: 'Upload pictures, GIFs or videos (multipart, parts named `files`)',
+      description: 'Each file is streamed to disk, checked with ffprobe and queued for conversion; progress is on `media/progress` '
+        + '(WebSocket room `progress`). 409 when the same content is being processed; the existing item when it is already in the library. '
+        + '413 over media.max_upload_bytes or media.max_pixels, 415 when it is not a picture or video, 507 when storage is full.',
+      consumes: ['multipart/form-data'],
+      response: { 200: Envelope(UploadResult), 400: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 507: ErrorBody },
+    },
+  }, async (req, reply) => {
+    if (!req.isMultipart()) throw new ActionError('unsupported', 'send multipart/form-data with one or more parts named `files`');
+    const declared = Number(req.headers['content-length']);
+    const total = Number.isFinite(declared) && declared > 0 ? declared : null;
+    const result: UploadResult = { slug: null, job_ids: [], items: [], errors: [] };
+    const failures: Array<{ err: unknown; filename: string }> = [];
+    const aborted = new AbortController();
+    req.raw.once('close', () => { if (!req.raw.readableEnded) aborted.abort(); });
+    let offset = 0;
+    let fatal = false;
+    try {
+      for await (const part of req.parts()) {
+        if (part.type !== 'file') continue;
+        if (fatal || (part.fieldname !== 'files' && part.fieldname !== 'file')) {
+          part.file.resume();
+          continue;
+        }
+        try {
+          const r = await svc.ingest({ stream: part.file, filename: part.filename, totalBytes: total, offsetBytes: offset, signal: aborted.signal });
+          offset += r.size;
+          result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: r.item });
+          if (r.job_id) result.job_ids.push(r.job_id);
+          result.slug ??= r.slug;
+        } catch (err) {
+          part.file.resume();
+          failures.push({ err, filename: part.filename ?? 'upload' });
+          const code = errCode(err);
+          result.errors.push({ filename: part.filename ?? 'upload', code, error: (err as Error).message });
+          // Past a size or space refusal the rest of the body is not worth reading.
+          if (code === 'too_large' || err instanceof StorageFullError) fatal = true;
+        }
+      }
+    } catch (err) {
+      if (aborted.signal.aborted) return reply; // the client went away
+      failures.push({ err: new ActionError('invalid', `malformed upload: ${(err as Error).message}`), filename: 'upload' });
+    }
+    if (result.items.length === 0) {
+      const first = failures[0];
+      if (!first) throw new ActionError('invalid', 'no file in the upload: send one or more parts named `files`');
+      return sendError(reply, first.err, result.errors, fatal);
+    }
+    const n = result.items.length;
+    const message = `${n} file${n === 1 ? '' : 's'} received${result.errors.length ? `, ${result.errors.length} refused` : ''}`;
+    return reply.send({ success: true, message, data: result });
+  });
+
+  // Converted clips and thumbnails: content-addressed names, so cacheable for good; ranges for seeking.
+  const { default: fastifyStatic } = await import('@fastify/static');
+  await app.register(fastifyStatic, {
+    root: svc.layout.root,
+    prefix: `${FILES_URL}/`,
+    decorateReply: false,
+    wildcard: true,
+    index: false,
+    dotfiles: 'deny',
+    maxAge: '365d',
+    immutable: true,
+    acceptRanges: true,
+    allowedPath: (path: string) => /^\/(clips|thumbs)\/[0-9a-f]{64}-[0-9a-f]{8}\.(mp4|png|jpg)$/.test(path),
+    schemaHide: true,
+  });
+}
+
+function errCode(err: unknown): string {
+  if (err instanceof StorageFullError) return 'storage_full';
+  if (err instanceof ActionError) return err.code;
+  return 'internal';
+}
+
+function sendError(reply: FastifyReply, err: unknown, errors: UploadResult['errors'], closeConnection: boolean): FastifyReply {
+  // The client may still be sending a body we will not read: tell it the connection ends here.
+  if (closeConnection) reply.header('connection', 'close');
+  if (err instanceof StorageFullError) {
+    return reply.status(507).send({ success: false, message: err.message, code: 'storage_full', errors });
+  }
+  if (err instanceof ActionError) {
+    const status = HTTP_STATUS[err.code] ?? 500;
+    return reply.status(status).send({ success: false, message: err.message, code: err.code, errors });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return reply.status(500).send({ success: false, message, code: 'internal', errors });
+}
