@@ -21,12 +21,19 @@ export const LoopState = Type.Object({
   repeat: Type.Integer({ minimum: 1 }),
   image_duration: Type.Number(),
   shuffle: Type.Boolean(),
+  /** The slugs in the order they play: `items` order, or a shuffled one when shuffle is on. */
+  order: Type.Array(Type.String()),
+  /** Bumped each time the loop asks the player to start `active` afresh (activate, next, removal of the playing item...). */
+  cue: Type.Integer({ minimum: 0 }),
   updated_at: Type.String(),
 });
 export type LoopState = Static<typeof LoopState>;
 
 const Slug = Type.String({ minLength: 1, maxLength: 200 });
 const Slugs = Type.Object({ loop: Type.Array(Type.String()) });
+/** Answer of the actions that choose what plays: the new active item and the cue the player will apply. */
+const Cued = Type.Object({ loop: Type.Array(Type.String()), active: Type.Union([Type.String(), Type.Null()]), cue: Type.Integer() });
+const Empty = Type.Object({}, { additionalProperties: false });
 
 export const loopActions = {
   add: {
@@ -34,7 +41,10 @@ export const loopActions = {
     request: Type.Object({ slug: Slug, position: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
     response: Slugs, shorthand: 'slug',
   },
-  remove: { description: 'Remove an item from the loop.', request: Type.Object({ slug: Slug }, { additionalProperties: false }), response: Slugs },
+  remove: {
+    description: 'Remove an item from the loop (when it is playing, the next one starts).',
+    request: Type.Object({ slug: Slug }, { additionalProperties: false }), response: Slugs, shorthand: 'slug',
+  },
   reorder: {
     description: 'Replace the order with this full list of slugs (same members, no duplicates).',
     request: Type.Object({ loop: Type.Array(Slug) }, { additionalProperties: false }), response: Slugs,
@@ -44,12 +54,14 @@ export const loopActions = {
     request: Type.Object({ from: Type.Integer({ minimum: 0 }), to: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
     response: Slugs,
   },
-  clear: { description: 'Empty the loop.', request: Type.Object({}, { additionalProperties: false }), response: Slugs },
+  clear: { description: 'Empty the loop.', request: Empty, response: Slugs },
   activate: {
     description: 'Play this item now; adds it to the loop when absent.',
     request: Type.Object({ slug: Slug }, { additionalProperties: false }),
-    response: Type.Object({ loop: Type.Array(Type.String()), active: Type.String() }), shorthand: 'slug',
+    response: Cued, shorthand: 'slug',
   },
+  next: { description: 'Make the next item in play order the active one.', request: Empty, response: Cued },
+  previous: { description: 'Make the previous item in play order the active one.', request: Empty, response: Cued },
   mode: {
     description: 'Set the loop mode: all items in turn, or the current one forever.',
     request: Type.Object({ loop_mode: LoopMode }, { additionalProperties: false }),

@@ -25,6 +25,12 @@ export const PlayerState = Type.Object({
   muted: Type.Boolean(),
   loop_mode: LoopMode,
   frame_rate: Type.Union([Type.Number(), Type.Null()]),
+  /** What the current item is: a clip, a still image, or nothing. */
+  kind: Type.Union([Type.Literal('video'), Type.Literal('image'), Type.Null()]),
+  /** The text of the card shown when nothing plays (idle/stopped/hotspot), else null. */
+  screen: Type.Union([Type.String(), Type.Null()]),
+  /** The loop's `cue` this state reflects (the loop follows the player only when they agree). */
+  cue: Type.Integer(),
   updated_at: Type.String(),
 });
 export type PlayerState = Static<typeof PlayerState>;
@@ -38,14 +44,16 @@ export const PlayerPosition = Type.Object({
 export type PlayerPosition = Static<typeof PlayerPosition>;
 
 const Ok = Type.Object({ state: PlayerStateName });
+/** What next/previous/play_slug answer: the player's state once the new item started. */
+const Started = Type.Object({ state: PlayerStateName, slug: Type.Union([Type.String(), Type.Null()]), index: Type.Integer() });
 
 export const playerActions = {
-  play: { description: 'Resume playback.', request: NoPayload, response: Ok },
+  play: { description: 'Resume playback (after pause or stop; after an mpv error, tries mpv again).', request: NoPayload, response: Ok },
   pause: { description: 'Pause playback.', request: NoPayload, response: Ok },
   toggle: { description: 'Toggle pause; answers {paused}.', request: NoPayload, response: Type.Object({ paused: Type.Boolean() }) },
-  next: { description: 'Skip to the next loop item.', request: NoPayload, response: Ok },
-  previous: { description: 'Go back to the previous loop item.', request: NoPayload, response: Ok },
-  stop: { description: 'Stop playback (the screen shows the idle card).', request: NoPayload, response: Ok },
+  next: { description: 'Skip to the next loop item; answers once it plays.', request: NoPayload, response: Started },
+  previous: { description: 'Go back to the previous loop item; answers once it plays.', request: NoPayload, response: Started },
+  stop: { description: 'Stop playback (the screen shows the idle card) until play.', request: NoPayload, response: Ok },
   seek: {
     description: 'Seek within the current clip, in seconds (absolute unless relative is true).',
     request: Type.Object({ position: Type.Number(), relative: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
@@ -63,7 +71,7 @@ export const playerActions = {
   },
   play_slug: {
     description: 'Play the given library item now (the loop activates it, adding it if absent).',
-    request: Type.Object({ slug: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-    response: Ok, shorthand: 'slug',
+    request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+    response: Started, shorthand: 'slug',
   },
 } satisfies Record<string, ActionSpec>;

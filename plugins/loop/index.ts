@@ -1,7 +1,134 @@
-// Placeholder: the loop plugin is being built (see its issue).
-import type { LoopPlugin } from '../../core/plugins/api.js';
-import { loopConfig } from './config.js';
+// The loop plugin: the ordered queue, its mode and defaults, and which item is active. It owns
+// the retained `loop` topic; the player reads it and plays what it says (MQTT only, no calls).
+// Every command is answered after the store write resolved, so an answer means "survives a power cut".
+import { defineActions, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
+import { loopActions, type LoopState, type MediaEvent, type PlayerState } from '../../core/protocol/index.js';
+import type { JsonDocument } from '../../core/store/store.js';
+import { loopConfig, type LoopConfig } from './config.js';
+import * as q from './queue.js';
+import { registerLoopRoutes } from './routes.js';
 
-export default function createLoopPlugin(): LoopPlugin {
-  return { id: 'loop', configSchema: loopConfig, actions: {}, async start() {}, async stop() {} };
+const DOC_VERSION = 1;
+
+class LoopService {
+  private doc!: JsonDocument<q.LoopDoc>;
+  private readonly offs: Array<() => void> = [];
+
+  constructor(private readonly ctx: PluginContext<LoopConfig>) {}
+
+  async start(): Promise<void> {
+    const c = this.ctx.config;
+    this.doc = await this.ctx.store.open<q.LoopDoc>('queue', {
+      version: DOC_VERSION,
+      defaults: () => q.emptyDoc({ mode: c.mode, repeat: c.repeat, image_duration: c.image_duration, shuffle: c.shuffle }),
+      validate: q.isLoopDoc,
+    });
+    await this.publish();
+    this.offs.push(this.ctx.bus.subscribe('media/event', (e) => void this.onMediaEvent(e)));
+    this.offs.push(this.ctx.bus.subscribe('player', (p) => void this.onPlayer(p)));
+  }
+
+  stop(): void {
+    this.offs.splice(0).forEach((off) => off());
+  }
+
+  get state(): LoopState {
+    return q.toState(this.doc.get());
+  }
+
+  /** Applies an operation, waits until it is durable, publishes, and answers from the result. */
+  async apply(op: (d: q.LoopDoc) => q.LoopDoc): Promise<q.LoopDoc> {
+    const before = this.doc.get();
+    const next = op(before);
+    if (next === before) return before;
+    await this.doc.set(next);
+    await this.publish();
+    return next;
+  }
+
+  private async publish(): Promise<void> {
+    await this.ctx.bus.publish('loop', this.state, { retain: true });
+  }
+
+  /** What the library says about a slug; with no library state at all, nothing can be checked. */
+  library: q.LibraryLookup = (slug) => {
+    const media = this.ctx.bus.last('media');
+    const item = media?.items.find((i) => i.slug === slug);
+    if (!item) return 'unknown';
+    if (item.processing_status === 'failed') return 'failed';
+    return item.processing_status === 'ready' ? 'ready' : 'pending';
+  };
+
+  private async onMediaEvent(e: MediaEvent): Promise<void> {
+    try {
+      if (e.type === 'deleted') {
+        await this.apply((d) => q.drop(d, e.slug));
+      } else if (e.type === 'added' && this.ctx.config.auto_add) {
+        await this.apply((d) => (d.items.some((i) => i.slug === e.slug) ? d : q.add(d, e.slug, undefined, () => 'ready')));
+      }
+    } catch (err) {
+      this.ctx.log.warn({ err: (err as Error).message, slug: e.slug }, `could not follow media/${e.type}`);
+    }
+  }
+
+  /** The player moved on by itself: the active item follows (only if it reflects our latest cue). */
+  private async onPlayer(p: PlayerState): Promise<void> {
+    const d = this.doc.get();
+    if (p.cue !== d.cue || p.slug === null || p.slug === d.active) return;
+    if (p.state !== 'playing' && p.state !== 'paused') return;
+    const order = q.playOrder(d);
+    // A new pass of a shuffled loop gets a new order.
+    const wrapped = d.shuffle && d.active !== null && order.indexOf(p.slug) === 0 && order.indexOf(d.active) === order.length - 1;
+    await this.apply((cur) => {
+      const moved = q.follow(cur, p.slug as string);
+      return wrapped ? q.reshuffle(moved) : moved;
+    }).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not record the active item'));
+  }
+}
+
+export default function createLoopPlugin(): LoopPlugin<LoopConfig> {
+  let svc: LoopService | null = null;
+  const running = (): LoopService => {
+    if (!svc) throw new Error('loop plugin is not running');
+    return svc;
+  };
+  const slugs = (d: q.LoopDoc) => ({ loop: q.slugsOf(d) });
+  const cued = (d: q.LoopDoc) => ({ loop: q.slugsOf(d), active: d.active, cue: d.cue });
+  const actions = defineActions(loopActions, {
+    add: async ({ slug, position }) => slugs(await running().apply((d) => q.add(d, slug, position, running().library))),
+    remove: async ({ slug }) => slugs(await running().apply((d) => q.remove(d, slug))),
+    reorder: async ({ loop }) => slugs(await running().apply((d) => q.reorder(d, loop))),
+    move: async ({ from, to }) => slugs(await running().apply((d) => q.move(d, from, to))),
+    clear: async () => slugs(await running().apply(q.clear)),
+    activate: async ({ slug }) => {
+      const d = await running().apply((doc) => q.activate(doc, slug, running().library));
+      return { loop: q.slugsOf(d), active: slug, cue: d.cue };
+    },
+    next: async () => cued(await running().apply((d) => q.step(d, 1))),
+    previous: async () => cued(await running().apply((d) => q.step(d, -1))),
+    mode: async ({ loop_mode }) => ({ loop_mode: (await running().apply((d) => q.setMode(d, loop_mode))).mode }),
+    settings: async (s) => {
+      await running().apply((d) => q.settings(d, s));
+      return running().state;
+    },
+    item: async ({ slug, ...patch }) => {
+      const d = await running().apply((doc) => q.setItem(doc, slug, patch));
+      return d.items.find((i) => i.slug === slug) ?? { slug, repeat: null, duration: null };
+    },
+  });
+
+  return {
+    id: 'loop',
+    configSchema: loopConfig,
+    actions,
+    async start(ctx) {
+      svc = new LoopService(ctx);
+      await svc.start();
+      ctx.http.register((app) => registerLoopRoutes(app, ctx.bus));
+    },
+    async stop() {
+      svc?.stop();
+      svc = null;
+    },
+  };
 }

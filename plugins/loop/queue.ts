@@ -1,0 +1,221 @@
+// The loop queue as pure functions: each operation takes the persisted document and returns the
+// next one, or throws an ActionError that says what is wrong (so the document stays as it was).
+import { ActionError, type LoopItem, type LoopMode, type LoopState } from '../../core/protocol/index.js';
+
+/** What the loop persists (LoopState without what is derived from it). */
+export interface LoopDoc {
+  items: LoopItem[];
+  active: string | null;
+  mode: LoopMode;
+  repeat: number;
+  image_duration: number;
+  shuffle: boolean;
+  /** Play order while shuffle is on (a permutation of the slugs); empty otherwise. */
+  shuffled: string[];
+  cue: number;
+}
+
+/** What the loop knows of a slug in the library: absent, present, or present but unusable. */
+export type LibraryLookup = (slug: string) => 'ready' | 'pending' | 'failed' | 'unknown';
+
+export type Random = () => number;
+
+export function emptyDoc(defaults: Pick<LoopDoc, 'mode' | 'repeat' | 'image_duration' | 'shuffle'>): LoopDoc {
+  return { items: [], active: null, shuffled: [], cue: 0, ...defaults };
+}
+
+export function slugsOf(doc: LoopDoc): string[] {
+  return doc.items.map((i) => i.slug);
+}
+
+export function playOrder(doc: LoopDoc): string[] {
+  return doc.shuffle ? doc.shuffled : slugsOf(doc);
+}
+
+export function toState(doc: LoopDoc, now = new Date()): LoopState {
+  return {
+    items: doc.items.map((i) => ({ ...i })),
+    current_index: doc.active === null ? -1 : doc.items.findIndex((i) => i.slug === doc.active),
+    active: doc.active,
+    mode: doc.mode,
+    repeat: doc.repeat,
+    image_duration: doc.image_duration,
+    shuffle: doc.shuffle,
+    order: [...playOrder(doc)],
+    cue: doc.cue,
+    updated_at: now.toISOString(),
+  };
+}
+
+function checkLibrary(slug: string, library: LibraryLookup): void {
+  const status = library(slug);
+  if (status === 'unknown') throw new ActionError('not_found', `no media item "${slug}" in the library`);
+  if (status === 'failed') throw new ActionError('conflict', `media item "${slug}" failed to convert; retry or delete it`);
+}
+
+function indexOf(doc: LoopDoc, slug: string): number {
+  return doc.items.findIndex((i) => i.slug === slug);
+}
+
+function range(doc: LoopDoc, extra = 0): string {
+  const n = doc.items.length + extra;
+  return n === 0 ? 'the loop is empty' : `the loop has ${doc.items.length} item${doc.items.length === 1 ? '' : 's'} (0..${n - 1})`;
+}
+
+/** Keeps the shuffled order a permutation of the items: drops gone slugs, puts new ones at random places. */
+function withOrder(doc: LoopDoc, random: Random): LoopDoc {
+  if (!doc.shuffle) return { ...doc, shuffled: [] };
+  const present = new Set(slugsOf(doc));
+  const order = doc.shuffled.filter((s) => present.has(s));
+  for (const s of slugsOf(doc)) {
+    if (order.includes(s)) continue;
+    order.splice(Math.floor(random() * (order.length + 1)), 0, s);
+  }
+  return { ...doc, shuffled: order };
+}
+
+export function shuffleOrder(slugs: readonly string[], random: Random, first: string | null): string[] {
+  const a = slugs.filter((s) => s !== first);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j] as string, a[i] as string];
+  }
+  return first !== null && slugs.includes(first) ? [first, ...a] : a;
+}
+
+export function add(doc: LoopDoc, slug: string, position: number | undefined, library: LibraryLookup, random: Random = Math.random): LoopDoc {
+  if (indexOf(doc, slug) >= 0) throw new ActionError('conflict', `"${slug}" is already in the loop (at ${indexOf(doc, slug)})`);
+  checkLibrary(slug, library);
+  if (position !== undefined && position > doc.items.length) {
+    throw new ActionError('invalid', `position ${position} is out of range: ${range(doc, 1)}`);
+  }
+  const items = [...doc.items];
+  items.splice(position ?? items.length, 0, { slug, repeat: null, duration: null });
+  // The first item of an empty loop starts playing.
+  const starts = doc.active === null;
+  return withOrder({ ...doc, items, active: starts ? slug : doc.active, cue: starts ? doc.cue + 1 : doc.cue }, random);
+}
+
+/** The slug that plays after `slug` in play order (wrapping), skipping `slug` itself; null when none. */
+function neighbour(doc: LoopDoc, slug: string, step: 1 | -1): string | null {
+  const order = playOrder(doc);
+  const i = order.indexOf(slug);
+  if (order.length < 2 || i < 0) return order.find((s) => s !== slug) ?? null;
+  return order[(i + step + order.length) % order.length] ?? null;
+}
+
+export function remove(doc: LoopDoc, slug: string, random: Random = Math.random): LoopDoc {
+  const i = indexOf(doc, slug);
+  if (i < 0) throw new ActionError('not_found', `"${slug}" is not in the loop`);
+  return drop(doc, slug, random);
+}
+
+/** Removes a slug if present (a library deletion); the playing one hands over to its successor. */
+export function drop(doc: LoopDoc, slug: string, random: Random = Math.random): LoopDoc {
+  if (indexOf(doc, slug) < 0) return doc;
+  const wasActive = doc.active === slug;
+  const successor = wasActive ? neighbour(doc, slug, 1) : doc.active;
+  const items = doc.items.filter((it) => it.slug !== slug);
+  return withOrder({ ...doc, items, active: successor, cue: wasActive ? doc.cue + 1 : doc.cue }, random);
+}
+
+export function reorder(doc: LoopDoc, order: readonly string[]): LoopDoc {
+  const seen = new Set<string>();
+  const duplicates = [...new Set(order.filter((s) => (seen.has(s) ? true : (seen.add(s), false))))];
+  const current = new Set(slugsOf(doc));
+  const unknown = order.filter((s) => !current.has(s));
+  const missing = slugsOf(doc).filter((s) => !seen.has(s));
+  const problems: string[] = [];
+  if (duplicates.length) problems.push(`duplicates: ${duplicates.join(', ')}`);
+  if (unknown.length) problems.push(`not in the loop: ${unknown.join(', ')}`);
+  if (missing.length) problems.push(`missing from the new order: ${missing.join(', ')}`);
+  if (problems.length) {
+    throw new ActionError('invalid', `the new order must list each loop item exactly once (${problems.join('; ')})`, { duplicates, unknown, missing });
+  }
+  const bySlug = new Map(doc.items.map((i) => [i.slug, i]));
+  return { ...doc, items: order.map((s) => bySlug.get(s) as LoopItem) };
+}
+
+export function move(doc: LoopDoc, from: number, to: number): LoopDoc {
+  for (const [name, v] of [['from', from], ['to', to]] as const) {
+    if (v >= doc.items.length) throw new ActionError('invalid', `${name} index ${v} is out of range: ${range(doc)}`);
+  }
+  const items = [...doc.items];
+  const [it] = items.splice(from, 1);
+  items.splice(to, 0, it as LoopItem);
+  return { ...doc, items };
+}
+
+export function clear(doc: LoopDoc): LoopDoc {
+  if (doc.items.length === 0) return doc;
+  return { ...doc, items: [], shuffled: [], active: null, cue: doc.cue + 1 };
+}
+
+export function activate(doc: LoopDoc, slug: string, library: LibraryLookup, random: Random = Math.random): LoopDoc {
+  let next = doc;
+  if (indexOf(doc, slug) < 0) {
+    checkLibrary(slug, library);
+    next = withOrder({ ...doc, items: [...doc.items, { slug, repeat: null, duration: null }] }, random);
+  }
+  return { ...next, active: slug, cue: next.cue + 1 };
+}
+
+export function step(doc: LoopDoc, direction: 1 | -1): LoopDoc {
+  if (doc.items.length === 0) throw new ActionError('conflict', 'the loop is empty: add an item first');
+  const order = playOrder(doc);
+  const i = doc.active === null ? -1 : order.indexOf(doc.active);
+  const target = i < 0 ? order[0] : order[(i + direction + order.length) % order.length];
+  return { ...doc, active: target ?? null, cue: doc.cue + 1 };
+}
+
+export function setMode(doc: LoopDoc, mode: LoopMode): LoopDoc {
+  return { ...doc, mode };
+}
+
+export function settings(doc: LoopDoc, s: { repeat?: number; image_duration?: number; shuffle?: boolean }, random: Random = Math.random): LoopDoc {
+  const next: LoopDoc = {
+    ...doc,
+    repeat: s.repeat ?? doc.repeat,
+    image_duration: s.image_duration ?? doc.image_duration,
+    shuffle: s.shuffle ?? doc.shuffle,
+  };
+  // Turning shuffle on deals a fresh order that starts with what plays now.
+  if (next.shuffle && !doc.shuffle) return { ...next, shuffled: shuffleOrder(slugsOf(next), random, next.active) };
+  return withOrder(next, random);
+}
+
+export function setItem(doc: LoopDoc, slug: string, patch: { repeat?: number | null; duration?: number | null }): LoopDoc {
+  const i = indexOf(doc, slug);
+  if (i < 0) throw new ActionError('not_found', `"${slug}" is not in the loop`);
+  const items = [...doc.items];
+  const cur = items[i] as LoopItem;
+  items[i] = {
+    slug,
+    repeat: patch.repeat === undefined ? cur.repeat : patch.repeat,
+    duration: patch.duration === undefined ? cur.duration : patch.duration,
+  };
+  return { ...doc, items };
+}
+
+/** The player moved on by itself (end of a clip): the active item follows, without a new cue. */
+export function follow(doc: LoopDoc, slug: string): LoopDoc {
+  if (doc.active === slug || indexOf(doc, slug) < 0) return doc;
+  return { ...doc, active: slug };
+}
+
+/** A new pass of a shuffled loop deals a new order (keeping the item that starts it first). */
+export function reshuffle(doc: LoopDoc, random: Random = Math.random): LoopDoc {
+  if (!doc.shuffle) return doc;
+  return { ...doc, shuffled: shuffleOrder(slugsOf(doc), random, doc.active) };
+}
+
+/** Checks a loaded document (the store sets a bad one aside). */
+export function isLoopDoc(v: unknown): v is LoopDoc {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  return Array.isArray(d.items) && d.items.every((i) => typeof i === 'object' && i !== null && typeof (i as LoopItem).slug === 'string')
+    && (d.active === null || typeof d.active === 'string')
+    && (d.mode === 'all' || d.mode === 'one')
+    && typeof d.repeat === 'number' && typeof d.image_duration === 'number'
+    && typeof d.shuffle === 'boolean' && Array.isArray(d.shuffled) && typeof d.cue === 'number';
+}

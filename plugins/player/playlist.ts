@@ -1,0 +1,84 @@
+// From the loop (retained `loop`) and the library (retained `media`) to the entries of mpv's
+// playlist: play order, only items whose converted file is ready, each with its per-file options
+// (repeats as loop-file, still durations as image-display-duration). Pure, so it is unit tested.
+import type { LoopState, MediaItem } from '../../core/protocol/index.js';
+
+export interface PlaylistEntry {
+  slug: string;
+  path: string;
+  kind: 'video' | 'image';
+  title: string;
+  /** mpv per-file options for this entry (`loadfile <path> append <options>`). */
+  options: Record<string, string | number>;
+}
+
+/** The library as the player needs it: slug → item, only what is ready and has a file. */
+export function playableLibrary(items: readonly MediaItem[]): Map<string, MediaItem> {
+  const map = new Map<string, MediaItem>();
+  for (const it of items) if (it.processing_status === 'ready' && it.path) map.set(it.slug, it);
+  return map;
+}
+
+export function titleOf(item: MediaItem): string {
+  return item.filename.replace(/\.[^.]+$/, '') || item.slug;
+}
+
+export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'): PlaylistEntry {
+  const li = loop.items.find((i) => i.slug === item.slug);
+  const options: Record<string, string | number> = {};
+  if (item.kind === 'image') {
+    options['image-display-duration'] = mode === 'one' ? 'inf' : (li?.duration ?? loop.image_duration);
+  } else {
+    const repeat = li?.repeat ?? loop.repeat;
+    if (mode === 'one') options['loop-file'] = 'inf';
+    else if (repeat > 1) options['loop-file'] = repeat - 1;
+  }
+  return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options };
+}
+
+/** Every playable loop item in play order (mode 'all'). */
+export function planAll(loop: LoopState, library: Map<string, MediaItem>): PlaylistEntry[] {
+  const out: PlaylistEntry[] = [];
+  for (const slug of loop.order) {
+    const item = library.get(slug);
+    if (item) out.push(entryFor(loop, item, 'all'));
+  }
+  return out;
+}
+
+/**
+ * Where playback should be: `preferred` when it is playable, else the first playable item after
+ * it in play order (an item still converting is skipped, not waited for). null when nothing plays.
+ */
+export function startSlug(loop: LoopState, library: Map<string, MediaItem>, preferred: string | null): string | null {
+  const order = loop.order;
+  if (order.length === 0) return null;
+  const from = preferred === null ? -1 : order.indexOf(preferred);
+  for (let k = 0; k < order.length; k++) {
+    const slug = order[(Math.max(from, 0) + k) % order.length] as string;
+    if (library.has(slug)) return slug;
+  }
+  return null;
+}
+
+/**
+ * The playlist mpv should hold when `current` plays: in mode 'all' every playable item, rotated so
+ * that `current` comes first (mpv's --loop-playlist then wraps round to it); in mode 'one' only it.
+ */
+export function planFrom(loop: LoopState, library: Map<string, MediaItem>, current: string): PlaylistEntry[] {
+  const item = library.get(current);
+  if (!item) return [];
+  if (loop.mode === 'one') return [entryFor(loop, item, 'one')];
+  const all = planAll(loop, library);
+  const i = all.findIndex((e) => e.slug === current);
+  return i < 0 ? all : [...all.slice(i), ...all.slice(0, i)];
+}
+
+/** Two plans that would give the same playlist (rotation aside) need no rebuild. */
+export function planKey(loop: LoopState, library: Map<string, MediaItem>, current: string | null): string {
+  if (loop.mode === 'one') {
+    const item = current === null ? undefined : library.get(current);
+    return JSON.stringify(['one', item ? entryFor(loop, item, 'one') : null]);
+  }
+  return JSON.stringify(['all', planAll(loop, library)]);
+}

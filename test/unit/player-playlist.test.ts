@@ -1,0 +1,78 @@
+// From loop + library to mpv's playlist: order, rotation, per-file options, what is skipped.
+import { expect } from 'chai';
+import type { LoopState, MediaItem } from '../../core/protocol/index.js';
+import { planAll, planFrom, planKey, playableLibrary, startSlug } from '../../plugins/player/playlist.js';
+import { screenAss, screenText } from '../../plugins/player/idle-screen.js';
+
+function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
+  return {
+    slug, filename: `${slug}.mp4`, type: 'video/mp4', size: 1, uploadedAt: '', url: '', thumbnail_url: null, kind,
+    duration: 1, width: 320, height: 240, frame_count: 25, processing_status: status, path: status === 'ready' ? `/m/${slug}` : null,
+  };
+}
+function loop(slugs: string[], over: Partial<LoopState> = {}): LoopState {
+  return {
+    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })), current_index: 0, active: slugs[0] ?? null,
+    mode: 'all', repeat: 2, image_duration: 10, shuffle: false, order: slugs, cue: 1, updated_at: '', ...over,
+  };
+}
+
+describe('player playlist', () => {
+  const lib = playableLibrary([media('a'), media('b', 'image'), media('c'), media('d', 'video', 'processing')]);
+
+  it('keeps only ready items with a file', () => {
+    expect([...lib.keys()]).to.deep.equal(['a', 'b', 'c']);
+  });
+
+  it('plans the play order with repeats as loop-file and stills as image-display-duration', () => {
+    const l = loop(['a', 'b', 'c', 'd']);
+    l.items[2] = { slug: 'c', repeat: 1, duration: null };
+    l.items[1] = { slug: 'b', repeat: null, duration: 3 };
+    const plan = planAll(l, lib);
+    expect(plan.map((e) => e.slug)).to.deep.equal(['a', 'b', 'c']);
+    expect(plan.map((e) => e.options)).to.deep.equal([{ 'loop-file': 1 }, { 'image-display-duration': 3 }, {}]);
+    expect(plan[0]?.path).to.equal('/m/a');
+    expect(plan[0]?.title).to.equal('a');
+  });
+
+  it('rotates the playlist so the current item comes first (mpv loops the playlist round)', () => {
+    const l = loop(['a', 'b', 'c'], { order: ['c', 'a', 'b'] });
+    expect(planFrom(l, lib, 'a').map((e) => e.slug)).to.deep.equal(['a', 'b', 'c']);
+    expect(planFrom(l, lib, 'b').map((e) => e.slug)).to.deep.equal(['b', 'c', 'a']);
+  });
+
+  it('in mode one holds only the current item, forever', () => {
+    const l = loop(['a', 'b'], { mode: 'one' });
+    expect(planFrom(l, lib, 'a')).to.deep.equal([{ slug: 'a', path: '/m/a', kind: 'video', title: 'a', options: { 'loop-file': 'inf' } }]);
+    expect(planFrom(l, lib, 'b')[0]?.options).to.deep.equal({ 'image-display-duration': 'inf' });
+  });
+
+  it('starts at the active item, or the next playable one after it', () => {
+    const l = loop(['d', 'a', 'c']);
+    expect(startSlug(l, lib, 'c')).to.equal('c');
+    expect(startSlug(l, lib, 'd')).to.equal('a');
+    expect(startSlug(l, lib, null)).to.equal('a');
+    expect(startSlug(loop(['d']), lib, 'd')).to.equal(null);
+    expect(startSlug(loop([]), lib, null)).to.equal(null);
+  });
+
+  it('needs no rebuild when only the active item moved, and one when order or settings change', () => {
+    const l = loop(['a', 'b', 'c']);
+    const k = planKey(l, lib, 'a');
+    expect(planKey({ ...l, active: 'b', current_index: 1 }, lib, 'b')).to.equal(k);
+    expect(planKey({ ...l, order: ['b', 'a', 'c'] }, lib, 'a')).to.not.equal(k);
+    expect(planKey({ ...l, repeat: 3 }, lib, 'a')).to.not.equal(k);
+    expect(planKey({ ...l, mode: 'one' }, lib, 'a')).to.not.equal(k);
+  });
+
+  it('the idle card says where to go, or which hotspot to join', () => {
+    const text = screenText({ hostname: 'loop', ips: ['192.168.1.20'], port: 8080, wifi: undefined, why: 'empty' });
+    expect(text).to.include('http://loop.local:8080').and.include('http://192.168.1.20:8080').and.include('empty');
+    const hot = screenText({
+      hostname: 'loop', ips: [], port: 80, why: 'empty',
+      wifi: { mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null, hotspot: { active: true, ssid: 'LOOP-Setup' }, updated_at: '' },
+    });
+    expect(hot).to.include('"LOOP-Setup"').and.include('http://192.168.100.1').and.not.include(':80');
+    expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs28\\bord1}a \\{b\\}\\N{\\fs20}c');
+  });
+});
