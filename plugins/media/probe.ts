@@ -3,6 +3,7 @@
 import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
+import { open } from 'node:fs/promises';
 import { declaredSize } from './sniff.js';
 import { shortReason } from './ffmpeg-run.js';
 
@@ -22,10 +23,20 @@ const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpegls', 'bmp', 'webp', 'tiff', '
 
 /** Probes a file; throws ActionError `unsupported` (what was found) or `too_large` (pixel bombs, over-long clips). */
 export async function probeMedia(path: string, limits: ProbeLimits): Promise<ProbeResult> {
+  const head = await readHead(path, 4096);
+  if (head.length === 0) throw new ActionError('unsupported', 'the file is empty');
   const declared = await declaredSize(path);
   if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format);
 
-  let data = await ffprobe(path, [], limits);
+  let data: FfprobeData;
+  try {
+    data = await ffprobe(path, [], limits);
+  } catch (err) {
+    if (err instanceof ActionError && err.code === 'unsupported') {
+      throw new ActionError('unsupported', `not a picture or video: found ${describeBytes(head)} (ffprobe: ${err.message})`);
+    }
+    throw err;
+  }
   const video = pickVideo(data);
   const formatName = data.format.format_name ?? 'unknown';
   if (!video) {
@@ -86,7 +97,7 @@ function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<
         if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
           reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
         } else {
-          reject(new ActionError('unsupported', `not readable media: ${shortReason(msg)}`));
+          reject(new ActionError('unsupported', shortReason(msg.split(`${path}: `).join('').split(path).join('the file'))));
         }
         return;
       }
@@ -136,4 +147,32 @@ function mimeOf(format: string, codec: string, data: FfprobeData): { mime: strin
   if (format === 'avi') return { mime: 'video/x-msvideo', ext: 'avi' };
   const safe = format.split(',')[0]?.replace(/[^a-z0-9]/g, '') || 'bin';
   return { mime: 'application/octet-stream', ext: safe.slice(0, 8) };
+}
+
+async function readHead(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** What a file that is not media looks like, for the refusal message. */
+export function describeBytes(b: Buffer): string {
+  const magic: Array<[string, string]> = [
+    ['PK\x03\x04', 'a zip archive'], ['%PDF', 'a PDF document'], ['\x7fELF', 'a program (ELF)'], ['\x1f\x8b', 'gzip data'],
+    ['Rar!', 'a RAR archive'], ['7z\xbc\xaf', 'a 7-Zip archive'], ['ftypheic', 'a HEIC image this ffmpeg cannot read'],
+    ['ftyp', 'a damaged or incomplete MP4/QuickTime file'], ['\x1aE\xdf\xa3', 'a damaged or incomplete WebM/Matroska file'],
+  ];
+  const latin = b.toString('latin1', 0, 16);
+  for (const [sig, what] of magic) if (latin.includes(sig)) return what;
+  const text = b.toString('utf8');
+  // eslint-disable-next-line no-control-regex
+  if (!text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f]/.test(text)) {
+    return /^\s*<(!doctype|html|svg|\?xml)/i.test(text) ? 'an HTML/XML/SVG document' : 'text';
+  }
+  return 'unrecognised binary data';
 }

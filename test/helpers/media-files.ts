@@ -2,6 +2,7 @@
 // random bytes, empty, a pixel bomb) and hostile names. Made once per process, in a temp dir.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +31,10 @@ export interface MediaFixtures {
   text: string;
   /** An audio-only file. */
   audio: string;
+  /** An MP4 whose index is fine (ffprobe accepts it) and whose frames are zeros: conversion fails. */
+  undecodable: string;
+  /** 6 s of 640x360 at 30 fps: long enough to still be converting when a test acts. */
+  long: string;
 }
 
 let made: Promise<MediaFixtures> | null = null;
@@ -46,6 +51,8 @@ export async function ffmpeg(args: string[]): Promise<void> {
 
 async function makeFixtures(): Promise<MediaFixtures> {
   const dir = await mkdtemp(join(tmpdir(), 'loop-media-fixtures-'));
+  // Gone when the test process ends, whichever file used them last.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const f = (name: string): string => join(dir, name);
   const lavfi = (src: string): string[] => ['-f', 'lavfi', '-i', src];
   await Promise.all([
@@ -58,7 +65,13 @@ async function makeFixtures(): Promise<MediaFixtures> {
     ffmpeg([...lavfi('testsrc2=size=800x600:rate=1'), '-frames:v', '1', f('still.png')]),
     ffmpeg([...lavfi('mandelbrot=size=1024x768:rate=1'), '-frames:v', '1', '-q:v', '3', f('photo.jpg')]),
     ffmpeg([...lavfi('sine=frequency=440:duration=1'), '-c:a', 'aac', f('tone.m4a')]),
+    ffmpeg([...lavfi('testsrc2=size=320x240:rate=25:duration=2'), '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', f('faststart.mp4')]),
+    ffmpeg([...lavfi('testsrc2=size=960x540:rate=30:duration=6'), '-vf', 'noise=alls=8:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', f('long.mp4')]),
   ]);
+  const fast = await readFile(f('faststart.mp4'));
+  const mdat = fast.indexOf('mdat', 0, 'latin1');
+  fast.fill(0, mdat + 4);
+  await writeFile(f('undecodable.mp4'), fast);
   const whole = await readFile(f('clip.mp4'));
   await writeFile(f('truncated.mp4'), whole.subarray(0, Math.floor(whole.length * 0.6)));
   await writeFile(f('random.mp4'), randomBytes(64 * 1024));
@@ -68,6 +81,7 @@ async function makeFixtures(): Promise<MediaFixtures> {
   return {
     dir, mp4: f('clip.mp4'), mov: f('portrait.mov'), webm: f('bars.webm'), gif: f('anim.gif'), png: f('still.png'), jpg: f('photo.jpg'),
     truncated: f('truncated.mp4'), random: f('random.mp4'), empty: f('empty.mp4'), bomb: f('bomb.png'), text: f('notes.txt'), audio: f('tone.m4a'),
+    undecodable: f('undecodable.mp4'), long: f('long.mp4'),
   };
 }
 
@@ -118,3 +132,77 @@ export async function removeFixtures(): Promise<void> {
 }
 
 export const sizeOf = async (p: string): Promise<number> => (await stat(p)).size;
+
+export interface UploadPart {
+  /** A file to stream, or a generator of bytes (big uploads without a file). */
+  path?: string;
+  bytes?: { size: number; chunk?: number };
+  name: string;
+  field?: string;
+  contentType?: string;
+}
+
+export interface UploadAnswer { status: number; json: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }
+
+/**
+ * POST multipart/form-data streamed from disk (never buffered), as a browser would. Resolves with
+ * the server's answer even when it answers early and closes (a 413 mid-body).
+ */
+export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void } = {}): Promise<UploadAnswer> {
+  const { request } = await import('node:http');
+  const { createReadStream } = await import('node:fs');
+  const boundary = `----loop${randomBytes(12).toString('hex')}`;
+  const heads = parts.map((p) => Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="${p.field ?? 'files'}"; filename="${p.name.replace(/"/g, '%22').replace(/\r|\n/g, ' ')}"\r\n`
+    + `Content-Type: ${p.contentType ?? 'application/octet-stream'}\r\n\r\n`, 'utf8'));
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const sizes = await Promise.all(parts.map(async (p) => (p.path ? sizeOf(p.path) : p.bytes?.size ?? 0)));
+  const length = heads.reduce((n, h, i) => n + h.length + (sizes[i] ?? 0) + (i > 0 ? 2 : 0), 0) + tail.length;
+  return new Promise<UploadAnswer>((resolve, reject) => {
+    let answered = false;
+    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': length }, signal: opts.signal }, (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => {
+        let json: Record<string, unknown>;
+        try { json = JSON.parse(text) as Record<string, unknown>; } catch { json = { raw: text }; }
+        resolve({ status: res.statusCode ?? 0, json, headers: res.headers });
+      });
+    });
+    // A server that refuses mid-body answers and closes: the write fails (EPIPE) just before the answer is read.
+    req.on('error', (err) => { if (!answered) setTimeout(() => { if (!answered) reject(err); }, 1000); });
+    let sent = 0;
+    const write = (buf: Buffer): Promise<void> => new Promise((ok) => {
+      sent += buf.length;
+      opts.onSent?.(sent);
+      if (req.write(buf)) ok();
+      else req.once('drain', ok);
+    });
+    void (async () => {
+      try {
+        for (let i = 0; i < parts.length; i++) {
+          const p = parts[i] as UploadPart;
+          if (i > 0) await write(Buffer.from('\r\n'));
+          await write(heads[i] as Buffer);
+          if (p.path) {
+            for await (const chunk of createReadStream(p.path, { highWaterMark: 256 * 1024 })) {
+              if (req.destroyed || answered) return;
+              await write(chunk as Buffer);
+            }
+          } else if (p.bytes) {
+            const chunk = randomBytes(p.bytes.chunk ?? 256 * 1024);
+            for (let left = p.bytes.size; left > 0; left -= chunk.length) {
+              if (req.destroyed || answered) return;
+              await write(left >= chunk.length ? chunk : chunk.subarray(0, left));
+            }
+          }
+        }
+        req.end(tail);
+      } catch (err) {
+        if (!answered) reject(err as Error);
+      }
+    })();
+  });
+}
