@@ -148,7 +148,7 @@ export interface UploadAnswer { status: number; json: Record<string, unknown>; h
  * POST multipart/form-data streamed from disk (never buffered), as a browser would. Resolves with
  * the server's answer even when it answers early and closes (a 413 mid-body).
  */
-export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void } = {}): Promise<UploadAnswer> {
+export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number } = {}): Promise<UploadAnswer> {
   const { request } = await import('node:http');
   const { createReadStream } = await import('node:fs');
   const boundary = `----loop${randomBytes(12).toString('hex')}`;
@@ -174,12 +174,17 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
     // A server that refuses mid-body answers and closes: the write fails (EPIPE) just before the answer is read.
     req.on('error', (err) => { if (!answered) setTimeout(() => { if (!answered) reject(err); }, 1000); });
     let sent = 0;
-    const write = (buf: Buffer): Promise<void> => new Promise((ok) => {
+    const started = Date.now();
+    const write = async (buf: Buffer): Promise<void> => {
       sent += buf.length;
       opts.onSent?.(sent);
-      if (req.write(buf)) ok();
-      else req.once('drain', ok);
-    });
+      await new Promise<void>((ok) => (req.write(buf) ? ok() : req.once('drain', ok)));
+      // A phone on WiFi, not loopback: hold the pace when asked.
+      if (opts.bytesPerSecond) {
+        const ahead = (sent / opts.bytesPerSecond) * 1000 - (Date.now() - started);
+        if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+      }
+    };
     void (async () => {
       try {
         for (let i = 0; i < parts.length; i++) {
