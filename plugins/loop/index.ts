@@ -63,7 +63,7 @@ class LoopService {
     try {
       if (e.type === 'deleted') {
         await this.apply((d) => q.drop(d, e.slug));
-      } else if (e.type === 'added' && this.ctx.config.auto_add) {
+      } else if (e.type === 'added' && this.ctx.config.auto_add && e.add_to_loop !== false) {
         await this.apply((d) => (d.items.some((i) => i.slug === e.slug) ? d : q.add(d, e.slug, undefined, () => 'ready')));
       }
     } catch (err) {

@@ -112,6 +112,16 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     }
   }
 
+  /** Connects to an mpv started by someone else (tests, the bench, a second viewer); owns no process. */
+  async attach(): Promise<void> {
+    await this.connectSocket();
+  }
+
+  /** Closes an attached connection (the mpv keeps running). */
+  detach(): void {
+    this.dropSocket(new MpvError('detached', 'closed'));
+  }
+
   /** Asks mpv to quit; kills it when it does not within timeoutMs. */
   async quit(timeoutMs = 2000): Promise<void> {
     const child = this.child;

@@ -1,0 +1,256 @@
+// The loop plays on a real mpv (--vo=null --ao=null) and anyone can drive it: REST, MQTT and the
+// WebSocket alike. What plays is read back from mpv itself over a second IPC connection.
+import { expect } from 'chai';
+import type { LoopState, PlayerState } from '../../core/protocol/index.js';
+import { makeClip, makeStill } from '../helpers/clips.js';
+import { http, type TestLoop } from '../helpers/loop.js';
+import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
+import { sleep } from '../helpers/wait.js';
+import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
+
+describe('player and loop: playing the loop on mpv', function () {
+  this.timeout(20000);
+  let loop: TestLoop;
+  let mqtt: TestMqtt;
+  let ws: TestWs;
+  let mpv: MpvWatch;
+  const socket = mpvSocket();
+  let A: Media;
+  let B: Media;
+  let C: Media;
+  let S: Media;
+
+  const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
+  const lastPlayer = (): PlayerState => loop.runtime.bus.last('player') as PlayerState;
+  const lastLoop = (): LoopState => loop.runtime.bus.last('loop') as LoopState;
+  const request = async (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> => {
+    const since = mqtt.mark();
+    const transaction = `t${Math.random()}`;
+    await mqtt.publish(T(`bridge/request/${plugin}/${action}`), { ...payload, transaction });
+    const res = await mqtt.next((m) => m.topic === T(`bridge/response/${plugin}/${action}`) && (m.json as { transaction?: string }).transaction === transaction, 8000, since);
+    return res.json as Record<string, unknown>;
+  };
+  /** Resets the loop to these items, with repeat 1 and stills of 1 s. */
+  const setLoop = async (slugs: string[]): Promise<void> => {
+    await request('loop', 'clear');
+    await request('loop', 'settings', { repeat: 1, image_duration: 1 });
+    for (const slug of slugs) expect((await http('POST', `${loop.http}/api/loop`, { slug })).status).to.equal(200);
+  };
+
+  before(async () => {
+    const [a, b, c, s] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 2 }), makeStill({ format: 'png' })]);
+    A = { slug: 'clip_a_0000000000000001', path: a, kind: 'video' };
+    B = { slug: 'clip_b_0000000000000002', path: b, kind: 'video' };
+    C = { slug: 'clip_c_0000000000000003', path: c, kind: 'video', duration: 2 };
+    S = { slug: 'still_s_0000000000000004', path: s, kind: 'image' };
+    loop = await startPlayerLoop({ socket });
+    await publishLibrary(loop, [A, B, C, S]);
+    mqtt = await connectMqtt(loop.mqtt as string);
+    await mqtt.subscribe(`${loop.baseTopic}/#`);
+    ws = await connectWs(loop.ws);
+    ws.send({ type: 'subscribe', room: 'dashboard' });
+    await ws.next(ofType('subscribe_response'));
+    mpv = new MpvWatch(socket);
+    await mpv.attach();
+  });
+
+  after(async () => {
+    mpv?.close();
+    await ws?.close();
+    await mqtt?.end();
+    await loop?.stop();
+  });
+
+  it('an empty loop shows the idle card with the address to go to', async () => {
+    const p = await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).state === 'idle');
+    const state = p.json as PlayerState;
+    expect(state.screen).to.match(/http:\/\/[^ ]+\.local:\d+/);
+    expect(await mpv.ipc.getProperty('idle-active')).to.equal(true);
+  });
+
+  it('the first item added plays at once, and the right file plays (read back from mpv)', async () => {
+    const res = await http('POST', `${loop.http}/api/loop`, { slug: A.slug });
+    expect(res.status).to.equal(200);
+    expect(res.json).to.deep.equal({ success: true, data: { loop: [A.slug] } });
+    await mpv.playing(A.path);
+    const p = await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).slug === A.slug && (m.json as PlayerState).state === 'playing');
+    expect(p.json).to.include({ index: 0, title: 'clip_a_0000000000000001', kind: 'video', screen: null });
+  });
+
+  it('plays each clip its repeat count and each still its duration, in order', async () => {
+    await setLoop([A.slug, S.slug, B.slug]);
+    await request('loop', 'settings', { repeat: 2, image_duration: 1 });
+    const r = await request('loop', 'item', { slug: S.slug, duration: 0.6 });
+    expect(r).to.deep.include({ status: 'ok', data: { slug: S.slug, repeat: null, duration: 0.6 } });
+    await request('loop', 'item', { slug: B.slug, repeat: 1 });
+    // Start A afresh (play_slug answers once it plays) so the sequence below is whole.
+    const since = mpv.mark();
+    expect(await request('player', 'play_slug', { slug: A.slug })).to.deep.include({ status: 'ok' });
+    const startA = await mpv.next((e) => e.event === 'start-file', 3000, since);
+    const startS = await mpv.next((e) => e.event === 'start-file', 4000, mpv.events.indexOf(startA) + 1);
+    expect(await mpv.path()).to.equal(S.path);
+    const restartsOfA = mpv.events.slice(since).filter((e) => e.event === 'playback-restart' && e.t > startA.t && e.t < startS.t).length;
+    expect(restartsOfA, 'A plays twice (repeat 2)').to.equal(2);
+    expect(startS.t - startA.t, 'two plays of a 1 s clip').to.be.within(1800, 2400);
+    const startB = await mpv.next((e) => e.event === 'start-file', 3000, mpv.mark());
+    expect(await mpv.path()).to.equal(B.path);
+    expect(startB.t - startS.t, 'the still stays 0.6 s').to.be.within(450, 1000);
+    const back = await mpv.next((e) => e.event === 'start-file', 3000, mpv.mark());
+    expect(back.t - startB.t, 'B plays once (its own repeat 1)').to.be.within(850, 1400);
+    expect(await mpv.path()).to.equal(A.path);
+    // The loop followed the player round: A is active again.
+    await sleep(100);
+    expect(lastLoop().active).to.equal(A.slug);
+  });
+
+  it('next, previous and activate take effect at once, from REST, MQTT and the WebSocket', async () => {
+    await setLoop([A.slug, B.slug, C.slug]);
+    await request('player', 'play_slug', { slug: A.slug });
+    await mpv.playing(A.path);
+    const next = await http('POST', `${loop.http}/api/playback/next`);
+    expect(next.status).to.equal(200);
+    expect(next.json.data).to.deep.include({ slug: B.slug, index: 1 });
+    expect(await mpv.path()).to.equal(B.path);
+
+    const prev = await request('player', 'previous');
+    expect(prev).to.deep.include({ status: 'ok' });
+    expect((prev.data as PlayerState).slug).to.equal(A.slug);
+    expect(await mpv.path()).to.equal(A.path);
+
+    const since = ws.mark();
+    ws.send({ type: 'request', id: 7, action: 'player/play_slug', data: { slug: C.slug } });
+    const res = await ws.next(ofType('response', (m) => m.id === 7), 8000, since);
+    expect(res.success).to.equal(true);
+    expect(await mpv.path()).to.equal(C.path);
+    const changed = await ws.next(ofType('playback_changed', (m) => ((m.data as { player: { current_media: string } }).player.current_media === C.slug)), 3000, since);
+    expect((changed.data as { player: Record<string, unknown> }).player).to.include({ is_playing: true, loop_index: 2 });
+
+    const act = await http('POST', `${loop.http}/api/media/${B.slug}/activate`);
+    expect(act.status).to.equal(200);
+    expect(act.json.data).to.deep.include({ active: B.slug });
+    await mpv.playing(B.path, 3000);
+  });
+
+  it('reorder changes what comes next without interrupting the clip that plays', async () => {
+    await setLoop([C.slug, A.slug, B.slug]);
+    await request('player', 'play_slug', { slug: C.slug });
+    await mpv.playing(C.path);
+    const since = mpv.mark();
+    const res = await http('PUT', `${loop.http}/api/loop`, { loop: [C.slug, B.slug, A.slug] });
+    expect(res.status).to.equal(200);
+    expect(res.json.data).to.deep.equal({ loop: [C.slug, B.slug, A.slug] });
+    await sleep(200);
+    expect(mpv.events.slice(since).filter((e) => e.event === 'start-file' || e.event === 'end-file'), 'C kept playing').to.deep.equal([]);
+    expect(await mpv.path()).to.equal(C.path);
+    await mpv.next((e) => e.event === 'start-file', 3000, since);
+    expect(await mpv.path()).to.equal(B.path);
+  });
+
+  it('loop mode one repeats the current item until set back to all', async () => {
+    await setLoop([A.slug, B.slug]);
+    await request('player', 'play_slug', { slug: A.slug });
+    await mpv.playing(A.path);
+    const mark = mqtt.mark();
+    const res = await http('POST', `${loop.http}/api/playback/loop-mode`, { loop_mode: 'one' });
+    expect(res.json).to.deep.equal({ success: true, data: { loop_mode: 'one' } });
+    const since = mpv.mark();
+    await sleep(2300);
+    expect(await mpv.path()).to.equal(A.path);
+    expect(mpv.events.slice(since).filter((e) => e.event === 'playback-restart').length, 'A looped').to.be.at.least(2);
+    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).loop_mode === 'one', 3000, mark);
+    // From MQTT, as Home Assistant would.
+    await mqtt.publish(T('loop/set'), { mode: 'all' });
+    await mpv.next((e) => e.event === 'start-file', 3000, mpv.mark());
+    expect(await mpv.path()).to.equal(B.path);
+  });
+
+  it('a change made over MQTT reaches WebSocket clients, and one made over the WebSocket reaches MQTT', async () => {
+    await setLoop([A.slug, B.slug]);
+    let since = ws.mark();
+    await request('loop', 'remove', { slug: B.slug });
+    const upd = await ws.next(ofType('loop_updated', (m) => JSON.stringify((m.data as { loop: unknown }).loop) === JSON.stringify([A.slug])), 3000, since);
+    expect(upd.type).to.equal('loop_updated');
+
+    since = mqtt.mark();
+    ws.send({ type: 'request', id: 9, action: 'loop/add', data: { slug: C.slug, position: 0 } });
+    const m = await mqtt.next((x) => x.topic === T('loop') && (x.json as LoopState).items.map((i) => i.slug).join() === [C.slug, A.slug].join(), 3000, since);
+    expect(m.retain || true).to.equal(true);
+    since = mqtt.mark();
+    ws.send({ type: 'request', id: 10, action: 'loop/mode', data: { loop_mode: 'one' } });
+    await mqtt.next((x) => x.topic === T('loop') && (x.json as LoopState).mode === 'one', 3000, since);
+    await request('loop', 'mode', { loop_mode: 'all' });
+  });
+
+  it('player/set and loop/set take plain words and shorthands', async () => {
+    await setLoop([A.slug, B.slug]);
+    await request('player', 'play_slug', { slug: A.slug });
+    await mpv.playing(A.path);
+    let mark = mqtt.mark();
+    await mqtt.publish(T('player/set'), 'pause');
+    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).state === 'paused', 3000, mark);
+    expect(await mpv.ipc.getProperty('pause')).to.equal(true);
+    mark = mqtt.mark();
+    await mqtt.publish(T('player/set'), { volume: 35 });
+    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).volume === 35, 3000, mark);
+    expect(await mpv.ipc.getProperty('volume')).to.equal(35);
+    mark = mqtt.mark();
+    await mqtt.publish(T('player/set'), 'play');
+    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).state === 'playing' && (m.json as PlayerState).volume === 35, 3000, mark);
+    expect(await mpv.ipc.getProperty('pause')).to.equal(false);
+    const toggled = await http('POST', `${loop.http}/api/playback/toggle`);
+    expect(toggled.json).to.deep.equal({ success: true, data: { paused: true } });
+    expect((await http('POST', `${loop.http}/api/playback/toggle`)).json).to.deep.equal({ success: true, data: { paused: false } });
+  });
+
+  it('position ticks come on player/position, at most once a second, and not on the dashboard', async () => {
+    await setLoop([C.slug]);
+    await mpv.playing(C.path);
+    await sleep(400);
+    const since = mqtt.mark();
+    const wsSince = ws.mark();
+    await sleep(3200);
+    const ticks = mqtt.received.slice(since).filter((m) => m.topic === T('player/position'));
+    expect(ticks.length).to.be.within(2, 4);
+    for (const t of ticks) expect(t.json).to.have.keys('slug', 'position', 'duration');
+    expect(ws.messages.slice(wsSince).filter((m) => m.type === 'dashboard_update').length, 'ticks do not refresh the dashboard').to.equal(0);
+  });
+
+  it('stop shows the stopped card; play resumes the active item', async () => {
+    await setLoop([A.slug, B.slug]);
+    const stop = await http('POST', `${loop.http}/api/playback/stop`);
+    expect(stop.json).to.deep.equal({ success: true, data: { state: 'stopped' } });
+    expect(await mpv.ipc.getProperty('idle-active')).to.equal(true);
+    expect(lastPlayer().screen).to.match(/stopped/i);
+    const play = await http('POST', `${loop.http}/api/playback/play`);
+    expect(play.json).to.deep.equal({ success: true, data: { state: 'playing' } });
+    await mpv.playing(A.path);
+  });
+
+  it('the library deleting an item drops it from the loop; a new one is added', async () => {
+    await setLoop([A.slug, B.slug]);
+    await request('player', 'play_slug', { slug: B.slug });
+    await mpv.playing(B.path);
+    let mark = mqtt.mark();
+    await loop.runtime.bus.publish('media/event', { type: 'deleted', slug: B.slug });
+    await mqtt.next((m) => m.topic === T('loop') && !(m.json as LoopState).items.some((i) => i.slug === B.slug), 3000, mark);
+    expect(lastLoop().active).to.equal(A.slug);
+    await mpv.playing(A.path, 3000);
+    mark = mqtt.mark();
+    await loop.runtime.bus.publish('media/event', { type: 'added', slug: C.slug });
+    await mqtt.next((m) => m.topic === T('loop') && (m.json as LoopState).items.some((i) => i.slug === C.slug), 3000, mark);
+    expect(lastLoop().items.map((i) => i.slug)).to.deep.equal([A.slug, C.slug]);
+    await loop.runtime.bus.publish('media/event', { type: 'added', slug: B.slug, add_to_loop: false });
+    await sleep(200);
+    expect(lastLoop().items.map((i) => i.slug)).to.deep.equal([A.slug, C.slug]);
+  });
+
+  it('clearing the loop returns to the idle card', async () => {
+    const mark = mqtt.mark();
+    const res = await http('DELETE', `${loop.http}/api/loop`);
+    expect(res.json).to.deep.equal({ success: true, data: { loop: [] } });
+    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).state === 'idle', 3000, mark);
+    expect(await mpv.ipc.getProperty('idle-active')).to.equal(true);
+    expect(lastPlayer().screen).to.match(/empty/);
+  });
+});
