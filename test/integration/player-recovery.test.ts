@@ -1,0 +1,146 @@
+// mpv dies, hangs, crashes in a loop, or is not installed: the player restarts it at the same
+// item, refuses commands while it does (state unchanged), stops after three crashes in a minute
+// with a visible error, and without mpv reports `unavailable` while the rest of Loop runs.
+import { expect } from 'chai';
+import type { BridgeEvent, BridgeInfo, LoopState, PlayerState } from '../../core/protocol/index.js';
+import { makeClip } from '../helpers/clips.js';
+import { http, type TestLoop } from '../helpers/loop.js';
+import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { sleep } from '../helpers/wait.js';
+import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
+
+describe('player: recovering from mpv crashes and hangs', function () {
+  this.timeout(30000);
+  let loop: TestLoop;
+  let mqtt: TestMqtt;
+  let mpv: MpvWatch;
+  const socket = mpvSocket();
+  let A: Media;
+  let B: Media;
+  const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
+  const playerIs = (state: string) => (m: { topic: string; json: unknown }): boolean => m.topic === T('player') && (m.json as PlayerState).state === state;
+
+  before(async () => {
+    const [a, b] = await Promise.all([makeClip({ seconds: 3 }), makeClip({ seconds: 3 })]);
+    A = { slug: 'long_a_00000000000000a1', path: a, kind: 'video', duration: 3 };
+    B = { slug: 'long_b_00000000000000b2', path: b, kind: 'video', duration: 3 };
+    loop = await startPlayerLoop({ socket, player: { hang_timeout_ms: 600, max_crashes: 3, crash_window_seconds: 60 } });
+    await publishLibrary(loop, [A, B]);
+    mqtt = await connectMqtt(loop.mqtt as string);
+    await mqtt.subscribe(`${loop.baseTopic}/#`);
+    mpv = new MpvWatch(socket);
+    await mpv.attach();
+    for (const slug of [A.slug, B.slug]) await http('POST', `${loop.http}/api/loop`, { slug });
+    await http('POST', `${loop.http}/api/media/${B.slug}/activate`);
+    await mpv.playing(B.path);
+  });
+
+  after(async () => {
+    mpv?.close();
+    await mqtt?.end();
+    await loop?.stop();
+  });
+
+  it('kill -9 of mpv: a warning, commands refused while it restarts, then the same item resumes within 3 s', async () => {
+    await sleep(1200);
+    const oldPid = await mpv.pid();
+    const mark = mqtt.mark();
+    const killedAt = Date.now();
+    process.kill(oldPid, 'SIGKILL');
+    await mqtt.next(playerIs('restarting'), 2000, mark);
+    const loopBefore = JSON.stringify((loop.runtime.bus.last('loop') as LoopState).items);
+    // A command while mpv restarts gets a clear refusal, and changes nothing.
+    const refused = await http('POST', `${loop.http}/api/playback/next`);
+    expect(refused.status).to.equal(503);
+    expect(refused.json.message).to.match(/mpv is restarting/);
+    const viaMqtt = mqtt.mark();
+    await mqtt.publish(T('bridge/request/player/pause'), { transaction: 'p1' });
+    const res = await mqtt.next((m) => m.topic === T('bridge/response/player/pause'), 2000, viaMqtt);
+    expect(res.json).to.deep.include({ status: 'error', code: 'unavailable', transaction: 'p1' });
+
+    const warn = await mqtt.next((m) => m.topic === T('bridge/event') && (m.json as BridgeEvent).type === 'player_restart', 2000, mark);
+    expect((warn.json as BridgeEvent).level).to.equal('warning');
+    expect((warn.json as BridgeEvent).message).to.match(/SIGKILL/);
+
+    await mqtt.next((m) => playerIs('playing')(m) && (m.json as PlayerState).slug === B.slug, 3000, mark);
+    await mpv.attach();
+    await mpv.playing(B.path, 3000);
+    expect(Date.now() - killedAt, 'resumed within 3 s').to.be.below(3000);
+    expect(await mpv.pid()).to.not.equal(oldPid);
+    let pos: number | null = null;
+    for (let i = 0; i < 40 && pos === null; i++) {
+      pos = (await mpv.ipc.getProperty('time-pos').catch(() => null)) as number | null;
+      if (pos === null) await sleep(25);
+    }
+    expect(pos, 'resumed near where it was, not from the start').to.be.above(0.8);
+    const after = loop.runtime.bus.last('loop') as LoopState;
+    expect(after.active).to.equal(B.slug);
+    expect(JSON.stringify(after.items)).to.equal(loopBefore);
+  });
+
+  it('an mpv that stops answering (SIGSTOP) is killed and restarted', async () => {
+    const oldPid = await mpv.pid();
+    const mark = mqtt.mark();
+    process.kill(oldPid, 'SIGSTOP');
+    await mqtt.next(playerIs('restarting'), 3000, mark);
+    await mqtt.next(playerIs('playing'), 4000, mark);
+    await mpv.attach();
+    expect(await mpv.pid()).to.not.equal(oldPid);
+    expect([A.path, B.path]).to.include(await mpv.path());
+  });
+
+  it('a third crash within a minute is an error state, not a restart storm; play tries again', async () => {
+    const mark = mqtt.mark();
+    process.kill(await mpv.pid(), 'SIGKILL');
+    const err = await mqtt.next(playerIs('error'), 3000, mark);
+    expect((err.json as PlayerState).reason).to.match(/crashed 3 times within 60 s/);
+    const ev = await mqtt.next((m) => m.topic === T('bridge/event') && (m.json as BridgeEvent).type === 'player_error', 2000, mark);
+    expect((ev.json as BridgeEvent).level).to.equal('error');
+    const info = await mqtt.next((m) => m.topic === T('bridge/info') && (m.json as BridgeInfo).plugins.some((p) => p.id === 'player' && p.detail?.mpv === 'error'), 2000, mark);
+    expect(info.topic).to.equal(T('bridge/info'));
+    await sleep(1500);
+    expect(mqtt.received.slice(mark).filter((m) => playerIs('restarting')(m)), 'no restart after the third crash').to.have.length(0);
+    const next = await http('POST', `${loop.http}/api/playback/next`);
+    expect(next.status).to.equal(503);
+    expect(next.json.message).to.match(/player error/);
+
+    const play = await http('POST', `${loop.http}/api/playback/play`);
+    expect(play.status).to.equal(200);
+    await mpv.attach();
+    await mpv.playing(B.path, 3000);
+    expect((loop.runtime.bus.last('player') as PlayerState).state).to.equal('playing');
+  });
+});
+
+describe('player: without mpv', function () {
+  this.timeout(15000);
+  let loop: TestLoop;
+
+  before(async () => {
+    loop = await startPlayerLoop({ player: { mpv: '/nonexistent/bin/mpv' } });
+    await publishLibrary(loop, [{ slug: 'x_0000000000000001', path: '/tmp/x.mp4', kind: 'video' }]);
+  });
+  after(async () => loop?.stop());
+
+  it('reports unavailable with the reason, in player and bridge/info, and the rest of Loop runs', async () => {
+    const mqtt = await connectMqtt(loop.mqtt as string);
+    try {
+      await mqtt.subscribe(`${loop.baseTopic}/#`);
+      const p = await mqtt.next((m) => m.topic === `${loop.baseTopic}/player`, 3000);
+      expect(p.json).to.include({ state: 'unavailable', reason: 'mpv not found at /nonexistent/bin/mpv' });
+      const info = await mqtt.next((m) => m.topic === `${loop.baseTopic}/bridge/info`
+        && (m.json as BridgeInfo).plugins.some((x) => x.id === 'player' && x.state === 'running' && x.detail?.mpv === 'unavailable'), 3000);
+      expect(info.retain || info.topic.endsWith('bridge/info')).to.equal(true);
+    } finally {
+      await mqtt.end();
+    }
+    const add = await http('POST', `${loop.http}/api/loop`, { slug: 'x_0000000000000001' });
+    expect(add.json).to.deep.equal({ success: true, data: { loop: ['x_0000000000000001'] } });
+    const next = await http('POST', `${loop.http}/api/playback/next`);
+    expect(next.status).to.equal(503);
+    expect(next.json).to.include({ success: false, code: 'unavailable' });
+    expect(next.json.message).to.match(/mpv not found/);
+    const dash = await http('GET', `${loop.http}/api/dashboard`);
+    expect(((dash.json.status as Record<string, unknown>).player as Record<string, unknown>).state).to.equal('unavailable');
+  });
+});
