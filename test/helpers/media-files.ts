@@ -3,11 +3,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, crc32 } from 'node:zlib';
+import type { MediaItem } from '../../core/protocol/media.js';
+import { http } from './loop.js';
 
 const run = promisify(execFile);
 
@@ -148,7 +150,7 @@ export interface UploadAnswer { status: number; json: Record<string, unknown>; h
  * POST multipart/form-data streamed from disk (never buffered), as a browser would. Resolves with
  * the server's answer even when it answers early and closes (a 413 mid-body).
  */
-export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number } = {}): Promise<UploadAnswer> {
+export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number; chunked?: boolean } = {}): Promise<UploadAnswer> {
   const { request } = await import('node:http');
   const { createReadStream } = await import('node:fs');
   const boundary = `----loop${randomBytes(12).toString('hex')}`;
@@ -160,7 +162,7 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
   const length = heads.reduce((n, h, i) => n + h.length + (sizes[i] ?? 0) + (i > 0 ? 2 : 0), 0) + tail.length;
   return new Promise<UploadAnswer>((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': length }, signal: opts.signal }, (res) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(opts.chunked ? {} : { 'content-length': length }) }, signal: opts.signal }, (res) => {
       answered = true;
       let text = '';
       res.setEncoding('utf8');
@@ -211,3 +213,23 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
     })();
   });
 }
+
+export async function waitItem(base: string, slug: string, pred: (i: MediaItem) => boolean, timeoutMs = 30_000): Promise<MediaItem> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    const r = await http('GET', `${base}/api/media/${slug}`);
+    last = r.json;
+    if (r.status === 200 && pred(r.json.data as MediaItem)) return r.json.data as MediaItem;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`item ${slug} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+}
+
+/** Every file under media/, by folder (incoming, originals, clips, thumbs). */
+export async function mediaFiles(dataDir: string): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const d of ['incoming', 'originals', 'clips', 'thumbs']) out[d] = await readdir(join(dataDir, 'media', d)).catch(() => []);
+  return out;
+}
+

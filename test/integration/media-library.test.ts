@@ -1,33 +1,14 @@
 // The media library as a user meets it over HTTP: upload, conversion, refusal, the library, files.
 import { execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { MediaItem, UploadResult } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { hostileNames, mediaFixtures, playableByMpv, uploadFiles, type MediaFixtures } from '../helpers/media-files.js';
+import { hostileNames, mediaFiles as mediaFilesOnDisk, mediaFixtures, playableByMpv, uploadFiles, waitItem, type MediaFixtures } from '../helpers/media-files.js';
 
 const run = promisify(execFile);
-
-export async function waitItem(base: string, slug: string, pred: (i: MediaItem) => boolean, timeoutMs = 30_000): Promise<MediaItem> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    const r = await http('GET', `${base}/api/media/${slug}`);
-    last = r.json;
-    if (r.status === 200 && pred(r.json.data as MediaItem)) return r.json.data as MediaItem;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`item ${slug} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);
-}
-
-/** Every file under media/, by folder (incoming, originals, clips, thumbs). */
-export async function mediaFilesOnDisk(dataDir: string): Promise<Record<string, string[]>> {
-  const out: Record<string, string[]> = {};
-  for (const d of ['incoming', 'originals', 'clips', 'thumbs']) out[d] = await readdir(join(dataDir, 'media', d)).catch(() => []);
-  return out;
-}
 
 async function streamInfo(path: string): Promise<Record<string, string>> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile', '-of', 'default=nw=1', path]);
