@@ -167,7 +167,7 @@ export class PluginHost {
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
       if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found')) {
-        this.o.notify(pluginId, 'warning', `${pluginId}/${action}: ${res.error}`, undefined, 'invalid_command');
+        this.o.notify(pluginId, 'error', `${pluginId}/${action}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
       return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
     });
