@@ -1,0 +1,73 @@
+// `npm run bench [-- NAME...]`: runs the bench modules below in order and prints their figures.
+// A NAME selects a bench by its name, or every bench whose name starts with `NAME-` (`player`
+// selects player-*). Benches print figures; nothing here asserts on time.
+//
+// To add a bench: write bench/<name>.ts with `export default async function run(): Promise<void>`
+// and add one line to BENCHES. A listed module that does not exist (yet) is skipped with a note.
+import { existsSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+interface BenchEntry {
+  name: string;
+  /** Module path relative to this file, as compiled (.js). */
+  module: string;
+  what: string;
+}
+
+export const BENCHES: readonly BenchEntry[] = [
+  { name: 'fanout', module: './fanout.js', what: 'bus event → 100 WebSocket clients in their room, vs a raw ws broadcast' },
+  { name: 'idle', module: './idle.js', what: 'idle RSS and CPU of a started Loop (system plugin), vs bare node' },
+  { name: 'startup', module: './startup.js', what: 'spawn → HTTP listening, median of 5, vs a bare node HTTP server' },
+  { name: 'player-gap', module: './player-gap.js', what: 'gap between consecutive clips over 50 transitions: Loop\'s playlist vs naive stop-and-load' },
+  { name: 'playback-latency', module: './playback-latency.js', what: 'POST /api/playback/next → playback_changed at a ws client, p50/p99, vs mpv alone' },
+  { name: 'media-upload', module: './media-upload.js', what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload' },
+  { name: 'media-convert', module: './media-convert.js', what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments' },
+  // player-*, playback-* and media-* benches go here, one line each:
+  // { name: 'player-xyz', module: './player-xyz.js', what: '...' },
+];
+
+type BenchModule = { default: () => Promise<void> };
+
+function selected(args: string[]): BenchEntry[] {
+  if (args.length === 0) return [...BENCHES];
+  const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a || b.name.startsWith(`${a}-`)));
+  if (unknown.length) {
+    console.error(`unknown bench: ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
+    process.exit(2);
+  }
+  return BENCHES.filter((b) => args.some((a) => b.name === a || b.name.startsWith(`${a}-`)));
+}
+
+async function main(): Promise<void> {
+  const list = selected(process.argv.slice(2).filter((a) => !a.startsWith('-')));
+  const cpu = cpus();
+  console.log(`Loop bench: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ` +
+    `${Math.round(totalmem() / 2 ** 20)} MiB RAM, ${new Date().toISOString()}`);
+  const failed: string[] = [];
+  for (const b of list) {
+    console.log(`\n=== ${b.name}: ${b.what} ===`);
+    const file = fileURLToPath(new URL(b.module, import.meta.url));
+    if (!existsSync(file)) {
+      console.log(`(skipped: ${b.module.replace(/\.js$/, '.ts')} does not exist yet)`);
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const mod = (await import(b.module)) as BenchModule;
+      await mod.default();
+      console.log(`(${b.name} took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    } catch (err) {
+      failed.push(b.name);
+      console.log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    }
+  }
+  if (failed.length) {
+    console.log(`\nfailed: ${failed.join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+// Exit when done: a bench that leaves a handle open must not hang the run.
+await main();
+process.exit(process.exitCode ?? 0);
