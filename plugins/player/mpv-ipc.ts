@@ -41,6 +41,8 @@ export interface MpvIpcEvents {
   property: [string, unknown];
   /** The process ended; `expected` is true only after quit(). */
   exit: [MpvExit];
+  /** One line mpv printed (warnings and errors, given --msg-level=all=warn). */
+  stderr: [string];
 }
 
 export class MpvIpc extends EventEmitter<MpvIpcEvents> {
@@ -62,6 +64,11 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     return this.child?.pid ?? null;
   }
 
+  /** The last lines mpv printed (its warnings and errors). */
+  get stderr(): string {
+    return this.stderrTail.trim();
+  }
+
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -74,13 +81,17 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     this.quitting = false;
     this.stderrTail = '';
     const child = spawn(this.opts.binary, ['--idle=yes', `--input-ipc-server=${this.opts.socket}`, ...this.opts.args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (s: string) => {
-      this.stderrTail = (this.stderrTail + s).slice(-2000);
-    });
+    // mpv writes its messages to stdout when that is not a terminal, some to stderr: keep both.
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (s: string) => {
+        this.stderrTail = (this.stderrTail + s).slice(-2000);
+        for (const line of s.split('\n')) if (line.trim()) this.emit('stderr', line.trim());
+      });
+    }
     let spawnError: Error | null = null;
     this.exited = new Promise<void>((resolve) => {
       child.once('error', (err) => {

@@ -28,7 +28,7 @@ const OVERLAY_ID = 1;
 
 export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number): string[] {
   const args = [
-    '--no-config', '--no-terminal', '--msg-level=all=warn',
+    '--no-config', '--no-input-terminal', '--quiet', '--term-osd=no', '--msg-level=all=warn',
     '--loop-playlist=inf', '--prefetch-playlist=yes', '--keep-open=no', '--gapless-audio=yes',
     `--image-display-duration=${imageDuration}`, '--audio-display=no',
     '--osd-level=0', '--no-osc', '--no-input-default-bindings', '--input-vo-keyboard=no', '--cursor-autohide=always',
@@ -155,6 +155,7 @@ export class PlayerService {
     this.appliedMode = null;
     mpv.on('event', (e) => this.onEvent(e));
     mpv.on('property', (name, value) => this.onProperty(name, value));
+    mpv.on('stderr', (line) => this.ctx.log.warn({ mpv: line }, 'mpv says'));
     mpv.once('exit', (x) => {
       if (this.mpv === mpv) this.mpv = null;
       void this.onExit(x);
@@ -379,7 +380,9 @@ export class PlayerService {
     this.ctx.log.warn({ slug, why }, 'mpv could not play a file');
     if (this.fileErrors >= Math.max(1, this.loaded.size) && this.phase === 'running') {
       this.phase = 'error';
-      this.reason = `mpv cannot play any item (${why}); check the video output settings, then send play`;
+      const lines = (this.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+      const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
+      this.reason = `mpv cannot play any item (${why}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
       this.ctx.notify('error', `player: ${this.reason}`, undefined, 'player_error');
       this.ctx.setDetail({ mpv: 'error', reason: this.reason });
       await this.mpv?.command('stop').catch(() => undefined);

@@ -144,3 +144,29 @@ describe('player: without mpv', function () {
     expect(((dash.json.status as Record<string, unknown>).player as Record<string, unknown>).state).to.equal('unavailable');
   });
 });
+
+describe('player: a video output that cannot open', function () {
+  this.timeout(15000);
+
+  it('is an error state with mpv\'s reason, not a loop of failing files', async () => {
+    const loop = await startPlayerLoop({ player: { vo: 'drm', drm_device: '/dev/dri/card-does-not-exist' } });
+    try {
+      const clip = await makeClip({ seconds: 1 });
+      await publishLibrary(loop, [{ slug: 'vo_a_0000000000000001', path: clip, kind: 'video' }]);
+      const mqtt = await connectMqtt(loop.mqtt as string);
+      try {
+        await mqtt.subscribe(`${loop.baseTopic}/#`);
+        await http('POST', `${loop.http}/api/loop`, { slug: 'vo_a_0000000000000001' });
+        const err = await mqtt.next((m) => m.topic === `${loop.baseTopic}/player` && (m.json as PlayerState).state === 'error', 5000);
+        expect((err.json as PlayerState).reason).to.match(/mpv cannot play any item .*check the video output/);
+        const mark = mqtt.mark();
+        await sleep(800);
+        expect(mqtt.received.slice(mark).filter((m) => m.topic === `${loop.baseTopic}/player`), 'quiet once in error').to.have.length(0);
+      } finally {
+        await mqtt.end();
+      }
+    } finally {
+      await loop.stop();
+    }
+  });
+});
