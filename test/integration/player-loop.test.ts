@@ -253,4 +253,44 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(await mpv.ipc.getProperty('idle-active')).to.equal(true);
     expect(lastPlayer().screen).to.match(/empty/);
   });
+
+  it('in hotspot mode the idle card names the network to join', async () => {
+    const mark = mqtt.mark();
+    await loop.runtime.bus.publish('wifi', {
+      mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null,
+      hotspot: { active: true, ssid: 'LOOP-Setup' }, updated_at: new Date().toISOString(),
+    }, { retain: true });
+    const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 3000, mark);
+    expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
+  });
+
+  it('shuffle plays every item once per pass, in the order the loop publishes', async () => {
+    await setLoop([A.slug, B.slug, C.slug, S.slug]);
+    const r = await request('loop', 'settings', { shuffle: true });
+    const order = (r.data as LoopState).order;
+    expect([...order].sort()).to.deep.equal([A.slug, B.slug, C.slug, S.slug].sort());
+    expect(order[0], 'the item that plays stays first').to.equal(A.slug);
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) seen.push(((await request('player', 'next')).data as PlayerState).slug as string);
+    expect(seen).to.deep.equal(order.slice(1));
+    expect(await mpv.path()).to.equal([A, B, C, S].find((m) => m.slug === order[3])?.path);
+    await request('loop', 'settings', { shuffle: false });
+  });
+
+  it('the OpenAPI document lists every playback and loop route with its schemas', async () => {
+    const doc = (await http('GET', `${loop.http}/api/docs/json`)).json as { paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
+    const want: Array<[string, string]> = [
+      ['/api/loop', 'get'], ['/api/loop', 'post'], ['/api/loop', 'put'], ['/api/loop', 'delete'], ['/api/loop/{slug}', 'delete'],
+      ['/api/loop/move', 'post'], ['/api/loop/settings', 'patch'], ['/api/loop/items/{slug}', 'patch'], ['/api/media/{slug}/activate', 'post'],
+      ['/api/playback', 'get'], ['/api/playback/loop-mode', 'post'],
+      ...['toggle', 'next', 'previous', 'play', 'pause', 'stop', 'seek', 'volume', 'mute'].map((a): [string, string] => [`/api/playback/${a}`, 'post']),
+    ];
+    for (const [path, method] of want) {
+      const op = doc.paths[path]?.[method];
+      expect(op, `${method.toUpperCase()} ${path}`).to.be.an('object');
+      expect(op?.responses, `${method.toUpperCase()} ${path} responses`).to.include.keys('200', '404');
+    }
+    expect(doc.paths['/api/loop']?.put?.requestBody, 'PUT /api/loop has a body schema').to.be.an('object');
+    expect(doc.paths['/api/playback/seek']?.post?.requestBody).to.be.an('object');
+  });
 });
