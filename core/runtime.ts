@@ -149,16 +149,25 @@ export class LoopRuntime {
   }
 
   private async doStop(): Promise<void> {
+    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+      const t0 = Date.now();
+      try {
+        await fn();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, `shutdown: ${name} failed`);
+      }
+      this.log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
+    };
     if (this.infoTimer) clearTimeout(this.infoTimer);
-    await this.gateway?.close().catch(() => undefined);
-    this.mqttWs?.clients.forEach((ws) => ws.terminate());
-    await this.host?.stop();
-    await this.app?.close().catch(() => undefined);
+    await step('gateway', () => this.gateway?.close());
+    await step('mqtt-ws', () => this.mqttWs?.clients.forEach((ws) => ws.terminate()));
+    await step('plugins', () => this.host?.stop());
+    await step('http', () => this.app?.close());
     this.view?.close();
     if (this.bus) {
-      await this.bus.publish('bridge/state', { state: 'offline' }, { retain: true }).catch(() => undefined);
-      await this.bus.close().catch(() => undefined);
+      await step('offline', () => this.bus.publish('bridge/state', { state: 'offline' }, { retain: true }));
+      await step('bus', () => this.bus.close());
     }
-    await this.broker?.close();
+    await step('broker', () => this.broker?.close());
   }
 }

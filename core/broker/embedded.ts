@@ -27,6 +27,7 @@ const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 export class EmbeddedBroker {
   private aedes!: Aedes;
   private tcp: Server | null = null;
+  private readonly sockets = new Set<Socket>();
   private readonly internalSecret = randomBytes(24);
   private readonly users: Map<string, string>;
   port: number | null = null;
@@ -48,7 +49,11 @@ export class EmbeddedBroker {
     });
     this.aedes.on('clientError', (client, err) => this.opts.log.debug({ client: client.id, err: err.message }, 'mqtt client error'));
     if (this.opts.listen) {
-      const server = createServer({ noDelay: true }, (socket: Socket) => this.aedes.handle(socket));
+      const server = createServer({ noDelay: true }, (socket: Socket) => {
+        this.sockets.add(socket);
+        socket.once('close', () => this.sockets.delete(socket));
+        this.aedes.handle(socket);
+      });
       await new Promise<void>((resolve, reject) => {
         server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
           ? new Error(`MQTT port ${this.opts.port} on ${this.opts.host} is in use (another broker?). Set mqtt.port (LOOP_MQTT_PORT), mqtt.listen: false, or mqtt.url to use that broker.`)
@@ -101,12 +106,27 @@ export class EmbeddedBroker {
   }
 
   async close(): Promise<void> {
+    // End outside connections first so what was just published (bridge/state offline) is flushed
+    // to them; aedes.close() would destroy the sockets with data still queued. Aedes forwards a
+    // publish a few ticks after it acknowledges it, hence the short grace period.
+    if (this.sockets.size > 0) await new Promise((r) => setTimeout(r, 100));
+    await Promise.all([...this.sockets].map((s) => new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 500);
+      s.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      s.end();
+    })));
+    if (this.aedes) await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     if (this.tcp) {
       const tcp = this.tcp;
       this.tcp = null;
-      await new Promise<void>((resolve) => tcp.close(() => resolve()));
+      // server.close() waits for open connections; outside clients must not hold shutdown up.
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const s of this.sockets) s.destroy();
+      await closed;
     }
-    if (this.aedes) await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
   }
 }
 

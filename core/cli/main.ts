@@ -1,11 +1,7 @@
 // `loop` command line: start, config check, config schema, passwd, --version, --help.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, loadConfig, merge, readYamlFile, validateConfig } from '../config/load.js';
-import { configSchema } from '../config/schema.js';
-import { defaultConfigPath, version } from '../paths.js';
-import { hashPassword } from '../broker/passwords.js';
-import { LoopRuntime } from '../runtime.js';
+import { version } from '../paths.js';
 
 const HELP = `Usage: loop <command> [options]
 
@@ -45,6 +41,7 @@ export async function main(args: string[]): Promise<void> {
     case 'config':
       if (sub === 'check') return configCheck(args[2]);
       if (sub === 'schema') {
+        const { configSchema } = await import('../config/schema.js');
         console.log(JSON.stringify(configSchema, null, 2));
         return;
       }
@@ -52,6 +49,7 @@ export async function main(args: string[]): Promise<void> {
     case 'passwd': {
       const pw = args[1] ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (!pw) throw new Error('empty password');
+      const { hashPassword } = await import('../broker/passwords.js');
       console.log(hashPassword(pw));
       return;
     }
@@ -61,12 +59,15 @@ export async function main(args: string[]): Promise<void> {
   process.exitCode = 2;
 }
 
-function configCheck(file: string | undefined): void {
+async function configCheck(file: string | undefined): Promise<void> {
   if (!file) {
     console.error('usage: loop config check FILE');
     process.exitCode = 2;
     return;
   }
+  // Imported here so that --version and --help stay instant.
+  const { ConfigError, merge, readYamlFile, validateConfig } = await import('../config/load.js');
+  const { defaultConfigPath } = await import('../paths.js');
   try {
     const tree = merge(readYamlFile(defaultConfigPath), readYamlFile(file));
     const problems = validateConfig(tree);
@@ -87,6 +88,8 @@ function configCheck(file: string | undefined): void {
 }
 
 async function start(file: string | undefined): Promise<void> {
+  const { ConfigError, loadConfig } = await import('../config/load.js');
+  const { LoopRuntime } = await import('../runtime.js');
   let loaded;
   try {
     loaded = loadConfig({ file });

@@ -57,11 +57,11 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, data: u
       } else if (e.keyword === 'anyOf') {
         const alts = list.filter((x) => x.keyword === 'const' || x.keyword === 'type')
           .map((x) => (x.keyword === 'const' ? JSON.stringify((x.params as { allowedValue: unknown }).allowedValue) : String((x.params as { type: string }).type)));
-        message = `is ${show(valueAt(data, pointer))}, expected one of ${[...new Set(alts)].join(', ') || 'the allowed forms'}`;
+        message = `is ${show(valueAt(data, pointer))}; must be one of ${[...new Set(alts)].join(', ') || 'the allowed forms'}`;
       } else if (list.some((x) => x.keyword === 'anyOf')) {
         continue; // folded into the anyOf line
       } else {
-        message = `is ${show(valueAt(data, pointer))}, expected it to ${e.message ?? 'be valid'}`;
+        message = `is ${show(valueAt(data, pointer))}; ${e.message ?? 'invalid'}`;
       }
       const key = `${path}: ${message}`;
       if (!seen.has(key)) {

@@ -166,7 +166,7 @@ export class PluginHost {
       return;
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
-      if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found')) {
+      if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
         this.o.notify(pluginId, 'error', `${pluginId}/${action}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
       return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));

@@ -1,5 +1,6 @@
 // Finds a plugin's module: a built-in id, a folder or file path, or an npm package name.
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LoopPlugin, PluginFactory } from './api.js';
 import { builtinPlugins } from './builtin.js';
@@ -14,7 +15,7 @@ export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedP
     mod = await builtin.load();
     source = 'builtin';
   } else if (spec.startsWith('.') || isAbsolute(spec)) {
-    const path = resolve(baseDir, spec);
+    const path = entryOf(resolve(baseDir, spec));
     mod = (await import(pathToFileURL(path).href)) as { default?: unknown };
     source = path;
   } else {
@@ -61,4 +62,15 @@ export function orderByDependencies(plugins: LoopPlugin[]): { order: LoopPlugin[
   };
   for (const p of plugins) visit(p, []);
   return { order, problems };
+}
+
+/** A folder plugin's entry: package.json `main`, else index.js. */
+function entryOf(path: string): string {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return path;
+  const pkg = join(path, 'package.json');
+  if (existsSync(pkg)) {
+    const main = (JSON.parse(readFileSync(pkg, 'utf8')) as { main?: string }).main;
+    if (main) return join(path, main);
+  }
+  return join(path, 'index.js');
 }
