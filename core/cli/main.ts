@@ -10,6 +10,7 @@ Commands:
   config check FILE       Validate a config file (overlaid on the defaults); print every problem
   config schema           Print the JSON schema of the config
   passwd [PASSWORD]       Print a password hash for mqtt.users (reads stdin when no argument)
+  docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
 
 Options:
   --version               Print the version
@@ -46,6 +47,11 @@ export async function main(args: string[]): Promise<void> {
         return;
       }
       break;
+    case 'docs': {
+      const { renderMqttReference } = await import('../docs/reference.js');
+      console.log(renderMqttReference());
+      return;
+    }
     case 'passwd': {
       const pw = args[1] ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (!pw) throw new Error('empty password');

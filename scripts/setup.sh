@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Idempotent set-up for `npm start` and `npm test` on Debian / Raspberry Pi OS: installs the
+# Debian packages Loop uses when they are missing (as root, or through sudo when it is there).
+# Without them Loop still starts: the player reports "unavailable" and uploads are refused.
+set -euo pipefail
+need=(mpv ffmpeg)
+[ "${1:-}" = "test" ] && need+=(mosquitto)
+missing=()
+for cmd in "${need[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: missing ${missing[*]} and no apt-get here; install them yourself" >&2
+  exit 0
+fi
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup: missing ${missing[*]}; run as root or: apt-get install ${missing[*]}" >&2
+    exit 0
+  fi
+fi
+echo "setup: installing ${missing[*]} (Debian packages)" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
