@@ -3,6 +3,7 @@
 // on every change and `player/position` at most once a second, and restarts mpv when it dies or
 // stops answering (resuming the same item), until too many crashes make it an error.
 import { randomBytes } from 'node:crypto';
+import { access } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PluginContext } from '../../core/plugins/api.js';
@@ -357,8 +358,22 @@ export class PlayerService {
       case 'playback-restart':
         this.fileErrors = 0;
         break;
+      case 'idle':
+        // mpv gave up on its playlist (every entry failed, e.g. files gone): show the card and wait
+        // for the loop or the library to change rather than retrying in a tight loop.
+        if (this.phase === 'running' && this.loaded.size > 0 && !this.stopped && this.mpv) {
+          const mpv = this.mpv;
+          this.loaded.clear();
+          this.current = null;
+          this.appliedKey = null;
+          void this.serial(() => this.showIdle(mpv, 'waiting', this.settledCue)).catch(() => undefined);
+        }
+        break;
       case 'end-file':
-        if (e.reason === 'error') void this.onFileError(String(e.file_error ?? 'unknown error'));
+        if (e.reason === 'error') {
+          const l = typeof e.playlist_entry_id === 'number' ? this.loaded.get(e.playlist_entry_id) : undefined;
+          void this.onFileError(String(e.file_error ?? 'unknown error'), l?.entry ?? this.current?.entry ?? null);
+        }
         break;
       default:
         break;
@@ -374,10 +389,16 @@ export class PlayerService {
   }
 
   /** One broken file is skipped by mpv; every file failing in a row (e.g. no video output) is an error. */
-  private async onFileError(why: string): Promise<void> {
-    this.fileErrors++;
-    const slug = this.current?.entry.slug ?? 'an item';
+  private async onFileError(why: string, entry: PlaylistEntry | null): Promise<void> {
+    const slug = entry?.slug ?? 'an item';
     this.ctx.log.warn({ slug, why }, 'mpv could not play a file');
+    // A file deleted under mpv's feet (the library removes the item; its event may come a moment
+    // later) is not mpv's fault: let the library and loop catch up instead of counting it.
+    if (entry && !(await access(entry.path).then(() => true, () => false))) {
+      this.ctx.log.info({ slug, path: entry.path }, 'file gone; waiting for the library to catch up');
+      return;
+    }
+    this.fileErrors++;
     if (this.fileErrors >= Math.max(1, this.loaded.size) && this.phase === 'running') {
       this.phase = 'error';
       const lines = (this.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);

@@ -2,11 +2,12 @@
 // item, refuses commands while it does (state unchanged), stops after three crashes in a minute
 // with a visible error, and without mpv reports `unavailable` while the rest of Loop runs.
 import { expect } from 'chai';
+import { unlink } from 'node:fs/promises';
 import type { BridgeEvent, BridgeInfo, LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
 import { http, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player: recovering from mpv crashes and hangs', function () {
@@ -166,6 +167,34 @@ describe('player: a video output that cannot open', function () {
         await mqtt.end();
       }
     } finally {
+      await loop.stop();
+    }
+  });
+});
+
+describe('player: a file deleted while it plays', function () {
+  this.timeout(15000);
+
+  it('is not an mpv error: the player waits on the idle card until the library says what happened', async () => {
+    const socket = mpvSocket();
+    const loop = await startPlayerLoop({ socket });
+    const mpv = new MpvWatch(socket);
+    try {
+      const clip = await makeClip({ seconds: 1 });
+      await publishLibrary(loop, [{ slug: 'gone_0000000000000001', path: clip, kind: 'video' }]);
+      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_0000000000000001' });
+      await mpv.attach();
+      await mpv.playing(clip);
+      await unlink(clip);
+      await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
+      const p = loop.runtime.bus.last('player') as PlayerState;
+      expect(p.reason).to.equal(null);
+      expect(p.screen).to.match(/Preparing media/);
+      await loop.runtime.bus.publish('media/event', { type: 'deleted', slug: 'gone_0000000000000001' });
+      await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop it');
+      expect((loop.runtime.bus.last('player') as PlayerState).state).to.equal('idle');
+    } finally {
+      mpv.close();
       await loop.stop();
     }
   });
