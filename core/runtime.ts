@@ -37,6 +37,7 @@ export class LoopRuntime {
   host!: PluginHost;
   gateway: Gateway | null = null;
   private view!: DashboardView;
+  private store: StateStore | null = null;
   private mqttWs: WebSocketServer | null = null;
   private startedAt = new Date().toISOString();
   private infoTimer: NodeJS.Timeout | null = null;
@@ -74,7 +75,7 @@ export class LoopRuntime {
       baseTopic: this.baseTopic, deviceId: this.o.deviceId, log: this.log.child({ mod: 'bus' }), url: c.mqtt.url,
       username: c.mqtt.username, password: c.mqtt.password, ...(this.broker ? { broker: this.broker } : {}),
     });
-    this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }) });
+    this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }), requestTimeoutMs: c.http.request_timeout_ms });
     this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
     await this.bus.waitConnected();
 
@@ -84,9 +85,10 @@ export class LoopRuntime {
     });
     this.app = app;
     this.view = new DashboardView(this.bus);
-    registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version });
+    registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version, requestTimeoutMs: c.http.request_timeout_ms });
 
     const store = new StateStore(join(c.data.dir, 'state'));
+    this.store = store;
     this.host = new PluginHost({
       specs: c.plugins, config: c, baseDir: this.o.baseDir ?? process.cwd(), bus: this.bus, store,
       device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version },
@@ -162,6 +164,7 @@ export class LoopRuntime {
     await step('gateway', () => this.gateway?.close());
     await step('mqtt-ws', () => this.mqttWs?.clients.forEach((ws) => ws.terminate()));
     await step('plugins', () => this.host?.stop());
+    await step('state', () => this.store?.flush());
     await step('http', () => this.app?.close());
     this.view?.close();
     if (this.bus) {

@@ -28,6 +28,8 @@ export function createMqttClient(opts: ConnectOptions): MqttClient {
     keepalive: 30,
     reconnectPeriod: MIN_BACKOFF_MS,
     connectTimeout: 10_000,
+    // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers (~7 MB of heap) shared with Aedes.
+    writeCache: false,
     will: { topic: `${opts.baseTopic}/bridge/state`, payload: Buffer.from(JSON.stringify({ state: 'offline' })), retain: true, qos: 1 },
   };
   let client: MqttClient;

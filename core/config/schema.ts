@@ -22,6 +22,7 @@ export const coreSections = {
     cors_origins: Type.Array(Type.String()),
     docs_ui: Type.Boolean(),
     body_limit: Type.Integer({ minimum: 1024 }),
+    request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
   }, { additionalProperties: false }),
   mqtt: Type.Object({
     url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|tls)://' }), Type.Null()]),

@@ -6,7 +6,7 @@ import type { DashboardView } from '../dashboard.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { EnvelopeOf, ok } from './envelope.js';
 
-export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view: DashboardView; gateway: () => Gateway | null; version: string }): void {
+export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view: DashboardView; gateway: () => Gateway | null; version: string; requestTimeoutMs: number }): void {
   app.get('/api/health', {
     schema: {
       tags: ['system'], summary: 'Liveness: answers while the HTTP server and the bus are up.',
@@ -28,5 +28,19 @@ export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view:
     const gw = deps.gateway();
     const connections = gw ? gw.status() : { total_connections: 0, rooms: { dashboard: 0, progress: 0, wifi: 0, system: 0 }, healthy_connections: 0 };
     return ok({ connections });
+  });
+
+  // Any action of any plugin over REST, as over MQTT and the WebSocket: nothing is reachable
+  // from one client kind only. The payload is validated by the plugin host against the contract.
+  app.post('/api/actions/:plugin/:action', {
+    schema: {
+      tags: ['dashboard'], summary: 'Run any plugin action (see docs/mqtt-reference.md); the body is the action payload.',
+      params: Type.Object({ plugin: Type.String({ pattern: '^[a-z0-9_-]+$' }), action: Type.String({ pattern: '^[a-z0-9_]+$' }) }),
+      body: Type.Optional(Type.Object({}, { additionalProperties: true })),
+      response: { 200: EnvelopeOf(Type.Unknown()) },
+    },
+  }, async (req) => {
+    const { plugin, action } = req.params as { plugin: string; action: string };
+    return ok(await deps.bus.request(plugin, action, req.body ?? {}, { timeoutMs: deps.requestTimeoutMs }));
   });
 }

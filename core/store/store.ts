@@ -84,14 +84,16 @@ export class JsonDocument<T> {
 }
 
 export class StateStore {
-  private readonly docs = new Map<string, JsonDocument<unknown>>();
-
-  constructor(readonly dir: string, private readonly prefix = '') {}
+  constructor(
+    readonly dir: string,
+    private readonly prefix = '',
+    /** Shared with scoped stores, so flush() on the root waits for every plugin's documents. */
+    private readonly docs = new Map<string, JsonDocument<unknown>>(),
+  ) {}
 
   /** A store whose document names are prefixed (each plugin gets its own). */
   scope(name: string): StateStore {
-    const scoped = new StateStore(this.dir, `${this.prefix}${name}.`);
-    return scoped;
+    return new StateStore(this.dir, `${this.prefix}${name}.`, this.docs);
   }
 
   async open<T>(name: string, opts: DocumentOptions<T>): Promise<JsonDocument<T>> {

@@ -14,6 +14,7 @@ describe('plugin host', () => {
     loop = await startTestLoop({
       plugins: ['system', fixture('broken'), fixture('hello'), fixture('needs-broken')],
       hello: { greeting: 'Ahoy' },
+      http: { request_timeout_ms: 500 },
     });
   });
   after(async () => loop.stop());
@@ -56,5 +57,18 @@ describe('plugin host', () => {
     const ev = (await c.next((m) => m.topic.endsWith('bridge/event') && String((m.json as BridgeEvent).message).includes('broken'))).json as BridgeEvent;
     expect(ev.level).to.equal('error');
     await c.end();
+  });
+
+  it('any action is reachable over REST; a plugin that does not answer in time is a 504', async () => {
+    const ok = await http('POST', `${loop.http}/api/actions/hello/greet`, { name: 'Bob' });
+    expect(ok.status).to.equal(200);
+    expect(ok.json.data).to.deep.equal({ text: 'Ahoy, Bob' });
+    const bad = await http('POST', `${loop.http}/api/actions/hello/greet`, { name: 42 });
+    expect(bad.status).to.equal(400);
+    const slow = await http('POST', `${loop.http}/api/actions/hello/wait`, { ms: 1500 });
+    expect(slow.status).to.equal(504);
+    expect(String(slow.json.message)).to.match(/no answer from hello\/wait within 500 ms/);
+    const missing = await http('POST', `${loop.http}/api/actions/nobody/x`, {});
+    expect(missing.status).to.equal(404);
   });
 });
