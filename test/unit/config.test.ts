@@ -2,7 +2,7 @@
 // that name the key, the value and what was expected.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, envOverrides, loadConfig } from '../../core/config/load.js';
 import { configSchema } from '../../core/config/schema.js';
@@ -73,6 +73,13 @@ describe('config', () => {
     expect(cli('--help').out).to.match(/config check FILE/);
     const onDisk = JSON.parse(readFileSync(join(packageRoot, 'config', 'schema.json'), 'utf8')) as unknown;
     expect(onDisk, 'regenerate with: node bin/loop.js config schema > config/schema.json').to.deep.equal(JSON.parse(JSON.stringify(configSchema)));
+  });
+
+  it('every example config validates', () => {
+    const dir = join(packageRoot, 'examples', 'fleet');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      expect(cli('config', 'check', join(dir, f)).code, f).to.equal(0);
+    }
   });
 
   it('`loop passwd` makes a hash that the broker accepts (see mqtt-api tests)', () => {
