@@ -5,7 +5,7 @@
 // To add a bench: write bench/<name>.ts with `export default async function run(): Promise<void>`
 // and add one line to BENCHES. A listed module that does not exist (yet) is skipped with a note.
 import { existsSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 interface BenchEntry {
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     `${Math.round(totalmem() / 2 ** 20)} MiB RAM, ${new Date().toISOString()}`);
   const failed: string[] = [];
   for (const b of list) {
-    console.log(`\n=== ${b.name}: ${b.what} ===`);
+    // Timings are only comparable on a quiet machine: the load average says how quiet it was.
+    console.log(`\n=== ${b.name}: ${b.what} === (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
     const file = fileURLToPath(new URL(b.module, import.meta.url));
     if (!existsSync(file)) {
       console.log(`(skipped: ${b.module.replace(/\.js$/, '.ts')} does not exist yet)`);
