@@ -1,6 +1,6 @@
 // The one JSON schema of Loop's config: core sections here, each built-in plugin's section from
 // its own folder (plugins/<id>/config.ts). `loop config schema` prints it; config/schema.json is it.
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { builtinPlugins } from '../plugins/builtin.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
@@ -13,7 +13,10 @@ export const coreSections = {
   }, { additionalProperties: false }),
   data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   log: Type.Object({
-    level: Type.Union(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].map((l) => Type.Literal(l))),
+    level: Type.Union([
+      Type.Literal('trace'), Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'),
+      Type.Literal('error'), Type.Literal('fatal'), Type.Literal('silent'),
+    ]),
     json: Type.Boolean(),
   }, { additionalProperties: false }),
   http: Type.Object({

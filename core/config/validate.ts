@@ -1,7 +1,7 @@
 // Schema checks with messages a person can act on: key path, value, what was expected.
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { TSchema } from 'typebox';
+import type { TSchema } from '@sinclair/typebox';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

@@ -1,6 +1,6 @@
 // Renders the MQTT reference (docs/mqtt-reference.md) from the contract itself, so the docs
 // cannot drift from the code: a test compares the file with this output.
-import type { TSchema } from 'typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { builtinActions, retainedTopics, topicSchemas } from '../protocol/index.js';
 
 type Json = Record<string, unknown>;

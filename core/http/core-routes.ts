@@ -1,6 +1,6 @@
 // Routes the core answers itself: health, the dashboard document, the gateway's status.
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import type { Gateway } from '../gateway/gateway.js';

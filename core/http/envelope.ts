@@ -1,5 +1,5 @@
 // The first version's REST envelope: {success, message?, data?, errors?}, and its JSON schema.
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 
 export interface Envelope<T> { success: boolean; message?: string; data?: T; errors?: unknown }
 

@@ -2,7 +2,7 @@
 // `() => LoopPlugin`, so every start gets fresh state (and tests can run several Loops in one process).
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Static, TSchema } from 'typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { ActionSpec, ActionSpecs, EventLevel, RequestOf, ResponseOf, TopicName, TopicPayload } from '../protocol/index.js';
 import type { StateStore } from '../store/store.js';
 

@@ -1,5 +1,5 @@
 // The built-in plugins: id → config schema (loaded eagerly, it is small) and module (loaded lazily).
-import type { TSchema } from 'typebox';
+import type { TSchema } from '@sinclair/typebox';
 import type { PluginFactory } from './api.js';
 import { systemConfig } from '../../plugins/system/config.js';
 import { playerConfig } from '../../plugins/player/config.js';

@@ -1,5 +1,5 @@
 // Topics the core itself publishes: availability and what this device runs.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const BridgeState = Type.Object({ state: Type.Union([Type.Literal('online'), Type.Literal('offline')]) });
 export type BridgeState = Static<typeof BridgeState>;

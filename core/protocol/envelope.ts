@@ -1,5 +1,5 @@
 // The envelopes shared by every plugin: request/response over bridge/*, events, errors.
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
 export const ErrorCodes = [

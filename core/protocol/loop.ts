@@ -1,6 +1,6 @@
 // The loop plugin's contract: the queue, its mode and its actions.
 // Owned by plugins/loop; extend fields here (never elsewhere).
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { LoopMode } from './player.js';
 import type { ActionSpec } from './envelope.js';
 

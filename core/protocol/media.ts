@@ -1,6 +1,6 @@
 // The media plugin's contract: the library, upload/processing progress and library events.
 // Owned by plugins/media; extend fields here (never elsewhere).
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { ActionSpec } from './envelope.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);

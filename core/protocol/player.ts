@@ -1,6 +1,6 @@
 // The player plugin's contract: its retained state, its position ticks and its actions.
 // Owned by plugins/player; extend fields here (never elsewhere) when the player grows.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { NoPayload, type ActionSpec } from './envelope.js';
 
 export const LoopMode = Type.Union([Type.Literal('all'), Type.Literal('one')]);

@@ -1,5 +1,5 @@
 // The system plugin's state and actions: health, storage, restart.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { NoPayload, type ActionSpec } from './envelope.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);

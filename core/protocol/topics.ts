@@ -1,6 +1,6 @@
 // Every topic under the base topic `<base>/<device_id>/`, and the payload each carries.
 // Like Zigbee2MQTT's api.ts: one typed map, imported by plugins, gateway, tests and web.
-import type { TSchema } from 'typebox';
+import type { TSchema } from '@sinclair/typebox';
 import { BridgeEvent } from './envelope.js';
 import { BridgeInfo, BridgeState } from './bridge.js';
 import { SystemState } from './system.js';
@@ -8,7 +8,7 @@ import { PlayerPosition, PlayerState } from './player.js';
 import { LoopState } from './loop.js';
 import { MediaEvent, MediaProgress, MediaState } from './media.js';
 import { WifiState } from './wifi.js';
-import type { Static } from 'typebox';
+import type { Static } from '@sinclair/typebox';
 
 /** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
 export const topicSchemas = {

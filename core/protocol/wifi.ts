@@ -1,5 +1,5 @@
 // The wifi plugin's state as the dashboard reads it. The wifi plugin (a later issue) owns it.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const WifiState = Type.Object({
   mode: Type.Union([Type.Literal('client'), Type.Literal('hotspot'), Type.Literal('disconnected'), Type.Literal('unavailable')]),

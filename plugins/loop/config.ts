@@ -1,6 +1,6 @@
 // The loop plugin's config section (config/default.yaml `loop:`). These are the defaults of a new
 // loop; once changed at run time (settings/mode actions) the stored values win.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { LoopMode } from '../../core/protocol/player.js';
 
 export const loopConfig = Type.Object({

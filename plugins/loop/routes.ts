@@ -2,7 +2,7 @@
 // asks the loop over MQTT (bridge/request/loop/...) and answers from the response, so REST can do
 // nothing that Home Assistant or Node-RED cannot.
 import type { FastifyInstance } from 'fastify';
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { ScopedBus } from '../../core/plugins/api.js';
 import { ActionError, LoopState, loopActions } from '../../core/protocol/index.js';
 import { EnvelopeOf, ErrorEnvelope, ok } from '../../core/http/envelope.js';

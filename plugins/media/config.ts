@@ -1,5 +1,5 @@
 // The media plugin's config section (`media:` in config/default.yaml, which documents each key).
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -1,7 +1,7 @@
 // The media REST API (the first version's paths) and the files it serves. Library actions go
 // through the bus like any other client; only the upload is HTTP-only, because it is a stream.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 import type { ScopedBus } from '../../core/plugins/api.js';
 import { ActionError, type ErrorCode } from '../../core/protocol/envelope.js';
 import { MediaItem, MediaState, UploadResult } from '../../core/protocol/media.js';

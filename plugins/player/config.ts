@@ -1,5 +1,5 @@
 // The player plugin's config section (config/default.yaml `player:`).
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const playerConfig = Type.Object({
   /** The mpv executable: an absolute path, or a name looked up on PATH. */

@@ -1,5 +1,5 @@
 // The system plugin's config section.
-import { Type, type Static } from 'typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const systemConfig = Type.Object({
   interval_seconds: Type.Number({ minimum: 1, maximum: 3600 }),

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { StorageReport, SystemState, type ScopedBusLike } from './types.js';
 import { EnvelopeOf, ok } from '../../core/http/envelope.js';
-import { Type } from 'typebox';
+import { Type } from '@sinclair/typebox';
 
 export function systemRoutes(bus: ScopedBusLike) {
   return (app: FastifyInstance): void => {
