@@ -11,6 +11,7 @@ import type { DeviceInfo, LoopPlugin, PluginContext } from './api.js';
 import { parseRequest, parseSet, runAction, type Command } from './dispatch.js';
 import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError } from '../protocol/index.js';
+import { withTimeout } from '../util/timeout.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
@@ -214,17 +215,4 @@ function extractTransaction(buf: Buffer): string | number | undefined {
   } catch {
     return undefined;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(message)), ms);
-    p.then((v) => {
-      clearTimeout(t);
-      resolve(v);
-    }, (e: unknown) => {
-      clearTimeout(t);
-      reject(e instanceof Error ? e : new Error(String(e)));
-    });
-  });
 }
