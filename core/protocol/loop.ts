@@ -60,6 +60,7 @@ export const loopActions = {
     request: Type.Object({ slug: Slug }, { additionalProperties: false }),
     response: Cued, shorthand: 'slug',
   },
+  state: { description: 'The loop as the retained `loop` topic carries it (read after your own writes).', request: Empty, response: LoopState },
   next: { description: 'Make the next item in play order the active one.', request: Empty, response: Cued },
   previous: { description: 'Make the previous item in play order the active one.', request: Empty, response: Cued },
   mode: {

@@ -48,6 +48,7 @@ const Ok = Type.Object({ state: PlayerStateName });
 const Started = Type.Object({ state: PlayerStateName, slug: Type.Union([Type.String(), Type.Null()]), index: Type.Integer() });
 
 export const playerActions = {
+  state: { description: 'The player state as the retained `player` topic carries it.', request: NoPayload, response: PlayerState },
   play: { description: 'Resume playback (after pause or stop; after an mpv error, tries mpv again).', request: NoPayload, response: Ok },
   pause: { description: 'Pause playback.', request: NoPayload, response: Ok },
   toggle: { description: 'Toggle pause; answers {paused}.', request: NoPayload, response: Type.Object({ paused: Type.Boolean() }) },

@@ -13,6 +13,7 @@ const DOC_VERSION = 1;
 class LoopService {
   private doc!: JsonDocument<q.LoopDoc>;
   private readonly offs: Array<() => void> = [];
+  private lastPlayerSlug: string | null = null;
 
   constructor(private readonly ctx: PluginContext<LoopConfig>) {}
 
@@ -71,10 +72,16 @@ class LoopService {
     }
   }
 
-  /** The player moved on by itself: the active item follows (only if it reflects our latest cue). */
+  /**
+   * The player moved on by itself: the active item follows. Only a move away from the active item
+   * counts (a stand-in played while the active one is not ready does not), and only when the
+   * player's state reflects our latest cue.
+   */
   private async onPlayer(p: PlayerState): Promise<void> {
+    const before = this.lastPlayerSlug;
+    this.lastPlayerSlug = p.slug;
     const d = this.doc.get();
-    if (p.cue !== d.cue || p.slug === null || p.slug === d.active) return;
+    if (p.cue !== d.cue || p.slug === null || p.slug === d.active || before !== d.active) return;
     if (p.state !== 'playing' && p.state !== 'paused') return;
     const order = q.playOrder(d);
     // A new pass of a shuffled loop gets a new order.
@@ -104,6 +111,7 @@ export default function createLoopPlugin(): LoopPlugin<LoopConfig> {
       const d = await running().apply((doc) => q.activate(doc, slug, running().library));
       return { loop: q.slugsOf(d), active: slug, cue: d.cue };
     },
+    state: async () => running().state,
     next: async () => cued(await running().apply((d) => q.step(d, 1))),
     previous: async () => cued(await running().apply((d) => q.step(d, -1))),
     mode: async ({ loop_mode }) => ({ loop_mode: (await running().apply((d) => q.setMode(d, loop_mode))).mode }),

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ScopedBus } from '../../core/plugins/api.js';
-import { ActionError, LoopState, loopActions } from '../../core/protocol/index.js';
+import { LoopState, loopActions } from '../../core/protocol/index.js';
 import { EnvelopeOf, ErrorEnvelope, ok } from '../../core/http/envelope.js';
 
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -22,8 +22,8 @@ export function registerLoopRoutes(app: FastifyInstance, bus: ScopedBus): void {
   app.get('/api/loop', {
     schema: { tags, summary: 'The loop: ordered slugs, active item, mode and defaults', response: { 200: EnvelopeOf(LoopView), ...errors } },
   }, async () => {
-    const state = bus.last('loop');
-    if (!state) throw new ActionError('unavailable', 'the loop has not published its state yet');
+    // Asked, not read from the retained topic, so a GET right after a change sees it.
+    const state = await ask<LoopState>('state');
     return ok({ loop: state.items.map((i) => i.slug), ...state });
   });
 

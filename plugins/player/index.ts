@@ -24,6 +24,7 @@ export default function createPlayerPlugin(): LoopPlugin<PlayerConfig> {
   };
 
   const actions = defineActions(playerActions, {
+    state: async () => running().snapshot(),
     play: async () => ({ state: await running().play() }),
     pause: async () => ({ state: await running().pause() }),
     toggle: async () => ({ paused: await running().toggle() }),

@@ -73,11 +73,14 @@ export class PlayerService {
   private screen: string | null = null;
   private fileErrors = 0;
   private resume: { slug: string; position: number | null } | null = null;
+  /** The item the loop (or a resume) asked for while it was not playable; played as soon as it is. */
+  private wanted: string | null = null;
 
   private crashes: number[] = [];
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
   private cueWaiters: CueWaiter[] = [];
+  private screenWaiters: Array<() => void> = [];
   private lastPublished = '';
   private lastTick = '';
   private pinging = false;
@@ -254,8 +257,17 @@ export class PlayerService {
       this.handledCue = loop.cue;
       this.stopped = false;
       this.resume = null;
+      this.wanted = null;
     }
     if (this.stopped) return this.showIdle(mpv, 'stopped', loop.cue);
+
+    // The item asked for was not playable (still converting, library not loaded yet): play it as soon as it is.
+    if (this.wanted !== null && !loop.order.includes(this.wanted)) this.wanted = null;
+    if (!cueChanged && this.wanted !== null && this.library.has(this.wanted)) {
+      const wanted = this.wanted;
+      this.wanted = null;
+      if (this.current?.entry.slug !== wanted) return this.loadFresh(mpv, loop, wanted, false);
+    }
 
     const playing = this.current?.entry.slug ?? null;
     const stillThere = playing !== null && loop.order.includes(playing) && this.library.has(playing);
@@ -266,12 +278,19 @@ export class PlayerService {
     }
     const preferred = !cueChanged && this.resume ? this.resume.slug : loop.active;
     const target = startSlug(loop, this.library, preferred);
-    if (target === null) return this.showIdle(mpv, loop.items.length ? 'waiting' : 'empty', loop.cue);
-    await this.loadFresh(mpv, loop, target, cueChanged);
+    if (target === null) {
+      this.wanted = preferred;
+      return this.showIdle(mpv, loop.items.length ? 'waiting' : 'empty', loop.cue);
+    }
+    await this.loadFresh(mpv, loop, target, cueChanged, preferred);
   }
 
-  /** Replaces mpv's playlist with the loop rotated to start at `target`. */
-  private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean): Promise<void> {
+  /**
+   * Replaces mpv's playlist with the loop rotated to start at `target`. When that is a stand-in
+   * for `preferred` (not playable yet), the player switches to `preferred` once it is.
+   */
+  private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean, preferred: string | null = target): Promise<void> {
+    this.wanted = preferred !== null && preferred !== target ? preferred : null;
     const plan = planFrom(loop, this.library, target);
     const [first, ...rest] = plan;
     if (!first) return;
@@ -334,6 +353,7 @@ export class PlayerService {
       await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
     }
     this.screen = text;
+    this.screenWaiters.splice(0).forEach((w) => w());
     this.settle(cue);
     await this.publish();
   }
@@ -382,6 +402,7 @@ export class PlayerService {
 
   private onStarted(l: Loaded): void {
     this.current = l;
+    this.screenWaiters.splice(0).forEach((w) => w());
     this.position = 0;
     this.duration = null;
     this.settle(l.cue);
@@ -520,6 +541,19 @@ export class PlayerService {
     });
   }
 
+  /** Resolves once mpv shows something: a file that started, or the idle card (bounded wait). */
+  private waitOnScreen(timeoutMs = 3000): Promise<void> {
+    if (this.current || this.loaded.size === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.screenWaiters.push(done);
+    });
+  }
+
   /** Resolves once the player has acted on the loop's cue (the new item started, or nothing to play). */
   waitCue(cue: number, timeoutMs = 5000): Promise<void> {
     if (cue <= this.settledCue) return Promise.resolve();
@@ -560,6 +594,7 @@ export class PlayerService {
       this.mpv = null;
       await this.serial(() => this.launch());
       await this.serial(async () => undefined);
+      await this.waitOnScreen();
       return this.stateName();
     }
     const mpv = this.requireMpv();
@@ -569,6 +604,7 @@ export class PlayerService {
       this.resume = null;
       this.requestSync();
       await this.serial(async () => undefined);
+      await this.waitOnScreen();
     } else if (!this.current) {
       throw new ActionError('conflict', 'nothing to play: the loop is empty or its media is not ready');
     }
@@ -597,7 +633,10 @@ export class PlayerService {
   async stopPlayback(): Promise<PlayerStateName> {
     const mpv = this.requireMpv();
     this.stopped = true;
-    await this.serial(() => this.showIdle(mpv, 'stopped', this.settledCue));
+    // Stop outranks what the loop asked before it (a cue still on its way must not restart playback).
+    const cue = Math.max(this.loop?.cue ?? 0, this.settledCue);
+    this.handledCue = cue;
+    await this.serial(() => this.showIdle(mpv, 'stopped', cue));
     return this.stateName();
   }
 

@@ -2,7 +2,7 @@
 // MQTT (bridge/request/player/...) and answers from the response.
 import type { FastifyInstance } from 'fastify';
 import type { ScopedBus } from '../../core/plugins/api.js';
-import { ActionError, PlayerState, playerActions } from '../../core/protocol/index.js';
+import { PlayerState, playerActions } from '../../core/protocol/index.js';
 import { EnvelopeOf, ErrorEnvelope, ok } from '../../core/http/envelope.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope, 503: ErrorEnvelope, 504: ErrorEnvelope };
@@ -17,11 +17,7 @@ const ROUTES: ReadonlyArray<[path: string, action: keyof typeof playerActions]> 
 export function registerPlaybackRoutes(app: FastifyInstance, bus: ScopedBus): void {
   app.get('/api/playback', {
     schema: { tags, summary: 'The player state (what plays, position, volume...)', response: { 200: EnvelopeOf(PlayerState), ...errors } },
-  }, async () => {
-    const state = bus.last('player');
-    if (!state) throw new ActionError('unavailable', 'the player has not published its state yet');
-    return ok(state);
-  });
+  }, async () => ok(await bus.request('player', 'state', {}, { timeoutMs: 5000 })));
 
   for (const [path, action] of ROUTES) {
     const spec = playerActions[action];

@@ -7,7 +7,7 @@ import { http, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
 import { sleep } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
+import { MpvWatch, mediaItem, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player and loop: playing the loop on mpv', function () {
   this.timeout(20000);
@@ -84,21 +84,24 @@ describe('player and loop: playing the loop on mpv', function () {
     const r = await request('loop', 'item', { slug: S.slug, duration: 0.6 });
     expect(r).to.deep.include({ status: 'ok', data: { slug: S.slug, repeat: null, duration: 0.6 } });
     await request('loop', 'item', { slug: B.slug, repeat: 1 });
-    // Start A afresh (play_slug answers once it plays) so the sequence below is whole.
+    // Start A afresh (play_slug answers once it plays) so the sequence below is whole; mpv's
+    // playlist (entry id → file) then tells which file each start-file event is.
     const since = mpv.mark();
     expect(await request('player', 'play_slug', { slug: A.slug })).to.deep.include({ status: 'ok' });
-    const startA = await mpv.next((e) => e.event === 'start-file', 3000, since);
-    const startS = await mpv.next((e) => e.event === 'start-file', 4000, mpv.events.indexOf(startA) + 1);
-    expect(await mpv.path()).to.equal(S.path);
-    const restartsOfA = mpv.events.slice(since).filter((e) => e.event === 'playback-restart' && e.t > startA.t && e.t < startS.t).length;
+    const list = (await mpv.ipc.getProperty('playlist')) as Array<{ id: number; filename: string }>;
+    expect(list.map((e) => e.filename)).to.deep.equal([A.path, S.path, B.path]);
+    const [idA, idS, idB] = list.map((e) => e.id);
+    const started = (id: number | undefined, after: number) => mpv.next((e) => e.event === 'start-file' && e.id === id, 4000, after);
+    const startA = await started(idA, since);
+    const startS = await started(idS, mpv.events.indexOf(startA) + 1);
+    const restartsOfA = mpv.events.filter((e) => e.event === 'playback-restart' && e.t > startA.t && e.t < startS.t).length;
     expect(restartsOfA, 'A plays twice (repeat 2)').to.equal(2);
     expect(startS.t - startA.t, 'two plays of a 1 s clip').to.be.within(1800, 2400);
-    const startB = await mpv.next((e) => e.event === 'start-file', 3000, mpv.mark());
-    expect(await mpv.path()).to.equal(B.path);
+    const startB = await started(idB, mpv.events.indexOf(startS) + 1);
     expect(startB.t - startS.t, 'the still stays 0.6 s').to.be.within(450, 1000);
-    const back = await mpv.next((e) => e.event === 'start-file', 3000, mpv.mark());
+    const back = await started(idA, mpv.events.indexOf(startB) + 1);
     expect(back.t - startB.t, 'B plays once (its own repeat 1)').to.be.within(850, 1400);
-    expect(await mpv.path()).to.equal(A.path);
+    expect(mpv.events.slice(mpv.events.indexOf(startA) + 1, mpv.events.indexOf(back)).filter((e) => e.event === 'start-file').map((e) => e.id), 'nothing else started').to.deep.equal([idS, idB]);
     // The loop followed the player round: A is active again.
     await sleep(100);
     expect(lastLoop().active).to.equal(A.slug);
@@ -254,7 +257,23 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(lastPlayer().screen).to.match(/empty/);
   });
 
+  it('an item activated while still converting stays active, a stand-in plays, and it plays once ready', async () => {
+    await setLoop([A.slug, B.slug]);
+    const D: Media = { slug: 'clip_d_0000000000000005', path: C.path, kind: 'video', duration: 2 };
+    const lib = [A, B, C, S].map(mediaItem);
+    await loop.runtime.bus.publish('media', { items: [...lib, { ...mediaItem(D), processing_status: 'processing', path: null }], updated_at: new Date().toISOString() }, { retain: true });
+    const res = await request('player', 'play_slug', { slug: D.slug });
+    expect(res.status).to.equal('ok');
+    expect((res.data as PlayerState).slug, 'a stand-in plays').to.equal(A.slug);
+    await sleep(1500);
+    expect(lastLoop().active, 'the loop does not follow the stand-in').to.equal(D.slug);
+    await loop.runtime.bus.publish('media', { items: [...lib, mediaItem(D)], updated_at: new Date().toISOString() }, { retain: true });
+    await mpv.playing(D.path, 3000);
+    await publishLibrary(loop, [A, B, C, S]);
+  });
+
   it('in hotspot mode the idle card names the network to join', async () => {
+    await request('loop', 'clear');
     const mark = mqtt.mark();
     await loop.runtime.bus.publish('wifi', {
       mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null,

@@ -185,6 +185,7 @@ describe('player: a file deleted while it plays', function () {
       await http('POST', `${loop.http}/api/loop`, { slug: 'gone_0000000000000001' });
       await mpv.attach();
       await mpv.playing(clip);
+      await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'playing', 2000, 'playing');
       await unlink(clip);
       await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
       const p = loop.runtime.bus.last('player') as PlayerState;
