@@ -3,7 +3,7 @@
 // on every change and `player/position` at most once a second, and restarts mpv when it dies or
 // stops answering (resuming the same item), until too many crashes make it an error.
 import { randomBytes } from 'node:crypto';
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PluginContext } from '../../core/plugins/api.js';
@@ -62,7 +62,6 @@ export class PlayerService {
   private currentId: number | null = null;
   private current: Loaded | null = null;
   private appliedKey: string | null = null;
-  private appliedMode: 'all' | 'one' | null = null;
   private handledCue = -1;
   private settledCue = 0;
   private stopped = false;
@@ -72,6 +71,7 @@ export class PlayerService {
   private frameRate: number | null = null;
   private screen: string | null = null;
   private fileErrors = 0;
+  private lastFileError = '';
   private resume: { slug: string; position: number | null } | null = null;
   /** The item the loop (or a resume) asked for while it was not playable; played as soon as it is. */
   private wanted: string | null = null;
@@ -156,7 +156,6 @@ export class PlayerService {
     this.current = null;
     this.currentId = null;
     this.appliedKey = null;
-    this.appliedMode = null;
     mpv.on('event', (e) => this.onEvent(e));
     mpv.on('property', (name, value) => this.onProperty(name, value));
     mpv.on('stderr', (line) => this.ctx.log.warn({ mpv: line }, 'mpv says'));
@@ -305,7 +304,6 @@ export class PlayerService {
     if (unpause || this.stopped) await mpv.resume();
     for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue });
     this.appliedKey = planKey(loop, this.library, target);
-    this.appliedMode = loop.mode;
   }
 
   /** Rewrites the playlist around the entry that plays now, without interrupting it. */
@@ -323,13 +321,15 @@ export class PlayerService {
     const [, ...rest] = planFrom(loop, this.library, slug);
     this.loaded = new Map([[kept.id, keptEntry]]);
     for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue });
-    // Switching mode changes how the clip that plays now ends: forever, or after its repeats.
-    if (this.appliedMode !== loop.mode && keptEntry.entry.kind === 'video') {
-      const repeat = loop.items.find((i) => i.slug === slug)?.repeat ?? loop.repeat;
-      await mpv.setProperty('loop-file', loop.mode === 'one' ? 'inf' : repeat > 1 ? String(repeat - 1) : 'no');
+    // The clip on screen keeps the options it was loaded with; when the plan now wants it to end
+    // differently (mode switched, it is no longer alone, its repeat changed), tell mpv.
+    const planned = planFrom(loop, this.library, slug)[0];
+    if (planned && keptEntry.entry.kind === 'video' && planned.options['loop-file'] !== keptEntry.entry.options['loop-file']) {
+      const lf = planned.options['loop-file'];
+      await mpv.setProperty('loop-file', lf === undefined ? 'no' : String(lf));
+      keptEntry.entry = planned;
     }
     this.appliedKey = planKey(loop, this.library, slug);
-    this.appliedMode = loop.mode;
     await this.publish();
   }
 
@@ -379,25 +379,31 @@ export class PlayerService {
         this.fileErrors = 0;
         break;
       case 'idle':
-        // mpv gave up on its playlist (every entry failed, e.g. files gone): show the card and wait
-        // for the loop or the library to change rather than retrying in a tight loop.
-        if (this.phase === 'running' && this.loaded.size > 0 && !this.stopped && this.mpv) {
-          const mpv = this.mpv;
-          this.loaded.clear();
-          this.current = null;
-          this.appliedKey = null;
-          void this.serial(() => this.showIdle(mpv, 'waiting', this.settledCue)).catch(() => undefined);
-        }
+        // mpv gave up on its playlist (every entry failed, e.g. files gone)? Checked in turn with
+        // the other playlist work, so an idle moment inside a reload is not mistaken for it.
+        void this.serial(() => this.checkIdle()).catch(() => undefined);
         break;
       case 'end-file':
         if (e.reason === 'error') {
           const l = typeof e.playlist_entry_id === 'number' ? this.loaded.get(e.playlist_entry_id) : undefined;
-          void this.onFileError(String(e.file_error ?? 'unknown error'), l?.entry ?? this.current?.entry ?? null);
+          this.onFileError(String(e.file_error ?? 'unknown error'), l?.entry ?? null);
         }
         break;
       default:
         break;
     }
+  }
+
+  /** Shows the card and waits for the loop or the library to change, rather than retrying in a tight loop. */
+  private async checkIdle(): Promise<void> {
+    const mpv = this.mpv;
+    if (!mpv || this.phase !== 'running' || this.stopped || (this.loaded.size === 0 && !this.current)) return;
+    if ((await mpv.getProperty('idle-active')) !== true) return;
+    if (this.fileErrors > 0) return this.failPlayback();
+    this.loaded.clear();
+    this.current = null;
+    this.appliedKey = null;
+    await this.showIdle(mpv, 'waiting', this.settledCue);
   }
 
   private onStarted(l: Loaded): void {
@@ -409,32 +415,36 @@ export class PlayerService {
     void this.publish();
   }
 
-  /** One broken file is skipped by mpv; every file failing in a row (e.g. no video output) is an error. */
-  private async onFileError(why: string, entry: PlaylistEntry | null): Promise<void> {
-    const slug = entry?.slug ?? 'an item';
-    this.ctx.log.warn({ slug, why }, 'mpv could not play a file');
-    // A file deleted under mpv's feet (the library removes the item; its event may come a moment
-    // later) is not mpv's fault: let the library and loop catch up instead of counting it.
-    if (entry && !(await access(entry.path).then(() => true, () => false))) {
-      this.ctx.log.info({ slug, path: entry.path }, 'file gone; waiting for the library to catch up');
+  /**
+   * One broken file is skipped by mpv (a warning). Whether mpv failing on every file is an error is
+   * decided when mpv goes idle (checkIdle): files that vanished (the library deleted them; its event
+   * may come a moment later) are not mpv's fault, files that exist but cannot play (e.g. no video
+   * output) are.
+   */
+  private onFileError(why: string, entry: PlaylistEntry | null): void {
+    // An entry of a playlist already replaced is none of our business any more.
+    if (!entry) return;
+    if (!existsSync(entry.path)) {
+      this.ctx.log.info({ slug: entry.slug, path: entry.path }, 'file gone; waiting for the library to catch up');
       return;
     }
     this.fileErrors++;
-    if (this.fileErrors >= Math.max(1, this.loaded.size) && this.phase === 'running') {
-      this.phase = 'error';
-      const lines = (this.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-      const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
-      this.reason = `mpv cannot play any item (${why}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
-      this.ctx.notify('error', `player: ${this.reason}`, undefined, 'player_error');
-      this.ctx.setDetail({ mpv: 'error', reason: this.reason });
-      await this.mpv?.command('stop').catch(() => undefined);
-      this.current = null;
-      this.loaded.clear();
-      this.appliedKey = null;
-      await this.publish();
-    } else {
-      this.ctx.notify('warning', `player: cannot play ${slug}: ${why}`, { slug }, 'player_file_error');
-    }
+    this.lastFileError = why;
+    this.ctx.log.warn({ slug: entry.slug, why }, 'mpv could not play a file');
+    this.ctx.notify('warning', `player: cannot play ${entry.slug}: ${why}`, { slug: entry.slug }, 'player_file_error');
+  }
+
+  private async failPlayback(): Promise<void> {
+    this.phase = 'error';
+    const lines = (this.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
+    this.reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
+    this.ctx.notify('error', `player: ${this.reason}`, undefined, 'player_error');
+    this.ctx.setDetail({ mpv: 'error', reason: this.reason });
+    this.current = null;
+    this.loaded.clear();
+    this.appliedKey = null;
+    await this.publish();
   }
 
   private onProperty(name: string, value: unknown): void {

@@ -36,13 +36,18 @@ export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'):
   return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options };
 }
 
-/** Every playable loop item in play order (mode 'all'). */
+/**
+ * Every playable loop item in play order (mode 'all'). A lone clip loops inside its file
+ * (loop-file=inf, a seek) rather than being reopened at each pass, so it loops seamlessly.
+ */
 export function planAll(loop: LoopState, library: Map<string, MediaItem>): PlaylistEntry[] {
   const out: PlaylistEntry[] = [];
   for (const slug of loop.order) {
     const item = library.get(slug);
     if (item) out.push(entryFor(loop, item, 'all'));
   }
+  const [only] = out;
+  if (out.length === 1 && only?.kind === 'video') return [entryFor(loop, library.get(only.slug) as MediaItem, 'one')];
   return out;
 }
 

@@ -6,7 +6,7 @@ import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 import { MpvWatch, mediaItem, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player and loop: playing the loop on mpv', function () {
@@ -88,7 +88,8 @@ describe('player and loop: playing the loop on mpv', function () {
     // playlist (entry id → file) then tells which file each start-file event is.
     const since = mpv.mark();
     expect(await request('player', 'play_slug', { slug: A.slug })).to.deep.include({ status: 'ok' });
-    const list = (await mpv.ipc.getProperty('playlist')) as Array<{ id: number; filename: string }>;
+    let list: Array<{ id: number; filename: string }> = [];
+    await until(async () => (list = (await mpv.ipc.getProperty('playlist')) as typeof list).length === 3, 1000, 'the whole playlist');
     expect(list.map((e) => e.filename)).to.deep.equal([A.path, S.path, B.path]);
     const [idA, idS, idB] = list.map((e) => e.id);
     const started = (id: number | undefined, after: number) => mpv.next((e) => e.event === 'start-file' && e.id === id, 4000, after);
@@ -206,17 +207,32 @@ describe('player and loop: playing the loop on mpv', function () {
     expect((await http('POST', `${loop.http}/api/playback/toggle`)).json).to.deep.equal({ success: true, data: { paused: false } });
   });
 
-  it('position ticks come on player/position, at most once a second, and not on the dashboard', async () => {
+  it('a lone clip loops seamlessly; position ticks come on player/position, at most once a second, not on the dashboard', async () => {
     await setLoop([C.slug]);
     await mpv.playing(C.path);
     await sleep(400);
     const since = mqtt.mark();
     const wsSince = ws.mark();
+    const mpvSince = mpv.mark();
     await sleep(3200);
+    const seen = mpv.events.slice(mpvSince);
+    expect(seen.filter((e) => e.event === 'start-file' || e.event === 'end-file'), 'C is never reopened').to.deep.equal([]);
+    expect(seen.filter((e) => e.event === 'playback-restart').length, 'it looped (a 2 s clip over 3.2 s)').to.be.at.least(1);
     const ticks = mqtt.received.slice(since).filter((m) => m.topic === T('player/position'));
     expect(ticks.length).to.be.within(2, 4);
     for (const t of ticks) expect(t.json).to.have.keys('slug', 'position', 'duration');
     expect(ws.messages.slice(wsSince).filter((m) => m.type === 'dashboard_update').length, 'ticks do not refresh the dashboard').to.equal(0);
+  });
+
+  it('a lone clip that gets company moves on after its current pass', async () => {
+    await setLoop([A.slug]);
+    await mpv.playing(A.path);
+    await sleep(1300);
+    expect(await mpv.ipc.getProperty('loop-file')).to.equal('inf');
+    const since = mpv.mark();
+    await http('POST', `${loop.http}/api/loop`, { slug: B.slug });
+    await mpv.next((e) => e.event === 'start-file', 1500, since);
+    expect(await mpv.path()).to.equal(B.path);
   });
 
   it('stop shows the stopped card; play resumes the active item', async () => {

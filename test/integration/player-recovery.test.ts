@@ -172,7 +172,7 @@ describe('player: a video output that cannot open', function () {
   });
 });
 
-describe('player: a file deleted while it plays', function () {
+describe('player: files deleted while they play', function () {
   this.timeout(15000);
 
   it('is not an mpv error: the player waits on the idle card until the library says what happened', async () => {
@@ -180,19 +180,20 @@ describe('player: a file deleted while it plays', function () {
     const loop = await startPlayerLoop({ socket });
     const mpv = new MpvWatch(socket);
     try {
-      const clip = await makeClip({ seconds: 1 });
-      await publishLibrary(loop, [{ slug: 'gone_0000000000000001', path: clip, kind: 'video' }]);
-      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_0000000000000001' });
+      const [x, y] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
+      await publishLibrary(loop, [{ slug: 'gone_x_00000000000001', path: x, kind: 'video' }, { slug: 'gone_y_00000000000002', path: y, kind: 'video' }]);
+      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_x_00000000000001' });
+      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_y_00000000000002' });
       await mpv.attach();
-      await mpv.playing(clip);
+      await mpv.playing(x);
       await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'playing', 2000, 'playing');
-      await unlink(clip);
+      await Promise.all([unlink(x), unlink(y)]);
       await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
       const p = loop.runtime.bus.last('player') as PlayerState;
       expect(p.reason).to.equal(null);
       expect(p.screen).to.match(/Preparing media/);
-      await loop.runtime.bus.publish('media/event', { type: 'deleted', slug: 'gone_0000000000000001' });
-      await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop it');
+      for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002']) await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
+      await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop them');
       expect((loop.runtime.bus.last('player') as PlayerState).state).to.equal('idle');
     } finally {
       mpv.close();

@@ -35,6 +35,12 @@ describe('player playlist', () => {
     expect(plan[0]?.title).to.equal('a');
   });
 
+  it('a lone clip loops inside its file (seamless); a lone still is shown again each duration', () => {
+    expect(planAll(loop(['a']), lib).map((e) => e.options)).to.deep.equal([{ 'loop-file': 'inf' }]);
+    expect(planAll(loop(['b']), lib).map((e) => e.options)).to.deep.equal([{ 'image-display-duration': 10 }]);
+    expect(planAll(loop(['a', 'd']), lib).map((e) => e.options), 'd is not ready: a is alone').to.deep.equal([{ 'loop-file': 'inf' }]);
+  });
+
   it('rotates the playlist so the current item comes first (mpv loops the playlist round)', () => {
     const l = loop(['a', 'b', 'c'], { order: ['c', 'a', 'b'] });
     expect(planFrom(l, lib, 'a').map((e) => e.slug)).to.deep.equal(['a', 'b', 'c']);
