@@ -163,8 +163,15 @@ export class PlayerService {
       if (this.mpv === mpv) this.mpv = null;
       void this.onExit(x);
     });
-    for (const p of ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps']) await mpv.observeProperty(p);
-    await mpv.mute(s.muted);
+    try {
+      for (const p of ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps']) await mpv.observeProperty(p);
+      await mpv.mute(s.muted);
+    } catch (err) {
+      // It died (or stopped answering) while being set up: the exit handler restarts it.
+      this.ctx.log.warn({ err: (err as Error).message }, 'mpv failed while being set up');
+      mpv.kill();
+      return;
+    }
     this.phase = 'running';
     this.reason = null;
     this.ctx.setDetail({ mpv: 'running', pid: mpv.pid, reason: null });
