@@ -1,6 +1,7 @@
 // Media made at test time with ffmpeg's lavfi sources, in a temp directory (nothing is checked in).
 // Each call gives different content (a counter is drawn into the noise seed), so content hashes differ.
 import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +34,12 @@ export interface StillOptions {
 
 /** The directory the helpers write to (created on first use). */
 export async function clipDir(): Promise<string> {
-  dir ??= await mkdtemp(join(tmpdir(), 'loop-clips-'));
+  if (!dir) {
+    const made = await mkdtemp(join(tmpdir(), 'loop-clips-'));
+    dir = made;
+    // Whatever a test forgets, the clips go when the process does.
+    process.once('exit', () => rmSync(made, { recursive: true, force: true }));
+  }
   return dir;
 }
 
