@@ -14,6 +14,7 @@ import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { localFacts, screenAss, screenText } from './idle-screen.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
+import { MpvOrphans } from './orphans.js';
 import { planFrom, planKey, playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
 
 interface Settings { volume: number; muted: boolean }
@@ -85,8 +86,10 @@ export class PlayerService {
   private lastTick = '';
   private pinging = false;
   private readonly socket: string;
+  private readonly orphans: MpvOrphans;
 
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
+    this.orphans = new MpvOrphans(ctx.dataDir);
     this.socket = ctx.config.ipc_socket ?? join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
   }
 
@@ -124,6 +127,7 @@ export class PlayerService {
     for (const w of this.cueWaiters.splice(0)) w.resolve();
     await this.mpv?.quit().catch(() => undefined);
     this.mpv = null;
+    await this.orphans.clear();
     await this.settings?.flush();
   }
 
@@ -133,10 +137,14 @@ export class PlayerService {
   private async launch(): Promise<void> {
     const c = this.ctx.config;
     const s = this.settings.get();
-    const mpv = new MpvIpc({ binary: c.mpv, socket: this.socket, args: mpvArgs(c, s.volume, this.loop?.image_duration ?? 10) });
+    const leftover = await this.orphans.killLeftover();
+    if (leftover !== null) this.ctx.log.warn({ pid: leftover }, 'killed an mpv a previous Loop left running');
+    const guard = await this.orphans.args().catch(() => []);
+    const mpv = new MpvIpc({ binary: c.mpv, socket: this.socket, args: [...guard, ...mpvArgs(c, s.volume, this.loop?.image_duration ?? 10)] });
     this.phase = 'starting';
     try {
       await mpv.start();
+      await this.orphans.record(mpv.pid).catch(() => undefined);
     } catch (err) {
       const e = err as MpvError;
       if (e.kind === 'missing') {

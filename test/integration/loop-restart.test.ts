@@ -2,8 +2,9 @@
 // the loop, its active item and its settings are as last answered, and playback resumes at the
 // active item.
 import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
@@ -105,7 +106,11 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
     expect((await http('PATCH', `${proc.http}/api/loop/items/${order[1]}`, { repeat: 4 })).status).to.equal(200);
     expect((await http('POST', `${proc.http}/api/media/${order[2]}/activate`)).status).to.equal(200);
     const acked = strip((await http('GET', `${proc.http}/api/loop`)).json.data as Record<string, unknown>);
+    const oldMpv = Number((await readFile(join(dataDir, 'run', 'player-mpv.pid'), 'utf8')).trim());
+    expect(existsSync(`/proc/${oldMpv}`), 'mpv runs').to.equal(true);
     await proc.kill('SIGKILL');
+    // mpv does not outlive the Loop that started it (its watch script quits it within a second or so).
+    await until(() => !existsSync(`/proc/${oldMpv}`) || readFileSync(`/proc/${oldMpv}/stat`, 'utf8').split(' ')[2] === 'Z', 3000, 'the orphaned mpv to quit');
 
     proc = await startLoopProcess({ config, dataDir, ports });
     const got = strip((await http('GET', `${proc.http}/api/loop`)).json.data as Record<string, unknown>);
