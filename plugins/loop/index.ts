@@ -54,7 +54,8 @@ class LoopService {
   /** What the library says about a slug; with no library state at all, nothing can be checked. */
   library: q.LibraryLookup = (slug) => {
     const media = this.ctx.bus.last('media');
-    const item = media?.items.find((i) => i.slug === slug);
+    if (!media) return 'no_library';
+    const item = media.items.find((i) => i.slug === slug);
     if (!item) return 'unknown';
     if (item.processing_status === 'failed') return 'failed';
     return item.processing_status === 'ready' ? 'ready' : 'pending';

@@ -16,7 +16,7 @@ export interface LoopDoc {
 }
 
 /** What the loop knows of a slug in the library: absent, present, or present but unusable. */
-export type LibraryLookup = (slug: string) => 'ready' | 'pending' | 'failed' | 'unknown';
+export type LibraryLookup = (slug: string) => 'ready' | 'pending' | 'failed' | 'unknown' | 'no_library';
 
 export type Random = () => number;
 
@@ -49,6 +49,7 @@ export function toState(doc: LoopDoc, now = new Date()): LoopState {
 
 function checkLibrary(slug: string, library: LibraryLookup): void {
   const status = library(slug);
+  if (status === 'no_library') throw new ActionError('unavailable', 'the media library has not published its state yet (is the media plugin running?)');
   if (status === 'unknown') throw new ActionError('not_found', `no media item "${slug}" in the library`);
   if (status === 'failed') throw new ActionError('conflict', `media item "${slug}" failed to convert; retry or delete it`);
 }

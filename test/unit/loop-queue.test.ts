@@ -48,6 +48,7 @@ describe('loop queue', () => {
     refuses(() => q.add(d, 'bad-x', undefined, lib), 'conflict', /failed to convert/);
     refuses(() => q.add(d, 'ready-a', undefined, lib), 'conflict', /already in the loop/);
     refuses(() => q.add(d, 'ready-b', 5, lib), 'invalid', /position 5 is out of range.*0\.\.1/);
+    refuses(() => q.add(d, 'ready-b', undefined, () => 'no_library'), 'unavailable', /media library has not published/);
     expect(JSON.stringify(d)).to.equal(before);
   });
 
