@@ -186,6 +186,21 @@ describe('player and loop: playing the loop on mpv', function () {
     await request('loop', 'mode', { loop_mode: 'all' });
   });
 
+  it('every change reaches the dashboard room, whoever made it: remove, activate and mode included', async () => {
+    await setLoop([A.slug, B.slug, C.slug]);
+    const changes: Array<[string, object]> = [['remove', { slug: C.slug }], ['activate', { slug: B.slug }], ['mode', { loop_mode: 'one' }], ['mode', { loop_mode: 'all' }]];
+    for (const [action, payload] of changes) {
+      const since = ws.mark();
+      expect(await request('loop', action, payload), action).to.deep.include({ status: 'ok' });
+      await ws.next(ofType('loop_updated'), 2000, since);
+      await ws.next(ofType('dashboard_update'), 2000, since);
+    }
+    const since = ws.mark();
+    await request('player', 'next');
+    const changed = await ws.next(ofType('playback_changed'), 2000, since);
+    expect((changed.data as { player: { current_media: string } }).player.current_media).to.equal(A.slug);
+  });
+
   it('player/set and loop/set take plain words and shorthands', async () => {
     await setLoop([A.slug, B.slug]);
     await request('player', 'play_slug', { slug: A.slug });
