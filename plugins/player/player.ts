@@ -16,6 +16,7 @@ import { localFacts, screenAss, screenText } from './idle-screen.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
 import { planFrom, planKey, playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
+import { effectiveVo, hasScreen } from './screen.js';
 
 interface Settings { volume: number; muted: boolean }
 
@@ -28,7 +29,8 @@ interface CueWaiter { cue: number; resolve: () => void }
 
 const OVERLAY_ID = 1;
 
-export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number): string[] {
+export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number, screen = hasScreen()): string[] {
+  const vo = effectiveVo(c.vo, screen);
   const args = [
     '--no-config', '--no-input-terminal', '--quiet', '--term-osd=no', '--msg-level=all=warn',
     '--loop-playlist=inf', '--prefetch-playlist=yes', '--keep-open=no', '--gapless-audio=yes',
@@ -37,10 +39,10 @@ export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number):
     '--demuxer-max-bytes=16MiB', '--demuxer-max-back-bytes=4MiB',
     `--hwdec=${c.hwdec}`, `--volume=${volume}`,
   ];
-  if (c.vo !== 'auto') args.push(`--vo=${c.vo}`);
+  if (vo !== 'auto') args.push(`--vo=${vo}`);
   if (c.ao !== 'auto') args.push(`--ao=${c.ao}`);
   // A window (or DRM plane) even when idle, so the idle card can be drawn; the null output has none.
-  if (c.vo !== 'null') args.push('--force-window=yes', '--fullscreen');
+  if (vo !== 'null') args.push('--force-window=yes', '--fullscreen');
   if (c.drm_device) args.push(`--drm-device=${c.drm_device}`);
   return [...args, ...c.extra_args];
 }

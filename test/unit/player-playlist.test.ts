@@ -82,3 +82,14 @@ describe('player playlist', () => {
     expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs28\\bord1}a \\{b\\}\\N{\\fs20}c');
   });
 });
+
+describe('player: video output without a screen', () => {
+  it('vo auto becomes null when there is no display and no DRM card; explicit choices stand', async () => {
+    const { effectiveVo, hasScreen } = await import('../../plugins/player/screen.js');
+    expect(hasScreen({}, '/nonexistent-dri')).to.equal(false);
+    expect(hasScreen({ DISPLAY: ':0' }, '/nonexistent-dri')).to.equal(true);
+    expect(effectiveVo('auto', false)).to.equal('null');
+    expect(effectiveVo('auto', true)).to.equal('auto');
+    expect(effectiveVo('drm', false)).to.equal('drm');
+  });
+});
