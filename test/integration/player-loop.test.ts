@@ -97,9 +97,11 @@ describe('player and loop: playing the loop on mpv', function () {
     const startS = await started(idS, mpv.events.indexOf(startA) + 1);
     const restartsOfA = mpv.events.filter((e) => e.event === 'playback-restart' && e.t > startA.t && e.t < startS.t).length;
     expect(restartsOfA, 'A plays twice (repeat 2)').to.equal(2);
-    expect(startS.t - startA.t, 'two plays of a 1 s clip').to.be.within(1800, 2400);
+    // Wall-clock bounds are loose on purpose (CI machines are shared); the counts above are exact.
+    expect(startS.t - startA.t, 'two plays of a 1 s clip').to.be.within(1800, 3500);
     const startB = await started(idB, mpv.events.indexOf(startS) + 1);
-    expect(startB.t - startS.t, 'the still stays 0.6 s').to.be.within(450, 1000);
+    // 0.6 s, far from the 10 s default: under load mpv may hold it a little longer, never shorter.
+    expect(startB.t - startS.t, 'the still stays 0.6 s').to.be.within(450, 2500);
     const back = await started(idA, mpv.events.indexOf(startB) + 1);
     expect(back.t - startB.t, 'B plays once (its own repeat 1)').to.be.within(850, 1400);
     expect(mpv.events.slice(mpv.events.indexOf(startA) + 1, mpv.events.indexOf(back)).filter((e) => e.event === 'start-file').map((e) => e.id), 'nothing else started').to.deep.equal([idS, idB]);
