@@ -2,11 +2,16 @@
 // size, the limit enforced as bytes arrive, and the partial file removed on any failure.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../../core/protocol/envelope.js';
+
+/** Bytes between background fdatasyncs during an upload. */
+const SYNC_EVERY = 32 * 1024 * 1024;
+/** The file stream's buffer: a few socket reads (64 KiB) queue while one write runs, then go out as one writev. */
+const WRITE_HWM = 64 * 1024;
 
 export interface Received { path: string; sha256: string; size: number }
 
@@ -35,8 +40,24 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
   const checkEvery = opts.checkEvery ?? 8 * 1024 * 1024;
   let size = 0;
   let nextCheck = checkEvery;
+  let syncFh: FileHandle | null = null;
+  // Writeback while the bytes arrive: a background fdatasync every SYNC_EVERY bytes (one at a
+  // time), so the fsync at the end has little left to wait for.
+  let syncing: Promise<void> | null = null;
+  let syncError: Error | null = null;
+  let nextSync = SYNC_EVERY;
+  const idle = async (): Promise<void> => { while (syncing) await syncing; };
   const meter = new Transform({
+    flush(cb: TransformCallback) {
+      void idle().then(() => cb(syncError));
+    },
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      if (syncError) { cb(syncError); return; }
+      if (size >= nextSync && !syncing) {
+        nextSync = size + SYNC_EVERY;
+        // Any descriptor of the file flushes its data; the write stream's own is not exposed.
+        syncing = (async () => { syncFh ??= await open(path, 'r'); await syncFh.datasync(); })().then(() => { syncing = null; }, (err: unknown) => { syncing = null; syncError = err as Error; });
+      }
       size += chunk.length;
       if (size > opts.maxBytes) {
         cb(new ActionError('too_large', `the file is larger than the upload limit of ${formatBytes(opts.maxBytes)} (media.max_upload_bytes)`));
@@ -54,7 +75,12 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
   });
   try {
     await opts.checkSpace?.(0);
-    await pipeline(source, meter, createWriteStream(path, { flags: 'wx', mode: 0o644 }), { signal: opts.signal });
+    try {
+      await pipeline(source, meter, createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_HWM }), { signal: opts.signal });
+    } finally {
+      await idle(); // no fdatasync may still be running when its descriptor is closed
+      await (syncFh as FileHandle | null)?.close().catch(() => undefined);
+    }
     // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
     const fh = await open(path, 'r');
     try { await fh.sync(); } finally { await fh.close(); }

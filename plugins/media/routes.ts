@@ -12,6 +12,9 @@ import { StorageFullError } from './receive.js';
 /** Converted clips and thumbnails are served under this prefix (+ `clips/…`, `thumbs/…`). */
 export const FILES_URL = '/media/files';
 
+/** busboy's writable buffer and each file part's readable buffer, bytes. */
+const PARSER_HWM = 64 * 1024;
+
 const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415, unavailable: 503, timeout: 504,
 };
@@ -28,6 +31,10 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
   await app.register(multipart, {
     // The plugin counts bytes itself (and answers 413); this is only the parser's backstop.
     throwFileSizeLimit: false,
+    // busboy's buffers (default 16 KiB) are smaller than one socket read (64 KiB): every chunk paused
+    // the request and the part stream. 64 KiB each keeps the bytes moving (receive.ts).
+    highWaterMark: PARSER_HWM,
+    fileHwm: PARSER_HWM,
     limits: { fileSize: cfg.max_upload_bytes + 1, files: cfg.max_files_per_request, fields: 20, fieldSize: 4096, parts: cfg.max_files_per_request + 20 },
   });
 
