@@ -1,5 +1,6 @@
 // The media REST API (the first version's paths) and the files it serves. Library actions go
 // through the bus like any other client; only the upload is HTTP-only, because it is a stream.
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ScopedBus } from '../../core/plugins/api.js';
@@ -125,7 +126,10 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
     if (result.items.length === 0) {
       const first = failures[0];
       if (!first) throw new ActionError('invalid', 'no file in the upload: send one or more parts named `files`');
-      return sendError(reply, first.err, result.errors, fatal);
+      // Read (and drop) what the client is still sending before answering, within bounds: a socket
+      // closed with unread data is reset, and the reset can destroy the 413 before the client reads it.
+      const drained = fatal ? await drainBody(req.raw, LINGER_BYTES, LINGER_MS) : true;
+      return sendError(reply, first.err, result.errors, !drained);
     }
     const n = result.items.length;
     const message = `${n} file${n === 1 ? '' : 's'} received${result.errors.length ? `, ${result.errors.length} refused` : ''}`;
@@ -146,6 +150,32 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
     acceptRanges: true,
     allowedPath: (path: string) => /^\/(clips|thumbs)\/[0-9a-f]{64}-[0-9a-f]{8}\.(mp4|png|jpg)$/.test(path),
     schemaHide: true,
+  });
+}
+
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5000;
+
+/** Resolves true once the request body has ended, false past maxBytes more or maxMs. */
+function drainBody(raw: IncomingMessage, maxBytes: number, maxMs: number): Promise<boolean> {
+  if (raw.readableEnded || raw.destroyed) return Promise.resolve(raw.readableEnded);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = (ended: boolean) => {
+      clearTimeout(timer);
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const timer = setTimeout(() => finish(false), maxMs);
+    raw.on('data', onData);
+    raw.once('end', onEnd);
+    raw.resume();
   });
 }
 
