@@ -120,6 +120,8 @@ export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv =
 
 export interface LoopChild extends Child {
   http: string;
+  /** The embedded broker's TCP URL, for benches that listen to events instead of polling. */
+  mqtt: string;
   dataDir: string;
 }
 
@@ -130,10 +132,11 @@ export interface LoopChild extends Child {
 export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<LoopChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loop-bench-'));
   const httpPort = await freePort();
+  const mqttPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     LOOP_HTTP_PORT: String(httpPort), LOOP_HTTP_HOST: '127.0.0.1',
-    LOOP_MQTT_PORT: String(await freePort()), LOOP_MQTT_HOST: '127.0.0.1',
+    LOOP_MQTT_PORT: String(mqttPort), LOOP_MQTT_HOST: '127.0.0.1',
     LOOP_DATA_DIR: dataDir, LOOP_PLUGINS: '[system]', LOOP_LOG_LEVEL: 'info',
     ...extraEnv,
   };
@@ -142,6 +145,7 @@ export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<
   return {
     ...c,
     http: `http://127.0.0.1:${httpPort}`,
+    mqtt: `mqtt://127.0.0.1:${mqttPort}`,
     dataDir,
     stop: async () => {
       await stop();
