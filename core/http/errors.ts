@@ -9,6 +9,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   conflict: 409,
   too_large: 413,
   unsupported: 415,
+  storage_full: 507,
   internal: 500,
   unavailable: 503,
   timeout: 504,

@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
 export const ErrorCodes = [
-  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'unavailable', 'timeout', 'internal',
+  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'storage_full', 'unavailable', 'timeout', 'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -29,7 +29,7 @@ export interface ReceiveOptions {
 /** Thrown when storage runs out (a configured quota, min_free_bytes, or ENOSPC): HTTP 507. */
 export class StorageFullError extends ActionError {
   constructor(message: string) {
-    super('too_large', message);
+    super('storage_full', message);
     this.name = 'StorageFullError';
   }
 }

@@ -4,11 +4,12 @@ import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ScopedBus } from '../../core/plugins/api.js';
-import { ActionError, type ErrorCode } from '../../core/protocol/envelope.js';
+import { ActionError } from '../../core/protocol/envelope.js';
+import { HTTP_STATUS } from '../../core/http/errors.js';
+import { EnvelopeOf, ErrorEnvelope } from '../../core/http/envelope.js';
 import { MediaItem, MediaState, UploadResult } from '../../core/protocol/media.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
-import { StorageFullError } from './receive.js';
 
 /** Converted clips and thumbnails are served under this prefix (+ `clips/…`, `thumbs/…`). */
 export const FILES_URL = '/media/files';
@@ -16,15 +17,8 @@ export const FILES_URL = '/media/files';
 /** busboy's writable buffer and each file part's readable buffer, bytes. */
 const PARSER_HWM = 64 * 1024;
 
-const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
-  invalid: 400, not_found: 404, conflict: 409, too_large: 413, unsupported: 415, unavailable: 503, timeout: 504,
-};
-
-const Envelope = (data: ReturnType<typeof Type.Object> | ReturnType<typeof Type.Unknown>) =>
-  Type.Object({ success: Type.Boolean(), message: Type.Optional(Type.String()), data });
-const ErrorBody = Type.Object({
-  success: Type.Literal(false), message: Type.String(), code: Type.Optional(Type.String()), errors: Type.Optional(Type.Unknown()),
-});
+const Envelope = EnvelopeOf;
+const ErrorBody = ErrorEnvelope;
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export async function registerMediaRoutes(app: FastifyInstance, svc: MediaService, bus: ScopedBus, cfg: MediaConfig): Promise<void> {
@@ -116,7 +110,7 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
           const code = errCode(err);
           result.errors.push({ filename: part.filename ?? 'upload', code, error: (err as Error).message });
           // Past a size or space refusal the rest of the body is not worth reading.
-          if (code === 'too_large' || err instanceof StorageFullError) fatal = true;
+          if (code === 'too_large' || code === 'storage_full') fatal = true;
         }
       }
     } catch (err) {
@@ -180,7 +174,6 @@ function drainBody(raw: IncomingMessage, maxBytes: number, maxMs: number): Promi
 }
 
 function errCode(err: unknown): string {
-  if (err instanceof StorageFullError) return 'storage_full';
   if (err instanceof ActionError) return err.code;
   return 'internal';
 }
@@ -188,11 +181,8 @@ function errCode(err: unknown): string {
 function sendError(reply: FastifyReply, err: unknown, errors: UploadResult['errors'], closeConnection: boolean): FastifyReply {
   // The client may still be sending a body we will not read: tell it the connection ends here.
   if (closeConnection) reply.header('connection', 'close');
-  if (err instanceof StorageFullError) {
-    return reply.status(507).send({ success: false, message: err.message, code: 'storage_full', errors });
-  }
   if (err instanceof ActionError) {
-    const status = HTTP_STATUS[err.code] ?? 500;
+    const status = HTTP_STATUS[err.code];
     return reply.status(status).send({ success: false, message: err.message, code: err.code, errors });
   }
   const message = err instanceof Error ? err.message : String(err);
