@@ -24,6 +24,17 @@ describe('lifecycle: graceful shutdown and broker outages', function () {
     await c.end();
   });
 
+  it('SIGINT (Ctrl-C) shuts down the same way', async () => {
+    const proc = await startLoopProcess({ config: { device: { id: 'ctrlc' } } });
+    const c = await connectMqtt(proc.mqtt, { reconnectPeriod: 0 });
+    await c.subscribe(`${proc.baseTopic}/bridge/state`);
+    await c.next((m) => (m.json as { state: string }).state === 'online');
+    const exit = await proc.kill('SIGINT');
+    expect(exit.code).to.equal(0);
+    await c.next((m) => (m.json as { state: string }).state === 'offline', 3000);
+    await c.end();
+  });
+
   it('a bad config stops start-up with a message naming the key, the value and what was expected', async () => {
     const proc = await startLoopProcess({ env: { LOOP_HTTP_PORT: 'eighty' }, noWait: true });
     const exit = await proc.exited;
