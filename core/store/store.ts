@@ -23,6 +23,9 @@ export class JsonDocument<T> {
   private written = 0;
   private writing: Promise<void> | null = null;
   private waiters: Array<{ gen: number; resolve: () => void; reject: (e: unknown) => void }> = [];
+  private deferTimer: NodeJS.Timeout | null = null;
+  /** The newest generation that must be written now (deferred ones wait for their timer). */
+  private due = 0;
 
   constructor(readonly path: string, private readonly version: number, initial: T) {
     this.value = initial;
@@ -36,9 +39,27 @@ export class JsonDocument<T> {
   set(value: T): Promise<void> {
     this.value = value;
     const gen = ++this.generation;
+    this.due = gen;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
     this.kick();
     return done;
+  }
+
+  /**
+   * Replace the value now and write it within `withinMs`, without a promise: for state nobody was
+   * promised (e.g. which clip the player reached), so it does not cost a flash write each time.
+   * A later set() or flush() writes it at once.
+   */
+  setDeferred(value: T, withinMs: number): void {
+    this.value = value;
+    ++this.generation;
+    if (this.deferTimer) return;
+    this.deferTimer = setTimeout(() => {
+      this.deferTimer = null;
+      this.due = this.generation;
+      this.kick();
+    }, withinMs);
+    this.deferTimer.unref();
   }
 
   async update(fn: (current: T) => T): Promise<T> {
@@ -49,7 +70,12 @@ export class JsonDocument<T> {
 
   /** Resolves when everything set so far is on disk. */
   async flush(): Promise<void> {
+    if (this.deferTimer) {
+      clearTimeout(this.deferTimer);
+      this.deferTimer = null;
+    }
     while (this.writing || this.written < this.generation) {
+      this.due = this.generation;
       if (!this.writing) this.kick();
       await this.writing;
     }
@@ -57,7 +83,7 @@ export class JsonDocument<T> {
 
   private kick(): void {
     if (this.writing) return;
-    if (this.written >= this.generation) return;
+    if (this.written >= this.due) return;
     const gen = this.generation;
     const body = JSON.stringify({ schema: this.version, data: this.value } satisfies Envelope, null, 1);
     this.writing = atomicWrite(this.path, body).then(

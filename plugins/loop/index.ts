@@ -8,6 +8,10 @@ import { loopConfig, type LoopConfig } from './config.js';
 import * as q from './queue.js';
 import { registerLoopRoutes } from './routes.js';
 
+// Following the player writes the active item at most once a minute (not at every clip: SD cards
+// wear); a kill -9 may resume up to a minute back. Commands are always written before they answer.
+const FOLLOW_PERSIST_MS = 60_000;
+
 const DOC_VERSION = 1;
 
 class LoopService {
@@ -45,6 +49,15 @@ class LoopService {
     await this.doc.set(next);
     await this.publish();
     return next;
+  }
+
+  /** Like apply, for changes nobody was promised (following the player): published now, on disk within a minute. */
+  async applyDeferred(op: (d: q.LoopDoc) => q.LoopDoc): Promise<void> {
+    const before = this.doc.get();
+    const next = op(before);
+    if (next === before) return;
+    this.doc.setDeferred(next, FOLLOW_PERSIST_MS);
+    await this.publish();
   }
 
   private async publish(): Promise<void> {
@@ -87,7 +100,7 @@ class LoopService {
     const order = q.playOrder(d);
     // A new pass of a shuffled loop gets a new order.
     const wrapped = d.shuffle && d.active !== null && order.indexOf(p.slug) === 0 && order.indexOf(d.active) === order.length - 1;
-    await this.apply((cur) => {
+    await this.applyDeferred((cur) => {
       const moved = q.follow(cur, p.slug as string);
       return wrapped ? q.reshuffle(moved) : moved;
     }).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not record the active item'));

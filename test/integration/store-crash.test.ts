@@ -77,4 +77,16 @@ describe('store: atomic writes survive kill -9', function () {
     await Promise.all(Array.from({ length: 200 }, (_, i) => doc.set(i + 1)));
     expect(JSON.parse(readFileSync(join(dir, 'burst.json'), 'utf8')).data).to.equal(200);
   });
+
+  it('a deferred value is not written at once, and is written by flush (as at shutdown)', async () => {
+    const dir = tempDir('loop-store-');
+    const doc = await new StateStore(dir).open<number>('lazy', { version: 1, defaults: () => 0 });
+    await doc.set(1);
+    doc.setDeferred(2, 60_000);
+    expect(doc.get()).to.equal(2);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')).data).to.equal(1);
+    await doc.flush();
+    expect(JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')).data).to.equal(2);
+  });
 });
