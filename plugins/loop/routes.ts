@@ -27,19 +27,22 @@ export function registerLoopRoutes(app: FastifyInstance, bus: ScopedBus): void {
     return ok({ loop: state.items.map((i) => i.slug), ...state });
   });
 
-  app.post('/api/loop', {
-    schema: {
-      tags, summary: loopActions.add.description, body: loopActions.add.request,
-      response: { 200: EnvelopeOf(loopActions.add.response), ...errors },
-    },
-  }, async (req) => ok(await ask('add', req.body)));
-
-  app.put('/api/loop', {
-    schema: {
-      tags, summary: loopActions.reorder.description, body: loopActions.reorder.request,
-      response: { 200: EnvelopeOf(loopActions.reorder.response), ...errors },
-    },
-  }, async (req) => ok(await ask('reorder', req.body)));
+  // Routes whose JSON body is the action's payload, as data: method, path, action.
+  const bodyRoutes: Array<['POST' | 'PUT' | 'PATCH', string, keyof typeof loopActions, string[]]> = [
+    ['POST', '/api/loop', 'add', tags],
+    ['PUT', '/api/loop', 'reorder', tags],
+    ['POST', '/api/loop/move', 'move', tags],
+    ['PATCH', '/api/loop/settings', 'settings', tags],
+    ['POST', '/api/playback/loop-mode', 'mode', ['playback']],
+  ];
+  for (const [method, url, action, routeTags] of bodyRoutes) {
+    const spec = loopActions[action];
+    app.route({
+      method, url,
+      schema: { tags: routeTags, summary: spec.description, body: spec.request, response: { 200: EnvelopeOf(spec.response), ...errors } },
+      handler: async (req) => ok(await ask(action, req.body)),
+    });
+  }
 
   app.delete('/api/loop', {
     schema: { tags, summary: loopActions.clear.description, response: { 200: EnvelopeOf(loopActions.clear.response), ...errors } },
@@ -51,20 +54,6 @@ export function registerLoopRoutes(app: FastifyInstance, bus: ScopedBus): void {
       response: { 200: EnvelopeOf(loopActions.remove.response), ...errors },
     },
   }, async (req) => ok(await ask('remove', { slug: (req.params as SlugParams).slug })));
-
-  app.post('/api/loop/move', {
-    schema: {
-      tags, summary: loopActions.move.description, body: loopActions.move.request,
-      response: { 200: EnvelopeOf(loopActions.move.response), ...errors },
-    },
-  }, async (req) => ok(await ask('move', req.body)));
-
-  app.patch('/api/loop/settings', {
-    schema: {
-      tags, summary: loopActions.settings.description, body: loopActions.settings.request,
-      response: { 200: EnvelopeOf(loopActions.settings.response), ...errors },
-    },
-  }, async (req) => ok(await ask('settings', req.body)));
 
   const ItemPatch = Type.Omit(loopActions.item.request, ['slug']);
   app.patch('/api/loop/items/:slug', {
@@ -80,11 +69,4 @@ export function registerLoopRoutes(app: FastifyInstance, bus: ScopedBus): void {
       response: { 200: EnvelopeOf(loopActions.activate.response), ...errors },
     },
   }, async (req) => ok(await ask('activate', { slug: (req.params as SlugParams).slug })));
-
-  app.post('/api/playback/loop-mode', {
-    schema: {
-      tags: ['playback'], summary: loopActions.mode.description, body: loopActions.mode.request,
-      response: { 200: EnvelopeOf(loopActions.mode.response), ...errors },
-    },
-  }, async (req) => ok(await ask('mode', req.body)));
 }

@@ -17,8 +17,6 @@ export const FILES_URL = '/media/files';
 /** busboy's writable buffer and each file part's readable buffer, bytes. */
 const PARSER_HWM = 64 * 1024;
 
-const Envelope = EnvelopeOf;
-const ErrorBody = ErrorEnvelope;
 const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) });
 
 export async function registerMediaRoutes(app: FastifyInstance, svc: MediaService, bus: ScopedBus, cfg: MediaConfig): Promise<void> {
@@ -36,7 +34,7 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
   app.get('/api/media', {
     schema: {
       tags: ['media'], summary: 'The library and the active item',
-      response: { 200: Envelope(Type.Object({ media: Type.Array(MediaItem), active: Type.Union([Type.String(), Type.Null()]), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) })) },
+      response: { 200: EnvelopeOf(Type.Object({ media: Type.Array(MediaItem), active: Type.Union([Type.String(), Type.Null()]), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) })) },
     },
   }, async () => {
     const state = await bus.request<MediaState>('media', 'list', {});
@@ -44,13 +42,13 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
   });
 
   app.get<{ Params: { slug: string } }>('/api/media/:slug', {
-    schema: { tags: ['media'], summary: 'One library item', params: SlugParams, response: { 200: Envelope(MediaItem), 404: ErrorBody } },
+    schema: { tags: ['media'], summary: 'One library item', params: SlugParams, response: { 200: EnvelopeOf(MediaItem), 404: ErrorEnvelope } },
   }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'get', { slug: req.params.slug }) }));
 
   app.delete<{ Params: { slug: string } }>('/api/media/:slug', {
     schema: {
       tags: ['media'], summary: 'Delete an item: cancels its conversion, removes its files; the loop drops it',
-      params: SlugParams, response: { 200: Envelope(Type.Object({ slug: Type.String() })), 404: ErrorBody },
+      params: SlugParams, response: { 200: EnvelopeOf(Type.Object({ slug: Type.String() })), 404: ErrorEnvelope },
     },
   }, async (req) => {
     const data = await bus.request<{ slug: string }>('media', 'delete', { slug: req.params.slug }, { timeoutMs: 30_000 });
@@ -58,13 +56,13 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
   });
 
   app.post<{ Params: { slug: string } }>('/api/media/:slug/retry', {
-    schema: { tags: ['media'], summary: 'Convert a failed item again', params: SlugParams, response: { 200: Envelope(MediaItem), 404: ErrorBody, 409: ErrorBody } },
+    schema: { tags: ['media'], summary: 'Convert a failed item again', params: SlugParams, response: { 200: EnvelopeOf(MediaItem), 404: ErrorEnvelope, 409: ErrorEnvelope } },
   }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'retry', { slug: req.params.slug }) }));
 
   app.post('/api/media/cleanup', {
     schema: {
       tags: ['media'], summary: 'Remove files that no library entry owns',
-      response: { 200: Envelope(Type.Object({ removed: Type.Array(Type.String()), freed_bytes: Type.Number() })) },
+      response: { 200: EnvelopeOf(Type.Object({ removed: Type.Array(Type.String()), freed_bytes: Type.Number() })) },
     },
   }, async () => {
     const data = await bus.request<{ removed: string[]; freed_bytes: number }>('media', 'cleanup', {}, { timeoutMs: 60_000 });
@@ -79,7 +77,7 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
         + '(WebSocket room `progress`). 409 when the same content is being processed; the existing item when it is already in the library. '
         + '413 over media.max_upload_bytes or media.max_pixels, 415 when it is not a picture or video, 507 when storage is full.',
       consumes: ['multipart/form-data'],
-      response: { 200: Envelope(UploadResult), 400: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 507: ErrorBody },
+      response: { 200: EnvelopeOf(UploadResult), 400: ErrorEnvelope, 409: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 507: ErrorEnvelope },
     },
   }, async (req, reply) => {
     if (!req.isMultipart()) throw new ActionError('unsupported', 'send multipart/form-data with one or more parts named `files`');

@@ -1,5 +1,6 @@
 // The /ws gateway speaks the first version's protocol, maps bus topics onto rooms, and protects
 // itself from bad and slow clients. Run against the embedded broker and against mosquitto.
+import { skipBecause } from '../helpers/skip.js';
 import { expect } from 'chai';
 import { WebSocket } from 'ws';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
@@ -25,7 +26,7 @@ for (const mode of modes) {
 
     before(async function () {
       if (mode === 'external') {
-        if (!MOSQUITTO) this.skip(); // .ci/run installs mosquitto; a bare dev machine may not have it
+        if (!MOSQUITTO) skipBecause(this, 'mosquitto is not installed (.ci/run installs it)');
         broker = await startMosquitto();
       }
       loop = await startTestLoop(broker ? { mqtt: { url: broker.url } } : {});

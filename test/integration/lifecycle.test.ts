@@ -1,5 +1,6 @@
 // Start-up and shutdown of the real process: SIGTERM publishes offline and exits within 5 s;
 // with an external broker, kill -9 leaves the last will, and a broker restart is survived.
+import { skipBecause } from '../helpers/skip.js';
 import { expect } from 'chai';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { startLoopProcess, startTestLoop, http } from '../helpers/loop.js';
@@ -44,7 +45,7 @@ describe('lifecycle: graceful shutdown and broker outages', function () {
 
   describe('external broker (mosquitto)', () => {
     before(function () {
-      if (!MOSQUITTO) this.skip(); // .ci/run installs mosquitto; a bare dev machine may lack it
+      if (!MOSQUITTO) skipBecause(this, 'mosquitto is not installed (.ci/run installs it)');
     });
 
     it('kill -9 of Loop leaves the last will: bridge/state offline, retained', async () => {

@@ -1,5 +1,6 @@
 // When storage runs out (a quota, or a really full disk) an upload is refused cleanly (507) and
 // nothing already stored is damaged.
+import { skipBecause } from '../helpers/skip.js';
 import { execFile } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -52,7 +53,7 @@ describe('media when storage runs out', function () {
       await run('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mnt]);
     } catch {
       removeDir(dir);
-      this.skip(); // needs root (mount); the quota test above covers the logic
+      skipBecause(this, 'mounting a tmpfs needs root; the quota test covers the same logic');
     }
     const f = await mediaFixtures();
     let loop: TestLoop | null = null;

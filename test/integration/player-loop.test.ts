@@ -312,7 +312,7 @@ describe('player and loop: playing the loop on mpv', function () {
       mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null,
       hotspot: { active: true, ssid: 'LOOP-Setup' }, updated_at: new Date().toISOString(),
     }, { retain: true });
-    const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 3000, mark);
+    const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 10_000, mark);
     expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
   });
 
