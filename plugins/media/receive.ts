@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../../core/protocol/envelope.js';
+import { fsyncFile } from '../../core/store/atomic-write.js';
 
 /** Bytes between background fdatasyncs during an upload. */
 const SYNC_EVERY = 32 * 1024 * 1024;
@@ -82,8 +83,7 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
       await (syncFh as FileHandle | null)?.close().catch(() => undefined);
     }
     // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
-    const fh = await open(path, 'r');
-    try { await fh.sync(); } finally { await fh.close(); }
+    await fsyncFile(path);
   } catch (err) {
     await unlink(path).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');

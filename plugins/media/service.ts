@@ -4,14 +4,14 @@
 // So after a kill -9 the index never points at a missing file; what is left over is garbage that
 // start() removes, and jobs that were running are queued again.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, stat, statfs, unlink, open } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaEvent, MediaItem, MediaProgress, MediaStage, MediaState, MediaStorage } from '../../core/protocol/media.js';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
-import { fsyncDir } from '../../core/store/atomic-write.js';
+import { fsyncDir, fsyncFile } from '../../core/store/atomic-write.js';
 import type { MediaConfig } from './config.js';
 import { FfmpegCancelled, runFfmpeg } from './ffmpeg-run.js';
 import { JobQueue } from './jobs.js';
@@ -358,8 +358,8 @@ export class MediaService {
       send('thumbnail', 95);
       const at = kind === 'video' ? Math.min(1, (out.duration ?? 0) / 3) : 0;
       await runFfmpeg({ input: tmpClip, output: tmpThumb, args: thumbnailArgs(this.cfg, at), ffmpegPath: this.cfg.ffmpeg_path, signal });
-      await syncFile(tmpClip);
-      await syncFile(tmpThumb);
+      await fsyncFile(tmpClip);
+      await fsyncFile(tmpThumb);
       if (signal.aborted) throw new FfmpegCancelled();
       await rename(tmpClip, this.layout.abs(clip));
       await rename(tmpThumb, this.layout.abs(thumb));
@@ -464,11 +464,6 @@ async function diskFree(dir: string): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try { await fh.sync(); } finally { await fh.close(); }
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
