@@ -91,7 +91,7 @@ export class LoopRuntime {
     this.store = store;
     this.host = new PluginHost({
       specs: c.plugins, config: c, baseDir: this.o.baseDir ?? process.cwd(), bus: this.bus, store,
-      device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version },
+      device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version, httpPort: c.http.port },
       dataDir: c.data.dir, log: this.log, http: app,
       notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
       onInfoChanged: () => this.scheduleInfo(),

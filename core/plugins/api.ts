@@ -12,6 +12,8 @@ export interface DeviceInfo {
   /** e.g. `loop/livingroom`; every relative topic hangs below it. */
   readonly baseTopic: string;
   readonly version: string;
+  /** The configured HTTP port (0 = chosen by the OS at listen time, so not known here). */
+  readonly httpPort: number;
 }
 
 export interface PublishOptions { retain?: boolean; qos?: 0 | 1 }

@@ -115,7 +115,8 @@ export class PlayerService {
     }));
     this.offs.push(this.ctx.bus.subscribe('wifi', (w) => {
       this.wifi = w;
-      if (this.screen !== null) this.requestSync();
+      // Always: the card may be being drawn right now with the old facts. While a clip plays, sync is a no-op.
+      this.requestSync();
     }));
     await this.launch();
     this.timers.push(setInterval(() => this.tick(), c.position_interval_seconds * 1000));
@@ -364,7 +365,8 @@ export class PlayerService {
     this.appliedKey = null;
     this.position = null;
     this.duration = null;
-    const port = portOf(this.ctx.bus.last('bridge/info')?.config_url ?? null);
+    // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
+    const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
     if (this.ctx.config.idle_screen && text !== this.screen) {
       await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
@@ -707,15 +709,5 @@ export class PlayerService {
 
   get mpvPid(): number | null {
     return this.mpv?.pid ?? null;
-  }
-}
-
-function portOf(url: string | null): number | null {
-  if (!url) return null;
-  try {
-    const u = new URL(url);
-    return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-  } catch {
-    return null;
   }
 }
