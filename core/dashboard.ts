@@ -1,24 +1,9 @@
 // The first version's dashboard document, assembled from retained bus state.
 // Used by GET /api/dashboard, the gateway's initial_dashboard and dashboard_update.
 import type { Bus } from './bus/bus.js';
-import type { MediaItem, MediaProgress } from './protocol/index.js';
+import type { Dashboard, LegacyProcessing, MediaProgress } from './protocol/index.js';
 
-export interface LegacyProcessing { job_id: string; filename: string; status: string; progress: number; stage: string; message: string; timestamp: number }
-
-export interface Dashboard {
-  status: {
-    system: Record<string, unknown>;
-    status: 'running';
-    timestamp: number;
-    player: { is_playing: boolean; current_media: string | null; loop_index: number; total_media: number; frame_rate: number | null; loop_mode: 'all' | 'one'; state: string };
-    wifi: { connected: boolean; hotspot_active: boolean; current_ssid: string | null; ip_address: string | null; configured_ssid: string | null; hotspot_ssid: string | null; signal_strength: number | null };
-  };
-  media: MediaItem[];
-  active: string | null;
-  loop: string[];
-  last_updated: number;
-  processing: Record<string, LegacyProcessing>;
-}
+export type { Dashboard, LegacyProcessing };
 
 /** Keeps what the dashboard needs beyond retained state: the jobs in progress. */
 export class DashboardView {

@@ -1,15 +1,14 @@
 // The Fastify server: envelope and errors, OpenAPI at /api/docs, CORS when configured, the
-// dashboard (web/dist or a placeholder), and WebSocket upgrades routed by path (/ws, /mqtt).
-import { existsSync } from 'node:fs';
+// dashboard (core/http/static.ts), and WebSocket upgrades routed by path (/ws, /mqtt).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { version, webDistDir } from '../paths.js';
+import { version } from '../paths.js';
 import { installErrorHandlers } from './errors.js';
-import { placeholderPage } from './placeholder.js';
+import { serveDashboard } from './static.js';
 
 export interface HttpOptions {
   host: string;
@@ -69,12 +68,7 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
     });
   }
 
-  if (existsSync(webDistDir)) {
-    const { default: fastifyStatic } = await import('@fastify/static');
-    await app.register(fastifyStatic, { root: webDistDir, prefix: '/', wildcard: false, index: ['index.html'] });
-  } else {
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').send(placeholderPage(o.deviceName)));
-  }
+  await serveDashboard(app, { deviceName: o.deviceName });
 
   const upgrades = new Map<string, UpgradeHandler>();
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

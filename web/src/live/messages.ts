@@ -1,0 +1,52 @@
+// The messages /ws sends (docs/websocket.md), typed from core/protocol: no second copy of any
+// payload shape. `import type` only, so no server code reaches the page's bundle.
+import type {
+  BridgeEvent, BridgeInfo, BridgeState, Dashboard, LoopState, MediaItem, MediaProgress, MediaState,
+  PlayerPosition, PlayerState, SystemState, WifiState,
+} from '../../../core/protocol/index.js';
+import type { Room } from '../../../core/gateway/rooms.js';
+
+export type { Dashboard, Room };
+
+/** What a room's events carry, by event name (the gateway's shapes, core/gateway/rooms.ts). */
+export interface EventData {
+  initial_dashboard: Dashboard;
+  dashboard_update: Dashboard;
+  playback_changed: { player: PlayerState & { is_playing: boolean; current_media: string | null; loop_index: number } };
+  playback_position: PlayerPosition;
+  loop_updated: LoopState & { loop: string[] };
+  media_updated: MediaState;
+  media_uploaded: { type: 'added'; slug: string; item?: MediaItem };
+  media_deleted: { slug: string };
+  media_failed: { type: 'failed'; slug: string; item?: MediaItem };
+  /** The display plugin's state (its contract lands with that plugin; read defensively). */
+  display_changed: Record<string, unknown>;
+  upload_progress: MediaProgress;
+  processing_progress: MediaProgress;
+  wifi_status_changed: WifiState;
+  /** The wifi plugin's scan results (its contract lands with that plugin; read defensively). */
+  wifi_networks: Record<string, unknown>;
+  system_status_changed: SystemState;
+  bridge_info: BridgeInfo;
+  bridge_state: BridgeState;
+  notification: BridgeEvent;
+  error: BridgeEvent;
+}
+export type EventName = keyof EventData;
+
+/** Any server message as it arrives (fields by type; see docs/websocket.md). */
+export interface ServerMessage {
+  type: string;
+  data?: unknown;
+  room?: string;
+  seq?: number;
+  snapshot?: boolean;
+  success?: boolean;
+  message?: string;
+  code?: string;
+  id?: number | string | null;
+  timestamp?: number;
+}
+
+/** The REST envelope (first version's): `{success, message?, data?, code?}`. */
+export interface Envelope<T = unknown> { success: boolean; message?: string; data?: T; code?: string }

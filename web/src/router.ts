@@ -1,0 +1,35 @@
+// One URL per view (web/src/paths.ts), so a phone's back button and a reload work. The login view
+// is shown when the server asks for it (GET /api/auth/status, or a 401 on any call).
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import type { Component } from 'vue';
+import { VIEWS, type ViewName } from './paths.js';
+import NowPlaying from './views/NowPlaying.vue';
+import LoopView from './views/LoopView.vue';
+import LibraryView from './views/LibraryView.vue';
+import WifiView from './views/WifiView.vue';
+import SystemView from './views/SystemView.vue';
+import LoginView from './views/LoginView.vue';
+import { useAuth } from './stores/auth.js';
+
+const COMPONENTS: Record<ViewName, Component> = {
+  now: NowPlaying, loop: LoopView, library: LibraryView, wifi: WifiView, system: SystemView, login: LoginView,
+};
+
+const routes: RouteRecordRaw[] = [
+  ...VIEWS.map((v) => ({ path: v.path, name: v.name, component: COMPONENTS[v.name], meta: { title: v.title } })),
+  { path: '/:rest(.*)*', redirect: '/' },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
+
+router.beforeEach(async (to) => {
+  const auth = useAuth();
+  if (!auth.checked) await auth.check();
+  if (auth.needsLogin && to.name !== 'login') return { name: 'login', query: { next: to.fullPath } };
+  if (!auth.needsLogin && to.name === 'login') return { path: '/' };
+  return true;
+});
+
+router.afterEach((to) => {
+  document.title = `${String(to.meta.title ?? '')} · Loop`;
+});

@@ -1,0 +1,57 @@
+// Whether this page must log in (issue 12's API): GET /api/auth/status; a server without that
+// route (404) has no authentication, which is mode "off". The password is never stored.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+export type AuthMode = 'off' | 'onboarding' | 'on';
+interface Status { mode: AuthMode; logged_in: boolean }
+interface Env<T> { success?: boolean; data?: T; message?: string }
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.json().catch(() => null)) as Env<T> | null;
+  if (!res.ok || !json || json.success === false) throw new Error(json?.message ?? `HTTP ${res.status}`);
+  return json.data as T;
+}
+
+export const useAuth = defineStore('auth', () => {
+  const mode = ref<AuthMode>('off');
+  const loggedIn = ref(true);
+  const checked = ref(false);
+  const needsLogin = computed(() => mode.value === 'onboarding' || (mode.value === 'on' && !loggedIn.value));
+
+  async function check(): Promise<void> {
+    try {
+      const res = await fetch('/api/auth/status', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      if (res.status === 404) {
+        mode.value = 'off';
+        loggedIn.value = true;
+      } else if (res.ok) {
+        const json = (await res.json()) as Env<Status>;
+        mode.value = json.data?.mode ?? 'off';
+        loggedIn.value = json.data?.logged_in ?? false;
+      }
+    } catch {
+      // Unreachable: keep what we knew; the live connection shows the state of the link.
+    }
+    checked.value = true;
+  }
+
+  /** A REST 401 or a socket closed with 4401. */
+  function loggedOut(): void {
+    if (mode.value === 'off') mode.value = 'on';
+    loggedIn.value = false;
+  }
+
+  async function login(password: string): Promise<void> {
+    await post(mode.value === 'onboarding' ? '/api/auth/onboard' : '/api/auth/login', { password });
+    await check();
+  }
+
+  async function logout(): Promise<void> {
+    await post('/api/auth/logout', {});
+    await check();
+  }
+
+  return { mode, loggedIn, checked, needsLogin, check, loggedOut, login, logout };
+});

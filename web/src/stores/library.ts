@@ -1,0 +1,176 @@
+// The library (media_updated, media_* events, the dashboard), its storage, and the jobs: this page's
+// uploads (bytes and speed from the upload itself) and every job's stages from the `progress` room.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Dashboard, MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
+import type { Envelope } from '../live/messages.js';
+import { useAuth } from './auth.js';
+import { useLive } from './live.js';
+import { useToasts } from './toasts.js';
+
+export interface Upload {
+  id: number;
+  file: File;
+  name: string;
+  size: number;
+  sent: number;
+  /** Bytes per second over the last progress interval. */
+  speed: number;
+  state: 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
+  jobId: string | null;
+  error: string | null;
+}
+
+/** Finished jobs kept so an upload that learns its job id late still finds the outcome. */
+const KEEP_FINISHED = 30;
+
+export const useLibrary = defineStore('library', () => {
+  const live = useLive();
+  const toasts = useToasts();
+  const items = ref<MediaItem[]>([]);
+  const storage = ref<MediaStorage | null>(null);
+  const jobs = ref<Record<string, MediaProgress>>({});
+  const uploads = ref<Upload[]>([]);
+  let nextId = 1;
+
+  live.conn.subscribe('dashboard');
+  live.conn.subscribe('progress');
+  live.conn.on('media_updated', (m) => {
+    items.value = m.items;
+    if (m.storage) storage.value = m.storage;
+  });
+  const upsert = (item: MediaItem | undefined): void => {
+    if (!item) return;
+    const i = items.value.findIndex((x) => x.slug === item.slug);
+    items.value = i < 0 ? [...items.value, item] : items.value.map((x, j) => (j === i ? item : x));
+  };
+  live.conn.on('media_uploaded', (e) => upsert(e.item));
+  live.conn.on('media_failed', (e) => upsert(e.item));
+  live.conn.on('media_deleted', (e) => (items.value = items.value.filter((x) => x.slug !== e.slug)));
+  const onJob = (p: MediaProgress): void => {
+    const all = { ...jobs.value, [p.job_id]: p };
+    const finished = Object.values(all).filter((j) => j.stage === 'done' || j.stage === 'failed');
+    for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete all[old.job_id];
+    jobs.value = all;
+    for (const u of uploads.value) if (u.jobId === p.job_id) settle(u);
+  };
+  live.conn.on('upload_progress', onJob);
+  live.conn.on('processing_progress', (p) => {
+    // A snapshot of the progress room carries the dashboard's (first version's) job shape.
+    const legacy = p as unknown as { progress?: number; status?: string };
+    onJob(typeof p.percent === 'number' ? p : { ...p, percent: legacy.progress ?? 0, slug: p.slug ?? null, timestamp: new Date().toISOString() });
+  });
+  const applyDashboard = (d: Dashboard): void => {
+    items.value = d.media;
+    // While polling, the dashboard's job list is the only news of the jobs.
+    if (live.status.state === 'live') return;
+    for (const j of Object.values(d.processing)) {
+      onJob({ job_id: j.job_id, slug: null, filename: j.filename, stage: j.stage as MediaProgress['stage'], percent: j.progress, message: j.message, timestamp: new Date(j.timestamp * 1000).toISOString() });
+    }
+  };
+  live.conn.on('dashboard_update', applyDashboard);
+  live.conn.on('initial_dashboard', (d) => {
+    applyDashboard(d);
+    void refreshStorage();
+  });
+
+  /** The storage figures ride on `media`, which is not part of a snapshot: ask once per connection. */
+  async function refreshStorage(): Promise<void> {
+    try {
+      const data = await live.conn.rest<{ storage?: MediaStorage }>('GET', '/api/media');
+      if (data.storage) storage.value = data.storage;
+    } catch {
+      // the indicator tells the person the link is down
+    }
+  }
+
+  const bySlug = computed(() => new Map(items.value.map((i) => [i.slug, i])));
+  /** Jobs of other pages (or from before a reload) that no upload of this page owns. */
+  const otherJobs = computed(() => {
+    const mine = new Set(uploads.value.map((u) => u.jobId));
+    return Object.values(jobs.value).filter((j) => !mine.has(j.job_id) && j.stage !== 'uploading');
+  });
+
+  function settle(u: Upload): void {
+    const job = u.jobId ? jobs.value[u.jobId] : undefined;
+    if (!job) return;
+    if (job.stage === 'done') patch(u.id, { state: 'done' });
+    else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed' });
+  }
+
+  function patch(id: number, p: Partial<Upload>): void {
+    uploads.value = uploads.value.map((u) => (u.id === id ? { ...u, ...p } : u));
+  }
+
+  /** Uploads files one after another (a Pi's card and CPU do better with one stream at a time). */
+  async function upload(files: File[]): Promise<void> {
+    const added = files.map((file): Upload => ({ id: nextId++, file, name: file.name, size: file.size, sent: 0, speed: 0, state: 'waiting', jobId: null, error: null }));
+    uploads.value = [...uploads.value, ...added];
+    for (const u of added) await send(u);
+  }
+
+  function retryUpload(id: number): Promise<void> {
+    const u = uploads.value.find((x) => x.id === id);
+    if (!u) return Promise.resolve();
+    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, jobId: null });
+    return send(u);
+  }
+
+  function dismissUpload(id: number): void {
+    uploads.value = uploads.value.filter((u) => u.id !== id);
+  }
+
+  function send(u: Upload): Promise<void> {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      const form = new FormData();
+      form.append('files', u.file, u.file.name);
+      let lastAt = performance.now();
+      let lastBytes = 0;
+      patch(u.id, { state: 'uploading' });
+      xhr.upload.onprogress = (ev) => {
+        const t = performance.now();
+        const dt = (t - lastAt) / 1000;
+        const speed = dt > 0.2 ? (ev.loaded - lastBytes) / dt : undefined;
+        if (speed !== undefined) {
+          lastAt = t;
+          lastBytes = ev.loaded;
+        }
+        patch(u.id, { sent: ev.loaded, ...(speed !== undefined ? { speed } : {}) });
+      };
+      xhr.onload = () => {
+        let body: Envelope<UploadResult> | null = null;
+        try {
+          body = JSON.parse(xhr.responseText) as Envelope<UploadResult>;
+        } catch {
+          body = null;
+        }
+        if (xhr.status === 401) useAuth().loggedOut();
+        const taken = body?.data?.items[0];
+        if (xhr.status >= 200 && xhr.status < 300 && taken) {
+          patch(u.id, { sent: u.size, jobId: taken.job_id, state: taken.result === 'exists' ? 'done' : 'processing' });
+          upsert(taken.item);
+          const cur = uploads.value.find((x) => x.id === u.id);
+          if (cur) settle(cur);
+        } else {
+          const why = body?.data?.errors[0]?.error ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
+          patch(u.id, { state: 'failed', error: why });
+          toasts.push(`${u.name}: ${why}`);
+        }
+        resolve();
+      };
+      xhr.onerror = () => {
+        patch(u.id, { state: 'failed', error: 'the upload was interrupted' });
+        resolve();
+      };
+      xhr.open('POST', '/api/media');
+      xhr.setRequestHeader('accept', 'application/json');
+      xhr.send(form);
+    });
+  }
+
+  const retry = (slug: string) => live.command('media/retry', { slug });
+  const remove = (slug: string) => live.command('media/delete', { slug });
+
+  return { items, storage, jobs, uploads, bySlug, otherJobs, upload, retryUpload, dismissUpload, retry, remove, refreshStorage };
+});

@@ -1,0 +1,30 @@
+// The page's one live connection as a store: its status for the indicator, and `command`, which
+// runs a plugin action (socket or REST) and turns a refusal into a toast with the server's words.
+import { defineStore } from 'pinia';
+import { markRaw, ref } from 'vue';
+import { createBrowserConnection } from '../live/browser.js';
+import { LiveError, type LiveStatus } from '../live/connection.js';
+import { useAuth } from './auth.js';
+import { useToasts } from './toasts.js';
+
+export const useLive = defineStore('live', () => {
+  const auth = useAuth();
+  const toasts = useToasts();
+  const conn = markRaw(createBrowserConnection(() => auth.loggedOut()));
+  const status = ref<LiveStatus>(conn.status);
+  conn.onStatus((s) => (status.value = s));
+  // Errors the server reports to every page (bridge/event level error, bad input).
+  conn.on('error', (data, msg) => toasts.push(msg.message ?? data?.message ?? 'error'));
+
+  /** Runs `plugin/action`; resolves with the answer, or null after showing why it failed. */
+  async function command<T = unknown>(action: string, data: object = {}): Promise<T | null> {
+    try {
+      return await conn.request<T>(action, data);
+    } catch (err) {
+      toasts.push(err instanceof LiveError || err instanceof Error ? err.message : String(err));
+      return null;
+    }
+  }
+
+  return { conn, status, command };
+});
