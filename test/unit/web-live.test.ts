@@ -19,6 +19,8 @@ class FakeLoop {
   readonly wss = new WebSocketServer({ noServer: true });
   accept = true;
   answerPings = true;
+  /** false: accept the socket, then close it without the gateway's greeting (a proxy, a shutdown). */
+  greet = true;
   connections = 0;
   received: Msg[] = [];
   restCalls: string[] = [];
@@ -61,6 +63,10 @@ class FakeLoop {
         ws.send(JSON.stringify({ type: 'response', id: m.id, success: ok, ...(ok ? { data: { via: 'socket' } } : { message: 'unknown slug x', code: 'not_found' }) }));
       }
     });
+    if (!this.greet) {
+      ws.close(1000);
+      return;
+    }
     ws.send(JSON.stringify({ type: 'connection', status: 'connected' }));
   }
 
@@ -276,6 +282,21 @@ describe('web live connection: REST fallback and commands', () => {
     const refusedRest = await conn.request('media/delete', { slug: 'y' }).catch((e: unknown) => e);
     expect((refusedRest as LiveError).message).to.equal('unknown slug y');
     expect((refusedRest as LiveError).status).to.equal(404);
+  });
+
+  it('counts a socket that opens and closes without a greeting as a failure: backoff grows, polling goes on', async function () {
+    this.timeout(20_000);
+    loop.greet = false;
+    conn = connect(port);
+    let wasLive = false;
+    conn.onStatus((s) => (wasLive ||= s.state === 'live'));
+    conn.start();
+    await waitFor(() => (conn?.status.attempt ?? 0) >= 4, 10_000, 'four failed attempts');
+    expect(wasLive).to.equal(false);
+    expect(conn.status.polling).to.equal(true);
+    expect(loop.connections).to.be.at.least(4);
+    loop.greet = true;
+    await waitFor(() => conn?.status.state === 'live', 10_000, 'live once greeted');
   });
 
   it('goes offline without retrying when the network is gone, and back when it returns', async () => {

@@ -226,7 +226,9 @@ export class LiveConnection {
     };
     try {
       this.socket = this.o.createSocket(this.o.wsUrl, {
-        open: mine(() => this.onOpen()),
+        // Live means greeted: a socket that opens and closes without the gateway's `connection`
+        // message (a proxy, a server shutting down) counts as a failed attempt, so backoff grows.
+        open: () => undefined,
         message: mine((data: string) => this.onMessage(data)),
         close: mine((code: number) => this.onClosed(code)),
       });
@@ -239,7 +241,7 @@ export class LiveConnection {
     }, this.o.connectTimeoutMs);
   }
 
-  private onOpen(): void {
+  private onGreeted(): void {
     this.o.timers.clearTimeout(this.connectTimer);
     this.everLive = true;
     this.seq.clear();
@@ -293,6 +295,9 @@ export class LiveConnection {
     }
     if (!msg || typeof msg.type !== 'string') return;
     switch (msg.type) {
+      case 'connection':
+        this.onGreeted();
+        return;
       case 'pong':
         this.o.timers.clearTimeout(this.pongTimer);
         this.pongTimer = null;

@@ -11,8 +11,9 @@ export const useToasts = defineStore('toasts', () => {
   const items = ref<Toast[]>([]);
   let next = 1;
   function push(text: string, level: Toast['level'] = 'error'): void {
-    // The same words twice in a row (two pages, one failure) are shown once.
-    if (items.value.some((t) => t.text === text)) return;
+    // One failure can arrive twice (the command's answer and the bridge/event error that names the
+    // action too): words already on screen, or contained in words on screen, are shown once.
+    if (items.value.some((t) => t.text.includes(text) || text.includes(t.text))) return;
     items.value = [...items.value, { id: next++, level, text }].slice(-MAX);
   }
   function dismiss(id: number): void {

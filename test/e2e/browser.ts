@@ -1,0 +1,73 @@
+// Headless Chromium for the e2e tests: Debian's /usr/bin/chromium driven by playwright-core (no
+// browser is ever downloaded), phone-sized pages that record console errors and failed requests,
+// screenshots into an artifacts folder, and axe-core scans.
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.LOOP_CHROMIUM ?? '/usr/bin/chromium';
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+/** Where the tests leave their screenshots (LOOP_ARTIFACTS overrides). */
+export const ARTIFACTS = process.env.LOOP_ARTIFACTS ?? join(tmpdir(), 'loop-e2e-artifacts');
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+export interface WatchedPage {
+  page: Page;
+  context: BrowserContext;
+  /** Console errors and failed or refused (>= 400, unexpected) requests, as text. */
+  problems: string[];
+  /** Requests that are expected to fail (a refused command); removed from `problems`. */
+  allow(pred: (line: string) => boolean): void;
+}
+
+export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark' } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const allowed: Array<(line: string) => boolean> = [];
+  const note = (line: string): void => {
+    if (!allowed.some((a) => a(line))) problems.push(line);
+  };
+  page.on('console', (m) => {
+    if (m.type() === 'error') note(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => note(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => {
+    // A page closing or a socket torn down on purpose cancels requests: not a failure of Loop.
+    const why = r.failure()?.errorText ?? '';
+    if (why.includes('ERR_ABORTED')) return;
+    note(`request failed: ${r.method()} ${r.url()} ${why}`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
+  });
+  return { page, context, problems, allow: (pred) => allowed.push(pred) };
+}
+
+export function shotPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, `${name}.png`);
+}
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+
+export interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }
+
+/** Runs axe-core in the page; the serious and critical violations. */
+export async function axe(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ path: axePath });
+  // A string expression: this project's Node tsconfig has no DOM types (the page has them).
+  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: AxeViolation[] };
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
