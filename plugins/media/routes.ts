@@ -1,13 +1,14 @@
-// The media REST API (the first version's paths) and the files it serves. Library actions go
-// through the bus like any other client; only the upload is HTTP-only, because it is a stream.
+// The media REST API (the first version's paths) and the files it serves. Library actions are a
+// route table (bus requests like any other client's); the upload is the one route that is not an
+// action, because it is a stream (docs/architecture.md says why), and the files are static.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { ScopedBus } from '../../core/plugins/api.js';
+import { routesFor, type RouteTable } from '../../core/http/action-routes.js';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { HTTP_STATUS } from '../../core/http/errors.js';
 import { EnvelopeOf, ErrorEnvelope } from '../../core/http/envelope.js';
-import { MediaItem, MediaState, UploadResult } from '../../core/protocol/media.js';
+import { MediaItem, UploadResult, mediaActions } from '../../core/protocol/media.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
 
@@ -17,9 +18,22 @@ export const FILES_URL = '/media/files';
 /** busboy's writable buffer and each file part's readable buffer, bytes. */
 const PARSER_HWM = 64 * 1024;
 
-const SlugParams = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) });
+const r = routesFor('media', mediaActions);
+const Library = Type.Object({ media: Type.Array(MediaItem), active: Type.Union([Type.String(), Type.Null()]), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) });
 
-export async function registerMediaRoutes(app: FastifyInstance, svc: MediaService, bus: ScopedBus, cfg: MediaConfig): Promise<void> {
+export const mediaRoutes: RouteTable = [
+  r('GET', '/api/media', 'list', {
+    summary: 'The library and the active item',
+    view: { schema: Library, from: (s, bus) => ({ media: s.items, active: bus.last('loop')?.active ?? null, last_updated: s.updated_at, storage: s.storage }) },
+  }),
+  r('GET', '/api/media/:slug', 'get'),
+  r('DELETE', '/api/media/:slug', 'delete', { timeoutMs: 30_000, message: (d) => `deleted ${d.slug}` }),
+  r('POST', '/api/media/:slug/retry', 'retry'),
+  r('POST', '/api/media/cleanup', 'cleanup', { timeoutMs: 60_000, message: (d) => `removed ${d.removed.length} files` }),
+];
+
+/** The upload (a stream, not an action) and the converted files. */
+export async function registerUploadAndFiles(app: FastifyInstance, svc: MediaService, cfg: MediaConfig): Promise<void> {
   const { default: multipart } = await import('@fastify/multipart');
   await app.register(multipart, {
     // The plugin counts bytes itself (and answers 413); this is only the parser's backstop.
@@ -29,44 +43,6 @@ export async function registerMediaRoutes(app: FastifyInstance, svc: MediaServic
     highWaterMark: PARSER_HWM,
     fileHwm: PARSER_HWM,
     limits: { fileSize: cfg.max_upload_bytes + 1, files: cfg.max_files_per_request, fields: 20, fieldSize: 4096, parts: cfg.max_files_per_request + 20 },
-  });
-
-  app.get('/api/media', {
-    schema: {
-      tags: ['media'], summary: 'The library and the active item',
-      response: { 200: EnvelopeOf(Type.Object({ media: Type.Array(MediaItem), active: Type.Union([Type.String(), Type.Null()]), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) })) },
-    },
-  }, async () => {
-    const state = await bus.request<MediaState>('media', 'list', {});
-    return { success: true, data: { media: state.items, active: bus.last('loop')?.active ?? null, last_updated: state.updated_at, storage: state.storage } };
-  });
-
-  app.get<{ Params: { slug: string } }>('/api/media/:slug', {
-    schema: { tags: ['media'], summary: 'One library item', params: SlugParams, response: { 200: EnvelopeOf(MediaItem), 404: ErrorEnvelope } },
-  }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'get', { slug: req.params.slug }) }));
-
-  app.delete<{ Params: { slug: string } }>('/api/media/:slug', {
-    schema: {
-      tags: ['media'], summary: 'Delete an item: cancels its conversion, removes its files; the loop drops it',
-      params: SlugParams, response: { 200: EnvelopeOf(Type.Object({ slug: Type.String() })), 404: ErrorEnvelope },
-    },
-  }, async (req) => {
-    const data = await bus.request<{ slug: string }>('media', 'delete', { slug: req.params.slug }, { timeoutMs: 30_000 });
-    return { success: true, message: `deleted ${data.slug}`, data };
-  });
-
-  app.post<{ Params: { slug: string } }>('/api/media/:slug/retry', {
-    schema: { tags: ['media'], summary: 'Convert a failed item again', params: SlugParams, response: { 200: EnvelopeOf(MediaItem), 404: ErrorEnvelope, 409: ErrorEnvelope } },
-  }, async (req) => ({ success: true, data: await bus.request<MediaItem>('media', 'retry', { slug: req.params.slug }) }));
-
-  app.post('/api/media/cleanup', {
-    schema: {
-      tags: ['media'], summary: 'Remove files that no library entry owns',
-      response: { 200: EnvelopeOf(Type.Object({ removed: Type.Array(Type.String()), freed_bytes: Type.Number() })) },
-    },
-  }, async () => {
-    const data = await bus.request<{ removed: string[]; freed_bytes: number }>('media', 'cleanup', {}, { timeoutMs: 60_000 });
-    return { success: true, message: `removed ${data.removed.length} files`, data };
   });
 
   app.post('/api/media', {
