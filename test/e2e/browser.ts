@@ -27,11 +27,11 @@ export interface WatchedPage {
   /** Console errors and failed or refused (>= 400, unexpected) requests, as text. */
   problems: string[];
   /** Requests that are expected to fail (a refused command); removed from `problems`. */
-  allow(pred: (line: string) => boolean): void;
+  allow(pred: (line: string) => boolean): () => void;
 }
 
-export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark' } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1 });
+export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark'; touch?: boolean } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1, hasTouch: opts.touch ?? false });
   const page = await context.newPage();
   const problems: string[] = [];
   const allowed: Array<(line: string) => boolean> = [];
@@ -51,7 +51,13 @@ export async function openPage(browser: Browser, base: string, opts: { viewport?
   page.on('response', (r) => {
     if (r.status() >= 400) note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
-  return { page, context, problems, allow: (pred) => allowed.push(pred) };
+  return {
+    page, context, problems,
+    allow: (pred) => {
+      allowed.push(pred);
+      return () => void allowed.splice(allowed.indexOf(pred), 1);
+    },
+  };
 }
 
 export function shotPath(name: string): string {

@@ -4,8 +4,8 @@
 // lose and regain the server, lose the socket and live on polling; every view scanned by axe-core
 // and photographed. No console error and no failed request is tolerated except where a step
 // provokes one on purpose (and says so).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { packageRoot } from '../../core/paths.js';
@@ -172,8 +172,29 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     await eventually(async () => (await loopState(base)).items.map((i) => i.slug).join() === moved.join(), 5000, 'the keyboard move');
     await eventually(async () => (await rowSlugs(page)).join() === moved.join(), 5000, 'the rows to follow');
 
+    // And with a finger: a touch phone drags the first row below the last (touch events through CDP,
+    // which Chromium turns into pointer events as it does for a real screen).
+    const t = await watch({ touch: true });
+    await t.page.goto('/loop');
+    await eventually(async () => (await rowSlugs(t.page)).join() === moved.join(), 10_000, 'the touch page rows');
+    const th = await t.page.locator('li.queue-item').nth(0).locator('.handle').boundingBox();
+    const last = await t.page.locator('li.queue-item').nth(2).boundingBox();
+    if (!th || !last) throw new Error('rows are not laid out');
+    const cdp = await t.context.newCDPSession(t.page);
+    const x = th.x + th.width / 2;
+    const y0 = th.y + th.height / 2;
+    const y1 = last.y + last.height - 4;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y0 }] });
+    for (let i = 1; i <= 8; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 + ((y1 - y0) * i) / 8 }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    const touched = [moved[1], moved[2], moved[0]] as string[];
+    await eventually(async () => (await loopState(base)).items.map((i) => i.slug).join() === touched.join(), 5000, 'the loop to take the touch-dragged order');
+    await eventually(async () => (await rowSlugs(page)).join() === touched.join(), 5000, 'the first page to follow');
+    await t.context.close();
+    pages.splice(pages.indexOf(t), 1);
+
     await page.reload();
-    await eventually(async () => (await rowSlugs(page)).join() === moved.join(), 10_000, 'the order after a reload');
+    await eventually(async () => (await rowSlugs(page)).join() === touched.join(), 10_000, 'the order after a reload');
 
     // Stop Loop with the page open: the indicator says it is reconnecting.
     await page.evaluate('window.__notReloaded = true');
@@ -183,14 +204,36 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     await start();
     await indicator(page).getByText('Live').waitFor({ timeout: 45_000 });
     expect(await page.evaluate('window.__notReloaded')).to.equal(true);
-    expect((await loopState(base)).items.map((i) => i.slug)).to.deep.equal(moved);
-    expect(await rowSlugs(page)).to.deep.equal(moved);
+    expect((await loopState(base)).items.map((i) => i.slug)).to.deep.equal(touched);
+    expect(await rowSlugs(page)).to.deep.equal(touched);
     // Current state after the restart, still without reload: a change made elsewhere shows up.
-    await http('POST', `${base}/api/media/${moved[2]}/activate`);
-    await page.locator(`li.queue-item.playing[data-slug="${moved[2]}"]`).waitFor({ timeout: 10_000 });
+    await http('POST', `${base}/api/media/${touched[2]}/activate`);
+    await page.locator(`li.queue-item.playing[data-slug="${touched[2]}"]`).waitFor({ timeout: 10_000 });
     // Page B lived through the same outage.
     await indicator(b.page).getByText('Live').waitFor({ timeout: 45_000 });
     loopDown = false;
+  });
+
+  it('a file that is neither picture nor video: the upload shows the server\'s reason, with Retry and Dismiss', async () => {
+    const { page } = a;
+    const bogus = join(dataDir, '..', `${dataDir.split('/').pop()}-notes.mp4`);
+    writeFileSync(bogus, 'these are words, not a video\n'.repeat(200));
+    // The page's own refused upload is this step's purpose: its 415 is expected.
+    const expected415 = a.allow((line) => /\b415\b/.test(line));
+    await page.goto('/library');
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/media'));
+    await page.getByLabel('Choose files to upload').setInputFiles(bogus);
+    // The server's words, as the page received them.
+    const answer = (await (await answered).json()) as { data?: { errors?: Array<{ error: string }> }; errors?: Array<{ error: string }>; message: string };
+    expect((await answered).status()).to.equal(415);
+    const why = answer.errors?.[0]?.error ?? answer.data?.errors?.[0]?.error ?? answer.message;
+    const row = page.locator('li.upload', { has: page.getByRole('button', { name: `Retry ${basename(bogus)}` }) });
+    await eventually(async () => (await row.locator('.upload-status').innerText().catch(() => '')) === `Failed: ${why}`, 15_000, `"Failed: ${why}" on the upload`);
+    await row.getByRole('button', { name: `Dismiss ${basename(bogus)}` }).click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByRole('alert').getByRole('button', { name: /^Dismiss: / }).click();
+    rmSync(bogus, { force: true });
+    expected415();
   });
 
   it('a command the server refuses (deleting twice from two phones) shows the server\'s words; the page stays true', async () => {

@@ -31,6 +31,8 @@ export const useLibrary = defineStore('library', () => {
   const storage = ref<MediaStorage | null>(null);
   const jobs = ref<Record<string, MediaProgress>>({});
   const uploads = ref<Upload[]>([]);
+  /** Jobs the person has put away (their upload dismissed, or another client's finished job). */
+  const dismissed = ref<Set<string>>(new Set());
   let nextId = 1;
 
   live.conn.subscribe('dashboard');
@@ -52,6 +54,9 @@ export const useLibrary = defineStore('library', () => {
     const finished = Object.values(all).filter((j) => j.stage === 'done' || j.stage === 'failed');
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete all[old.job_id];
     jobs.value = all;
+    // The server names the job while the bytes still flow; the upload of that file is this job.
+    const sending = uploads.value.find((u) => u.state === 'uploading' && u.jobId === null && u.name === p.filename);
+    if (sending && !uploads.value.some((u) => u.jobId === p.job_id)) patch(sending.id, { jobId: p.job_id });
     for (const u of uploads.value) if (u.jobId === p.job_id) settle(u);
   };
   live.conn.on('upload_progress', onJob);
@@ -88,12 +93,13 @@ export const useLibrary = defineStore('library', () => {
   /** Jobs of other pages (or from before a reload) that no upload of this page owns. */
   const otherJobs = computed(() => {
     const mine = new Set(uploads.value.map((u) => u.jobId));
-    return Object.values(jobs.value).filter((j) => !mine.has(j.job_id) && j.stage !== 'uploading');
+    return Object.values(jobs.value).filter((j) => !mine.has(j.job_id) && !dismissed.value.has(j.job_id) && j.stage !== 'uploading');
   });
 
+  /** An upload whose bytes are in follows its job to done or failed (the upload's own answer wins). */
   function settle(u: Upload): void {
     const job = u.jobId ? jobs.value[u.jobId] : undefined;
-    if (!job) return;
+    if (!job || u.state !== 'processing') return;
     if (job.stage === 'done') patch(u.id, { state: 'done' });
     else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed' });
   }
@@ -117,7 +123,13 @@ export const useLibrary = defineStore('library', () => {
   }
 
   function dismissUpload(id: number): void {
+    const jobId = uploads.value.find((u) => u.id === id)?.jobId;
+    if (jobId) dismissJob(jobId);
     uploads.value = uploads.value.filter((u) => u.id !== id);
+  }
+
+  function dismissJob(jobId: string): void {
+    dismissed.value = new Set([...dismissed.value, jobId]);
   }
 
   function send(u: Upload): Promise<void> {
@@ -153,7 +165,9 @@ export const useLibrary = defineStore('library', () => {
           const cur = uploads.value.find((x) => x.id === u.id);
           if (cur) settle(cur);
         } else {
-          const why = body?.data?.errors[0]?.error ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
+          // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
+          const refused = (body as { errors?: Array<{ error?: string }> } | null)?.errors?.[0]?.error;
+          const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
           patch(u.id, { state: 'failed', error: why });
           toasts.push(`${u.name}: ${why}`);
         }
@@ -172,5 +186,5 @@ export const useLibrary = defineStore('library', () => {
   const retry = (slug: string) => live.command('media/retry', { slug });
   const remove = (slug: string) => live.command('media/delete', { slug });
 
-  return { items, storage, jobs, uploads, bySlug, otherJobs, upload, retryUpload, dismissUpload, retry, remove, refreshStorage };
+  return { items, storage, jobs, uploads, bySlug, otherJobs, upload, retryUpload, dismissUpload, dismissJob, retry, remove, refreshStorage };
 });
