@@ -2,7 +2,7 @@
 // the socket is down, the dashboard's summary. Commands go to the player and the loop plugins.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { LoopMode, PlayerPosition, PlayerState } from '../../../core/protocol/index.js';
+import type { Dashboard, LoopMode, PlayerPosition, PlayerState } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 
 export const usePlayer = defineStore('player', () => {
@@ -17,7 +17,7 @@ export const usePlayer = defineStore('player', () => {
     if (d.player.position !== null) position.value = { slug: d.player.slug, position: d.player.position, duration: d.player.duration };
   });
   live.conn.on('playback_position', (p) => (position.value = p));
-  const applyDashboard = (d: import('../../../core/protocol/index.js').Dashboard): void => {
+  const applyDashboard = (d: Dashboard): void => {
     const p = d.status.player;
     const base = state.value;
     if (!base) return; // the summary alone lacks too much; the first playback_changed brings the rest
