@@ -65,11 +65,11 @@ export default async function run(): Promise<void> {
       await p.goto(url, { waitUntil: 'load' });
       if (readySelector) await p.locator(readySelector).first().waitFor({ timeout: 60_000 });
       const ready = Date.now() - t0;
-      const fcp = (await p.evaluate(`new Promise((resolve) => {
+      const fcp = await p.evaluate<number>(`new Promise((resolve) => {
         const hit = () => performance.getEntriesByName('first-contentful-paint')[0];
         if (hit()) return resolve(hit().startTime);
         new PerformanceObserver(() => hit() && resolve(hit().startTime)).observe({ type: 'paint', buffered: true });
-      })`)) as number;
+      })`);
       const metrics = (await cdp.send('Performance.getMetrics')).metrics;
       const script = (metrics.find((m) => m.name === 'ScriptDuration')?.value ?? NaN) * 1000;
       await c.close();

@@ -74,6 +74,6 @@ export interface AxeViolation { id: string; impact: string | null; help: string;
 export async function axe(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: axePath });
   // A string expression: this project's Node tsconfig has no DOM types (the page has them).
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as { violations: AxeViolation[] };
+  const result = await page.evaluate<{ violations: AxeViolation[] }>('axe.run(document, { resultTypes: ["violations"] })');
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

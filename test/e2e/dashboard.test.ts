@@ -104,7 +104,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     })()`);
     await page.getByLabel('Choose files to upload').setInputFiles(files);
     await eventually(async () => (await page.locator('li.upload[data-state="done"]').count()) === 3, 60_000, 'three uploads done');
-    const seen = (await page.evaluate('window.__seen')) as string[];
+    const seen = await page.evaluate<string[]>('window.__seen');
     expect(seen.some((t) => /^Uploading /.test(t)), seen.join(' | ')).to.equal(true);
     expect(seen.some((t) => /^(Queued|Checking|Converting|Making the thumbnail)/.test(t)), seen.join(' | ')).to.equal(true);
     expect(await page.locator('.upload-status').allInnerTexts()).to.deep.equal(['Done', 'Done', 'Done']);
@@ -263,7 +263,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     let allow = false;
     await c.page.routeWebSocket(/\/ws$/, (ws) => {
       if (allow) ws.connectToServer();
-      else ws.close({ code: 1011, reason: 'refused by the test' });
+      else void ws.close({ code: 1011, reason: 'refused by the test' });
     });
     await c.page.goto('/loop');
     await indicator(c.page).getByText(/Reconnecting/).waitFor({ timeout: 10_000 });

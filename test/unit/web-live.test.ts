@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { WebSocket, WebSocketServer } from 'ws';
+import { frameText } from '../../core/util/text.js';
 import { backoffDelay } from '../../web/src/live/backoff.js';
 import { LiveConnection, LiveError, type LiveStatus, type SocketFactory } from '../../web/src/live/connection.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -49,7 +50,7 @@ class FakeLoop {
     this.sockets.add(ws);
     ws.on('close', () => this.sockets.delete(ws));
     ws.on('message', (raw) => {
-      const m = JSON.parse(raw.toString()) as Msg;
+      const m = JSON.parse(frameText(raw)) as Msg;
       this.received.push(m);
       if (m.type === 'ping' && this.answerPings) ws.send(JSON.stringify({ type: 'pong' }));
       if (m.type === 'subscribe') {
@@ -113,7 +114,7 @@ class FakeLoop {
 const wsSocket: SocketFactory = (url, h) => {
   const ws = new WebSocket(url);
   ws.on('open', () => h.open());
-  ws.on('message', (d) => h.message(d.toString()));
+  ws.on('message', (d) => h.message(frameText(d)));
   ws.on('close', (code, reason) => h.close(code, reason.toString()));
   ws.on('error', () => undefined);
   return { send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) };

@@ -31,5 +31,5 @@ router.beforeEach(async (to) => {
 });
 
 router.afterEach((to) => {
-  document.title = `${String(to.meta.title ?? '')} · Loop`;
+  document.title = `${typeof to.meta.title === 'string' ? to.meta.title : ''} · Loop`;
 });

@@ -388,7 +388,7 @@ export class LiveConnection {
         this.pending.delete(id);
         reject(new LiveError(`Loop did not answer ${action} in time`, 'timeout'));
       }, this.o.requestTimeoutMs);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.pending.set(id, { resolve: (v) => resolve(v as T), reject, timer });
       this.send({ type: 'request', id, action, data });
     });
   }
