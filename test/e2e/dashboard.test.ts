@@ -193,8 +193,14 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     await t.context.close();
     pages.splice(pages.indexOf(t), 1);
 
+    // A per-item repeat count, typed on the first row, is kept by the loop.
+    await page.locator(`li.queue-item[data-slug="${touched[0]}"]`).getByLabel('Repeat').fill('3');
+    await page.locator(`li.queue-item[data-slug="${touched[0]}"]`).getByLabel('Repeat').press('Enter');
+    await eventually(async () => (await loopState(base)).items[0]?.repeat === 3, 5000, 'repeat 3 on the first item');
+
     await page.reload();
     await eventually(async () => (await rowSlugs(page)).join() === touched.join(), 10_000, 'the order after a reload');
+    expect(await page.locator(`li.queue-item[data-slug="${touched[0]}"]`).getByLabel('Repeat').inputValue()).to.equal('3');
 
     // Stop Loop with the page open: the indicator says it is reconnecting.
     await page.evaluate('window.__notReloaded = true');
@@ -206,6 +212,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     expect(await page.evaluate('window.__notReloaded')).to.equal(true);
     expect((await loopState(base)).items.map((i) => i.slug)).to.deep.equal(touched);
     expect(await rowSlugs(page)).to.deep.equal(touched);
+    expect((await loopState(base)).items[0]?.repeat).to.equal(3);
     // Current state after the restart, still without reload: a change made elsewhere shows up.
     await http('POST', `${base}/api/media/${touched[2]}/activate`);
     await page.locator(`li.queue-item.playing[data-slug="${touched[2]}"]`).waitFor({ timeout: 10_000 });
