@@ -15,7 +15,7 @@ import type { PlayerConfig } from './config.js';
 import { localFacts, screenAss, screenText } from './idle-screen.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
-import { planFrom, planKey, playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
+import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
 import { effectiveVo, hasScreen } from './screen.js';
 
 interface Settings { volume: number; muted: boolean }
@@ -23,7 +23,14 @@ interface Settings { volume: number; muted: boolean }
 /** What mpv is doing about the player as a whole (the `state` of `player` is derived from it). */
 type Phase = 'starting' | 'running' | 'restarting' | 'unavailable' | 'error' | 'closed';
 
-interface Loaded { entry: PlaylistEntry; cue: number }
+type Options = Record<string, string | number>;
+
+interface Loaded {
+  entry: PlaylistEntry;
+  cue: number;
+  /** The per-file options mpv holds for this entry; it applies them again at every pass. */
+  options: Options;
+}
 
 interface CueWaiter { cue: number; resolve: () => void }
 
@@ -65,6 +72,10 @@ export class PlayerService {
   private currentId: number | null = null;
   private current: Loaded | null = null;
   private appliedKey: string | null = null;
+  /** An entry whose own options no longer match the plan: removed once another entry starts (a fresh copy follows it). */
+  private retiring: number | null = null;
+  /** The loop-file of the pass on screen (what its entry said, or what the player set since). */
+  private passLoop = 'no';
   private handledCue = -1;
   private settledCue = 0;
   private stopped = false;
@@ -164,6 +175,7 @@ export class PlayerService {
     }
     this.mpv = mpv;
     this.loaded.clear();
+    this.retiring = null;
     this.current = null;
     this.currentId = null;
     this.appliedKey = null;
@@ -314,13 +326,21 @@ export class PlayerService {
     await this.hideIdle(mpv);
     const resume = this.resume?.slug === target ? this.resume : null;
     this.resume = null;
-    const firstOptions = { ...first.options, ...(resume?.position ? { start: resume.position.toFixed(3) } : {}) };
+    let firstOptions: Options = first.options;
+    if (resume?.position) {
+      // Resumed mid-clip: `start` must not outlive this pass (a loop-file would seek back to it, and
+      // so would every later pass), so this entry plays once from there and a fresh copy follows.
+      const { 'loop-file': lf, ...o } = first.options;
+      firstOptions = { ...o, 'loop-file': lf === 'inf' ? 'no' : lf ?? 'no', start: resume.position.toFixed(3) };
+    }
     const cue = loop.cue;
     this.loaded.clear();
+    this.retiring = null;
     const id = await mpv.load(first.path, 'replace', firstOptions);
-    this.register(id, { entry: first, cue });
+    this.register(id, { entry: first, cue, options: firstOptions });
     if (unpause || this.stopped) await mpv.resume();
-    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue });
+    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue, options: e.options });
+    if (!sameOptions(firstOptions, first.options)) await this.replaceWhenDone(mpv, id, first, cue);
     this.appliedKey = planKey(loop, this.library, target);
   }
 
@@ -336,19 +356,46 @@ export class PlayerService {
       return;
     }
     const slug = keptEntry.entry.slug;
-    const [, ...rest] = planFrom(loop, this.library, slug);
+    const [planned, ...rest] = planFrom(loop, this.library, slug);
     this.loaded = new Map([[kept.id, keptEntry]]);
-    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue });
-    // The clip on screen keeps the options it was loaded with; when the plan now wants it to end
-    // differently (mode switched, it is no longer alone, its repeat changed), tell mpv.
-    const planned = planFrom(loop, this.library, slug)[0];
-    if (planned && keptEntry.entry.kind === 'video' && planned.options['loop-file'] !== keptEntry.entry.options['loop-file']) {
-      const lf = planned.options['loop-file'];
-      await mpv.setProperty('loop-file', lf === undefined ? 'no' : String(lf));
+    this.retiring = null;
+    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue, options: e.options });
+    if (planned) {
+      // The pass on screen ends as the plan now says (mode switched, no longer alone, repeat changed)...
+      if (planned.kind === 'video') {
+        const lf = String(planned.options['loop-file'] ?? 'no');
+        const pass = lf === 'inf' && keptEntry.options.start !== undefined ? 'no' : lf;
+        if (pass !== this.passLoop) {
+          await mpv.setProperty('loop-file', pass);
+          this.passLoop = pass;
+        }
+      }
       keptEntry.entry = planned;
+      // ...but mpv applies the entry's own options again when the playlist comes round to it:
+      // an entry whose options no longer match the plan is replaced once it has finished.
+      if (!sameOptions(keptEntry.options, planned.options)) await this.replaceWhenDone(mpv, kept.id, planned, keptEntry.cue);
     }
     this.appliedKey = planKey(loop, this.library, slug);
     await this.publish();
+  }
+
+  /** Appends a fresh copy of `entry` (the plan's options) and retires entry `id` once another starts. */
+  private async replaceWhenDone(mpv: MpvIpc, id: number, entry: PlaylistEntry, cue: number): Promise<void> {
+    this.register(await mpv.load(entry.path, 'append', entry.options), { entry, cue, options: entry.options });
+    this.retiring = id;
+  }
+
+  /** Removes the retiring entry from mpv's playlist, unless it came round again meanwhile. */
+  private async retire(): Promise<void> {
+    const mpv = this.mpv;
+    const id = this.retiring;
+    if (!mpv || id === null || this.phase !== 'running') return;
+    const list = (await mpv.getProperty('playlist')) as Array<{ id: number; current?: boolean }> | null;
+    const i = list?.findIndex((e) => e.id === id) ?? -1;
+    if (i >= 0 && list?.[i]?.current) return;
+    if (i >= 0) await mpv.command('playlist-remove', i);
+    this.loaded.delete(id);
+    if (this.retiring === id) this.retiring = null;
   }
 
   private register(id: number, l: Loaded): void {
@@ -360,6 +407,7 @@ export class PlayerService {
   private async showIdle(mpv: MpvIpc, why: 'empty' | 'stopped' | 'waiting', cue: number): Promise<void> {
     if (this.current || this.loaded.size) await mpv.command('stop');
     this.loaded.clear();
+    this.retiring = null;
     this.current = null;
     this.currentId = null;
     this.appliedKey = null;
@@ -392,6 +440,9 @@ export class PlayerService {
         this.currentId = id;
         const l = id === null ? undefined : this.loaded.get(id);
         if (l) this.onStarted(l);
+        if (this.retiring !== null && id !== this.retiring) {
+          void this.serial(() => this.retire()).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not retire a playlist entry'));
+        }
         break;
       }
       case 'playback-restart':
@@ -420,6 +471,7 @@ export class PlayerService {
     if ((await mpv.getProperty('idle-active')) !== true) return;
     if (this.fileErrors > 0) return this.failPlayback();
     this.loaded.clear();
+    this.retiring = null;
     this.current = null;
     this.appliedKey = null;
     await this.showIdle(mpv, 'waiting', this.settledCue);
@@ -427,6 +479,7 @@ export class PlayerService {
 
   private onStarted(l: Loaded): void {
     this.current = l;
+    this.passLoop = String(l.options['loop-file'] ?? 'no');
     this.screenWaiters.splice(0).forEach((w) => w());
     this.position = 0;
     this.duration = null;
@@ -462,6 +515,7 @@ export class PlayerService {
     this.ctx.setDetail({ mpv: 'error', reason: this.reason });
     this.current = null;
     this.loaded.clear();
+    this.retiring = null;
     this.appliedKey = null;
     await this.publish();
   }

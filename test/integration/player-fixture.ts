@@ -45,10 +45,15 @@ export function startPlayerLoop(o: PlayerLoopOptions = {}): Promise<TestLoop> {
 
 export interface Seen { event: string; t: number; id?: number; reason?: string }
 
+/** A change of mpv's `path` property: the file on screen changed. */
+export interface PathChange { path: string; t: number }
+
 /** A second connection to the player's mpv: records events, reads properties, follows restarts. */
 export class MpvWatch {
   ipc: MpvIpc;
   readonly events: Seen[] = [];
+  /** Every change of the file mpv plays, as mpv reports it (observed `path`). */
+  readonly paths: PathChange[] = [];
   private waiters: Array<{ pred: (e: Seen) => boolean; resolve: (e: Seen) => void }> = [];
 
   constructor(private readonly socket: string) {
@@ -57,6 +62,9 @@ export class MpvWatch {
 
   private make(): MpvIpc {
     const ipc = new MpvIpc({ binary: 'mpv', socket: this.socket, args: [] });
+    ipc.on('property', (name: string, value: unknown) => {
+      if (name === 'path' && typeof value === 'string') this.paths.push({ path: value, t: performance.now() });
+    });
     ipc.on('event', (e: MpvEvent) => {
       const seen: Seen = { event: e.event, t: performance.now() };
       if (typeof e.playlist_entry_id === 'number') seen.id = e.playlist_entry_id;
@@ -80,6 +88,7 @@ export class MpvWatch {
     for (;;) {
       try {
         await this.ipc.attach();
+        await this.ipc.observeProperty('path');
         return;
       } catch (err) {
         if (Date.now() > end) throw err;
