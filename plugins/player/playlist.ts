@@ -43,7 +43,7 @@ export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'):
  * Every playable loop item in play order (mode 'all'). A lone clip loops inside its file
  * (loop-file=inf, a seek) rather than being reopened at each pass, so it loops seamlessly.
  */
-export function planAll(loop: LoopState, library: Map<string, MediaItem>): PlaylistEntry[] {
+export function planAll(loop: LoopState, library: ReadonlyMap<string, MediaItem>): PlaylistEntry[] {
   const out: PlaylistEntry[] = [];
   for (const slug of loop.order) {
     const item = library.get(slug);
@@ -58,7 +58,7 @@ export function planAll(loop: LoopState, library: Map<string, MediaItem>): Playl
  * Where playback should be: `preferred` when it is playable, else the first playable item after
  * it in play order (an item still converting is skipped, not waited for). null when nothing plays.
  */
-export function startSlug(loop: LoopState, library: Map<string, MediaItem>, preferred: string | null): string | null {
+export function startSlug(loop: LoopState, library: ReadonlyMap<string, MediaItem>, preferred: string | null): string | null {
   const order = loop.order;
   if (order.length === 0) return null;
   const from = preferred === null ? -1 : order.indexOf(preferred);
@@ -73,7 +73,7 @@ export function startSlug(loop: LoopState, library: Map<string, MediaItem>, pref
  * The playlist mpv should hold when `current` plays: in mode 'all' every playable item, rotated so
  * that `current` comes first (mpv's --loop-playlist then wraps round to it); in mode 'one' only it.
  */
-export function planFrom(loop: LoopState, library: Map<string, MediaItem>, current: string): PlaylistEntry[] {
+export function planFrom(loop: LoopState, library: ReadonlyMap<string, MediaItem>, current: string): PlaylistEntry[] {
   const item = library.get(current);
   if (!item) return [];
   if (loop.mode === 'one') return [entryFor(loop, item, 'one')];
@@ -89,7 +89,7 @@ export function sameOptions(a: Readonly<Record<string, string | number>>, b: Rea
 }
 
 /** Two plans that would give the same playlist (rotation aside) need no rebuild. */
-export function planKey(loop: LoopState, library: Map<string, MediaItem>, current: string | null): string {
+export function planKey(loop: LoopState, library: ReadonlyMap<string, MediaItem>, current: string | null): string {
   if (loop.mode === 'one') {
     const item = current === null ? undefined : library.get(current);
     return JSON.stringify(['one', item ? entryFor(loop, item, 'one') : null]);

@@ -77,6 +77,8 @@ export interface LoopProcess {
   /** Resolves with the exit code (or null when killed by a signal). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to Loop's whole process group (needs `detached`): Loop and its mpv/ffmpeg children alike. */
+  killGroup(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -91,6 +93,8 @@ export interface ProcessOptions {
   /** Resolve once spawned instead of waiting for "Loop is up". */
   noWait?: boolean;
   startTimeoutMs?: number;
+  /** In a process group of its own (so a signal can go to the whole group, as a service manager sends it). */
+  detached?: boolean;
 }
 
 export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopProcess> {
@@ -108,7 +112,7 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     LOOP_DATA_DIR: dataDir, LOOP_HTTP_DOCS_UI: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -133,6 +137,10 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     exited,
     kill: (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    killGroup: (signal) => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal);
       return exited;
     },
     stop: () => {
