@@ -5,10 +5,9 @@ import { expect } from 'chai';
 import { unlink } from 'node:fs/promises';
 import type { BridgeEvent, BridgeInfo, LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import { http, type TestLoop } from '../helpers/loop.js';
+import { http, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player: recovering from mpv crashes and hangs', function () {
   this.timeout(30000);

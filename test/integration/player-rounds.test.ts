@@ -5,11 +5,10 @@
 import { expect } from 'chai';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { http, mqttRequest, startTestLoop, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { uploadFiles } from '../helpers/media-files.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 /** Consecutive duplicates dropped: the sequence of what was on screen. */
 function changes(slugs: ReadonlyArray<string | null>): string[] {
@@ -106,15 +105,11 @@ describe('player: the loop goes round by itself', function () {
     let C: Media;
     let S: Media;
     let slugOf: (path: string) => string;
-    const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
     const w = (): Watchers => ({ loop, mqtt, mpv });
     const request = async (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> => {
-      const since = mqtt.mark();
-      const transaction = `t${Math.random()}`;
-      await mqtt.publish(T(`bridge/request/${plugin}/${action}`), { ...payload, transaction });
-      const res = await mqtt.next((m) => m.topic === T(`bridge/response/${plugin}/${action}`) && (m.json as { transaction?: string }).transaction === transaction, 8000, since);
-      expect(res.json, `${plugin}/${action}`).to.deep.include({ status: 'ok' });
-      return res.json as Record<string, unknown>;
+      const res = await mqttRequest(mqtt, loop.baseTopic, plugin, action, payload);
+      expect(res, `${plugin}/${action}`).to.deep.include({ status: 'ok' });
+      return res;
     };
     const setLoop = async (slugs: string[], repeat = 1): Promise<void> => {
       await request('loop', 'clear');
