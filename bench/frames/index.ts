@@ -11,6 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { http, publishLibrary, startPlayerLoop, type Media } from '../../test/helpers/loop.js';
+import { playerDefaults } from '../../plugins/player/config.js';
+import { mpvArgs } from '../../plugins/player/mpv-supervisor.js';
 import { sleep } from '../lib.js';
 import { capture, CAPTURE_FPS, CLIP_FPS, CLIP_SECONDS, makeClips, startXvfb, stopChild } from './capture.js';
 import { COLOURS, summarise, transitions, type Colour, type Seen, type Summary } from './classify.js';
@@ -69,6 +71,21 @@ const edlTimeline: Player = async (display, clips) => {
   }
 };
 
+/**
+ * Experiments for the stutter (FRAMES_VARIANTS="--flag a b;--other" runs one plain mpv playlist per
+ * `;`-separated set of extra flags, with Loop's own mpv flags): does any mpv setting shorten the hold?
+ */
+const playlistWith = (extra: string[]): Player => async (display, clips) => {
+  const args = mpvArgs({ ...playerDefaults, vo: 'x11', ao: 'null' }, 100, 10, true);
+  const p = spawn('mpv', [...args, ...extra, ...COLOURS.map((c) => clips[c])], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
+  try {
+    await sleep(1500);
+    return await capture(display, SECONDS);
+  } finally {
+    await stopChild(p);
+  }
+};
+
 function row(name: string, s: Summary): string {
   const f = (x: number | null, d = 1): string => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
   return `| ${name} | ${s.transitions} | ${f(s.blackPerTransition, 2)} | ${f(s.mixedPerTransition, 2)} | ${f(s.holdMedianMs, 0)} | ${f(s.holdP90Ms, 0)} | ${f(s.holdMaxMs, 0)} | ${s.overOneFrame} | ${f(s.onScreenMedianMs, 0)} | ${s.missingFrames} |`;
@@ -85,6 +102,9 @@ export default async function run(): Promise<void> {
     console.log('| player | transitions | black/transition | mixed/transition | hold p50 ms | hold p90 ms | hold max ms | holds > 1 frame | on screen p50 ms | frames missing |');
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     const players: Array<[string, Player]> = [['Loop (playlist)', loopPlayer], ['new mpv per clip (baseline)', mpvPerClip], ['edl:// timeline (reference)', edlTimeline]];
+    for (const v of (process.env.FRAMES_VARIANTS ?? '').split(';').map((x) => x.trim()).filter(Boolean)) {
+      players.push([`mpv playlist ${v}`, playlistWith(v.split(/\s+/))]);
+    }
     const results: Record<string, Summary> = {};
     for (const [name, player] of players) {
       const seen = await player(screen.display, clips);
