@@ -15,6 +15,7 @@ import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
 import { localFacts, screenAss, screenText } from './idle-screen.js';
+import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
@@ -348,7 +349,7 @@ export class PlayerService implements MpvOwner {
       case 'end-file':
         if (e.reason === 'error') {
           const l = typeof e.playlist_entry_id === 'number' ? this.loaded.get(e.playlist_entry_id) : undefined;
-          this.onFileError(String(e.file_error ?? 'unknown error'), l?.entry ?? null);
+          this.onFileError(asText(e.file_error) || 'unknown error', l?.entry ?? null);
         }
         break;
       default:

@@ -85,10 +85,10 @@ describe('player: the loop goes round by itself', function () {
       // The first one to be ready plays alone (looping inside its file) while the others convert.
       let media: MediaState | undefined;
       await until(() => {
-        media = loop.runtime.bus.last('media') as MediaState | undefined;
+        media = loop.runtime.bus.last('media');
         return media?.items.length === 3 && media.items.every((i) => i.processing_status === 'ready');
       }, 60_000, 'three clips converted');
-      await until(() => (loop.runtime.bus.last('loop') as LoopState | undefined)?.order.length === 3, 5000, 'three clips in the loop');
+      await until(() => loop.runtime.bus.last('loop')?.order.length === 3, 5000, 'three clips in the loop');
       const order = (loop.runtime.bus.last('loop') as LoopState).order;
       const bySlug = new Map((media as MediaState).items.map((i) => [i.path as string, i.slug]));
       await seeRounds({ loop, mqtt, mpv }, order, (p) => bySlug.get(p) ?? p);

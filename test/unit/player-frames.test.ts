@@ -33,7 +33,7 @@ describe('player frames harness: reading the screen', () => {
 
   it('measures holds, black and on-screen time per transition', () => {
     // Two captures per clip frame (50 fps capture, 25 fps clip); red's last frame held 3 extra captures, then 2 black.
-    const run = (c: Colour, from: number, to: number): Seen[] => Array.from({ length: to - from + 1 }, (_, i) => [{ kind: 'clip', clip: c, n: from + i } as Seen, { kind: 'clip', clip: c, n: from + i } as Seen]).flat();
+    const run = (c: Colour, from: number, to: number): Seen[] => Array.from({ length: to - from + 1 }, (_, i): Seen[] => [{ kind: 'clip', clip: c, n: from + i }, { kind: 'clip', clip: c, n: from + i }]).flat();
     const seen: Seen[] = [
       ...run('blue', 20, 24),
       ...run('red', 0, 24), { kind: 'clip', clip: 'red', n: 24 }, { kind: 'clip', clip: 'red', n: 24 }, { kind: 'clip', clip: 'red', n: 24 },
