@@ -94,7 +94,9 @@ PANEL_BEGIN="# >>> Loop panel (install.sh; removed by install.sh --uninstall)"
 PANEL_END="# <<< Loop panel"
 
 TMP="$(mktemp -d)"
-trap 'rm -rf "$TMP"' EXIT
+STAGING=0
+# A run that stops half-way leaves no half-made app behind; the installed one is untouched.
+trap 'rm -rf "$TMP"; if [ "$STAGING" -eq 1 ] && [ "$DRY" -eq 0 ]; then rm -rf "$STAGE"; fi' EXIT
 CHANGED_NM=0
 
 systemd_running() { [ -z "$ROOT" ] && [ -d /run/systemd/system ]; }
@@ -209,6 +211,7 @@ stage_app() {
     echo "    bigger machine, or use a release tarball; a Pi Zero must not build it). The API works without it." >&2
   fi
   act rm -rf "$STAGE"
+  STAGING=1
   act mkdir -p "$STAGE/dist" "$STAGE/docs"
   act cp -R "$SRC/bin" "$SRC/config" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
   act cp -R "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
@@ -218,7 +221,6 @@ stage_app() {
   echo "  + (cd $STAGE && npm ci --omit=dev)"
   [ "$DRY" -eq 1 ] && return
   if ! (cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --loglevel=error); then
-    rm -rf "$STAGE"
     die "npm ci failed: nothing was changed, the installed version (if any) is still in place"
   fi
   chmod -R u=rwX,go=rX "$STAGE"
@@ -295,24 +297,32 @@ boot_config() {
   done
 }
 
-install_panel() {
+# Asked before anything changes, so a "no" (or no terminal) leaves the system as it was.
+PANEL_CFG="" PANEL_APPLY=0
+plan_panel() {
   say "Panel $PANEL: overlay in config.txt"
-  local cfg block="$DEPLOY/panels/$PANEL.txt"
-  cfg="$(boot_config)"
-  [ -n "$cfg" ] || die "no config.txt under ${ROOT:-/}boot/firmware or ${ROOT:-/}boot: is this a Raspberry Pi?"
-  if grep -qF "$PANEL_BEGIN" "$cfg"; then echo "  = $cfg already has Loop's panel block"; return; fi
+  local block="$DEPLOY/panels/$PANEL.txt"
+  PANEL_CFG="$(boot_config)"
+  [ -n "$PANEL_CFG" ] || die "no config.txt under ${ROOT:-/}boot/firmware or ${ROOT:-/}boot: is this a Raspberry Pi?"
+  if grep -qF "$PANEL_BEGIN" "$PANEL_CFG"; then echo "  = $PANEL_CFG already has Loop's panel block"; return; fi
   { echo "$PANEL_BEGIN"; cat "$block"; echo "$PANEL_END"; } >"$TMP/panel"
-  echo "  These lines will be added to $cfg (backup: $cfg.loop-backup):"
+  echo "  These lines will be added to $PANEL_CFG (backup: $PANEL_CFG.loop-backup):"
   sed 's/^/    /' "$TMP/panel"
   if [ "$DRY" -eq 0 ] && [ "$YES" -eq 0 ]; then
     local answer=""
-    [ -t 0 ] || die "not asking without a terminal: run with --yes to change $cfg"
-    read -r -p "  Change $cfg? [y/N] " answer
-    case "$answer" in y|Y|yes) ;; *) echo "  - $cfg left alone"; return ;; esac
+    [ -t 0 ] || die "not asking without a terminal: run with --yes to change $PANEL_CFG"
+    read -r -p "  Change $PANEL_CFG? [y/N] " answer
+    case "$answer" in y|Y|yes) ;; *) echo "  - $PANEL_CFG will be left alone"; return ;; esac
   fi
-  act cp -p "$cfg" "$cfg.loop-backup"
-  echo "  + append the block to $cfg"
-  [ "$DRY" -eq 1 ] || { cat "$cfg" "$TMP/panel" >"$cfg.loop-tmp" && mv -f "$cfg.loop-tmp" "$cfg"; }
+  PANEL_APPLY=1
+}
+
+install_panel() {
+  [ "$PANEL_APPLY" -eq 1 ] || return 0
+  say "Panel $PANEL"
+  act cp -p "$PANEL_CFG" "$PANEL_CFG.loop-backup"
+  echo "  + append the block to $PANEL_CFG"
+  [ "$DRY" -eq 1 ] || { cat "$PANEL_CFG" "$TMP/panel" >"$PANEL_CFG.loop-tmp" && mv -f "$PANEL_CFG.loop-tmp" "$PANEL_CFG"; }
   echo "  The panel works after a reboot; then set player.vo: drm (docs/install.md)."
 }
 
@@ -330,6 +340,7 @@ swap_and_restart() {
   if [ -d "$APP" ] || [ "$DRY" -eq 1 ]; then act rm -rf "$OLD"; fi
   if [ -d "$APP" ]; then act mv "$APP" "$OLD"; fi
   act mv "$STAGE" "$APP"
+  STAGING=0
   act rm -rf "$OLD"
   if systemd_running; then
     act systemctl enable loop
@@ -365,6 +376,7 @@ where_to_open() {
 
 do_install() {
   [ "$DRY" -eq 1 ] && say "Dry run: nothing below is done"
+  if [ -n "$PANEL" ]; then plan_panel; fi
   ensure_node
   say "System packages"
   apt_install "${PACKAGES[@]}"
@@ -377,7 +389,7 @@ do_install() {
   [ -f "$CONFIG" ] || ports="$(read_ports "$SRC" "$DEPLOY/config.yaml")"
   read -r http mqtt <<<"$ports"
   install_system_files "$http" "$mqtt"
-  if [ -n "$PANEL" ]; then install_panel; fi
+  install_panel
   swap_and_restart
   where_to_open "$http"
 }
