@@ -220,7 +220,7 @@ stage_app() {
   [ "$DRY" -eq 1 ] || find "$STAGE/dist" -name '*.map' -delete
   echo "  + (cd $STAGE && npm ci --omit=dev)"
   [ "$DRY" -eq 1 ] && return
-  if ! (cd "$STAGE" && npm ci --omit=dev --no-audit --no-fund --loglevel=error); then
+  if ! (cd "$STAGE" && npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error); then
     die "npm ci failed: nothing was changed, the installed version (if any) is still in place"
   fi
   chmod -R u=rwX,go=rX "$STAGE"
