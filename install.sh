@@ -9,7 +9,8 @@ SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 DEPLOY="$SRC/deploy"
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
-PACKAGES=(mpv ffmpeg network-manager avahi-daemon)
+# polkitd: NetworkManager asks it whether the loop user may change WiFi (the rule in deploy/polkit).
+PACKAGES=(mpv ffmpeg network-manager avahi-daemon polkitd)
 GROUPS_WANTED=(video render audio netdev gpio spi)
 HOTSPOT_ADDRESS=192.168.100.1
 
@@ -344,10 +345,18 @@ swap_and_restart() {
   act rm -rf "$OLD"
   if systemd_running; then
     act systemctl enable loop
-    act systemctl restart loop
+    # Type=notify: this returns once Loop sent READY=1, or fails if it did not start.
+    if ! act systemctl restart loop; then
+      journalctl -u loop -n 30 --no-pager >&2 || true
+      die "the service did not start (its last log lines are above; journalctl -u loop)"
+    fi
     if [ "$CHANGED_NM" -eq 1 ] && systemctl is-active --quiet NetworkManager; then
       act systemctl reload NetworkManager
     fi
+  elif [ -z "$ROOT" ] && command -v systemctl >/dev/null 2>&1; then
+    # A chroot or an image being built: enabling works offline; it starts at the next boot.
+    act systemctl enable loop
+    skip "systemd is not running" "systemctl restart loop"
   else
     skip "$(why_no_systemd)" "systemctl enable loop; systemctl restart loop"
   fi
@@ -361,6 +370,8 @@ where_to_open() {
   echo
   if [ -n "$ROOT" ]; then
     echo "Loop is installed under $ROOT (not started: --root)."
+  elif ! systemd_running; then
+    echo "Loop is installed, not started: systemd is not running here (it starts at the next boot)."
   elif [ -n "${ips// /}" ]; then
     echo "Loop is running. Open its page from a phone or computer on this network:"
     echo "  http://$host.local$suffix/"
@@ -427,7 +438,7 @@ do_uninstall() {
     echo "  = kept: $ETC (config) and $DATA (media, state); --uninstall --purge removes them"
   fi
   if systemd_running; then act systemctl daemon-reload; fi
-  say "Loop is removed (the Debian packages mpv, ffmpeg, network-manager, avahi-daemon stay)"
+  say "Loop is removed (the Debian packages ${PACKAGES[*]} stay)"
 }
 
 do_dev() {
