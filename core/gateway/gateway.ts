@@ -168,7 +168,7 @@ export class Gateway {
       return;
     }
     try {
-      const data = await this.o.bus.request(match[1] as string, match[2] as string, m.data ?? {});
+      const data = await this.o.bus.requestRaw(match[1] as string, match[2] as string, m.data ?? {});
       client.send({ type: 'response', id, success: true, data, timestamp: now() });
     } catch (err) {
       const e = err as ActionError;

@@ -7,8 +7,9 @@ import { check } from '../config/validate.js';
 import type { Bus } from '../bus/bus.js';
 import { requestTopic, responseTopic, type ActionResponse, type EventLevel, type PluginStatus } from '../protocol/index.js';
 import type { StateStore } from '../store/store.js';
-import type { DeviceInfo, LoopPlugin, PluginContext } from './api.js';
-import { parseRequest, parseSet, runAction, type Command } from './dispatch.js';
+import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api.js';
+import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
+import { mountActionRoutes } from '../http/action-routes.js';
 import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
@@ -18,6 +19,8 @@ const STOP_TIMEOUT_MS = 3_000;
 
 interface Running {
   plugin: LoopPlugin;
+  handlers: AnyHandlers;
+  stop: () => Promise<void>;
   status: PluginStatus;
   abort: AbortController;
   dispose: () => void;
@@ -107,18 +110,28 @@ export class PluginHost {
       },
     };
     await mkdir(this.o.dataDir, { recursive: true });
+    let running: RunningPlugin;
     try {
-      await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
+      running = await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
+      const missing = Object.keys(plugin.actions).filter((a) => typeof running?.handlers?.[a] !== 'function');
+      if (missing.length) {
+        await running?.stop?.().catch(() => undefined);
+        throw new Error(`start() returned no handler for ${missing.join(', ')}`);
+      }
     } catch (err) {
       abort.abort();
       scopedBus.dispose();
-      await plugin.stop().catch(() => undefined);
       this.fail(plugin.id, (err as Error).message ?? String(err), 'failed');
       return;
     }
     // Routes are added only for plugins that started, so a failed one leaves no half API.
+    const table = plugin.routes;
+    if (table?.length) this.o.http.register((app) => mountActionRoutes(app, table, scopedBus));
     for (const fn of routes) this.o.http.register(async (app) => fn(app));
-    this.plugins.set(plugin.id, { plugin, status: status as PluginStatus, abort, dispose: scopedBus.dispose, queue: Promise.resolve() });
+    this.plugins.set(plugin.id, {
+      plugin, handlers: running.handlers as AnyHandlers, stop: () => running.stop(),
+      status: status as PluginStatus, abort, dispose: scopedBus.dispose, queue: Promise.resolve(),
+    });
     if (status) status.state = 'running';
     log.info('started');
   }
@@ -147,7 +160,7 @@ export class PluginHost {
       };
       return Promise.resolve(res);
     }
-    const next = running.queue.then(() => runAction(pluginId, running.plugin.actions, cmd, via));
+    const next = running.queue.then(() => runAction(pluginId, running.plugin.actions, running.handlers, cmd, via));
     running.queue = next.catch(() => undefined);
     return next;
   }
@@ -196,7 +209,7 @@ export class PluginHost {
     for (const r of running) {
       r.abort.abort();
       try {
-        await withTimeout(r.plugin.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
+        await withTimeout(r.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
       } catch (err) {
         this.o.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin stop failed');
       }
