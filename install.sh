@@ -214,7 +214,8 @@ stage_app() {
   act rm -rf "$STAGE"
   STAGING=1
   act mkdir -p "$STAGE/dist" "$STAGE/docs"
-  act cp -R "$SRC/bin" "$SRC/config" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
+  # install.sh and deploy/ go along, so `sudo /opt/loop/install.sh --uninstall` works without the sources.
+  act cp -R "$SRC/bin" "$SRC/config" "$SRC/deploy" "$SRC/install.sh" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
   act cp -R "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
   if [ -d "$SRC/web/dist" ]; then act mkdir -p "$STAGE/web" && act cp -R "$SRC/web/dist" "$STAGE/web/"; fi
   if [ -f "$SRC/docs/install.md" ]; then act cp "$SRC/docs/install.md" "$STAGE/docs/"; fi

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect } from 'chai';
+import { createLogger } from '../../core/log.js';
+import { ServiceNotifier } from '../../core/service/notify.js';
 import { startLoopProcess, type LoopProcess } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
 import { skipBecause } from '../helpers/skip.js';
@@ -122,5 +124,23 @@ describe('systemd notifications: READY, watchdog fed only by a healthy event loo
     await until(() => got.some((g) => g.msg === 'STOPPING=1'), 3000, 'STOPPING=1');
     const order = got.map((g) => g.msg).filter((m) => m !== 'BARRIER=1' && m !== 'WATCHDOG=1');
     expect(order).to.deep.equal(['READY=1', 'STOPPING=1']);
+  });
+});
+
+describe('systemd notifications: only under a service manager, and not passed on to children', () => {
+  it('no NOTIFY_SOCKET: no notifier; with one, the variables leave the environment mpv and ffmpeg inherit', () => {
+    const log = createLogger('silent', false);
+    expect(ServiceNotifier.fromEnv({ log, env: { PATH: '/usr/bin' } })).to.equal(null);
+
+    const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000', WATCHDOG_PID: String(process.pid), PATH: '/usr/bin' };
+    const n = ServiceNotifier.fromEnv({ log, env, command: '/bin/true' });
+    expect(n?.watchdogMs).to.equal(2000);
+    n?.close();
+    expect(env).to.deep.equal({ PATH: '/usr/bin' });
+
+    // A watchdog meant for another process (WATCHDOG_PID) is not fed from this one.
+    const other = ServiceNotifier.fromEnv({ log, env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000', WATCHDOG_PID: '1' }, command: '/bin/true' });
+    expect(other?.watchdogMs).to.equal(0);
+    other?.close();
   });
 });
