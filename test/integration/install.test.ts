@@ -65,6 +65,7 @@ describe('install.sh into a scratch root', function () {
     const help = run(['--help']);
     expect(help.code).to.equal(0);
     for (const opt of ['--dry-run', '--uninstall', '--purge', '--dev', '--root DIR', '--panel ili9341', '--yes']) expect(help.out).to.include(opt);
+    expect(run(['--dev', '--dry-run']).out).to.include('bash scripts/setup.sh test; node scripts/ensure-built.js');
     const bad = run(['--frobnicate']);
     expect(bad.code).to.equal(2);
     expect(bad.out).to.include('unknown option --frobnicate');
@@ -123,7 +124,14 @@ describe('install.sh into a scratch root', function () {
     // Port 80 (the installed default) needs the capability; the drop-in grants it.
     expect(read(join(root, 'etc/systemd/system/loop.service.d/port.conf'))).to.include('AmbientCapabilities=CAP_NET_BIND_SERVICE');
     const polkit = read(join(root, 'etc/polkit-1/rules.d/50-loop-networkmanager.rules'));
-    expect(polkit).to.include('subject.user === "loop"').and.to.include('org.freedesktop.NetworkManager.wifi.share.protected');
+    // The rule run as polkit runs it (ES5, polkit.addRule): yes for loop's NetworkManager actions only.
+    const rules: ((action: { id: string }, subject: { user: string }) => unknown)[] = [];
+    new Function('polkit', polkit)({ Result: { YES: 'yes' }, addRule: (f: (typeof rules)[number]) => rules.push(f) });
+    const decide = (user: string, id: string) => rules[0]?.({ id }, { user });
+    expect(decide('loop', 'org.freedesktop.NetworkManager.wifi.share.protected')).to.equal('yes');
+    expect(decide('loop', 'org.freedesktop.NetworkManager.settings.modify.system')).to.equal('yes');
+    expect(decide('loop', 'org.freedesktop.login1.reboot')).to.equal(undefined);
+    expect(decide('pi', 'org.freedesktop.NetworkManager.network-control')).to.equal(undefined);
     expect(read(join(root, 'etc/NetworkManager/conf.d/loop-wifi-powersave.conf'))).to.include('wifi.powersave = 2');
     expect(read(join(root, 'etc/NetworkManager/dnsmasq-shared.d/loop-captive-dns.conf'))).to.include('address=/#/192.168.100.1');
     expect(read(join(root, 'etc/avahi/services/loop-http.service'))).to.include('<type>_http._tcp</type>').and.to.include('<port>80</port>');
