@@ -343,22 +343,32 @@ swap_and_restart() {
   if [ -d "$APP" ]; then act mv "$APP" "$OLD"; fi
   act mv "$STAGE" "$APP"
   STAGING=0
-  act rm -rf "$OLD"
   if systemd_running; then
     act systemctl enable loop
-    # Type=notify: this returns once Loop sent READY=1, or fails if it did not start.
+    # Type=notify: this returns once Loop sent READY=1, or fails if it did not start. Then the
+    # previous version (kept in loop.old until now) goes back in place and runs again.
     if ! act systemctl restart loop; then
       journalctl -u loop -n 30 --no-pager >&2 || true
+      if [ -d "$OLD" ]; then
+        act systemctl stop loop || true
+        act rm -rf "$APP"
+        act mv "$OLD" "$APP"
+        act systemctl restart loop || true
+        die "the new version did not start (its log is above); the previous version is back in /opt/loop"
+      fi
       die "the service did not start (its last log lines are above; journalctl -u loop)"
     fi
+    act rm -rf "$OLD"
     if [ "$CHANGED_NM" -eq 1 ] && systemctl is-active --quiet NetworkManager; then
       act systemctl reload NetworkManager
     fi
   elif [ -z "$ROOT" ] && command -v systemctl >/dev/null 2>&1; then
     # A chroot or an image being built: enabling works offline; it starts at the next boot.
+    act rm -rf "$OLD"
     act systemctl enable loop
     skip "systemd is not running" "systemctl restart loop"
   else
+    act rm -rf "$OLD"
     skip "$(why_no_systemd)" "systemctl enable loop; systemctl restart loop"
   fi
 }
