@@ -7,6 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { expect } from 'chai';
 import { packageRoot, version } from '../../core/paths.js';
 import { skipBecause } from '../helpers/skip.js';
@@ -126,7 +127,7 @@ describe('install.sh into a scratch root', function () {
     const polkit = read(join(root, 'etc/polkit-1/rules.d/50-loop-networkmanager.rules'));
     // The rule run as polkit runs it (ES5, polkit.addRule): yes for loop's NetworkManager actions only.
     const rules: ((action: { id: string }, subject: { user: string }) => unknown)[] = [];
-    new Function('polkit', polkit)({ Result: { YES: 'yes' }, addRule: (f: (typeof rules)[number]) => rules.push(f) });
+    runInNewContext(polkit, { polkit: { Result: { YES: 'yes' }, addRule: (f: (typeof rules)[number]) => rules.push(f) } });
     const decide = (user: string, id: string) => rules[0]?.({ id }, { user });
     expect(decide('loop', 'org.freedesktop.NetworkManager.wifi.share.protected')).to.equal('yes');
     expect(decide('loop', 'org.freedesktop.NetworkManager.settings.modify.system')).to.equal('yes');
