@@ -1,7 +1,7 @@
 // The first version's dashboard document, assembled from retained bus state.
 // Used by GET /api/dashboard, the gateway's initial_dashboard and dashboard_update.
 import type { Bus } from './bus/bus.js';
-import type { Dashboard, LegacyProcessing, MediaProgress } from './protocol/index.js';
+import { toSeedItem, type Dashboard, type LegacyProcessing, type MediaProgress } from './protocol/index.js';
 
 export type { Dashboard, LegacyProcessing };
 
@@ -55,7 +55,7 @@ export class DashboardView {
           signal_strength: wifi?.signal ?? null,
         },
       },
-      media: media?.items ?? [],
+      media: media?.items.map(toSeedItem) ?? [],
       active: loop?.active ?? null,
       loop: loop?.items.map((i) => i.slug) ?? [],
       last_updated: stamps.length ? Math.max(...stamps) / 1000 : Date.now() / 1000,

@@ -1,7 +1,7 @@
 // The messages /ws sends (docs/websocket.md), typed from core/protocol: no second copy of any
 // payload shape. `import type` only, so no server code reaches the page's bundle.
 import type {
-  BridgeEvent, BridgeInfo, BridgeState, Dashboard, LoopState, MediaItem, MediaProgress, MediaState,
+  BridgeEvent, BridgeInfo, BridgeState, Dashboard, LoopState, MediaProgress, MediaState, SeedMediaItem,
   PlayerPosition, PlayerState, SystemState, WifiState,
 } from '../../../core/protocol/index.js';
 import type { Room } from '../../../core/gateway/rooms.js';
@@ -15,10 +15,11 @@ export interface EventData {
   playback_changed: { player: PlayerState & { is_playing: boolean; current_media: string | null; loop_index: number } };
   playback_position: PlayerPosition;
   loop_updated: LoopState & { loop: string[] };
-  media_updated: MediaState;
-  media_uploaded: { type: 'added'; slug: string; item?: MediaItem };
+  /** The library with items in the first version's words (`completed` when playable). */
+  media_updated: Omit<MediaState, 'items'> & { items: SeedMediaItem[] };
+  media_uploaded: { type: 'added'; slug: string; item?: SeedMediaItem };
   media_deleted: { slug: string };
-  media_failed: { type: 'failed'; slug: string; item?: MediaItem };
+  media_failed: { type: 'failed'; slug: string; item?: SeedMediaItem };
   /** The display plugin's state (its contract lands with that plugin; read defensively). */
   display_changed: Record<string, unknown>;
   upload_progress: MediaProgress;

@@ -2,7 +2,7 @@
 // uploads (bytes and speed from the upload itself) and every job's stages from the `progress` room.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Dashboard, MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
+import type { Dashboard, MediaProgress, MediaStorage, SeedMediaItem, UploadResult } from '../../../core/protocol/index.js';
 import type { Envelope } from '../live/messages.js';
 import { useAuth } from './auth.js';
 import { useLive } from './live.js';
@@ -27,7 +27,8 @@ const KEEP_FINISHED = 30;
 export const useLibrary = defineStore('library', () => {
   const live = useLive();
   const toasts = useToasts();
-  const items = ref<MediaItem[]>([]);
+  /** Items as REST and /ws give them: `completed` when playable. */
+  const items = ref<SeedMediaItem[]>([]);
   const storage = ref<MediaStorage | null>(null);
   const jobs = ref<Record<string, MediaProgress>>({});
   const uploads = ref<Upload[]>([]);
@@ -41,7 +42,7 @@ export const useLibrary = defineStore('library', () => {
     items.value = m.items;
     if (m.storage) storage.value = m.storage;
   });
-  const upsert = (item: MediaItem | undefined): void => {
+  const upsert = (item: SeedMediaItem | undefined): void => {
     if (!item) return;
     const i = items.value.findIndex((x) => x.slug === item.slug);
     items.value = i < 0 ? [...items.value, item] : items.value.map((x, j) => (j === i ? item : x));
