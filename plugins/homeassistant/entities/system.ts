@@ -5,7 +5,7 @@ export const systemEntities: EntityDef[] = [
   {
     id: 'storage_free', platform: 'sensor', needs: 'system',
     options: ({ t }) => ({
-      name: 'Storage free', device_class: 'data_size', unit_of_measurement: 'B', suggested_unit_of_measurement: 'GB',
+      name: 'Storage free', device_class: 'data_size', unit_of_measurement: 'B',
       state_class: 'measurement', entity_category: 'diagnostic', state_topic: t.state('system'), value_template: '{{ value_json.disk.free }}',
     }),
   },
