@@ -7,7 +7,7 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, topicSchemas, requestTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type ErrorCode, type TopicName, type TopicPayload,
+  ActionError, isStateTopic, topicSchemas, requestTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type ErrorCode, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
@@ -202,7 +202,7 @@ export class Bus {
     if (rel !== null) {
       if (rel.startsWith('bridge/response/')) this.settleResponse(payload);
       // Keep the latest value of state topics (commands and responses are not state).
-      if (!rel.startsWith('bridge/request/') && !rel.startsWith('bridge/response/') && !rel.endsWith('/set')) {
+      if (isStateTopic(rel)) {
         if (payload.length === 0) this.lastValues.delete(rel);
         else this.lastValues.set(rel, payload);
       }

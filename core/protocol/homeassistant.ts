@@ -1,7 +1,7 @@
 // The homeassistant plugin's contract: what it publishes beside discovery, and its actions.
 // Owned by plugins/homeassistant; extend fields here (never elsewhere).
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec } from './envelope.js';
+import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
 
 /** The last error Loop reported on `bridge/event`, kept (retained) so Home Assistant sees it after a restart. */
 export const HaLastError = Type.Object({
@@ -13,7 +13,7 @@ export const HaLastError = Type.Object({
 export type HaLastError = Static<typeof HaLastError>;
 
 /** The clip playing now under the name Home Assistant's clip select shows (retained; name null when none). */
-export const HaClip = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), slug: Type.Union([Type.String(), Type.Null()]) });
+export const HaClip = Type.Object({ name: Nullable(Type.String()), slug: Nullable(Type.String()) });
 export type HaClip = Static<typeof HaClip>;
 
 /** The current clip's thumbnail as JPEG bytes (retained, not JSON: Home Assistant's image entity reads it as is). */
