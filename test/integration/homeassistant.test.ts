@@ -58,6 +58,8 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
   const player = (): PlayerState => loop.runtime.bus.last('player') as PlayerState;
 
   before(async function () {
+    // Three real conversions, one at a time: slow on a loaded machine (no assertion on time here).
+    this.timeout(180_000);
     if (!(await jinjaAvailable())) skipBecause(this, 'no Jinja2 for /usr/bin/python3 (apt-get install python3-jinja2)');
     const clips = await Promise.all([makeClip({ seconds: 6 }), makeClip({ seconds: 6 }), makeClip({ seconds: 6 })]);
     loop = await startTestLoop({
@@ -76,7 +78,7 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     for (const [i, path] of clips.entries()) {
       const r = await uploadFiles(`${loop.http}/api/media`, [{ path, name: names[i] as string }]);
       const slug = (r.json.data as { items: Array<{ slug: string }> }).items[0]?.slug as string;
-      items.push(await waitItem(loop.http, slug, (it) => it.processing_status === 'ready'));
+      items.push(await waitItem(loop.http, slug, (it) => it.processing_status === 'ready', 120_000));
     }
     busyMedia = mqtt.received.find((m) => m.topic === T('media') && (m.json as MediaState).items.some((i) => i.processing_status !== 'ready' && i.processing_status !== 'failed'));
     mpv = new MpvWatch(socket);
