@@ -33,6 +33,8 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
   const volume = (id: string, v: number) => until(() => stateOf(id)?.volume === v, 8000, `${id} volume ${v} (is ${stateOf(id)?.volume})`);
 
   before(async function () {
+    // Two Loop processes with mpv each: slow on a loaded machine (nothing asserts on time here).
+    this.timeout(120_000);
     if (!MOSQUITTO || !existsSync(PASSWD)) skipBecause(this, 'mosquitto is not installed (apt-get install mosquitto)');
     broker = await startMosquitto((dir, port) => {
       copyFileSync(join(FLEET, 'acl'), join(dir, 'acl'));
@@ -65,6 +67,7 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
           player: { vo: 'null', ao: 'null', hang_timeout_ms: 3000 },
           log: { level: 'info' },
         },
+        startTimeoutMs: 60_000,
       });
     }
     for (const id of Object.keys(configs)) await until(() => stateOf(id) !== undefined, 10000, `${id}'s player state`);

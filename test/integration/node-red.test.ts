@@ -57,6 +57,8 @@ describe('Node-RED examples in a real Node-RED', function () {
 
   describe('each flow, triggered, changes Loop', function () {
     before(async function () {
+      // Node-RED and mpv start: slow on a loaded machine (nothing asserts on time here).
+      this.timeout(120_000);
       if (!nodeRedBin()) skipBecause(this, 'node-red is not installed (npm ci installs the devDependency)');
       const paths = await Promise.all([makeClip({ seconds: 8 }), makeClip({ seconds: 8 }), makeClip({ seconds: 8 })]);
       media.push(
@@ -86,7 +88,7 @@ describe('Node-RED examples in a real Node-RED', function () {
           all.set(n.id, n);
         }
       }
-      red = await startNodeRed([...all.values()]);
+      red = await startNodeRed([...all.values()], { timeoutMs: 90_000 });
     });
 
     after(async () => {
