@@ -208,6 +208,9 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     await waitState('still_duration', (s) => Number(s) === 7, '7');
     await command('loop_mode', 'all');
     await waitState('loop_mode', (s) => s === 'all', 'all');
+    // Left at `one`: the clip chosen below stays on screen while the next tests look at it.
+    await command('loop_mode', 'one');
+    await waitState('loop_mode', (s) => s === 'one', 'one again');
   });
 
   it('the Volume slider sets mpv\'s volume', async () => {

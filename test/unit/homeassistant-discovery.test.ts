@@ -1,6 +1,9 @@
 // The pure parts of the Home Assistant mapping: clip names, the discovery payload's shape and
 // removals, and the rule checker the integration tests rely on (shown to catch what HA refuses).
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../core/paths.js';
 import type { MediaItem } from '../../core/protocol/index.js';
 import { clipNames } from '../../plugins/homeassistant/clip-names.js';
 import { buildDiscovery, type DeviceFacts } from '../../plugins/homeassistant/discovery.js';
@@ -61,5 +64,19 @@ describe('homeassistant: the discovery payload', () => {
     expect(componentProblems('f', { p: 'image', unique_id: 'u', image_topic: 'a', url_topic: 'b', content_type: 'image/jpeg' })).to.have.length(1);
     expect(componentProblems('g', { p: 'number', unique_id: 'u', command_topic: 't', colour: 1 })).to.deep.equal(['g: number has no option colour']);
     expect(devicePayloadProblems({ cmps: {} })).to.include('device discovery requires device');
+  });
+});
+
+describe('homeassistant: the docs name entities that exist', () => {
+  it('every entity id in docs/homeassistant.md and the fleet snippet is one Home Assistant would make', () => {
+    // HA's entity id: <platform>.<device name>_<entity name>, lower-cased, non-alphanumerics as _.
+    const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+    const all = ['player', 'loop', 'media', 'system', 'wifi', 'display', 'homeassistant'];
+    const { payload } = buildDiscovery(facts(all), ctx(['A']), entities);
+    const made = new Set(Object.values(payload.cmps as Record<string, { p: string; name: string }>).map((c) => `${c.p}.${slug(c.name)}`));
+    const docs = ['docs/homeassistant.md', 'examples/fleet/homeassistant/configuration.yaml'].map((f) => readFileSync(join(packageRoot, f), 'utf8')).join('\n');
+    const named = [...docs.matchAll(/\b(sensor|binary_sensor|switch|select|number|button|image|notify)\.(living_room|kitchen)_([a-z0-9_]+)/g)].map((m) => `${m[1]}.${m[3]}`);
+    expect(named.length).to.be.greaterThan(10);
+    expect(named.filter((n) => !made.has(n))).to.deep.equal([]);
   });
 });
