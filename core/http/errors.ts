@@ -21,7 +21,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (err instanceof ActionError) {
       return reply.status(HTTP_STATUS[err.code]).send(fail(err.code, err.message, err.data));
     }
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
       return reply.status(400).send(fail('invalid', `invalid request: ${fe.message}`, fe.validation));
     }

@@ -81,7 +81,7 @@ export function componentProblems(id: string, raw: Json): string[] {
   if (rule.oneOf && rule.oneOf.filter((k) => c[k] !== undefined).length !== 1) out.push(`${id}: ${platform} needs exactly one of ${rule.oneOf.join(', ')}`);
   for (const k of Object.keys(c)) if (!COMMON.includes(k) && !rule.allowed.includes(k)) out.push(`${id}: ${platform} has no option ${k}`);
   for (const k of ['state_topic', 'command_topic', 'image_topic', 'url_topic', 'json_attributes_topic']) {
-    if (c[k] !== undefined && !isTopic(c[k])) out.push(`${id}: ${k} is not a valid topic: ${String(c[k])}`);
+    if (c[k] !== undefined && !isTopic(c[k])) out.push(`${id}: ${k} is not a valid topic: ${JSON.stringify(c[k])}`);
   }
   if (c.entity_category !== undefined && !['config', 'diagnostic'].includes(c.entity_category as string)) out.push(`${id}: entity_category must be config or diagnostic`);
   if ((platform === 'sensor' || platform === 'binary_sensor') && c.entity_category === 'config') out.push(`${id}: entity category config is invalid for ${platform}`);

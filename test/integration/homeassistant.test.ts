@@ -143,7 +143,7 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     const running = (loop.runtime.bus.last('bridge/info')?.plugins ?? []).filter((p) => p.state === 'running').map((p) => p.id);
     for (const [id, c] of Object.entries(cmps)) {
       for (const k of ['state_topic', 'json_attributes_topic', 'image_topic']) {
-        if (c[k] !== undefined) expect(c[k] as string, `${id}.${k}`).to.match(new RegExp(`^${loop.baseTopic}/[a-z_/]+$`));
+        if (c[k] !== undefined) expect(c[k], `${id}.${k}`).to.match(new RegExp(`^${loop.baseTopic}/[a-z_/]+$`));
       }
       if (c.command_topic !== undefined) {
         const m = new RegExp(`^${loop.baseTopic}/([a-z_]+)/set$`).exec(c.command_topic as string);

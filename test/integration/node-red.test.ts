@@ -62,9 +62,9 @@ describe('Node-RED examples in a real Node-RED', function () {
       if (!nodeRedBin()) skipBecause(this, 'node-red is not installed (npm ci installs the devDependency)');
       const paths = await Promise.all([makeClip({ seconds: 8 }), makeClip({ seconds: 8 }), makeClip({ seconds: 8 })]);
       media.push(
-        { slug: 'first_0000000000000001', path: paths[0] as string, kind: 'video', duration: 8 },
-        { slug: 'second_0000000000000002', path: paths[1] as string, kind: 'video', duration: 8 },
-        { slug: 'doorbell_0000000000000003', path: paths[2] as string, kind: 'video', duration: 8 },
+        { slug: 'first_0000000000000001', path: paths[0], kind: 'video', duration: 8 },
+        { slug: 'second_0000000000000002', path: paths[1], kind: 'video', duration: 8 },
+        { slug: 'doorbell_0000000000000003', path: paths[2], kind: 'video', duration: 8 },
       );
       loop = await startPlayerLoop({ socket });
       device = loop.runtime.config.device.id as string;
