@@ -35,6 +35,6 @@ export const homeassistantActions = {
   play_clip: {
     description: 'Play the library item shown under this name in Home Assistant\'s clip select.',
     request: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-    response: Type.Object({ slug: Type.String() }), shorthand: 'name',
+    response: Type.Object({ slug: Type.String() }), shorthand: 'name', coalesce: true,
   },
 } satisfies Record<string, ActionSpec>;

@@ -78,7 +78,10 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     for (const [i, path] of clips.entries()) {
       const r = await uploadFiles(`${loop.http}/api/media`, [{ path, name: names[i] as string }]);
       const slug = (r.json.data as { items: Array<{ slug: string }> }).items[0]?.slug as string;
-      items.push(await waitItem(loop.http, slug, (it) => it.processing_status === 'ready', 120_000));
+      // REST speaks the first version's words (`completed`); the bus's library item is what HA's side reads.
+      await waitItem(loop.http, slug, (it) => it.processing_status === 'completed', 120_000);
+      await until(() => loop.runtime.bus.last('media')?.items.some((it) => it.slug === slug && it.processing_status === 'ready') === true, 10_000, `${slug} ready on the bus`);
+      items.push(loop.runtime.bus.last('media')?.items.find((it) => it.slug === slug) as MediaItem);
     }
     busyMedia = mqtt.received.find((m) => m.topic === T('media') && (m.json as MediaState).items.some((i) => i.processing_status !== 'ready' && i.processing_status !== 'failed'));
     mpv = new MpvWatch(socket);
