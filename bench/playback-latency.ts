@@ -8,8 +8,8 @@ import { playerDefaults } from '../plugins/player/config.js';
 import { MpvIpc, type MpvEvent } from '../plugins/player/mpv-ipc.js';
 import { makeClip, removeClips } from '../test/helpers/clips.js';
 import { connectWs, ofType } from '../test/helpers/ws.js';
-import { publishLibrary, startPlayerLoop, type Media } from '../test/integration/player-fixture.js';
 import { fmt, nowMs, percentile, ratio, table } from './lib.js';
+import { publishLibrary, startPlayerLoop, type Media } from '../test/helpers/loop.js';
 
 const ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 100);
 

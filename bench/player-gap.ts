@@ -15,8 +15,7 @@ import { mpvArgs } from '../plugins/player/player.js';
 import { playerDefaults } from '../plugins/player/config.js';
 import { MpvIpc, type MpvEvent } from '../plugins/player/mpv-ipc.js';
 import { makeClip, removeClips } from '../test/helpers/clips.js';
-import { MpvWatch, publishLibrary, startPlayerLoop, type Media } from '../test/integration/player-fixture.js';
-import { http } from '../test/helpers/loop.js';
+import { http, MpvWatch, publishLibrary, startPlayerLoop, type Media } from '../test/helpers/loop.js';
 import { fmt, nowMs, percentile, ratio, table } from './lib.js';
 
 const TRANSITIONS = Number(process.env.BENCH_GAP_TRANSITIONS ?? 50);

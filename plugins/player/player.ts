@@ -1,7 +1,8 @@
-// The player: one long-lived mpv whose playlist mirrors the loop, so mpv itself moves from clip
-// to clip (gapless). It reads the retained `loop`, `media` and `wifi` topics, publishes `player`
-// on every change and `player/position` at most once a second, and restarts mpv when it dies or
-// stops answering (resuming the same item), until too many crashes make it an error.
+// The player service: follows the loop (retained `loop`, `media` and `wifi`) with one long-lived mpv
+// whose playlist mirrors the loop, so mpv itself moves from clip to clip (gapless). It publishes
+// `player` on every change and `player/position` at most once a second, and answers the player's
+// actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
+// what to do on a change is decided by a pure function (decide.ts).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,49 +13,38 @@ import {
 } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
+import { decide, type IdleWhy } from './decide.js';
 import { localFacts, screenAss, screenText } from './idle-screen.js';
-import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
-import { MpvOrphans } from './orphans.js';
-import { planFrom, planKey, playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
-import { effectiveVo, hasScreen } from './screen.js';
 import { asText } from '../../core/util/text.js';
+import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
+import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
+import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
+
+export { mpvArgs } from './mpv-supervisor.js';
 
 interface Settings { volume: number; muted: boolean }
 
-/** What mpv is doing about the player as a whole (the `state` of `player` is derived from it). */
-type Phase = 'starting' | 'running' | 'restarting' | 'unavailable' | 'error' | 'closed';
+type Options = Record<string, string | number>;
 
-interface Loaded { entry: PlaylistEntry; cue: number }
-
-interface CueWaiter { cue: number; resolve: () => void }
-
-const OVERLAY_ID = 1;
-
-export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number, screen = hasScreen()): string[] {
-  const vo = effectiveVo(c.vo, screen);
-  const args = [
-    '--no-config', '--no-input-terminal', '--quiet', '--term-osd=no', '--msg-level=all=warn',
-    '--loop-playlist=inf', '--prefetch-playlist=yes', '--keep-open=no', '--gapless-audio=yes',
-    `--image-display-duration=${imageDuration}`, '--audio-display=no',
-    '--osd-level=0', '--no-osc', '--no-input-default-bindings', '--input-vo-keyboard=no', '--cursor-autohide=always',
-    '--demuxer-max-bytes=16MiB', '--demuxer-max-back-bytes=4MiB',
-    `--hwdec=${c.hwdec}`, `--volume=${volume}`,
-  ];
-  if (vo !== 'auto') args.push(`--vo=${vo}`);
-  if (c.ao !== 'auto') args.push(`--ao=${c.ao}`);
-  // A window (or DRM plane) even when idle, so the idle card can be drawn; the null output has none.
-  if (vo !== 'null') args.push('--force-window=yes', '--fullscreen');
-  if (c.drm_device) args.push(`--drm-device=${c.drm_device}`);
-  return [...args, ...c.extra_args];
+interface Loaded {
+  entry: PlaylistEntry;
+  /** The loop's cue this entry was loaded for. */
+  cue: number;
+  /** The per-file options mpv holds for this entry; it applies them again at every pass. */
+  options: Options;
 }
 
-export class PlayerService {
-  private mpv: MpvIpc | null = null;
-  private phase: Phase = 'starting';
-  private reason: string | null = null;
+/** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
+interface ScreenWaiter { cue: number | null; resolve: () => void }
+
+const OVERLAY_ID = 1;
+const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps'];
+
+export class PlayerService implements MpvOwner {
+  private readonly supervisor: MpvSupervisor;
   private settings!: JsonDocument<Settings>;
   private readonly offs: Array<() => void> = [];
-  private timers: NodeJS.Timeout[] = [];
+  private ticker: NodeJS.Timeout | null = null;
 
   // What the loop and the library say (retained topics).
   private loop: LoopState | undefined;
@@ -66,8 +56,10 @@ export class PlayerService {
   private currentId: number | null = null;
   private current: Loaded | null = null;
   private appliedKey: string | null = null;
-  private handledCue = -1;
-  private settledCue = 0;
+  /** An entry whose own options no longer match the plan: removed once another entry starts (a fresh copy follows it). */
+  private retiring: number | null = null;
+  /** The loop-file of the pass on screen (what its entry said, or what the player set since). */
+  private passLoop = 'no';
   private stopped = false;
   private paused = false;
   private position: number | null = null;
@@ -80,20 +72,20 @@ export class PlayerService {
   /** The item the loop (or a resume) asked for while it was not playable; played as soon as it is. */
   private wanted: string | null = null;
 
-  private crashes: number[] = [];
+  // The cue handshake: the loop bumps `cue` to ask for its active item afresh; `cue` is the last one
+  // acted on, `shownCue` the one on screen (published as player.cue), and `waiters` wait for it.
+  private cue = -1;
+  private shownCue = 0;
+  private waiters: ScreenWaiter[] = [];
+
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
-  private cueWaiters: CueWaiter[] = [];
-  private screenWaiters: Array<() => void> = [];
   private lastPublished = '';
   private lastTick = '';
-  private pinging = false;
-  private readonly socket: string;
-  private readonly orphans: MpvOrphans;
 
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
-    this.orphans = new MpvOrphans(ctx.dataDir);
-    this.socket = ctx.config.ipc_socket ?? join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+    const socket = ctx.config.ipc_socket ?? join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+    this.supervisor = new MpvSupervisor(ctx, this, socket);
   }
 
   async start(): Promise<void> {
@@ -119,127 +111,59 @@ export class PlayerService {
       // Always: the card may be being drawn right now with the old facts. While a clip plays, sync is a no-op.
       this.requestSync();
     }));
-    await this.launch();
-    this.timers.push(setInterval(() => this.tick(), c.position_interval_seconds * 1000));
-    this.timers.push(setInterval(() => void this.watchdog(), Math.max(100, Math.floor(c.hang_timeout_ms / 2))));
+    await this.supervisor.start();
+    this.ticker = setInterval(() => this.tick(), c.position_interval_seconds * 1000);
   }
 
   async stop(): Promise<void> {
-    this.phase = 'closed';
     this.offs.splice(0).forEach((off) => off());
-    this.timers.splice(0).forEach((t) => clearInterval(t));
-    for (const w of this.cueWaiters.splice(0)) w.resolve();
-    await this.mpv?.quit().catch(() => undefined);
-    this.mpv = null;
-    await this.orphans.clear();
+    if (this.ticker) clearInterval(this.ticker);
+    for (const w of this.waiters.splice(0)) w.resolve();
+    await this.supervisor.stop();
     await this.settings?.flush();
   }
 
-  // ---- mpv life cycle -------------------------------------------------------------------
+  // ---- what the supervisor tells us (MpvOwner) ---------------------------------------------
 
-  /** Starts mpv and fills its playlist; a missing mpv makes the player `unavailable`, not a failure. */
-  private async launch(): Promise<void> {
-    const c = this.ctx.config;
-    const s = this.settings.get();
-    const leftover = await this.orphans.killLeftover();
-    if (leftover !== null) this.ctx.log.warn({ pid: leftover }, 'killed an mpv a previous Loop left running');
-    const guard = await this.orphans.args().catch(() => []);
-    const mpv = new MpvIpc({ binary: c.mpv, socket: this.socket, args: [...guard, ...mpvArgs(c, s.volume, this.loop?.image_duration ?? 10)] });
-    this.phase = 'starting';
-    try {
-      await mpv.start();
-      await this.orphans.record(mpv.pid).catch(() => undefined);
-    } catch (err) {
-      const e = err as MpvError;
-      if (e.kind === 'missing') {
-        this.phase = 'unavailable';
-        this.reason = e.message;
-        this.ctx.log.warn(e.message);
-        this.ctx.setDetail({ mpv: 'unavailable', reason: e.message });
-        this.ctx.notify('warning', `player unavailable: ${e.message}`, undefined, 'player_unavailable');
-        await this.publish();
-        return;
-      }
-      await this.onExit({ code: null, signal: null, expected: false, stderr: e.message });
-      return;
-    }
-    this.mpv = mpv;
-    this.loaded.clear();
-    this.current = null;
-    this.currentId = null;
-    this.appliedKey = null;
-    mpv.on('event', (e) => this.onEvent(e));
-    mpv.on('property', (name, value) => this.onProperty(name, value));
-    mpv.on('stderr', (line) => this.ctx.log.warn({ mpv: line }, 'mpv says'));
-    mpv.once('exit', (x) => {
-      if (this.mpv === mpv) this.mpv = null;
-      void this.onExit(x);
-    });
-    try {
-      for (const p of ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps']) await mpv.observeProperty(p);
-      await mpv.mute(s.muted);
-    } catch (err) {
-      // It died (or stopped answering) while being set up: the exit handler restarts it.
-      this.ctx.log.warn({ err: (err as Error).message }, 'mpv failed while being set up');
-      mpv.kill();
-      return;
-    }
-    this.phase = 'running';
-    this.reason = null;
-    this.ctx.setDetail({ mpv: 'running', pid: mpv.pid, reason: null });
-    this.ctx.log.info({ pid: mpv.pid, socket: this.socket }, 'mpv started');
+  args(): string[] {
+    return mpvArgs(this.ctx.config, this.settings.get().volume, this.loop?.image_duration ?? 10);
+  }
+
+  async prepare(mpv: MpvIpc): Promise<void> {
+    for (const p of OBSERVED) await mpv.observeProperty(p);
+    await mpv.mute(this.settings.get().muted);
+  }
+
+  up(): void {
+    this.forgetPlaylist();
     this.requestSync();
   }
 
-  private async onExit(x: MpvExit): Promise<void> {
-    if (x.expected || this.phase === 'closed' || this.phase === 'error') return;
-    const resumeFrom = this.current?.entry.slug ?? this.resume?.slug ?? null;
-    if (resumeFrom) this.resume = { slug: resumeFrom, position: this.current?.entry.kind === 'video' ? this.position : null };
-    this.current = null;
-    this.currentId = null;
-    const now = Date.now();
-    const windowMs = this.ctx.config.crash_window_seconds * 1000;
-    this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now];
-    const how = x.signal ? `killed by ${x.signal}` : x.code !== null ? `exited with code ${x.code}` : x.stderr;
-    const detail = x.stderr && x.stderr !== how ? `: ${x.stderr.split('\n').slice(-2).join(' ')}` : '';
-    if (this.crashes.length >= this.ctx.config.max_crashes) {
-      this.phase = 'error';
-      this.reason = `mpv crashed ${this.crashes.length} times within ${this.ctx.config.crash_window_seconds} s (last: ${how}${detail}); send play to try again`;
-      this.ctx.log.error(this.reason);
-      this.ctx.setDetail({ mpv: 'error', reason: this.reason, pid: null });
-      this.ctx.notify('error', `player stopped: ${this.reason}`, { crashes: this.crashes.length }, 'player_error');
-      await this.publish();
-      return;
-    }
-    const backoff = 250 * 2 ** (this.crashes.length - 1);
-    this.phase = 'restarting';
-    this.reason = `mpv ${how}${detail}; restarting`;
-    this.ctx.log.warn({ backoff }, this.reason);
-    this.ctx.setDetail({ mpv: 'restarting', reason: this.reason, pid: null });
-    this.ctx.notify('warning', `player: ${this.reason}`, { resume: this.resume?.slug ?? null, attempt: this.crashes.length }, 'player_restart');
-    await this.publish();
-    const timer = setTimeout(() => {
-      this.timers = this.timers.filter((t) => t !== timer);
-      if (this.phase === 'restarting') void this.serial(() => this.launch());
-    }, backoff);
-    this.timers.push(timer);
+  down(): void {
+    const slug = this.current?.entry.slug ?? this.resume?.slug ?? null;
+    if (slug) this.resume = { slug, position: this.current?.entry.kind === 'video' ? this.position : null };
+    this.forgetPlaylist();
   }
 
-  /** An mpv that does not answer within hang_timeout_ms is killed; onExit then restarts it. */
-  private async watchdog(): Promise<void> {
-    const mpv = this.mpv;
-    if (!mpv || this.phase !== 'running' || this.pinging) return;
-    this.pinging = true;
-    try {
-      await mpv.commandWithin(this.ctx.config.hang_timeout_ms, 'get_property', 'pid');
-    } catch (err) {
-      if ((err as MpvError).kind === 'timeout' && this.mpv === mpv) {
-        this.ctx.log.warn(`mpv did not answer within ${this.ctx.config.hang_timeout_ms} ms; killing it`);
-        mpv.kill();
-      }
-    } finally {
-      this.pinging = false;
-    }
+  async changed(): Promise<void> {
+    await this.publish();
+  }
+
+  event(e: MpvEvent): void {
+    this.onEvent(e);
+  }
+
+  property(name: string, value: unknown): void {
+    this.onProperty(name, value);
+  }
+
+  /** mpv holds nothing we know of (a new mpv, a dead one, an emptied playlist). */
+  private forgetPlaylist(): void {
+    this.loaded.clear();
+    this.retiring = null;
+    this.current = null;
+    this.currentId = null;
+    this.appliedKey = null;
   }
 
   // ---- following the loop ---------------------------------------------------------------
@@ -259,69 +183,62 @@ export class PlayerService {
       try {
         await this.sync();
       } catch (err) {
-        // mpv died mid-sync: onExit restarts it and syncs again.
+        // mpv died mid-sync: the supervisor restarts it and we sync again.
         this.ctx.log.debug({ err: (err as Error).message }, 'sync interrupted');
       }
     });
   }
 
+  /** Carries out what decide() says about the loop, the library and what plays. */
   private async sync(): Promise<void> {
-    const mpv = this.mpv;
-    if (!mpv || this.phase !== 'running') return;
+    const mpv = this.supervisor.mpv;
+    if (!mpv || this.supervisor.phase !== 'running') return;
     const loop = this.loop;
-    if (!loop) return this.showIdle(mpv, 'empty', this.settledCue);
-    const cueChanged = loop.cue !== this.handledCue;
-    if (cueChanged) {
-      this.handledCue = loop.cue;
+    const fresh = loop !== undefined && loop.cue !== this.cue;
+    if (fresh) {
+      this.cue = loop.cue;
       this.stopped = false;
       this.resume = null;
-      this.wanted = null;
     }
-    if (this.stopped) return this.showIdle(mpv, 'stopped', loop.cue);
-
-    // The item asked for was not playable (still converting, library not loaded yet): play it as soon as it is.
-    if (this.wanted !== null && !loop.order.includes(this.wanted)) this.wanted = null;
-    if (!cueChanged && this.wanted !== null && this.library.has(this.wanted)) {
-      const wanted = this.wanted;
-      this.wanted = null;
-      if (this.current?.entry.slug !== wanted) return this.loadFresh(mpv, loop, wanted, false);
+    const d = decide({
+      loop, library: this.library, fresh, stopped: this.stopped, playing: this.current?.entry.slug ?? null,
+      applied: this.appliedKey, wanted: this.wanted, resume: this.resume?.slug ?? null,
+    });
+    this.wanted = d.wanted;
+    switch (d.act) {
+      case 'idle': return this.showIdle(mpv, d.why, loop?.cue ?? this.shownCue);
+      case 'keep': return;
+      case 'rebuild': return this.rebuildKeeping(mpv, loop as LoopState);
+      case 'load': return this.loadFresh(mpv, loop as LoopState, d.target, d.unpause);
     }
-
-    const playing = this.current?.entry.slug ?? null;
-    const stillThere = playing !== null && loop.order.includes(playing) && this.library.has(playing);
-    if (!cueChanged && stillThere && playing !== null) {
-      const key = planKey(loop, this.library, playing);
-      if (key !== this.appliedKey) await this.rebuildKeeping(mpv, loop);
-      return;
-    }
-    const preferred = !cueChanged && this.resume ? this.resume.slug : loop.active;
-    const target = startSlug(loop, this.library, preferred);
-    if (target === null) {
-      this.wanted = preferred;
-      return this.showIdle(mpv, loop.items.length ? 'waiting' : 'empty', loop.cue);
-    }
-    await this.loadFresh(mpv, loop, target, cueChanged, preferred);
   }
 
   /**
-   * Replaces mpv's playlist with the loop rotated to start at `target`. When that is a stand-in
-   * for `preferred` (not playable yet), the player switches to `preferred` once it is.
+   * Replaces mpv's playlist with the loop rotated to start at `target` (the one a crash
+   * interrupted resumes where it was).
    */
-  private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean, preferred: string | null = target): Promise<void> {
-    this.wanted = preferred !== null && preferred !== target ? preferred : null;
+  private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean): Promise<void> {
     const plan = planFrom(loop, this.library, target);
     const [first, ...rest] = plan;
     if (!first) return;
     await this.hideIdle(mpv);
     const resume = this.resume?.slug === target ? this.resume : null;
     this.resume = null;
-    const firstOptions = { ...first.options, ...(resume?.position ? { start: resume.position.toFixed(3) } : {}) };
+    let firstOptions: Options = first.options;
+    if (resume?.position) {
+      // Resumed mid-clip: `start` must not outlive this pass (a loop-file would seek back to it, and
+      // so would every later pass), so this entry plays once from there and a fresh copy follows.
+      const { 'loop-file': lf, ...o } = first.options;
+      firstOptions = { ...o, 'loop-file': lf === 'inf' ? 'no' : lf ?? 'no', start: resume.position.toFixed(3) };
+    }
     const cue = loop.cue;
     this.loaded.clear();
+    this.retiring = null;
     const id = await mpv.load(first.path, 'replace', firstOptions);
-    this.register(id, { entry: first, cue });
+    this.register(id, { entry: first, cue, options: firstOptions });
     if (unpause || this.stopped) await mpv.resume();
-    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue });
+    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue, options: e.options });
+    if (!sameOptions(firstOptions, first.options)) await this.replaceWhenDone(mpv, id, first, cue);
     this.appliedKey = planKey(loop, this.library, target);
   }
 
@@ -337,19 +254,46 @@ export class PlayerService {
       return;
     }
     const slug = keptEntry.entry.slug;
-    const [, ...rest] = planFrom(loop, this.library, slug);
+    const [planned, ...rest] = planFrom(loop, this.library, slug);
     this.loaded = new Map([[kept.id, keptEntry]]);
-    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue });
-    // The clip on screen keeps the options it was loaded with; when the plan now wants it to end
-    // differently (mode switched, it is no longer alone, its repeat changed), tell mpv.
-    const planned = planFrom(loop, this.library, slug)[0];
-    if (planned && keptEntry.entry.kind === 'video' && planned.options['loop-file'] !== keptEntry.entry.options['loop-file']) {
-      const lf = planned.options['loop-file'];
-      await mpv.setProperty('loop-file', lf === undefined ? 'no' : String(lf));
+    this.retiring = null;
+    for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue, options: e.options });
+    if (planned) {
+      // The pass on screen ends as the plan now says (mode switched, no longer alone, repeat changed)...
+      if (planned.kind === 'video') {
+        const lf = String(planned.options['loop-file'] ?? 'no');
+        const pass = lf === 'inf' && keptEntry.options.start !== undefined ? 'no' : lf;
+        if (pass !== this.passLoop) {
+          await mpv.setProperty('loop-file', pass);
+          this.passLoop = pass;
+        }
+      }
       keptEntry.entry = planned;
+      // ...but mpv applies the entry's own options again when the playlist comes round to it:
+      // an entry whose options no longer match the plan is replaced once it has finished.
+      if (!sameOptions(keptEntry.options, planned.options)) await this.replaceWhenDone(mpv, kept.id, planned, keptEntry.cue);
     }
     this.appliedKey = planKey(loop, this.library, slug);
     await this.publish();
+  }
+
+  /** Appends a fresh copy of `entry` (the plan's options) and retires entry `id` once another starts. */
+  private async replaceWhenDone(mpv: MpvIpc, id: number, entry: PlaylistEntry, cue: number): Promise<void> {
+    this.register(await mpv.load(entry.path, 'append', entry.options), { entry, cue, options: entry.options });
+    this.retiring = id;
+  }
+
+  /** Removes the retiring entry from mpv's playlist, unless it came round again meanwhile. */
+  private async retire(): Promise<void> {
+    const mpv = this.supervisor.mpv;
+    const id = this.retiring;
+    if (!mpv || id === null || this.supervisor.phase !== 'running') return;
+    const list = (await mpv.getProperty('playlist')) as Array<{ id: number; current?: boolean }> | null;
+    const i = list?.findIndex((e) => e.id === id) ?? -1;
+    if (i >= 0 && list?.[i]?.current) return;
+    if (i >= 0) await mpv.command('playlist-remove', i);
+    this.loaded.delete(id);
+    if (this.retiring === id) this.retiring = null;
   }
 
   private register(id: number, l: Loaded): void {
@@ -358,12 +302,9 @@ export class PlayerService {
     if (this.currentId === id && this.current !== l) this.onStarted(l);
   }
 
-  private async showIdle(mpv: MpvIpc, why: 'empty' | 'stopped' | 'waiting', cue: number): Promise<void> {
+  private async showIdle(mpv: MpvIpc, why: IdleWhy, cue: number): Promise<void> {
     if (this.current || this.loaded.size) await mpv.command('stop');
-    this.loaded.clear();
-    this.current = null;
-    this.currentId = null;
-    this.appliedKey = null;
+    this.forgetPlaylist();
     this.position = null;
     this.duration = null;
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
@@ -373,8 +314,7 @@ export class PlayerService {
       await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
     }
     this.screen = text;
-    this.screenWaiters.splice(0).forEach((w) => w());
-    this.settle(cue);
+    this.shown(cue);
     await this.publish();
   }
 
@@ -393,6 +333,9 @@ export class PlayerService {
         this.currentId = id;
         const l = id === null ? undefined : this.loaded.get(id);
         if (l) this.onStarted(l);
+        if (this.retiring !== null && id !== this.retiring) {
+          void this.serial(() => this.retire()).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not retire a playlist entry'));
+        }
         break;
       }
       case 'playback-restart':
@@ -416,22 +359,20 @@ export class PlayerService {
 
   /** Shows the card and waits for the loop or the library to change, rather than retrying in a tight loop. */
   private async checkIdle(): Promise<void> {
-    const mpv = this.mpv;
-    if (!mpv || this.phase !== 'running' || this.stopped || (this.loaded.size === 0 && !this.current)) return;
+    const mpv = this.supervisor.mpv;
+    if (!mpv || this.supervisor.phase !== 'running' || this.stopped || (this.loaded.size === 0 && !this.current)) return;
     if ((await mpv.getProperty('idle-active')) !== true) return;
     if (this.fileErrors > 0) return this.failPlayback();
-    this.loaded.clear();
-    this.current = null;
-    this.appliedKey = null;
-    await this.showIdle(mpv, 'waiting', this.settledCue);
+    this.forgetPlaylist();
+    await this.showIdle(mpv, 'waiting', this.shownCue);
   }
 
   private onStarted(l: Loaded): void {
     this.current = l;
-    this.screenWaiters.splice(0).forEach((w) => w());
+    this.passLoop = String(l.options['loop-file'] ?? 'no');
     this.position = 0;
     this.duration = null;
-    this.settle(l.cue);
+    this.shown(l.cue);
     void this.publish();
   }
 
@@ -455,15 +396,12 @@ export class PlayerService {
   }
 
   private async failPlayback(): Promise<void> {
-    this.phase = 'error';
-    const lines = (this.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = (this.supervisor.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
     const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
-    this.reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
-    this.ctx.notify('error', `player: ${this.reason}`, undefined, 'player_error');
-    this.ctx.setDetail({ mpv: 'error', reason: this.reason });
-    this.current = null;
-    this.loaded.clear();
-    this.appliedKey = null;
+    const reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
+    this.supervisor.failed(reason);
+    this.ctx.notify('error', `player: ${reason}`, undefined, 'player_error');
+    this.forgetPlaylist();
     await this.publish();
   }
 
@@ -501,7 +439,7 @@ export class PlayerService {
   // ---- state ------------------------------------------------------------------------------
 
   stateName(): PlayerStateName {
-    switch (this.phase) {
+    switch (this.supervisor.phase) {
       case 'unavailable': return 'unavailable';
       case 'error': return 'error';
       case 'restarting': return 'restarting';
@@ -518,7 +456,7 @@ export class PlayerService {
     const s = this.settings.get();
     return {
       state: this.stateName(),
-      reason: this.reason,
+      reason: this.supervisor.reason,
       slug,
       title: this.current?.entry.title ?? null,
       index: slug === null || !this.loop ? -1 : this.loop.items.findIndex((i) => i.slug === slug),
@@ -530,7 +468,7 @@ export class PlayerService {
       frame_rate: this.current?.entry.kind === 'video' ? this.frameRate : null,
       kind: this.current?.entry.kind ?? null,
       screen: this.current ? null : this.screen,
-      cue: this.settledCue,
+      cue: this.shownCue,
       updated_at: new Date().toISOString(),
     };
   }
@@ -562,38 +500,29 @@ export class PlayerService {
     void this.ctx.bus.publish('player/position', { slug, position: pos, duration: this.snapshot().duration }).catch(() => undefined);
   }
 
-  private settle(cue: number): void {
-    if (cue > this.settledCue) this.settledCue = cue;
-    this.cueWaiters = this.cueWaiters.filter((w) => {
-      if (w.cue > this.settledCue) return true;
+  /** Something is on screen for the loop's `cue` (a file started, or the idle card): wake whoever waits. */
+  private shown(cue: number): void {
+    if (cue > this.shownCue) this.shownCue = cue;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.cue !== null && w.cue > this.shownCue) return true;
       w.resolve();
       return false;
     });
   }
 
-  /** Resolves once mpv shows something: a file that started, or the idle card (bounded wait). */
-  private waitOnScreen(timeoutMs = 3000): Promise<void> {
-    if (this.current || this.loaded.size === 0) return Promise.resolve();
+  /**
+   * Resolves once the screen shows the loop's `cue` (the item it asked for started, or the card
+   * says there is nothing to play), or for null once anything new is on screen; bounded.
+   */
+  private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
+    if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.screenWaiters.push(done);
-    });
-  }
-
-  /** Resolves once the player has acted on the loop's cue (the new item started, or nothing to play). */
-  waitCue(cue: number, timeoutMs = 5000): Promise<void> {
-    if (cue <= this.settledCue) return Promise.resolve();
-    return new Promise<void>((resolve) => {
+      const waiter: ScreenWaiter = { cue, resolve: () => { clearTimeout(timer); resolve(); } };
       const timer = setTimeout(() => {
-        this.cueWaiters = this.cueWaiters.filter((w) => w !== waiter);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         resolve();
       }, timeoutMs);
-      const waiter: CueWaiter = { cue, resolve: () => { clearTimeout(timer); resolve(); } };
-      this.cueWaiters.push(waiter);
+      this.waiters.push(waiter);
     });
   }
 
@@ -601,13 +530,14 @@ export class PlayerService {
 
   /** Refuses commands mpv cannot take now, with the reason (state is left as it is). */
   requireMpv(): MpvIpc {
-    if (this.phase === 'restarting' || this.phase === 'starting') {
-      throw new ActionError('unavailable', `mpv is restarting (${this.reason ?? 'starting'}); try again in a moment`);
+    const { phase, reason, mpv } = this.supervisor;
+    if (phase === 'restarting' || phase === 'starting') {
+      throw new ActionError('unavailable', `mpv is restarting (${reason ?? 'starting'}); try again in a moment`);
     }
-    if (this.phase === 'unavailable') throw new ActionError('unavailable', `player unavailable: ${this.reason}`);
-    if (this.phase === 'error') throw new ActionError('unavailable', `player error: ${this.reason}`);
-    if (!this.mpv) throw new ActionError('unavailable', 'mpv is not running');
-    return this.mpv;
+    if (phase === 'unavailable') throw new ActionError('unavailable', `player unavailable: ${reason}`);
+    if (phase === 'error') throw new ActionError('unavailable', `player error: ${reason}`);
+    if (!mpv) throw new ActionError('unavailable', 'mpv is not running');
+    return mpv;
   }
 
   private requireCurrent(): Loaded {
@@ -616,15 +546,11 @@ export class PlayerService {
   }
 
   async play(): Promise<PlayerStateName> {
-    if (this.phase === 'error') {
-      // A person asked to try again: forget the crash history and start afresh.
-      this.crashes = [];
-      this.phase = 'restarting';
-      await this.mpv?.quit().catch(() => undefined);
-      this.mpv = null;
-      await this.serial(() => this.launch());
+    if (this.supervisor.phase === 'error') {
+      // A person asked to try again: a fresh mpv, which then plays what the loop says.
+      await this.supervisor.retry();
       await this.serial(async () => undefined);
-      await this.waitOnScreen();
+      await this.whenShown(null, 3000);
       return this.stateName();
     }
     const mpv = this.requireMpv();
@@ -634,7 +560,7 @@ export class PlayerService {
       this.resume = null;
       this.requestSync();
       await this.serial(async () => undefined);
-      await this.waitOnScreen();
+      await this.whenShown(null, 3000);
     } else if (!this.current) {
       throw new ActionError('conflict', 'nothing to play: the loop is empty or its media is not ready');
     }
@@ -664,8 +590,8 @@ export class PlayerService {
     const mpv = this.requireMpv();
     this.stopped = true;
     // Stop outranks what the loop asked before it (a cue still on its way must not restart playback).
-    const cue = Math.max(this.loop?.cue ?? 0, this.settledCue);
-    this.handledCue = cue;
+    const cue = Math.max(this.loop?.cue ?? 0, this.shownCue);
+    this.cue = cue;
     await this.serial(() => this.showIdle(mpv, 'stopped', cue));
     return this.stateName();
   }
@@ -703,12 +629,12 @@ export class PlayerService {
 
   /** After a loop action chose what plays: wait until it does, and say what plays. */
   async afterCue(cue: number): Promise<{ state: PlayerStateName; slug: string | null; index: number }> {
-    await this.waitCue(cue);
+    await this.whenShown(cue, 5000);
     const s = this.snapshot();
     return { state: s.state, slug: s.slug, index: s.index };
   }
 
   get mpvPid(): number | null {
-    return this.mpv?.pid ?? null;
+    return this.supervisor.mpv?.pid ?? null;
   }
 }

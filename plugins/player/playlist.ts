@@ -1,6 +1,7 @@
 // From the loop (retained `loop`) and the library (retained `media`) to the entries of mpv's
 // playlist: play order, only items whose converted file is ready, each with its per-file options
-// (repeats as loop-file, still durations as image-display-duration). Pure, so it is unit tested.
+// (a clip's repeats as loop-file, a still's duration × repeat as image-display-duration). Pure, so
+// it is unit tested.
 import type { LoopState, MediaItem } from '../../core/protocol/index.js';
 
 export interface PlaylistEntry {
@@ -26,12 +27,14 @@ export function titleOf(item: MediaItem): string {
 export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'): PlaylistEntry {
   const li = loop.items.find((i) => i.slug === item.slug);
   const options: Record<string, string | number> = {};
+  const repeat = li?.repeat ?? loop.repeat;
   if (item.kind === 'image') {
-    options['image-display-duration'] = mode === 'one' ? 'inf' : (li?.duration ?? loop.image_duration);
+    // A still shown `repeat` times in a row is the same still, shown that much longer.
+    options['image-display-duration'] = mode === 'one' ? 'inf' : (li?.duration ?? loop.image_duration) * repeat;
   } else {
-    const repeat = li?.repeat ?? loop.repeat;
-    if (mode === 'one') options['loop-file'] = 'inf';
-    else if (repeat > 1) options['loop-file'] = repeat - 1;
+    // Always explicit, even `no`: mpv restores an entry's own options when it ends, so a value the
+    // player sets on the playing entry never leaks into entries that would otherwise inherit it.
+    options['loop-file'] = mode === 'one' ? 'inf' : repeat > 1 ? repeat - 1 : 'no';
   }
   return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options };
 }
@@ -40,7 +43,7 @@ export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'):
  * Every playable loop item in play order (mode 'all'). A lone clip loops inside its file
  * (loop-file=inf, a seek) rather than being reopened at each pass, so it loops seamlessly.
  */
-export function planAll(loop: LoopState, library: Map<string, MediaItem>): PlaylistEntry[] {
+export function planAll(loop: LoopState, library: ReadonlyMap<string, MediaItem>): PlaylistEntry[] {
   const out: PlaylistEntry[] = [];
   for (const slug of loop.order) {
     const item = library.get(slug);
@@ -55,7 +58,7 @@ export function planAll(loop: LoopState, library: Map<string, MediaItem>): Playl
  * Where playback should be: `preferred` when it is playable, else the first playable item after
  * it in play order (an item still converting is skipped, not waited for). null when nothing plays.
  */
-export function startSlug(loop: LoopState, library: Map<string, MediaItem>, preferred: string | null): string | null {
+export function startSlug(loop: LoopState, library: ReadonlyMap<string, MediaItem>, preferred: string | null): string | null {
   const order = loop.order;
   if (order.length === 0) return null;
   const from = preferred === null ? -1 : order.indexOf(preferred);
@@ -70,7 +73,7 @@ export function startSlug(loop: LoopState, library: Map<string, MediaItem>, pref
  * The playlist mpv should hold when `current` plays: in mode 'all' every playable item, rotated so
  * that `current` comes first (mpv's --loop-playlist then wraps round to it); in mode 'one' only it.
  */
-export function planFrom(loop: LoopState, library: Map<string, MediaItem>, current: string): PlaylistEntry[] {
+export function planFrom(loop: LoopState, library: ReadonlyMap<string, MediaItem>, current: string): PlaylistEntry[] {
   const item = library.get(current);
   if (!item) return [];
   if (loop.mode === 'one') return [entryFor(loop, item, 'one')];
@@ -79,8 +82,14 @@ export function planFrom(loop: LoopState, library: Map<string, MediaItem>, curre
   return i < 0 ? all : [...all.slice(i), ...all.slice(0, i)];
 }
 
+/** Whether two sets of per-file options are the same (mpv re-applies an entry's own at every pass). */
+export function sameOptions(a: Readonly<Record<string, string | number>>, b: Readonly<Record<string, string | number>>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
+}
+
 /** Two plans that would give the same playlist (rotation aside) need no rebuild. */
-export function planKey(loop: LoopState, library: Map<string, MediaItem>, current: string | null): string {
+export function planKey(loop: LoopState, library: ReadonlyMap<string, MediaItem>, current: string | null): string {
   if (loop.mode === 'one') {
     const item = current === null ? undefined : library.get(current);
     return JSON.stringify(['one', item ? entryFor(loop, item, 'one') : null]);

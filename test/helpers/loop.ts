@@ -1,15 +1,21 @@
 // Start a real Loop for a test: in-process (fast; real broker, sockets and plugins) or as a
 // child process (for kill -9, signals, start-up). Free loopback ports, a temp data dir each.
+// The one shared setup for loop/player tests too: a Loop on a headless mpv, a library published on
+// the bus (what the media plugin would publish), a second IPC connection to that mpv (so tests read
+// back what mpv really plays), and bus requests over MQTT matched on their `transaction`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { merge, readYamlFile, validateConfig } from '../../core/config/load.js';
+import type { MediaItem, MediaState } from '../../core/protocol/index.js';
+import { MpvIpc, type MpvEvent } from '../../plugins/player/mpv-ipc.js';
 import type { LoopConfig } from '../../core/config/schema.js';
 import { createLogger } from '../../core/log.js';
 import { defaultConfigPath, packageRoot } from '../../core/paths.js';
 import { LoopRuntime } from '../../core/runtime.js';
+import type { TestMqtt } from './mqtt.js';
 import { freePort } from './ports.js';
 import { withDeadline } from './wait.js';
 
@@ -77,6 +83,8 @@ export interface LoopProcess {
   /** Resolves with the exit code (or null when killed by a signal). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to Loop's whole process group (needs `detached`): Loop and its mpv/ffmpeg children alike. */
+  killGroup(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -91,6 +99,8 @@ export interface ProcessOptions {
   /** Resolve once spawned instead of waiting for "Loop is up". */
   noWait?: boolean;
   startTimeoutMs?: number;
+  /** In a process group of its own (so a signal can go to the whole group, as a service manager sends it). */
+  detached?: boolean;
 }
 
 export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopProcess> {
@@ -108,7 +118,7 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     LOOP_DATA_DIR: dataDir, LOOP_HTTP_DOCS_UI: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -133,6 +143,10 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     exited,
     kill: (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    killGroup: (signal) => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(-child.pid, signal);
       return exited;
     },
     stop: () => {
@@ -160,4 +174,142 @@ export async function http(method: string, url: string, body?: unknown): Promise
     json = { raw: text };
   }
   return { status: res.status, json };
+}
+
+// ---- the player and loop on a headless mpv ------------------------------------------------------
+
+export interface Media { slug: string; path: string; kind: 'video' | 'image'; duration?: number }
+
+export function mediaItem(m: Media): MediaItem {
+  return {
+    slug: m.slug, filename: `${m.slug}.${m.kind === 'image' ? 'png' : 'mp4'}`, type: m.kind === 'image' ? 'image/png' : 'video/mp4',
+    size: 1000, uploadedAt: new Date().toISOString(), url: `/media/${m.slug}`, thumbnail_url: null, kind: m.kind,
+    duration: m.duration ?? (m.kind === 'video' ? 1 : null), width: 320, height: 240, frame_count: 25,
+    processing_status: 'ready', path: m.path,
+  };
+}
+
+/** Publishes the library as the media plugin would (retained `media`). */
+export async function publishLibrary(loop: TestLoop, items: readonly Media[]): Promise<void> {
+  const state: MediaState = { items: items.map(mediaItem), updated_at: new Date().toISOString() };
+  await loop.runtime.bus.publish('media', state, { retain: true });
+}
+
+export const mpvSocket = (): string => join(tmpdir(), `loop-it-${process.pid}-${Math.random().toString(36).slice(2, 8)}.sock`);
+
+export interface PlayerLoopOptions {
+  socket?: string;
+  player?: Record<string, unknown>;
+  loop?: Record<string, unknown>;
+  dataDir?: string;
+}
+
+/** A Loop with system, player (mpv --vo=null --ao=null) and loop. */
+export function startPlayerLoop(o: PlayerLoopOptions = {}): Promise<TestLoop> {
+  return startTestLoop({
+    plugins: ['system', 'player', 'loop'],
+    player: { vo: 'null', ao: 'null', ipc_socket: o.socket ?? mpvSocket(), hang_timeout_ms: 1000, ...o.player },
+    loop: { repeat: 1, image_duration: 1, ...o.loop },
+  }, o.dataDir ? { dataDir: o.dataDir } : {});
+}
+
+export interface Seen { event: string; t: number; id?: number; reason?: string }
+
+/** A change of mpv's `path` property: the file on screen changed. */
+export interface PathChange { path: string; t: number }
+
+/** A second connection to the player's mpv: records events, reads properties, follows restarts. */
+export class MpvWatch {
+  ipc: MpvIpc;
+  readonly events: Seen[] = [];
+  /** Every change of the file mpv plays, as mpv reports it (observed `path`). */
+  readonly paths: PathChange[] = [];
+  private waiters: Array<{ pred: (e: Seen) => boolean; resolve: (e: Seen) => void }> = [];
+
+  constructor(private readonly socket: string) {
+    this.ipc = this.make();
+  }
+
+  private make(): MpvIpc {
+    const ipc = new MpvIpc({ binary: 'mpv', socket: this.socket, args: [] });
+    ipc.on('property', (name: string, value: unknown) => {
+      if (name === 'path' && typeof value === 'string') this.paths.push({ path: value, t: performance.now() });
+    });
+    ipc.on('event', (e: MpvEvent) => {
+      const seen: Seen = { event: e.event, t: performance.now() };
+      if (typeof e.playlist_entry_id === 'number') seen.id = e.playlist_entry_id;
+      if (typeof e.reason === 'string') seen.reason = e.reason;
+      this.events.push(seen);
+      for (const w of [...this.waiters]) {
+        if (w.pred(seen)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(seen);
+        }
+      }
+    });
+    return ipc;
+  }
+
+  /** (Re)connects, retrying while mpv (re)starts. */
+  async attach(timeoutMs = 5000): Promise<void> {
+    this.ipc.detach();
+    this.ipc = this.make();
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.ipc.attach();
+        await this.ipc.observeProperty('path');
+        return;
+      } catch (err) {
+        if (Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  mark(): number {
+    return this.events.length;
+  }
+
+  next(pred: (e: Seen) => boolean, timeoutMs = 5000, since = this.events.length): Promise<Seen> {
+    const hit = this.events.slice(since).find(pred);
+    if (hit) return Promise.resolve(hit);
+    return withDeadline(new Promise<Seen>((resolve) => this.waiters.push({ pred, resolve })), timeoutMs, 'an mpv event');
+  }
+
+  async path(): Promise<string | null> {
+    return ((await this.ipc.getProperty('path').catch(() => null)) as string | null) ?? null;
+  }
+
+  async pid(): Promise<number> {
+    return (await this.ipc.getProperty('pid')) as number;
+  }
+
+  /** Waits until mpv plays `path` (checking now, then at each start-file). */
+  async playing(path: string, timeoutMs = 5000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      if ((await this.path()) === path) return;
+      await this.next((e) => e.event === 'start-file' || e.event === 'file-loaded', Math.max(50, Math.min(500, end - Date.now()))).catch(() => undefined);
+    }
+    throw new Error(`mpv did not play ${path} within ${timeoutMs} ms (plays ${await this.path()})`);
+  }
+
+  close(): void {
+    this.ipc.detach();
+  }
+}
+
+/**
+ * A bus request over MQTT (`bridge/request/<plugin>/<action>`), as Home Assistant or Node-RED send
+ * it; the answer is matched on a fresh `transaction`. A string payload is sent as it is (bad input
+ * tests), and then only the topic can match.
+ */
+export async function mqttRequest(mqtt: TestMqtt, baseTopic: string, plugin: string, action: string, payload: object | string = {}, timeoutMs = 8000): Promise<Record<string, unknown>> {
+  const since = mqtt.mark();
+  const transaction = typeof payload === 'string' ? null : `t${Math.random().toString(36).slice(2)}`;
+  await mqtt.publish(`${baseTopic}/bridge/request/${plugin}/${action}`, typeof payload === 'string' ? payload : { ...payload, transaction });
+  const res = await mqtt.next((m) => m.topic === `${baseTopic}/bridge/response/${plugin}/${action}`
+    && (transaction === null || (m.json as { transaction?: string } | undefined)?.transaction === transaction), timeoutMs, since);
+  return res.json as Record<string, unknown>;
 }

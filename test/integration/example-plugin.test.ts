@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
 import type { ActionResponse, BridgeInfo } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import { http, startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { http, mqttRequest, startTestLoop, type TestLoop, mpvSocket, publishLibrary, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { until } from '../helpers/wait.js';
-import { mpvSocket, publishLibrary, type Media } from './player-fixture.js';
 
 interface Counts { counts: Record<string, number>; total: number }
 
@@ -47,8 +46,8 @@ describe('example plugin: play-counter, loaded from a folder', () => {
       return counts.total >= 4;
     }, 15_000, 'four clip starts counted');
     expect(Object.keys(counts.counts)).to.have.members(['ex_a_0000000000000001', 'ex_b_0000000000000002']);
-    await mqtt.publish(`${loop.baseTopic}/bridge/request/play_counter/counts`, { transaction: 'c1' });
-    const res = (await mqtt.next((m) => (m.json as ActionResponse).transaction === 'c1')).json as ActionResponse<Counts>;
+    // Matched on the response topic and a fresh transaction (the request itself comes back on `#` too).
+    const res = (await mqttRequest(mqtt, loop.baseTopic, 'play_counter', 'counts')) as unknown as ActionResponse<Counts>;
     expect(res.status).to.equal('ok');
     if (res.status === 'ok') expect(res.data.total).to.be.at.least(4);
     const retained = await mqtt.next((m) => m.topic === `${loop.baseTopic}/play_counter`);

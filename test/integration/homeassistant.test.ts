@@ -10,12 +10,11 @@ import { version } from '../../core/paths.js';
 import { makeClip } from '../helpers/clips.js';
 import { componentProblems, devicePayloadProblems, type Json } from '../helpers/ha-rules.js';
 import { jinjaAvailable, render, renderAll } from '../helpers/jinja.js';
-import { startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { MpvWatch, mpvSocket, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { uploadFiles, waitItem } from '../helpers/media-files.js';
 import { connectMqtt, type Received, type TestMqtt } from '../helpers/mqtt.js';
 import { skipBecause } from '../helpers/skip.js';
 import { until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket } from './player-fixture.js';
 
 type Cmps = Record<string, Json>;
 

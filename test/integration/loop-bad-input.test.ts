@@ -3,10 +3,9 @@
 import { expect } from 'chai';
 import type { BridgeEvent, LoopState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import { http, type TestLoop } from '../helpers/loop.js';
+import { http, mqttRequest, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('loop and player: bad input is refused clearly and changes nothing', function () {
   this.timeout(20000);
@@ -23,11 +22,7 @@ describe('loop and player: bad input is refused clearly and changes nothing', fu
     const { updated_at: _u, ...rest } = loop.runtime.bus.last('loop') as LoopState;
     return JSON.stringify(rest);
   };
-  const request = async (plugin: string, action: string, payload: unknown): Promise<Record<string, unknown>> => {
-    const since = mqtt.mark();
-    await mqtt.publish(T(`bridge/request/${plugin}/${action}`), typeof payload === 'string' ? payload : JSON.stringify(payload));
-    return (await mqtt.next((m) => m.topic === T(`bridge/response/${plugin}/${action}`), 3000, since)).json as Record<string, unknown>;
-  };
+  const request = (plugin: string, action: string, payload: object | string): Promise<Record<string, unknown>> => mqttRequest(mqtt, loop.baseTopic, plugin, action, payload, 3000);
 
   before(async () => {
     const [a, b] = await Promise.all([makeClip({ seconds: 2 }), makeClip({ seconds: 2 })]);

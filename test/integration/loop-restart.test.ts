@@ -7,11 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
+import { http, removeDir, startLoopProcess, tempDir, type LoopProcess, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 const strip = (s: Record<string, unknown>): Record<string, unknown> => {
   const { updated_at: _u, ...rest } = s;

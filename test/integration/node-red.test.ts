@@ -9,12 +9,11 @@ import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import type { TestLoop } from '../helpers/loop.js';
+import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { nodeRedBin, startNodeRed, type NodeRed } from '../helpers/node-red.js';
 import { skipBecause } from '../helpers/skip.js';
 import { sleep, until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 type Node = Record<string, unknown> & { id: string; type: string };
 

@@ -3,11 +3,10 @@
 import { expect } from 'chai';
 import type { LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, type TestLoop } from '../helpers/loop.js';
+import { http, mqttRequest, type TestLoop, MpvWatch, mediaItem, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
 import { sleep, until } from '../helpers/wait.js';
-import { MpvWatch, mediaItem, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player and loop: playing the loop on mpv', function () {
   this.timeout(20000);
@@ -24,13 +23,7 @@ describe('player and loop: playing the loop on mpv', function () {
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
   const lastPlayer = (): PlayerState => loop.runtime.bus.last('player') as PlayerState;
   const lastLoop = (): LoopState => loop.runtime.bus.last('loop') as LoopState;
-  const request = async (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> => {
-    const since = mqtt.mark();
-    const transaction = `t${Math.random()}`;
-    await mqtt.publish(T(`bridge/request/${plugin}/${action}`), { ...payload, transaction });
-    const res = await mqtt.next((m) => m.topic === T(`bridge/response/${plugin}/${action}`) && (m.json as { transaction?: string }).transaction === transaction, 8000, since);
-    return res.json as Record<string, unknown>;
-  };
+  const request = (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> => mqttRequest(mqtt, loop.baseTopic, plugin, action, payload);
   /** Resets the loop to these items, with repeat 1 and stills of 1 s. */
   const setLoop = async (slugs: string[]): Promise<void> => {
     await request('loop', 'clear');

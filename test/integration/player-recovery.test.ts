@@ -5,10 +5,9 @@ import { expect } from 'chai';
 import { unlink } from 'node:fs/promises';
 import type { BridgeEvent, BridgeInfo, LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import { http, type TestLoop } from '../helpers/loop.js';
+import { http, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from './player-fixture.js';
 
 describe('player: recovering from mpv crashes and hangs', function () {
   this.timeout(30000);
@@ -77,6 +76,15 @@ describe('player: recovering from mpv crashes and hangs', function () {
     const after = loop.runtime.bus.last('loop') as LoopState;
     expect(after.active).to.equal(B.slug);
     expect(JSON.stringify(after.items)).to.equal(loopBefore);
+    // The resume point belongs to that pass only: the next round plays B from its start.
+    const seen = mpv.paths.length;
+    await until(() => mpv.paths.slice(seen).map((p) => p.path).join() === [A.path, B.path].join(), 10_000, 'A, then B again');
+    let again: number | null = null;
+    for (let i = 0; i < 40 && again === null; i++) {
+      again = (await mpv.ipc.getProperty('time-pos').catch(() => null)) as number | null;
+      if (again === null) await sleep(25);
+    }
+    expect(again, 'B starts from the beginning in the next round').to.be.below(0.8);
   });
 
   it('an mpv that stops answering (SIGSTOP) is killed and restarted', async () => {

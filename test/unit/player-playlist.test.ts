@@ -1,7 +1,7 @@
 // From loop + library to mpv's playlist: order, rotation, per-file options, what is skipped.
 import { expect } from 'chai';
 import type { LoopState, MediaItem } from '../../core/protocol/index.js';
-import { planAll, planFrom, planKey, playableLibrary, startSlug } from '../../plugins/player/playlist.js';
+import { planAll, planFrom, planKey, playableLibrary, sameOptions, startSlug } from '../../plugins/player/playlist.js';
 import { screenAss, screenText } from '../../plugins/player/idle-screen.js';
 
 function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
@@ -30,15 +30,22 @@ describe('player playlist', () => {
     l.items[1] = { slug: 'b', repeat: null, duration: 3 };
     const plan = planAll(l, lib);
     expect(plan.map((e) => e.slug)).to.deep.equal(['a', 'b', 'c']);
-    expect(plan.map((e) => e.options)).to.deep.equal([{ 'loop-file': 1 }, { 'image-display-duration': 3 }, {}]);
+    // The still's duration × the loop's repeat (2); every clip says its loop-file, even `no`.
+    expect(plan.map((e) => e.options)).to.deep.equal([{ 'loop-file': 1 }, { 'image-display-duration': 6 }, { 'loop-file': 'no' }]);
     expect(plan[0]?.path).to.equal('/m/a');
     expect(plan[0]?.title).to.equal('a');
   });
 
   it('a lone clip loops inside its file (seamless); a lone still is shown again each duration', () => {
     expect(planAll(loop(['a']), lib).map((e) => e.options)).to.deep.equal([{ 'loop-file': 'inf' }]);
-    expect(planAll(loop(['b']), lib).map((e) => e.options)).to.deep.equal([{ 'image-display-duration': 10 }]);
+    expect(planAll(loop(['b'], { repeat: 1 }), lib).map((e) => e.options)).to.deep.equal([{ 'image-display-duration': 10 }]);
     expect(planAll(loop(['a', 'd']), lib).map((e) => e.options), 'd is not ready: a is alone').to.deep.equal([{ 'loop-file': 'inf' }]);
+  });
+
+  it('compares per-file options as mpv would read them', () => {
+    expect(sameOptions({ 'loop-file': 1 }, { 'loop-file': '1' })).to.equal(true);
+    expect(sameOptions({ 'loop-file': 'inf' }, { 'loop-file': 'no' })).to.equal(false);
+    expect(sameOptions({ 'loop-file': 'no', start: '1.200' }, { 'loop-file': 'no' })).to.equal(false);
   });
 
   it('rotates the playlist so the current item comes first (mpv loops the playlist round)', () => {
