@@ -17,7 +17,7 @@ import { createLogger } from './log.js';
 import { version } from './paths.js';
 import { PluginHost } from './plugins/host.js';
 import { ServiceNotifier } from './service/notify.js';
-import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
+import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
 import { join } from 'node:path';
 
@@ -76,7 +76,7 @@ export class LoopRuntime {
     }
     const client = createMqttClient({
       baseTopic: this.baseTopic, deviceId: this.o.deviceId, log: this.log.child({ mod: 'bus' }), url: c.mqtt.url,
-      username: c.mqtt.username, password: c.mqtt.password, ...(this.broker ? { broker: this.broker } : {}),
+      username: c.mqtt.username, password: c.mqtt.password, keepalive: c.mqtt.keepalive, ...(this.broker ? { broker: this.broker } : {}),
     });
     this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }), requestTimeoutMs: c.http.request_timeout_ms });
     this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
@@ -98,6 +98,7 @@ export class LoopRuntime {
       dataDir: c.data.dir, log: this.log, http: app,
       notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
       onInfoChanged: () => this.scheduleInfo(),
+      groupTopics: c.mqtt.groups.map((g) => groupTopic(c.mqtt.base_topic, g)),
     });
     await this.host.start();
 

@@ -1,4 +1,4 @@
-// `loop` command line: start, config check, config schema, passwd, --version, --help.
+// `loop` command line: start, config check, config schema, passwd, homeassistant remove, --version, --help.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { version } from '../paths.js';
@@ -11,6 +11,8 @@ Commands:
   config schema           Print the JSON schema of the config
   passwd [PASSWORD]       Print a password hash for mqtt.users (reads stdin when no argument)
   docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
+  homeassistant remove [--config FILE]
+                          Remove this device from Home Assistant (clears its retained discovery)
 
 Options:
   --version               Print the version
@@ -52,6 +54,9 @@ export async function main(args: string[]): Promise<void> {
       console.log(renderMqttReference());
       return;
     }
+    case 'homeassistant':
+      if (sub === 'remove') return haRemove(flag(args, '--config'));
+      break;
     case 'passwd': {
       const pw = args[1] ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (!pw) throw new Error('empty password');
@@ -91,6 +96,13 @@ async function configCheck(file: string | undefined): Promise<void> {
     }
     throw err;
   }
+}
+
+async function haRemove(file: string | undefined): Promise<void> {
+  const { loadConfig } = await import('../config/load.js');
+  const { removeFromHomeAssistant } = await import('../../plugins/homeassistant/remove.js');
+  const { config, deviceId } = loadConfig({ file });
+  console.log(`removed: ${await removeFromHomeAssistant(config, deviceId)} (empty retained payload)`);
 }
 
 async function start(file: string | undefined): Promise<void> {

@@ -8,7 +8,8 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
 export const coreSections = {
   device: Type.Object({
-    id: Nullable(Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 })),
+    // `group` is the fleet's group topic tree (`<base_topic>/group/<name>/...`), so no device may be called that.
+    id: Nullable(Type.String({ pattern: '^(?![Gg][Rr][Oo][Uu][Pp]$)[A-Za-z0-9_-]+$', maxLength: 64 })),
     name: Type.String({ minLength: 1, maxLength: 64 }),
   }, { additionalProperties: false }),
   data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
@@ -42,6 +43,8 @@ export const coreSections = {
       password_hash: Type.String({ pattern: '^scrypt\\$' }),
     }, { additionalProperties: false })),
     password_file: Nullable(Type.String()),
+    keepalive: Type.Integer({ minimum: 2, maximum: 3600 }),
+    groups: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 }), { maxItems: 32 }),
   }, { additionalProperties: false }),
   gateway: Type.Object({
     max_connections: Type.Integer({ minimum: 1 }),
