@@ -1,5 +1,7 @@
 // The WebSocket gateway at /ws: the first version's protocol (rooms, events, ping/pong), plus
 // per-room sequence numbers, snapshots on (re)subscribe, requests over the socket, and bounds.
+// Once the device has an owner, a socket without a session cookie must send a token first
+// (pending.ts); such sockets have their own small limit so they cannot crowd out the page.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,7 +10,9 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import { ActionError } from '../protocol/index.js';
+import type { Identity } from '../http/guard.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
+import { PendingSockets, type TokenCheck } from './pending.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
 
 export interface GatewayOptions {
@@ -22,6 +26,13 @@ export interface GatewayOptions {
   heartbeatSeconds: number;
   dashboardThrottleMs: number;
   token: string | null;
+  /** API tokens (the first message of a socket that has no session). */
+  auth: TokenCheck;
+  /** What the HTTP guard found at upgrade: null = nothing yet, the socket must send a token. */
+  identity: (req: IncomingMessage) => Identity | null;
+  /** Sockets still to authenticate, at most (default 8), and how long they get (default 5 s). */
+  maxPending?: number;
+  authTimeoutMs?: number;
 }
 
 const now = (): number => Date.now() / 1000;
@@ -35,8 +46,10 @@ export class Gateway {
   private readonly off: () => void;
   private dashboardTimer: NodeJS.Timeout | null = null;
   private lastDashboardAt = 0;
+  private readonly pending: PendingSockets;
 
   constructor(private readonly o: GatewayOptions) {
+    this.pending = new PendingSockets(o.auth, o.maxPending ?? 8, o.authTimeoutMs ?? 5000);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatSeconds * 1000);
@@ -45,11 +58,19 @@ export class Gateway {
 
   /** For the HTTP server's `upgrade` on /ws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.clients.size >= this.o.maxConnections) {
+    const known = this.o.identity(req) !== null;
+    if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (known) return this.onConnection(ws, req);
+      this.pending.add(ws, () => {
+        if (this.clients.size >= this.o.maxConnections) return void ws.close(1013, 'too many WebSocket connections');
+        ws.send(JSON.stringify({ type: 'auth_response', success: true, timestamp: now() }));
+        this.onConnection(ws, req);
+      });
+    });
   }
 
   status(): { total_connections: number; rooms: Record<Room, number>; healthy_connections: number } {
@@ -100,6 +121,10 @@ export class Gateway {
     switch (m.type) {
       case 'ping':
         client.send({ type: 'pong', timestamp: now() });
+        return;
+      case 'auth':
+        // Already in (session, token, or auth off): a client that always sends it keeps working.
+        client.send({ type: 'auth_response', success: true, timestamp: now() });
         return;
       case 'subscribe':
       case 'unsubscribe':
@@ -228,6 +253,7 @@ export class Gateway {
     clearInterval(this.heartbeat);
     if (this.dashboardTimer) clearTimeout(this.dashboardTimer);
     this.off();
+    this.pending.close();
     for (const c of this.clients) c.ws.close(1001, 'Loop is shutting down');
     await new Promise((r) => setTimeout(r, 50));
     for (const c of this.clients) c.ws.terminate();
