@@ -114,7 +114,7 @@ export class LoopRuntime {
       bus: this.bus, view: this.view, log: this.log.child({ mod: 'gateway' }), maxConnections: g.max_connections,
       maxMessageBytes: g.max_message_bytes, softBufferBytes: g.soft_buffer_bytes, hardBufferBytes: g.hard_buffer_bytes,
       heartbeatSeconds: g.heartbeat_seconds, dashboardThrottleMs: g.dashboard_throttle_ms, token: g.token,
-      auth: this.auth, identity: (req) => guard.identity(req),
+      auth: this.auth, identity: (req) => guard.identity(req), maxPending: g.max_unauthenticated, authTimeoutMs: g.auth_timeout_ms,
     });
     const gateway = this.gateway;
     upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));

@@ -188,12 +188,16 @@ export class AuthService {
 
   private async reload(): Promise<void> {
     const before = this.mode();
+    let changed: Partial<AuthData> | null;
     try {
-      this.data = await this.files.load();
+      changed = await this.files.changed();
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'auth files could not be reloaded');
       return;
     }
+    // An own write started since the read: what was read may undo it, so read again.
+    if (changed === null || this.files.busy) return void setTimeout(() => void this.reload(), 50).unref();
+    this.data = { ...this.data, ...changed };
     if (this.mode() !== before) this.emit();
   }
 

@@ -1,4 +1,4 @@
-// Login back-off per client address: a few free tries, then each failure doubles the wait
+// Login back-off per client address: five free tries, then each failure doubles the wait
 // (1 s, 2 s, 4 s ... up to 15 min). A refused attempt costs Loop a map lookup, not a scrypt.
 export interface ThrottleRule { free: number; baseMs: number; maxMs: number; forgetMs: number; maxAddresses: number }
 
@@ -27,8 +27,9 @@ export class Throttle {
     const e = this.byAddress.get(address) ?? { failures: 0, until: 0, last: t };
     e.failures++;
     e.last = t;
+    // After the `free` failures, every attempt waits: 1 s, then 2 s, 4 s...
     const over = e.failures - this.rule.free;
-    if (over > 0) e.until = t + Math.min(this.rule.maxMs, this.rule.baseMs * 2 ** Math.min(over - 1, 30));
+    if (over >= 0) e.until = t + Math.min(this.rule.maxMs, this.rule.baseMs * 2 ** Math.min(over, 30));
     this.byAddress.delete(address);
     this.byAddress.set(address, e);
     // Bounded memory: the oldest address is forgotten first (Map keeps insertion order).

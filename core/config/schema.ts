@@ -52,6 +52,8 @@ export const coreSections = {
     heartbeat_seconds: Type.Number({ minimum: 1 }),
     dashboard_throttle_ms: Type.Integer({ minimum: 0 }),
     token: NullableString,
+    max_unauthenticated: Type.Integer({ minimum: 1 }),
+    auth_timeout_ms: Type.Integer({ minimum: 100, maximum: 60_000 }),
   }, { additionalProperties: false }),
   auth: Type.Object({
     mode: Type.Union([Type.Literal('on'), Type.Literal('off')]),

@@ -30,9 +30,9 @@ export interface GatewayOptions {
   auth: TokenCheck;
   /** What the HTTP guard found at upgrade: null = nothing yet, the socket must send a token. */
   identity: (req: IncomingMessage) => Identity | null;
-  /** Sockets still to authenticate, at most (default 8), and how long they get (default 5 s). */
-  maxPending?: number;
-  authTimeoutMs?: number;
+  /** Sockets still to authenticate, at most, and how long each gets to send its token. */
+  maxPending: number;
+  authTimeoutMs: number;
 }
 
 const now = (): number => Date.now() / 1000;
@@ -49,7 +49,7 @@ export class Gateway {
   private readonly pending: PendingSockets;
 
   constructor(private readonly o: GatewayOptions) {
-    this.pending = new PendingSockets(o.auth, o.maxPending ?? 8, o.authTimeoutMs ?? 5000);
+    this.pending = new PendingSockets(o.auth, o.maxPending, o.authTimeoutMs);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatSeconds * 1000);

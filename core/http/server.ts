@@ -40,6 +40,10 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   installErrorHandlers(app);
   o.guard.install(app);
+  // A POST that declares JSON but sends nothing (logout, next...) is an empty payload, not an error.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
