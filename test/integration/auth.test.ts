@@ -5,20 +5,17 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { packageRoot } from '../../core/paths.js';
 import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { until, withDeadline } from '../helpers/wait.js';
 
-const run = promisify(execFile);
 const cli = (dataDir: string, args: string[], input?: string) => new Promise<{ code: number; out: string }>((resolve) => {
   const child = execFile(process.execPath, [join(packageRoot, 'bin', 'loop.js'), ...args], { env: { ...process.env, LOOP_DATA_DIR: dataDir } }, (err, stdout, stderr) =>
     resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
   child.stdin?.end(input ?? '');
 });
-void run;
 
 type Opened = { opened: true; ws: WebSocket; messages: Array<Record<string, unknown>>; closed: Promise<number> } | { opened: false; status: number };
 
@@ -188,7 +185,7 @@ describe('auth: the owner, sessions and API tokens', function () {
       expect(text).not.to.include(token.slice(5)).and.not.include(cookie.split('=')[1] as string).and.not.include(OWNER_PASSWORD);
     }
     const state = readdirSync(join(dataDir, 'state'));
-    expect(state).to.not.be.empty;
+    expect(state.length).to.be.greaterThan(0);
     for (const f of state) expect(statSync(join(dataDir, 'state', f)).mode & 0o777, f).to.equal(0o600);
   });
 
