@@ -23,6 +23,7 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'playback-latency', module: './playback-latency.js', what: 'POST /api/playback/next → playback_changed at a ws client, p50/p99, vs mpv alone' },
   { name: 'media-upload', module: './media-upload.js', what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload' },
   { name: 'media-convert', module: './media-convert.js', what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments' },
+  { name: 'auth', module: './auth.js', what: '/api/health latency during 8 parallel wrong-password loops (one address; a new address each try), vs idle' },
   // player-*, playback-* and media-* benches go here, one line each:
   // { name: 'player-xyz', module: './player-xyz.js', what: '...' },
 ];
