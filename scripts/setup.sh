@@ -4,7 +4,7 @@
 # Without them Loop still starts: the player reports "unavailable" and uploads are refused.
 set -euo pipefail
 need=(mpv ffmpeg)
-[ "${1:-}" = "test" ] && need+=(mosquitto)
+[ "${1:-}" = "test" ] && need+=(mosquitto chromium)
 missing=()
 for cmd in "${need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
