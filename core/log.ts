@@ -3,6 +3,7 @@
 // a newline cannot forge a log line (JSON escapes them itself; the human form does it here).
 import { Writable } from 'node:stream';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { asText } from './util/text.js';
 
 const NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'plugin', 'mod']);
@@ -19,7 +20,7 @@ function humanLine(line: string): string {
     const t = new Date(Number(o.time)).toISOString().slice(11, 23);
     const who = o.plugin ?? o.mod;
     const extra = Object.entries(o).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${k}=${escapeControls(typeof v === 'string' ? v : JSON.stringify(v))}`);
-    return `${t} ${NAMES[Number(o.level)] ?? o.level} ${who ? `[${escapeControls(String(who))}] ` : ''}${escapeControls(String(o.msg ?? ''))}${extra.length ? ' ' + extra.join(' ') : ''}\n`;
+    return `${t} ${NAMES[Number(o.level)] ?? asText(o.level)} ${who ? `[${escapeControls(asText(who))}] ` : ''}${escapeControls(asText(o.msg))}${extra.length ? ' ' + extra.join(' ') : ''}\n`;
   } catch {
     return line;
   }

@@ -2,6 +2,7 @@
 // message, `{"type":"auth","data":{"token":"..."}}`. Few at once and briefly: a foreign page or a
 // script that opens sockets and says nothing cannot hold the slots the real page needs.
 import type { WebSocket } from 'ws';
+import { frameText } from '../util/text.js';
 import { CLOSE_UNAUTHORIZED } from './client.js';
 
 export interface TokenCheck { tokenValid(token: string | null): unknown }
@@ -33,7 +34,7 @@ export class PendingSockets {
     ws.once('message', (raw, isBinary) => {
       clearTimeout(timer);
       if (!this.sockets.has(ws)) return;
-      if (isBinary || !this.auth.tokenValid(tokenOf(raw.toString()))) return refuse('unauthorized: log in, or send a valid API token');
+      if (isBinary || !this.auth.tokenValid(tokenOf(frameText(raw)))) return refuse('unauthorized: log in, or send a valid API token');
       this.sockets.delete(ws);
       accepted();
     });

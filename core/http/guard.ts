@@ -108,7 +108,7 @@ export class Guard {
     const kind = this.originKind(origin, req.headers.host);
     if (kind === 'foreign') return refuse(403, 'forbidden', 'cross-origin request refused (add the origin to http.cors_origins)');
     if (kind === 'listed' || kind === 'any') {
-      reply.header('Access-Control-Allow-Origin', origin as string).header('Vary', 'Origin');
+      reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
       // A wildcard never carries credentials: such callers need a bearer token.
       if (kind === 'listed') reply.header('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {

@@ -36,7 +36,7 @@ describe('attacker pages in real Chromium', function () {
     if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
     loop = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system', 'loop', 'media'], media: { max_upload_bytes: 8 * 1024 * 1024 } });
     loop.runtime.app.server.on('request', (req, res) => {
-      res.on('finish', () => seen.push({ method: req.method ?? '', url: req.url ?? '', origin: (req.headers.origin as string | undefined) ?? null, status: res.statusCode }));
+      res.on('finish', () => seen.push({ method: req.method ?? '', url: req.url ?? '', origin: (req.headers.origin) ?? null, status: res.statusCode }));
     });
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>cute cats</title><iframe name="sink"></iframe>'));
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', () => r()));

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { packageRoot } from '../../core/paths.js';
+import { frameText } from '../../core/util/text.js';
 import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { until, withDeadline } from '../helpers/wait.js';
@@ -24,7 +25,7 @@ function openWs(url: string, headers: Record<string, string> = {}, protocol?: st
   return withDeadline(new Promise<Opened>((resolve, reject) => {
     const ws = new WebSocket(url, protocol ? [protocol] : [], { headers });
     const messages: Array<Record<string, unknown>> = [];
-    ws.on('message', (d) => messages.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    ws.on('message', (d) => messages.push(JSON.parse(frameText(d)) as Record<string, unknown>));
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.once('open', () => resolve({ opened: true, ws, messages, closed }));
     ws.once('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode ?? 0 }));
@@ -182,7 +183,7 @@ describe('auth: the owner, sessions and API tokens', function () {
     for (const f of readdirSync(authDir)) {
       expect(statSync(join(authDir, f)).mode & 0o777, f).to.equal(0o600);
       const text = readFileSync(join(authDir, f), 'utf8');
-      expect(text).not.to.include(token.slice(5)).and.not.include(cookie.split('=')[1] as string).and.not.include(OWNER_PASSWORD);
+      expect(text).not.to.include(token.slice(5)).and.not.include(cookie.split('=')[1]).and.not.include(OWNER_PASSWORD);
     }
     const state = readdirSync(join(dataDir, 'state'));
     expect(state.length).to.be.greaterThan(0);
