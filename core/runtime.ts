@@ -71,7 +71,12 @@ export class LoopRuntime {
     await chmod(c.data.dir, 0o700).catch((err: Error) => this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'));
     this.auth = new AuthService({ dataDir: c.data.dir, mode: c.auth.mode, sessionDays: c.auth.session_days, log: this.log.child({ mod: 'auth' }) });
     await this.auth.start();
-    this.auth.onChange(() => this.scheduleInfo());
+    let mode = this.auth.mode();
+    this.auth.onChange(() => {
+      if (this.auth.mode() === mode) return;
+      mode = this.auth.mode();
+      this.scheduleInfo();
+    });
     const external = c.mqtt.url !== null;
     if (!external) {
       this.broker = new EmbeddedBroker({

@@ -56,7 +56,7 @@ export class AuthService {
     this.files.close();
   }
 
-  /** Called when the mode may have changed (onboarding done, owner reset from the CLI). */
+  /** Called after any change: the mode (onboarding done), sessions ended, tokens revoked, a CLI edit. */
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -81,6 +81,14 @@ export class AuthService {
     const h = digest(id);
     const now = Date.now();
     return this.data.sessions.some((s) => sameDigest(s.id_hash, h) && Date.parse(s.expires_at) > now);
+  }
+
+  /** Still valid? For connections that proved themselves earlier (open WebSockets). */
+  stillValid(who: { via: 'open' } | { via: 'session'; hash: string } | { via: 'token'; id: string }): boolean {
+    if (who.via === 'open') return !this.enforced;
+    if (who.via === 'token') return this.data.tokens.some((t) => t.id === who.id);
+    const now = Date.now();
+    return this.data.sessions.some((s) => sameDigest(s.id_hash, who.hash) && Date.parse(s.expires_at) > now);
   }
 
   /** The token's record when `token` is a live API token. Every record is compared (constant time). */
@@ -130,6 +138,7 @@ export class AuthService {
     const before = this.data.sessions.length;
     this.data.sessions = this.data.sessions.filter((s) => !sameDigest(s.id_hash, h));
     if (this.data.sessions.length !== before) await this.files.write('sessions', this.data.sessions);
+    this.emit();
   }
 
   /** Changes the password; every other session ends, the caller gets a fresh one. */
@@ -146,7 +155,9 @@ export class AuthService {
     }
     await this.setOwner(await hashOwnerPassword(password as string));
     this.data.sessions = [];
-    return this.newSession();
+    const id = await this.newSession();
+    this.emit();
+    return id;
   }
 
   listTokens(): TokenInfo[] {
@@ -168,6 +179,7 @@ export class AuthService {
     if (left.length === this.data.tokens.length) return false;
     this.data.tokens = left;
     await this.files.write('tokens', left);
+    this.emit();
     return true;
   }
 
@@ -187,7 +199,6 @@ export class AuthService {
   }
 
   private async reload(): Promise<void> {
-    const before = this.mode();
     let changed: Partial<AuthData> | null;
     try {
       changed = await this.files.changed();
@@ -198,7 +209,7 @@ export class AuthService {
     // An own write started since the read: what was read may undo it, so read again.
     if (changed === null || this.files.busy) return void setTimeout(() => void this.reload(), 50).unref();
     this.data = { ...this.data, ...changed };
-    if (this.mode() !== before) this.emit();
+    if (Object.keys(changed).length) this.emit();
   }
 
   private emit(): void {

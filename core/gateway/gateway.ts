@@ -27,8 +27,8 @@ export interface GatewayOptions {
   heartbeatSeconds: number;
   dashboardThrottleMs: number;
   token: string | null;
-  /** API tokens (the first message of a socket that has no session). */
-  auth: TokenCheck;
+  /** API tokens (the first message of a socket that has no session), and re-checks when they change. */
+  auth: TokenCheck & { stillValid(who: Identity): boolean; onChange(fn: () => void): () => void };
   /** What the HTTP guard found at upgrade: null = nothing yet, the socket must send a token. */
   identity: (req: IncomingMessage) => Identity | null;
   /** Sockets still to authenticate, at most, and how long each gets to send its token. */
@@ -48,8 +48,12 @@ export class Gateway {
   private dashboardTimer: NodeJS.Timeout | null = null;
   private lastDashboardAt = 0;
   private readonly pending: PendingSockets;
+  private readonly offAuth: () => void;
 
   constructor(private readonly o: GatewayOptions) {
+    // A logout, a password change or a revoked token ends the sockets it let in; claiming the
+    // device ends those that came in while it was open (the page reconnects with its cookie).
+    this.offAuth = o.auth.onChange(() => this.recheck());
     this.pending = new PendingSockets(o.auth, o.maxPending, o.authTimeoutMs);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
@@ -65,11 +69,12 @@ export class Gateway {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      if (known) return this.onConnection(ws, req);
-      this.pending.add(ws, () => {
+      const who = this.o.identity(req);
+      if (who) return this.onConnection(ws, req, who);
+      this.pending.add(ws, (id) => {
         if (this.clients.size >= this.o.maxConnections) return void ws.close(1013, 'too many WebSocket connections');
         ws.send(JSON.stringify({ type: 'auth_response', success: true, timestamp: now() }));
-        this.onConnection(ws, req);
+        this.onConnection(ws, req, { via: 'token', id });
       });
     });
   }
@@ -84,7 +89,17 @@ export class Gateway {
     return { total_connections: this.clients.size, rooms, healthy_connections: healthy };
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  private recheck(): void {
+    for (const c of this.clients) {
+      if (this.o.auth.stillValid(c.identity)) continue;
+      this.clients.delete(c);
+      // Open sockets from before the device was claimed may come back with a cookie or token.
+      if (c.identity.via === 'open') c.ws.close(1012, 'the device now has an owner: reconnect');
+      else c.ws.close(CLOSE_UNAUTHORIZED, 'unauthorized: the session ended or the token was revoked');
+    }
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
     if (this.o.token) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('token') !== this.o.token) {
@@ -92,7 +107,7 @@ export class Gateway {
         return;
       }
     }
-    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes });
+    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes }, identity);
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
@@ -254,6 +269,7 @@ export class Gateway {
     clearInterval(this.heartbeat);
     if (this.dashboardTimer) clearTimeout(this.dashboardTimer);
     this.off();
+    this.offAuth();
     this.pending.close();
     for (const c of this.clients) c.ws.close(1001, 'Loop is shutting down');
     await new Promise((r) => setTimeout(r, 50));

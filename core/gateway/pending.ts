@@ -5,7 +5,7 @@ import type { WebSocket } from 'ws';
 import { frameText } from '../util/text.js';
 import { CLOSE_UNAUTHORIZED } from './client.js';
 
-export interface TokenCheck { tokenValid(token: string | null): unknown }
+export interface TokenCheck { tokenValid(token: string | null): { id: string } | null }
 
 export class PendingSockets {
   private readonly sockets = new Set<WebSocket>();
@@ -17,7 +17,7 @@ export class PendingSockets {
   }
 
   /** Waits for the token; `accepted` runs once it is good, else the socket closes with 4401. */
-  add(ws: WebSocket, accepted: () => void): void {
+  add(ws: WebSocket, accepted: (tokenId: string) => void): void {
     this.sockets.add(ws);
     const refuse = (why: string) => {
       this.sockets.delete(ws);
@@ -34,9 +34,10 @@ export class PendingSockets {
     ws.once('message', (raw, isBinary) => {
       clearTimeout(timer);
       if (!this.sockets.has(ws)) return;
-      if (isBinary || !this.auth.tokenValid(tokenOf(frameText(raw)))) return refuse('unauthorized: log in, or send a valid API token');
+      const token = isBinary ? null : this.auth.tokenValid(tokenOf(frameText(raw)));
+      if (!token) return refuse('unauthorized: log in, or send a valid API token');
       this.sockets.delete(ws);
-      accepted();
+      accepted(token.id);
     });
   }
 

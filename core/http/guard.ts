@@ -5,11 +5,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { bearerOf, readCookie } from '../auth/cookie.js';
+import { digest } from '../auth/secrets.js';
 import type { AuthService } from '../auth/service.js';
 import { HostAllowlist } from './guard-hosts.js';
 
 /** How a request proved itself: `open` when auth is off or the device is not claimed yet. */
-export type Identity = { via: 'open' } | { via: 'session' } | { via: 'token'; id: string };
+export type Identity = { via: 'open' } | { via: 'session'; hash: string } | { via: 'token'; id: string };
 
 /** Where a browser says the request comes from. */
 type OriginKind = 'none' | 'self' | 'listed' | 'any' | 'foreign';
@@ -93,7 +94,8 @@ export class Guard {
   private prove(headers: IncomingMessage['headers'], kind: OriginKind, allowCookie: boolean): Identity | null {
     const token = this.o.auth.tokenValid(bearerOf(headers.authorization));
     if (token) return { via: 'token', id: token.id };
-    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && this.o.auth.sessionValid(readCookie(headers.cookie))) return { via: 'session' };
+    const session = readCookie(headers.cookie);
+    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && session && this.o.auth.sessionValid(session)) return { via: 'session', hash: digest(session) };
     return null;
   }
 

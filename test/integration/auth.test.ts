@@ -267,6 +267,30 @@ describe('auth: the owner, sessions and API tokens', function () {
       for (const o of [page, script]) if (o.opened) o.ws.close();
     });
 
+    it('sockets end with what let them in: claiming the device (1012), logout and a revoked token (4401)', async () => {
+      loop = await startTestLoop({ auth: { mode: 'on' } });
+      const b = loop.http;
+      const early = await openWs(loop.ws);
+      await waitFor(early, 'initial_dashboard');
+      if (!early.opened) throw new Error('refused');
+      const cookie = await claim(b);
+      expect(await withDeadline(early.closed, 3000, 'close of a socket from before the claim')).to.equal(1012);
+
+      const { id, token } = await makeToken(b, cookie);
+      const page = await openWs(loop.ws, { origin: b, cookie });
+      const script = await openWs(loop.ws);
+      if (!page.opened || !script.opened) throw new Error('refused');
+      script.ws.send(JSON.stringify({ type: 'auth', data: { token } }));
+      await waitFor(script, 'initial_dashboard');
+      await waitFor(page, 'initial_dashboard');
+
+      expect((await raw('DELETE', `${b}/api/auth/tokens/${id}`, { headers: own(b, cookie) })).status).to.equal(200);
+      expect(await withDeadline(script.closed, 3000, 'close of the revoked token\'s socket')).to.equal(4401);
+      expect(page.ws.readyState, 'the page\'s socket stays').to.equal(WebSocket.OPEN);
+      await raw('POST', `${b}/api/auth/logout`, { headers: own(b, cookie) });
+      expect(await withDeadline(page.closed, 3000, 'close of the logged-out page\'s socket')).to.equal(4401);
+    });
+
     it('a foreign Origin is refused at upgrade on /ws and /mqtt, with or without a session', async () => {
       loop = await startTestLoop({ auth: { mode: 'on' } });
       const b = loop.http;
