@@ -202,6 +202,28 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect(ws.opened ? 101 : ws.status).to.equal(421);
   });
 
+  it('cors_origins: a listed origin may use the owner\'s cookie; "*" never carries credentials, only a token', async () => {
+    loop = await startTestLoop({ auth: { mode: 'on' }, http: { cors_origins: ['http://panel.example', '*'] } });
+    const b = loop.http;
+    const cookie = await claim(b);
+    const { token } = await makeToken(b, cookie);
+    const listed = await raw('GET', `${b}/api/system`, { headers: { origin: 'http://panel.example', cookie } });
+    expect(listed.status).to.equal(200);
+    expect(listed.headers['access-control-allow-origin']).to.equal('http://panel.example');
+    expect(listed.headers['access-control-allow-credentials']).to.equal('true');
+    const any = await raw('GET', `${b}/api/system`, { headers: { origin: 'http://anyone.example', cookie } });
+    expect(any.status, 'the cookie does not count from an unlisted origin').to.equal(401);
+    expect(any.headers['access-control-allow-credentials']).to.equal(undefined);
+    const post = await raw('POST', `${b}/api/actions/system/health`, { headers: { origin: 'http://anyone.example', cookie, 'content-type': 'application/json' }, body: '{}' });
+    expect(post.status).to.equal(401);
+    const withToken = await raw('POST', `${b}/api/actions/system/health`, { headers: { origin: 'http://anyone.example', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(withToken.status).to.equal(200);
+    const ws = await openWs(loop.ws, { origin: 'http://anyone.example', cookie });
+    if (!ws.opened) throw new Error('refused');
+    ws.ws.send(JSON.stringify({ type: 'subscribe', room: 'system' }));
+    expect(await withDeadline(ws.closed, 3000, 'close'), 'the cookie does not open /ws from "*"').to.equal(4401);
+  });
+
   it('only JSON bodies: text/plain, forms and empty text bodies are 415 even from the device\'s own page', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
