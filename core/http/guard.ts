@@ -40,6 +40,13 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/** `http://<the address the request arrived on>:<port>/`: always one of the device's names. */
+function ownAddress(req: FastifyRequest): string {
+  const a = (req.socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const host = a.includes(':') ? `[${a.split('%')[0] ?? a}]` : a;
+  return `${req.protocol}://${host}:${req.socket.localPort ?? 80}/`;
+}
+
 function originOfReferer(referer: string | undefined): string | undefined {
   if (!referer) return undefined;
   try {
@@ -103,6 +110,13 @@ export class Guard {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) reply.header(k, v);
     const refuse = (status: number, code: string, message: string) => reply.status(status).send({ success: false, message, code });
     if (!this.hosts.allows(req.headers.host)) {
+      // A page visit under another name (a phone's captive-portal probe in hotspot mode, where every
+      // name resolves to the device) is sent to the device's own address: a rebinding page cannot
+      // read a cross-origin redirect, and nothing but the API answers 421.
+      const path = req.url.split('?')[0] ?? '/';
+      if ((req.method === 'GET' || req.method === 'HEAD') && !PRIVATE_PREFIXES.some((p) => path.startsWith(p))) {
+        return reply.redirect(ownAddress(req), 302);
+      }
       return refuse(421, 'misdirected', 'this device does not answer to that host name (add it to http.allowed_hosts)');
     }
     const state = !SAFE_METHODS.has(req.method);

@@ -190,13 +190,18 @@ describe('auth: the owner, sessions and API tokens', function () {
     for (const f of state) expect(statSync(join(dataDir, 'state', f)).mode & 0o777, f).to.equal(0o600);
   });
 
-  it('a Host that is not one of the device\'s names is 421 (DNS rebinding); configured names and localhost work', async () => {
+  it('a Host that is not one of the device\'s names is 421 for the API (DNS rebinding), a redirect home for page visits; configured names and localhost work', async () => {
     loop = await startTestLoop({ auth: { mode: 'off' }, http: { allowed_hosts: ['loop.example.lan'] } });
     const b = loop.http;
     const port = new URL(b).port;
     expect((await raw('GET', `${b}/api/dashboard`, { headers: { host: `attacker.example:${port}` } })).status).to.equal(421);
     expect((await raw('GET', `${b}/api/health`, { headers: { host: `attacker.example:${port}` } })).status).to.equal(421);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: { host: `loop.example.lan:${port}` } })).status).to.equal(200);
+    // A page visit under a foreign name (a captive-portal probe) is sent to the device's address.
+    const probe = await raw('GET', `${b}/generate_204`, { headers: { host: 'connectivitycheck.gstatic.com' } });
+    expect(probe.status).to.equal(302);
+    expect(probe.headers.location).to.equal(`http://127.0.0.1:${port}/`);
+    expect((await raw('POST', `${b}/`, { headers: { host: `attacker.example:${port}` } })).status).to.equal(421);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: { host: `localhost:${port}` } })).status).to.equal(200);
     const ws = await openWs(`${loop.ws}`, { host: `attacker.example:${port}` });
     expect(ws.opened ? 101 : ws.status).to.equal(421);
