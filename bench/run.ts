@@ -25,6 +25,7 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'media-convert', module: './media-convert.js', what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments' },
   { name: 'frames', module: './frames/index.js', what: 'every frame on a virtual screen (Xvfb, x11grab 50 fps) at each clip transition: Loop vs a new mpv per clip vs one edl:// timeline' },
   { name: 'homeassistant', module: './homeassistant.js', what: 'discovery traffic and rebuild cost vs per-entity discovery and the library itself; idle RSS with the plugin vs without' },
+  { name: 'auth', module: './auth.js', what: '/api/health latency during 8 parallel wrong-password loops (one address; a new address each try), vs idle' },
   // player-*, playback-* and media-* benches go here, one line each:
   // { name: 'player-xyz', module: './player-xyz.js', what: '...' },
 ];

@@ -1,10 +1,12 @@
 // One running Loop: config → broker → bus → HTTP → plugins → gateway → listen; and back down.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAuthRoutes } from './auth/routes.js';
+import { AuthService } from './auth/service.js';
 import { EmbeddedBroker } from './broker/embedded.js';
 import { Bus } from './bus/bus.js';
 import { createMqttClient } from './bus/connect.js';
@@ -12,6 +14,7 @@ import type { LoopConfig } from './config/schema.js';
 import { DashboardView } from './dashboard.js';
 import { Gateway } from './gateway/gateway.js';
 import { registerCoreRoutes } from './http/core-routes.js';
+import { Guard } from './http/guard.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { version } from './paths.js';
@@ -37,6 +40,7 @@ export class LoopRuntime {
   app!: FastifyInstance;
   host!: PluginHost;
   gateway: Gateway | null = null;
+  auth!: AuthService;
   private view!: DashboardView;
   private store: StateStore | null = null;
   private mqttWs: WebSocketServer | null = null;
@@ -65,7 +69,17 @@ export class LoopRuntime {
   async start(): Promise<void> {
     const c = this.o.config;
     this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
-    await mkdir(c.data.dir, { recursive: true });
+    // The library, state and password hashes are Loop's alone: nobody else on the device reads them.
+    await mkdir(c.data.dir, { recursive: true, mode: 0o700 });
+    await chmod(c.data.dir, 0o700).catch((err: Error) => this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'));
+    this.auth = new AuthService({ dataDir: c.data.dir, mode: c.auth.mode, sessionDays: c.auth.session_days, log: this.log.child({ mod: 'auth' }) });
+    await this.auth.start();
+    let mode = this.auth.mode();
+    this.auth.onChange(() => {
+      if (this.auth.mode() === mode) return;
+      mode = this.auth.mode();
+      this.scheduleInfo();
+    });
     const external = c.mqtt.url !== null;
     if (!external) {
       this.broker = new EmbeddedBroker({
@@ -82,12 +96,14 @@ export class LoopRuntime {
     this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
     await this.bus.waitConnected();
 
+    const guard = new Guard({ auth: this.auth, corsOrigins: c.http.cors_origins, allowedHosts: c.http.allowed_hosts });
     const { app, upgrades } = await createHttpServer({
-      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, corsOrigins: c.http.cors_origins,
+      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, guard,
       docsUi: c.http.docs_ui, deviceName: c.device.name, log: this.log.child({ mod: 'http' }, { level: 'warn' }),
     });
     this.app = app;
     this.view = new DashboardView(this.bus);
+    registerAuthRoutes(app, this.auth, guard.loggedIn);
     registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version, requestTimeoutMs: c.http.request_timeout_ms });
 
     const store = new StateStore(join(c.data.dir, 'state'));
@@ -107,6 +123,7 @@ export class LoopRuntime {
       bus: this.bus, view: this.view, log: this.log.child({ mod: 'gateway' }), maxConnections: g.max_connections,
       maxMessageBytes: g.max_message_bytes, softBufferBytes: g.soft_buffer_bytes, hardBufferBytes: g.hard_buffer_bytes,
       heartbeatSeconds: g.heartbeat_seconds, dashboardThrottleMs: g.dashboard_throttle_ms, token: g.token,
+      auth: this.auth, identity: (req) => guard.identity(req), maxPending: g.max_unauthenticated, authTimeoutMs: g.auth_timeout_ms,
     });
     const gateway = this.gateway;
     upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
@@ -129,6 +146,8 @@ export class LoopRuntime {
       version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
       config_url: this.app?.server.listening ? `http://${hostname()}.local:${this.httpPort}` : null,
       broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
+      // The idle card says "unclaimed: open the page to set a password" while onboarding.
+      auth: { mode: this.auth?.mode() ?? 'off' },
     };
   }
 
@@ -141,6 +160,7 @@ export class LoopRuntime {
   }
 
   private async publishInfo(): Promise<void> {
+    if (!this.bus) return;
     await this.bus.publish('bridge/info', this.bridgeInfo(), { retain: true });
   }
 
@@ -178,5 +198,6 @@ export class LoopRuntime {
       await step('bus', () => this.bus.close());
     }
     await step('broker', () => this.broker?.close());
+    this.auth?.stop();
   }
 }

@@ -24,6 +24,7 @@ export const coreSections = {
     host: Type.String(),
     port: Port,
     cors_origins: Type.Array(Type.String()),
+    allowed_hosts: Type.Array(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9.:_-]+$' })),
     docs_ui: Type.Boolean(),
     body_limit: Type.Integer({ minimum: 1024 }),
     request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
@@ -54,6 +55,12 @@ export const coreSections = {
     heartbeat_seconds: Type.Number({ minimum: 1 }),
     dashboard_throttle_ms: Type.Integer({ minimum: 0 }),
     token: Nullable(Type.String()),
+    max_unauthenticated: Type.Integer({ minimum: 1 }),
+    auth_timeout_ms: Type.Integer({ minimum: 100, maximum: 60_000 }),
+  }, { additionalProperties: false }),
+  auth: Type.Object({
+    mode: Type.Union([Type.Literal('on'), Type.Literal('off')]),
+    session_days: Type.Number({ minimum: 0.001, maximum: 3650 }),
   }, { additionalProperties: false }),
   plugins: Type.Array(Type.String({ minLength: 1 })),
 };
