@@ -106,6 +106,12 @@ export class EmbeddedBroker {
     return { username: INTERNAL_USER, password: this.internalSecret };
   }
 
+  /** Where the TCP listener is bound (null when it does not listen). */
+  get address(): { host: string; port: number } | null {
+    const a = this.tcp?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : null;
+  }
+
   get maxPacketBytes(): number {
     return this.limits.max_packet_bytes;
   }
