@@ -6,12 +6,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { isCommandTopic } from '../protocol/topics.js';
-import { ClientAcl, defaultAcl, parseAcl, type AclFile } from './acl.js';
+import { ClientAcl, defaultAcl, matchLevels, parseAcl, type AclFile } from './acl.js';
 import { AuthGate } from './auth-gate.js';
 import { guardStream } from './frame-guard.js';
 import { DUMMY_HASH, readPasswordFile, verifyPassword } from './passwords.js';
@@ -70,7 +70,15 @@ interface ClientInfo {
 }
 const INFO = Symbol('loop-client-info');
 const EMPTY_PERSISTENT = Symbol('loop-empty-id-persistent');
-type LoopClient = Client & { [INFO]?: ClientInfo; [EMPTY_PERSISTENT]?: boolean };
+type Deliver = (packet: AedesPublishPacket, cb: () => void) => void;
+/** Aedes' client internals this file relies on (not in its typings). */
+type LoopClient = Client & {
+  [INFO]?: ClientInfo;
+  [EMPTY_PERSISTENT]?: boolean;
+  subscriptions: Record<string, { qos: number }>;
+  deliver0: Deliver;
+  deliverQoS: Deliver;
+};
 
 export class EmbeddedBroker {
   private aedes!: Aedes;
@@ -128,6 +136,7 @@ export class EmbeddedBroker {
       authorizeSubscribe: (client, sub, cb) => cb(null, this.authorizeSubscribe(client, sub)),
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
+    markRedeliveries(this.aedes);
     this.aedes.on('clientError', (client, err) => this.opts.log.debug({ client: client.id, err: err.message }, 'mqtt client error'));
     this.aedes.on('connectionError', (client, err) => this.opts.log.debug({ remote: remoteAddress(client), err: err.message }, 'mqtt connection error'));
     if (this.opts.listen) {
@@ -235,6 +244,7 @@ export class EmbeddedBroker {
     if (bound === undefined) this.bindId(client.id, owner);
     const acl = new ClientAcl(this.acl, username, client.id);
     c[INFO] = { internal: false, owner, acl, checkForward: acl.hasDeny };
+    deliverAtHighestQos(c);
     return null;
   }
 
@@ -298,6 +308,9 @@ export class EmbeddedBroker {
     // Answers to Loop's own requests (REST calls, the web page) are nobody else's business.
     if (topic.startsWith(this.responsePrefix) && packet.payload.includes(`"transaction":"${INTERNAL_TRANSACTION_PREFIX}`)) return null;
     if (info.checkForward && !info.acl?.canRead(topic)) return null;
+    // Aedes caps the QoS only by a subscription spelled exactly like the topic; a wildcard
+    // subscription at QoS 1 would get QoS 2 messages (MQTT-3.8.4-6). Cap by the matching ones.
+    if (packet.qos > 0) packet.qos = Math.min(packet.qos, highestMatchingQos(client as LoopClient, topic)) as 0 | 1 | 2;
     return packet;
   }
 
@@ -328,6 +341,44 @@ export class EmbeddedBroker {
       await closed;
     }
   }
+}
+
+/** The highest QoS among the client's subscriptions that match `topic` (-1 when none does). */
+function highestMatchingQos(client: LoopClient, topic: string): number {
+  const t = topic.split('/');
+  let best = -1;
+  for (const filter in client.subscriptions) {
+    const qos = client.subscriptions[filter]?.qos ?? 0;
+    if (qos > best && matchLevels(filter.split('/'), t)) best = qos;
+  }
+  return best;
+}
+
+/**
+ * Aedes delivers a message once per client, through whichever overlapping subscription fires
+ * first; at QoS 0 when that one is QoS 0. MQTT-3.3.5-1 wants the highest of the matching
+ * subscriptions, so a QoS 0 delivery of a QoS 1/2 message takes the QoS path when another
+ * matching subscription asks for it (authorizeForward then caps it). QoS 0 traffic pays one compare.
+ */
+function deliverAtHighestQos(client: LoopClient): void {
+  const deliver0 = client.deliver0;
+  client.deliver0 = (packet, cb) => {
+    if (packet.qos > 0 && highestMatchingQos(client, packet.topic) > 0) client.deliverQoS(packet, cb);
+    else deliver0(packet, cb);
+  };
+}
+
+/**
+ * A stored message that already went out (it has a packet id) is a redelivery when a persistent
+ * session resumes: MQTT-3.3.1-1 wants DUP set on it, which Aedes' resend does not do.
+ */
+function markRedeliveries(aedes: Aedes): void {
+  const persistence = (aedes as unknown as { persistence: { outgoingStream(client: Client): Readable } }).persistence;
+  const stream = persistence.outgoingStream.bind(persistence);
+  persistence.outgoingStream = (client) => stream(client).map((p: { cmd?: string; messageId?: number; dup?: boolean }) => {
+    if (p.cmd === 'publish' && p.messageId !== undefined) p.dup = true;
+    return p;
+  });
 }
 
 function remoteAddress(client: Client): string | undefined {

@@ -10,7 +10,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { hashPassword } from '../../core/broker/passwords.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { http, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
-import { MOSQUITTO, startMosquitto } from '../helpers/mosquitto.js';
+import { MOSQUITTO } from '../helpers/mosquitto.js';
 import { freePort } from '../helpers/ports.js';
 import { skipBecause } from '../helpers/skip.js';
 import { sleep, until, withDeadline } from '../helpers/wait.js';
