@@ -24,9 +24,22 @@ export interface RunFfmpegOptions {
   niceness?: number;
 }
 
+/**
+ * The demuxers Loop accepts (ffmpeg's names): single-file containers and pictures. Playlists and
+ * manifests (hls, dash, concat, sdp, ...) are not among them: they make ffmpeg open other files.
+ */
+export const ACCEPTED_DEMUXERS = [
+  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'avi', 'mpegts', 'gif', 'image2',
+  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'jpegls_pipe', 'j2k_pipe', 'jpegxl_pipe',
+  'ppm_pipe', 'pgm_pipe', 'qoi_pipe',
+] as const;
+
+/** Input options for every ffmpeg and ffprobe run (ffmpeg 5.1 has both): those demuxers, local files only. */
+export const INPUT_WHITELIST: readonly string[] = ['-format_whitelist', ACCEPTED_DEMUXERS.join(','), '-protocol_whitelist', 'file'];
+
 /** The exact argv fluent-ffmpeg gives ffmpeg for these options (the bench runs it bare). */
 export function ffmpegArgv(input: string, output: string, args: FfmpegArgs): string[] {
-  return [...args.input, '-i', input, '-y', ...args.output, output];
+  return [...INPUT_WHITELIST, ...args.input, '-i', input, '-y', ...args.output, output];
 }
 
 export class FfmpegCancelled extends Error {
@@ -42,7 +55,7 @@ export function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
     const cmd = ffmpeg(opts.input, { stdoutLines: 0 });
     if (opts.ffmpegPath) cmd.setFfmpegPath(opts.ffmpegPath);
     // Several arguments at once: fluent-ffmpeg then never splits an option on its spaces.
-    if (opts.args.input.length) cmd.inputOptions(...(opts.args.input as [string, ...string[]]));
+    cmd.inputOptions(...(INPUT_WHITELIST as [string, ...string[]]), ...opts.args.input);
     cmd.output(opts.output);
     if (opts.args.output.length) cmd.outputOptions(...(opts.args.output as [string, ...string[]]));
     if (opts.niceness) cmd.renice(opts.niceness);

@@ -87,6 +87,10 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
   } catch (err) {
     await unlink(path).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
+    // The upload's own stream failing (a body cut before its closing boundary) is the client's fault.
+    if (err === source.errored && !(err instanceof ActionError)) {
+      throw new ActionError('invalid', `the upload ended before its last part was complete (${(err as Error).message.slice(0, 80)}); send it again`);
+    }
     throw err;
   }
   return { path, sha256: hash.digest('hex'), size };
