@@ -67,6 +67,11 @@ export class ClientAcl {
   private readonly read: string[][] = [];
   private readonly write: string[][] = [];
   private readonly deny: string[][] = [];
+  /** `#` granted and nothing denied: every topic but `$` ones, without splitting it (per message). */
+  private readonly writeAll: boolean;
+  private readonly readAll: boolean;
+  /** Publishers repeat a few topics: their decisions are kept (bounded), the topic split once. */
+  private readonly published = new Map<string, boolean>();
 
   constructor(acl: AclFile, username: string | undefined, clientId: string) {
     const own = username === undefined ? acl.anonymous : (acl.users.get(username) ?? []);
@@ -81,6 +86,9 @@ export class ClientAcl {
       if (r.access === 'read' || r.access === 'readwrite') this.read.push(levels);
       if (r.access === 'write' || r.access === 'readwrite') this.write.push(levels);
     }
+    const hasAll = (list: string[][]) => list.some((f) => f.length === 1 && f[0] === '#');
+    this.writeAll = this.deny.length === 0 && hasAll(this.write);
+    this.readAll = this.deny.length === 0 && hasAll(this.read);
   }
 
   /** True when some message this client may be sent could still be denied (forward checks needed). */
@@ -89,11 +97,18 @@ export class ClientAcl {
   }
 
   canPublish(topic: string): boolean {
+    if (this.writeAll && topic.charCodeAt(0) !== 36 /* $ */) return true;
+    const known = this.published.get(topic);
+    if (known !== undefined) return known;
     const t = topic.split('/');
-    return !this.deny.some((f) => matchLevels(f, t)) && this.write.some((f) => matchLevels(f, t));
+    const ok = !this.deny.some((f) => matchLevels(f, t)) && this.write.some((f) => matchLevels(f, t));
+    if (this.published.size >= 256) this.published.clear();
+    this.published.set(topic, ok);
+    return ok;
   }
 
   canRead(topic: string): boolean {
+    if (this.readAll && topic.charCodeAt(0) !== 36 /* $ */) return true;
     const t = topic.split('/');
     return !this.deny.some((f) => matchLevels(f, t)) && this.read.some((f) => matchLevels(f, t));
   }
