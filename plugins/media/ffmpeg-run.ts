@@ -1,6 +1,10 @@
 // Runs one ffmpeg command through fluent-ffmpeg (an argument array, never a shell), with progress
 // parsed from ffmpeg's own stats lines, cancellation, and a short reason when it fails.
-import ffmpeg from 'fluent-ffmpeg';
+import type FfmpegCommand from 'fluent-ffmpeg';
+
+/** fluent-ffmpeg is loaded at the first conversion, not at start: an idle Loop does not carry it (~1 MiB of heap). */
+let fluent: Promise<typeof FfmpegCommand> | null = null;
+export const loadFluent = (): Promise<typeof FfmpegCommand> => (fluent ??= import('fluent-ffmpeg').then((m) => m.default));
 
 export interface FfmpegArgs {
   /** Options before `-i <input>`. */
@@ -49,7 +53,8 @@ export class FfmpegCancelled extends Error {
   }
 }
 
-export function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
+export async function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
+  const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) { reject(new FfmpegCancelled()); return; }
     const cmd = ffmpeg(opts.input, { stdoutLines: 0 });

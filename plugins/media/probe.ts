@@ -1,11 +1,11 @@
 // ffprobe (through fluent-ffmpeg) on every upload: is it a picture, a GIF or a video with a
 // stream ffmpeg can decode, how big is it, how long. Refusals say what was found.
-import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
+import type { FfprobeData, FfprobeStream } from 'fluent-ffmpeg';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
 import { open } from 'node:fs/promises';
 import { declaredSize } from './sniff.js';
-import { INPUT_WHITELIST, shortReason } from './ffmpeg-run.js';
+import { INPUT_WHITELIST, loadFluent, shortReason } from './ffmpeg-run.js';
 
 export interface ProbeResult extends MediaSource {
   kind: MediaKind;
@@ -90,7 +90,8 @@ function checkPixels(width: number, height: number, maxPixels: number, what: str
 
 const NOT_ACCEPTED = 'the file\'s format is not accepted';
 
-function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
+async function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
+  const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
     // fluent-ffmpeg cannot kill ffprobe; past the timeout the upload is refused and ffprobe ends on its own.
     const timer = setTimeout(() => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')), limits.timeoutMs);
