@@ -10,7 +10,9 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { hashPassword } from '../../core/broker/passwords.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { http, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
-import { MOSQUITTO } from '../helpers/mosquitto.js';
+import { MOSQUITTO, startMosquitto } from '../helpers/mosquitto.js';
+import { Bus } from '../../core/bus/bus.js';
+import { createLogger } from '../../core/log.js';
 import { freePort } from '../helpers/ports.js';
 import { skipBecause } from '../helpers/skip.js';
 import { sleep, until, withDeadline } from '../helpers/wait.js';
@@ -258,6 +260,42 @@ describe('A retained command on an external broker with persistence', function (
     } finally {
       await loop.stop();
       broker.kill('SIGTERM');
+    }
+  });
+});
+
+describe('Answers to Loop\'s requests on an external broker (where anyone may publish)', function () {
+  before(function () {
+    if (!MOSQUITTO) skipBecause(this, 'Debian mosquitto is not installed (apt-get install mosquitto)');
+  });
+
+  it('are matched by the unguessable transaction and the response topic, not the transaction alone', async () => {
+    const broker = await startMosquitto();
+    const base = 'loop/answers';
+    const bus = new Bus({ client: connect(broker.url, { protocolVersion: 4 }), baseTopic: base, log: createLogger('silent', false), requestTimeoutMs: 1500 });
+    const attacker = await connectMqtt(broker.url);
+    try {
+      await bus.waitConnected();
+      await attacker.subscribe(`${base}/bridge/request/#`);
+      await sleep(200); // the bus's own subscription is in place
+      const pending = bus.request('system', 'health', {});
+      const seen = await attacker.next((m) => m.topic === `${base}/bridge/request/system/health`);
+      const tx = (seen.json as { transaction: string }).transaction;
+      expect(tx).to.match(/^loop~[0-9a-f-]{36}$/);
+      // A forged answer with the right transaction on another response topic, and one with a guess.
+      await attacker.publish(`${base}/bridge/response/media/delete`, { status: 'ok', data: { forged: true }, transaction: tx });
+      await attacker.publish(`${base}/bridge/response/system/health`, { status: 'ok', data: { forged: 'guess' }, transaction: 'loop~1' });
+      const outcome = await pending.then((v) => ({ ok: v }), (e: Error) => ({ err: e.message }));
+      expect(outcome).to.deep.equal({ err: 'no answer from system/health within 1500 ms' });
+      // The real answer (right topic, right transaction) is taken.
+      const second = bus.request('system', 'health', {});
+      const seen2 = await attacker.next((m) => m.topic === `${base}/bridge/request/system/health` && (m.json as { transaction: string }).transaction !== tx);
+      await attacker.publish(`${base}/bridge/response/system/health`, { status: 'ok', data: { real: true }, transaction: (seen2.json as { transaction: string }).transaction });
+      expect(await second).to.deep.equal({ real: true });
+    } finally {
+      await attacker.end();
+      await bus.close();
+      await broker.stop();
     }
   });
 });
