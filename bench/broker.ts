@@ -1,6 +1,7 @@
 // Broker CPU per message at steady state, in the same run: Debian's mosquitto, bare Aedes (Node's
-// default flags), bare Aedes with bin/loop.js's V8 flags, and Loop as shipped (bin/loop.js
-// executed, default plugins), each its own process; CPU is utime+stime from /proc/<pid>/stat.
+// default flags), bare Aedes with bin/loop.js's V8 flags, the same Aedes with only Loop's broker
+// hooks (EmbeddedBroker), and Loop as shipped (bin/loop.js executed, default plugins), each its
+// own process; CPU is utime+stime from /proc/<pid>/stat.
 // Clients (mqtt.js, in this process) publish QoS 0 messages of ~100 bytes, at most WINDOW
 // unanswered at a time, to one subscriber, then to ten (fan-out). A warm-up precedes every
 // measured round; rounds alternate between brokers and the median is printed.
@@ -112,9 +113,14 @@ export default async function run(): Promise<void> {
       console.log('(mosquitto not installed: apt-get install mosquitto; its column is skipped)');
     }
     const aedesScript = join(packageRoot, 'dist', 'bench', 'broker-aedes.js');
-    for (const [name, flags] of [['bare Aedes (node defaults)', []], [`bare Aedes (${loopFlags().join(' ')})`, loopFlags()]] as const) {
+    const variants: Array<[string, string[], string[]]> = [
+      ['bare Aedes (node defaults)', [], []],
+      [`bare Aedes (${loopFlags().join(' ')})`, loopFlags(), []],
+      ['Aedes + Loop\'s broker hooks only (same flags)', loopFlags(), ['--hooks']],
+    ];
+    for (const [name, flags, extra] of variants) {
       const port = await freePort();
-      const proc = spawnChild(process.execPath, [...flags, aedesScript, String(port)]);
+      const proc = spawnChild(process.execPath, [...flags, aedesScript, String(port), ...extra]);
       children.push(proc);
       await proc.waitFor('up', 10_000);
       brokers.push({ name, url: `mqtt://127.0.0.1:${port}`, proc });
@@ -154,7 +160,7 @@ export default async function run(): Promise<void> {
     for (const b of brokers) console.log(`  ${b.name}: 1→1 rounds ${results.get(b.name)?.one.map((v) => fmt(v)).join(' / ')}; 1→10 rounds ${results.get(b.name)?.ten.map((v) => fmt(v)).join(' / ')}`);
     const loopIdle = idle[brokers.length - 1]?.rssMiB ?? NaN;
     console.log(`targets: Loop ≤ 3x mosquitto per message (${ratio(m(brokers.at(-1)?.name, 'one'), m(base?.name, 'one'))}), `
-      + `Loop's hooks ≈ bare Aedes with the same flags (${ratio(m(brokers.at(-1)?.name, 'one'), m(brokers[brokers.length - 2]?.name, 'one'))}), `
+      + `Loop's hooks ≈ bare Aedes with the same flags (${ratio(m(brokers[brokers.length - 2]?.name, 'one'), m(brokers[brokers.length - 3]?.name, 'one'))}), `
       + `idle RSS with default plugins ≤ 70 MiB (${fmt(loopIdle)} MiB)`);
   } finally {
     await Promise.all(children.map((c) => c.stop()));
