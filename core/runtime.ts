@@ -16,6 +16,7 @@ import { createHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { version } from './paths.js';
 import { PluginHost } from './plugins/host.js';
+import { ServiceNotifier } from './service/notify.js';
 import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
 import { join } from 'node:path';
@@ -42,6 +43,7 @@ export class LoopRuntime {
   private startedAt = new Date().toISOString();
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private notifier: ServiceNotifier | null = null;
 
   constructor(private readonly o: RuntimeOptions) {
     this.log = o.log ?? createLogger(o.config.log.level, o.config.log.json);
@@ -62,6 +64,7 @@ export class LoopRuntime {
 
   async start(): Promise<void> {
     const c = this.o.config;
+    this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
     await mkdir(c.data.dir, { recursive: true });
     const external = c.mqtt.url !== null;
     if (!external) {
@@ -115,6 +118,7 @@ export class LoopRuntime {
 
     await app.listen({ host: c.http.host, port: c.http.port });
     this.log.info({ url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic }, 'Loop is up');
+    this.notifier?.ready();
     await this.publishInfo();
   }
 
@@ -151,7 +155,7 @@ export class LoopRuntime {
   }
 
   private async doStop(): Promise<void> {
-    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+    const step = async (name: string, fn: () => unknown) => {
       const t0 = Date.now();
       try {
         await fn();
@@ -160,6 +164,7 @@ export class LoopRuntime {
       }
       this.log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
     };
+    this.notifier?.stopping();
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
     await step('mqtt-ws', () => this.mqttWs?.close());

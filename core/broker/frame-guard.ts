@@ -45,9 +45,9 @@ export function frameChecker(maxBytes: number): (chunk: Buffer) => boolean {
 /** Wraps `stream.read` so an oversized packet destroys the stream before its bytes reach the parser. */
 export function guardStream(stream: Duplex, maxBytes: number, onTrip: () => void): void {
   const check = frameChecker(maxBytes);
-  const read = stream.read;
-  stream.read = function guardedRead(this: Duplex, size?: number) {
-    const chunk = read.call(this, size) as Buffer | string | null;
+  const read = stream.read.bind(stream);
+  stream.read = function guardedRead(size?: number) {
+    const chunk = read(size) as Buffer | string | null;
     if (chunk === null || typeof chunk === 'string') return chunk;
     if (check(chunk)) return chunk;
     onTrip();

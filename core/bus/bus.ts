@@ -8,7 +8,7 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, topicSchemas, requestTopic, responseTopic, isCommandTopic, type ActionResponse, type ErrorCode, type TopicName, type TopicPayload,
+  ActionError, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
@@ -174,7 +174,13 @@ export class Bus {
     return this.lastValues.get(rel);
   }
 
-  async request<Res = unknown>(plugin: string, action: string, payload: unknown = {}, opts: { timeoutMs?: number } = {}): Promise<Res> {
+  /** Ask a built-in plugin, typed by the action's declaration in core/protocol. */
+  request<P extends BuiltinPlugin, A extends ActionName<P>>(plugin: P, action: A, ...args: RequestArgs<P, A>): Promise<AnswerFor<P, A>> {
+    const [payload, opts] = args;
+    return this.requestRaw(plugin, action, payload ?? {}, opts);
+  }
+
+  async requestRaw(plugin: string, action: string, payload: unknown = {}, opts: RequestOptions = {}): Promise<unknown> {
     // Unguessable, so nobody can answer in Loop's place; the prefix keeps answers from outside clients.
     const transaction = `${INTERNAL_TRANSACTION_PREFIX}${randomUUID()}`;
     const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload)
@@ -189,7 +195,7 @@ export class Bus {
       this.pending.set(transaction, { resolve, reject, timer, topic: responseTopic(plugin, action) });
     });
     await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
-    return (await result) as Res;
+    return result;
   }
 
   private dispatch(topic: string, payload: Buffer, retained = false): void {
@@ -202,7 +208,7 @@ export class Bus {
       }
       if (rel.startsWith('bridge/response/')) this.settleResponse(rel, payload);
       // Keep the latest value of state topics (commands and responses are not state).
-      if (!rel.startsWith('bridge/request/') && !rel.startsWith('bridge/response/') && !rel.endsWith('/set')) {
+      if (isStateTopic(rel)) {
         if (payload.length === 0) this.lastValues.delete(rel);
         else this.lastValues.set(rel, payload);
       }
@@ -238,7 +244,7 @@ export class Bus {
     this.pending.delete(tx);
     clearTimeout(p.timer);
     if (res.status === 'ok') p.resolve(res.data);
-    else p.reject(new ActionError((res.code ?? 'internal') as ErrorCode, res.error ?? 'failed', res.data));
+    else p.reject(new ActionError((res.code ?? 'internal'), res.error ?? 'failed', res.data));
   }
 
   /** A view for one plugin: relative topics, and every subscription undone at stop. */
@@ -254,7 +260,8 @@ export class Bus {
       publishAbsolute: (t, p, o) => this.publishAbsolute(t, p, o),
       subscribe: (t, h) => track(this.subscribe(t, h)),
       subscribeRaw: (p, h, o) => track(this.subscribeRaw(p, h, o)),
-      request: (pl, a, p, o) => this.request(pl, a, p, o),
+      request: (pl, a, ...args) => this.request(pl, a, ...args),
+      requestRaw: (pl, a, p, o) => this.requestRaw(pl, a, p, o),
       last: (t) => this.last(t),
       dispose: () => subs.splice(0).forEach((u) => u()),
     };

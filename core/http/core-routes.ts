@@ -41,6 +41,6 @@ export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view:
     },
   }, async (req) => {
     const { plugin, action } = req.params as { plugin: string; action: string };
-    return ok(await deps.bus.request(plugin, action, req.body ?? {}, { timeoutMs: deps.requestTimeoutMs }));
+    return ok(await deps.bus.requestRaw(plugin, action, req.body ?? {}, { timeoutMs: deps.requestTimeoutMs }));
   });
 }

@@ -3,7 +3,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type { ActionSpec, ActionSpecs, EventLevel, RequestOf, ResponseOf, TopicName, TopicPayload } from '../protocol/index.js';
+import type {
+  ActionName, ActionSpecs, AnswerFor, BuiltinPlugin, EventLevel, RequestArgs, RequestOf, RequestOptions, ResponseOf, TopicName, TopicPayload,
+} from '../protocol/index.js';
+import type { RouteTable } from '../http/action-routes.js';
 import type { StateStore } from '../store/store.js';
 
 export interface DeviceInfo {
@@ -32,8 +35,10 @@ export interface ScopedBus {
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<TopicPayload<T>>): () => void;
   /** Any pattern (`+`, `#`), relative to the base topic unless absolute is set; raw payloads. */
   subscribeRaw(pattern: string, handler: (payload: Buffer, topic: string) => void, opts?: { absolute?: boolean }): () => void;
-  /** Ask a plugin to do something and wait for its answer (rejects with ActionError, `timeout` after timeoutMs). */
-  request<Res = unknown>(plugin: string, action: string, payload?: unknown, opts?: { timeoutMs?: number }): Promise<Res>;
+  /** Ask a built-in plugin to do something and wait for its answer, typed by the action's declaration (rejects with ActionError, `timeout` after timeoutMs). */
+  request<P extends BuiltinPlugin, A extends ActionName<P>>(plugin: P, action: A, ...args: RequestArgs<P, A>): Promise<AnswerFor<P, A>>;
+  /** The same for any plugin (third-party ones): payload and answer unchecked at compile time. */
+  requestRaw(plugin: string, action: string, payload?: unknown, opts?: RequestOptions): Promise<unknown>;
   /** The last value seen on a topic (retained state), if any. */
   last<T extends TopicName>(topic: T): TopicPayload<T> | undefined;
 }
@@ -64,36 +69,39 @@ export interface PluginContext<C = unknown> {
 /** Where a handler is called from, for logging and auditing. */
 export interface ActionMeta { readonly via: 'request' | 'set' | 'internal'; readonly transaction?: string | number }
 
-export interface ActionEntry<S extends ActionSpec = ActionSpec> {
-  readonly spec: S;
-  run(payload: RequestOf<S>, meta: ActionMeta): Promise<ResponseOf<S>>;
-}
-export type ActionTable = Readonly<Record<string, ActionEntry>>;
-
+/** One handler per declared action, each typed by its declaration (payload in, answer out). */
 export type ActionHandlers<M extends ActionSpecs> = {
-  [K in keyof M]: (payload: RequestOf<M[K]>, meta: ActionMeta) => Promise<ResponseOf<M[K]>>;
+  [K in keyof M]: Handler<RequestOf<M[K]>, ResponseOf<M[K]>>;
 };
+// Method syntax makes the parameter bivariant, so a typed plugin is still a `LoopPlugin` for the host
+// (which validates every payload against the declaration before it calls a handler).
+type Handler<P, R> = { handle(payload: P, meta: ActionMeta): Promise<R> }['handle'];
 
-/** Pairs each declared action (core/protocol) with its handler, type-checked against the declaration. */
-export function defineActions<M extends ActionSpecs>(specs: M, handlers: ActionHandlers<M>): ActionTable {
-  const table: Record<string, ActionEntry> = {};
-  for (const name of Object.keys(specs)) {
-    const spec = specs[name] as ActionSpec;
-    const run = handlers[name as keyof M] as ActionEntry['run'];
-    table[name] = { spec, run };
-  }
-  return table;
+/**
+ * What `start` returns: the plugin while it runs. Handlers close over the started service, so no
+ * handler can meet a plugin that is not running (the host only routes to running plugins).
+ */
+export interface RunningPlugin<M extends ActionSpecs = ActionSpecs> {
+  readonly handlers: ActionHandlers<M>;
+  stop(): Promise<void>;
 }
 
-export interface LoopPlugin<C = unknown> {
+export interface LoopPlugin<C = unknown, M extends ActionSpecs = ActionSpecs> {
   /** Explicit id: the config section, the topic segment, the folder name. */
   readonly id: string;
   /** Plugins that must be started first (start order only: plugins still talk over MQTT). */
   readonly dependsOn?: readonly string[];
   readonly configSchema: TSchema;
-  readonly actions: ActionTable;
-  start(ctx: PluginContext<C>): Promise<void>;
-  stop(): Promise<void>;
+  /** The declared actions (core/protocol for built-ins): validated before any handler runs. */
+  readonly actions: M;
+  /** REST routes as data, mounted once the plugin runs (see core/http/action-routes.ts). */
+  readonly routes?: RouteTable;
+  start(ctx: PluginContext<C>): Promise<RunningPlugin<M>>;
+}
+
+/** Type-checks a plugin against its declared actions; returns it unchanged. */
+export function definePlugin<C, M extends ActionSpecs>(plugin: LoopPlugin<C, M>): LoopPlugin<C, M> {
+  return plugin;
 }
 
 export type PluginFactory<C = unknown> = () => LoopPlugin<C>;

@@ -2,9 +2,14 @@
 // `bridge/request/<plugin>/<action>` answers on `bridge/response/...`; `<plugin>/set` does not.
 import { compile, describeErrors } from '../config/validate.js';
 import { ActionError, type ActionResponse } from '../protocol/index.js';
-import type { ActionMeta, ActionTable } from './api.js';
+import type { ActionSpecs } from '../protocol/index.js';
+import type { ActionMeta } from './api.js';
+import { excerpt } from '../util/text.js';
 
-export interface Command { action: string; payload: unknown; transaction?: string | number }
+/** A running plugin's handlers, untyped: the host checks payloads against the specs before calling one. */
+export type AnyHandlers = Readonly<Record<string, (payload: never, meta: ActionMeta) => Promise<unknown>>>;
+
+export interface Command { action: string; payload: unknown; transaction?: string | number; via?: ActionMeta['via'] }
 
 /** Parse a `bridge/request/<plugin>/<action>` body: a JSON object (or empty = {}). */
 export function parseRequest(action: string, body: Buffer): Command {
@@ -29,7 +34,7 @@ export function parseRequest(action: string, body: Buffer): Command {
  * Parse a `<plugin>/set` body: `"next"` or `next` (bare word), `{"action":"seek","position":3}`,
  * or a shorthand `{"volume":40}` for an action whose spec names `volume` as its shorthand field.
  */
-export function parseSet(table: ActionTable, body: Buffer): Command {
+export function parseSet(specs: ActionSpecs, body: Buffer): Command {
   const text = body.toString('utf8').trim();
   if (/^[a-z_]+$/i.test(text)) return { action: text, payload: {} };
   let value: unknown;
@@ -47,30 +52,32 @@ export function parseSet(table: ActionTable, body: Buffer): Command {
     const { action, transaction: _t, ...payload } = obj;
     return { action, payload };
   }
-  for (const [name, entry] of Object.entries(table)) {
-    const field = entry.spec.shorthand;
+  for (const [name, spec] of Object.entries(specs)) {
+    const field = spec.shorthand;
     if (field && name in obj) {
       const { [name]: v, ...rest } = obj;
       return { action: name, payload: { ...rest, [field]: v } };
     }
   }
-  throw new ActionError('invalid', `no action in payload; expected "action" or one of: ${Object.keys(table).join(', ')}`);
+  throw new ActionError('invalid', `no action in payload; expected "action" or one of: ${Object.keys(specs).join(', ')}`);
 }
 
-export async function runAction(plugin: string, table: ActionTable, cmd: Command, via: ActionMeta['via']): Promise<ActionResponse> {
+export async function runAction(plugin: string, specs: ActionSpecs, handlers: AnyHandlers, cmd: Command, via: ActionMeta['via']): Promise<ActionResponse> {
   const base = cmd.transaction !== undefined ? { transaction: cmd.transaction } : {};
   try {
-    const entry = Object.prototype.hasOwnProperty.call(table, cmd.action) ? table[cmd.action] : undefined;
-    if (!entry) {
-      throw new ActionError('not_found', `unknown action "${cmd.action}" for ${plugin}; known: ${Object.keys(table).join(', ') || 'none'}`);
+    const known = Object.prototype.hasOwnProperty.call(specs, cmd.action);
+    const spec = known ? specs[cmd.action] : undefined;
+    const handler = known ? handlers[cmd.action] : undefined;
+    if (!spec || !handler) {
+      throw new ActionError('not_found', `unknown action ${excerpt(cmd.action, 40)} for ${plugin}; known: ${Object.keys(specs).join(', ') || 'none'}`);
     }
-    const validate = compile(entry.spec.request);
+    const validate = compile(spec.request);
     if (!validate(cmd.payload)) {
       const problems = describeErrors(validate.errors, cmd.payload);
       throw new ActionError('invalid', problems.map((p) => `${p.path}: ${p.message}`).join('; '), { errors: problems });
     }
     const meta: ActionMeta = cmd.transaction !== undefined ? { via, transaction: cmd.transaction } : { via };
-    const data = await entry.run(cmd.payload as never, meta);
+    const data = await handler(cmd.payload as never, meta);
     return { status: 'ok', data: data ?? null, ...base };
   } catch (err) {
     if (err instanceof ActionError) {

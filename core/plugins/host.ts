@@ -7,22 +7,32 @@ import { check } from '../config/validate.js';
 import type { Bus } from '../bus/bus.js';
 import { requestTopic, responseTopic, type ActionResponse, type EventLevel, type PluginStatus } from '../protocol/index.js';
 import type { StateStore } from '../store/store.js';
-import type { DeviceInfo, LoopPlugin, PluginContext } from './api.js';
-import { parseRequest, parseSet, runAction, type Command } from './dispatch.js';
+import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api.js';
+import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
+import { mountActionRoutes } from '../http/action-routes.js';
+import { CommandQueue } from './command-queue.js';
+import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
+/** Commands waiting for one plugin before new ones are refused as `busy` (coalescing ones never pile up). */
+const MAX_WAITING_COMMANDS = 64;
+/** Error events about bad commands, per plugin: a burst of this many, then this many a second. */
+const BAD_COMMAND_EVENT_BURST = 30;
+const BAD_COMMAND_EVENTS_PER_SECOND = 10;
 
 interface Running {
   plugin: LoopPlugin;
+  handlers: AnyHandlers;
+  stop: () => Promise<void>;
   status: PluginStatus;
   abort: AbortController;
   dispose: () => void;
-  /** Commands to one plugin run one at a time, in arrival order. */
-  queue: Promise<unknown>;
+  /** Commands to one plugin run one at a time, in arrival order, bounded. */
+  queue: CommandQueue;
 }
 
 export interface HostOptions {
@@ -43,6 +53,7 @@ export class PluginHost {
   private readonly plugins = new Map<string, Running>();
   private readonly statuses: PluginStatus[] = [];
   private unsubscribe: Array<() => void> = [];
+  private readonly eventBuckets = new Map<string, { tokens: number; at: number; dropped: number }>();
 
   constructor(private readonly o: HostOptions) {}
 
@@ -107,18 +118,33 @@ export class PluginHost {
       },
     };
     await mkdir(this.o.dataDir, { recursive: true });
+    let running: RunningPlugin;
     try {
-      await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
+      running = await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
+      const missing = Object.keys(plugin.actions).filter((a) => typeof running?.handlers?.[a] !== 'function');
+      if (missing.length) {
+        await running?.stop?.().catch(() => undefined);
+        throw new Error(`start() returned no handler for ${missing.join(', ')}`);
+      }
     } catch (err) {
       abort.abort();
       scopedBus.dispose();
-      await plugin.stop().catch(() => undefined);
       this.fail(plugin.id, (err as Error).message ?? String(err), 'failed');
       return;
     }
     // Routes are added only for plugins that started, so a failed one leaves no half API.
+    const table = plugin.routes;
+    if (table?.length) this.o.http.register((app) => mountActionRoutes(app, table, scopedBus));
     for (const fn of routes) this.o.http.register(async (app) => fn(app));
-    this.plugins.set(plugin.id, { plugin, status: status as PluginStatus, abort, dispose: scopedBus.dispose, queue: Promise.resolve() });
+    this.plugins.set(plugin.id, {
+      plugin, handlers: running.handlers, stop: () => running.stop(),
+      status: status as PluginStatus, abort, dispose: () => scopedBus.dispose(),
+      queue: new CommandQueue(
+        (cmd) => runAction(plugin.id, plugin.actions, running.handlers, cmd, cmd.via ?? 'request'),
+        (action) => plugin.actions[action]?.coalesce === true,
+        MAX_WAITING_COMMANDS,
+      ),
+    });
     if (status) status.state = 'running';
     log.info('started');
   }
@@ -147,9 +173,7 @@ export class PluginHost {
       };
       return Promise.resolve(res);
     }
-    const next = running.queue.then(() => runAction(pluginId, running.plugin.actions, cmd, via));
-    running.queue = next.catch(() => undefined);
-    return next;
+    return running.queue.push({ ...cmd, via });
   }
 
   private onRequest(topic: string, buf: Buffer): void {
@@ -163,12 +187,12 @@ export class PluginHost {
       void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify({
         status: 'error', code: e.code ?? 'invalid', error: e.message, ...(transaction !== undefined ? { transaction } : {}),
       }));
-      this.o.notify(pluginId, 'error', `bad request on ${requestTopic(pluginId, action)}: ${e.message}`, undefined, 'invalid_command');
+      this.badCommand(pluginId, `bad request on ${excerpt(requestTopic(pluginId, action), 80)}: ${e.message}`, undefined, 'invalid_command');
       return;
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
       if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
-        this.o.notify(pluginId, 'error', `${pluginId}/${action}: ${res.error}`, { code: res.code }, 'invalid_command');
+        this.badCommand(pluginId, `${excerpt(`${pluginId}/${action}`, 80)}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
       return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
     });
@@ -182,12 +206,35 @@ export class PluginHost {
       if (!running) throw new ActionError('not_found', `no running plugin "${pluginId}"`);
       cmd = parseSet(running.plugin.actions, buf);
     } catch (err) {
-      this.o.notify(pluginId, 'error', `bad command on ${topic}: ${(err as Error).message}`, undefined, 'invalid_command');
+      this.badCommand(pluginId, `bad command on ${excerpt(topic, 80)}: ${(err as Error).message}`, undefined, 'invalid_command');
       return;
     }
     void this.run(pluginId, cmd, 'set').then((res) => {
-      if (res.status === 'error') this.o.notify(pluginId, 'error', `${topic} ${cmd.action}: ${res.error}`, { code: res.code }, 'command_failed');
+      if (res.status === 'error') this.badCommand(pluginId, `${topic} ${excerpt(cmd.action, 40)}: ${res.error}`, { code: res.code }, 'command_failed');
     });
+  }
+
+  /**
+   * An error event about a bad or failed command, through a token bucket per plugin (a burst of
+   * BAD_COMMAND_EVENT_BURST, then BAD_COMMAND_EVENTS_PER_SECOND): a flood of bad commands must not
+   * become a flood of events on every open page. What is held back is counted in one warning.
+   */
+  private badCommand(pluginId: string, message: string, data: unknown, type: string): void {
+    const t = Date.now();
+    const b = this.eventBuckets.get(pluginId) ?? { tokens: BAD_COMMAND_EVENT_BURST, at: t, dropped: 0 };
+    b.tokens = Math.min(BAD_COMMAND_EVENT_BURST, b.tokens + ((t - b.at) / 1000) * BAD_COMMAND_EVENTS_PER_SECOND);
+    b.at = t;
+    this.eventBuckets.set(pluginId, b);
+    if (b.tokens < 1) {
+      b.dropped++;
+      return;
+    }
+    b.tokens -= 1;
+    if (b.dropped > 0) {
+      this.o.notify(pluginId, 'warning', `${b.dropped} more bad commands were not reported one by one`, { dropped: b.dropped }, 'commands_suppressed');
+      b.dropped = 0;
+    }
+    this.o.notify(pluginId, 'error', message, data, type);
   }
 
   async stop(): Promise<void> {
@@ -196,7 +243,7 @@ export class PluginHost {
     for (const r of running) {
       r.abort.abort();
       try {
-        await withTimeout(r.plugin.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
+        await withTimeout(r.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
       } catch (err) {
         this.o.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin stop failed');
       }

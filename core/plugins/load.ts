@@ -25,8 +25,8 @@ export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedP
   const factory = mod.default;
   if (typeof factory !== 'function') throw new Error(`plugin "${spec}" has no default export factory`);
   const plugin = (factory as PluginFactory)();
-  if (!plugin || typeof plugin.id !== 'string' || typeof plugin.start !== 'function' || typeof plugin.stop !== 'function') {
-    throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start, stop}`);
+  if (!plugin || typeof plugin.id !== 'string' || typeof plugin.start !== 'function' || typeof plugin.actions !== 'object' || plugin.actions === null) {
+    throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start}`);
   }
   return { spec, source, plugin };
 }

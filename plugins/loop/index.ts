@@ -1,12 +1,12 @@
 // The loop plugin: the ordered queue, its mode and defaults, and which item is active. It owns
 // the retained `loop` topic; the player reads it and plays what it says (MQTT only, no calls).
 // Every command is answered after the store write resolved, so an answer means "survives a power cut".
-import { defineActions, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
+import { definePlugin, type ActionHandlers, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { loopActions, type LoopState, type MediaEvent, type PlayerState } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import { loopConfig, type LoopConfig } from './config.js';
 import * as q from './queue.js';
-import { registerLoopRoutes } from './routes.js';
+import { loopRoutes } from './routes.js';
 
 // Following the player writes the active item at most once a minute (not at every clip: SD cards
 // wear); a kill -9 may resume up to a minute back. Commands are always written before they answer.
@@ -107,50 +107,45 @@ class LoopService {
   }
 }
 
-export default function createLoopPlugin(): LoopPlugin<LoopConfig> {
-  let svc: LoopService | null = null;
-  const running = (): LoopService => {
-    if (!svc) throw new Error('loop plugin is not running');
-    return svc;
-  };
+/** The handlers of a running loop: each applies one queue operation and answers from the result. */
+function handlersOf(svc: LoopService): ActionHandlers<typeof loopActions> {
   const slugs = (d: q.LoopDoc) => ({ loop: q.slugsOf(d) });
   const cued = (d: q.LoopDoc) => ({ loop: q.slugsOf(d), active: d.active, cue: d.cue });
-  const actions = defineActions(loopActions, {
-    add: async ({ slug, position }) => slugs(await running().apply((d) => q.add(d, slug, position, running().library))),
-    remove: async ({ slug }) => slugs(await running().apply((d) => q.remove(d, slug))),
-    reorder: async ({ loop }) => slugs(await running().apply((d) => q.reorder(d, loop))),
-    move: async ({ from, to }) => slugs(await running().apply((d) => q.move(d, from, to))),
-    clear: async () => slugs(await running().apply(q.clear)),
+  return {
+    add: async ({ slug, position }) => slugs(await svc.apply((d) => q.add(d, slug, position, svc.library))),
+    remove: async ({ slug }) => slugs(await svc.apply((d) => q.remove(d, slug))),
+    reorder: async ({ loop }) => slugs(await svc.apply((d) => q.reorder(d, loop))),
+    move: async ({ from, to }) => slugs(await svc.apply((d) => q.move(d, from, to))),
+    clear: async () => slugs(await svc.apply(q.clear)),
     activate: async ({ slug }) => {
-      const d = await running().apply((doc) => q.activate(doc, slug, running().library));
+      const d = await svc.apply((doc) => q.activate(doc, slug, svc.library));
       return { loop: q.slugsOf(d), active: slug, cue: d.cue };
     },
-    state: async () => running().state,
-    next: async () => cued(await running().apply((d) => q.step(d, 1))),
-    previous: async () => cued(await running().apply((d) => q.step(d, -1))),
-    mode: async ({ loop_mode }) => ({ loop_mode: (await running().apply((d) => q.setMode(d, loop_mode))).mode }),
+    state: async () => svc.state,
+    next: async () => cued(await svc.apply((d) => q.step(d, 1))),
+    previous: async () => cued(await svc.apply((d) => q.step(d, -1))),
+    mode: async ({ loop_mode }) => ({ loop_mode: (await svc.apply((d) => q.setMode(d, loop_mode))).mode }),
     settings: async (s) => {
-      await running().apply((d) => q.settings(d, s));
-      return running().state;
+      await svc.apply((d) => q.settings(d, s));
+      return svc.state;
     },
     item: async ({ slug, ...patch }) => {
-      const d = await running().apply((doc) => q.setItem(doc, slug, patch));
+      const d = await svc.apply((doc) => q.setItem(doc, slug, patch));
       return d.items.find((i) => i.slug === slug) ?? { slug, repeat: null, duration: null };
     },
-  });
+  };
+}
 
-  return {
+export default function createLoopPlugin(): LoopPlugin<LoopConfig, typeof loopActions> {
+  return definePlugin({
     id: 'loop',
     configSchema: loopConfig,
-    actions,
+    actions: loopActions,
+    routes: loopRoutes,
     async start(ctx) {
-      svc = new LoopService(ctx);
+      const svc = new LoopService(ctx);
       await svc.start();
-      ctx.http.register((app) => registerLoopRoutes(app, ctx.bus));
+      return { handlers: handlersOf(svc), stop: async () => svc.stop() };
     },
-    async stop() {
-      svc?.stop();
-      svc = null;
-    },
-  };
+  });
 }

@@ -1,7 +1,7 @@
 // The media plugin's config section (`media:` in config/default.yaml, which documents each key).
+import { Nullable } from '../../core/protocol/envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const displayProfile = Type.Object({
   width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),
@@ -17,6 +17,9 @@ export const mediaConfig = Type.Object({
   max_upload_bytes: Type.Integer({ minimum: 1 }),
   max_files_per_request: Type.Integer({ minimum: 1, maximum: 1000 }),
   max_storage_bytes: Nullable(Type.Integer({ minimum: 0 })),
+  max_storage_share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+  max_queued_jobs: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  max_queued_jobs_per_client: Type.Integer({ minimum: 1, maximum: 10_000 }),
   min_free_bytes: Type.Integer({ minimum: 0 }),
   max_pixels: Type.Integer({ minimum: 1 }),
   max_duration_seconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
@@ -46,6 +49,9 @@ export const defaultMediaConfig: MediaConfig = {
   max_upload_bytes: 200 * 1024 * 1024,
   max_files_per_request: 20,
   max_storage_bytes: null,
+  max_storage_share: 0.8,
+  max_queued_jobs: 20,
+  max_queued_jobs_per_client: 8,
   min_free_bytes: 64 * 1024 * 1024,
   max_pixels: 50_000_000,
   max_duration_seconds: 1800,

@@ -1,58 +1,73 @@
 // The media plugin: uploads streamed to disk, ffprobe checks, conversion to the display profile
 // with fluent-ffmpeg, thumbnails, the library, live progress. See README.md beside this file.
-import type { LoopPlugin, PluginContext } from '../../core/plugins/api.js';
-import { defineActions } from '../../core/plugins/api.js';
+import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { mediaActions } from '../../core/protocol/media.js';
 import { mediaConfig, type MediaConfig } from './config.js';
-import { FILES_URL, registerMediaRoutes } from './routes.js';
+import { FILES_URL, mediaRoutes, registerUploadAndFiles } from './routes.js';
 import { MediaService } from './service.js';
 
-export default function createMediaPlugin(): LoopPlugin<MediaConfig> {
-  let svc: MediaService | null = null;
-  const service = (): MediaService => {
-    if (!svc) throw new ActionError('unavailable', 'the media plugin is not running');
-    return svc;
-  };
-
-  const actions = defineActions(mediaActions, {
-    list: async () => service().list(),
-    get: async ({ slug }) => service().get(slug),
-    delete: async ({ slug }) => service().delete(slug),
-    retry: async ({ slug }) => service().retry(slug),
-    cleanup: async () => service().cleanup(),
+function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
+  const { bus, log } = ctx;
+  const published = (what: string) => (err: unknown) => log.warn({ err }, `could not publish ${what}`);
+  return new MediaService({
+    config: ctx.config,
+    dataDir: ctx.dataDir,
+    store: ctx.store,
+    log,
+    filesUrl: FILES_URL,
+    out: {
+      state: (s) => void bus.publish('media', s, { retain: true }).catch(published('media')),
+      progress: (p) => void bus.publish('media/progress', p).catch(published('media/progress')),
+      event: (e) => {
+        void bus.publish('media/event', e).catch(published('media/event'));
+        if (e.type === 'failed') ctx.notify('warning', `${e.item?.filename ?? e.slug} could not be converted: ${e.item?.error ?? 'unknown reason'}`, { slug: e.slug }, 'media_failed');
+      },
+    },
   });
+}
 
-  return {
+/**
+ * A delete answers only once the loop has let the item go, so a client that reads the dashboard
+ * right after the answer does not find the slug still queued. The loop also drops it on its own
+ * (from media/event); whichever comes first, `not_found` here means it is gone already.
+ */
+async function letLoopGo(ctx: PluginContext<MediaConfig>, slug: string): Promise<void> {
+  try {
+    await ctx.bus.request('loop', 'remove', { slug }, { timeoutMs: 5000 });
+  } catch (err) {
+    const code = err instanceof ActionError ? err.code : 'internal';
+    if (code !== 'not_found' && code !== 'unavailable') ctx.log.warn({ slug, err: (err as Error).message }, 'the loop did not confirm it let a deleted item go');
+  }
+}
+
+export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof mediaActions> {
+  return definePlugin({
     id: 'media',
     configSchema: mediaConfig,
-    actions,
-    async start(ctx: PluginContext<MediaConfig>) {
-      const { bus, log } = ctx;
-      const published = (what: string) => (err: unknown) => log.warn({ err }, `could not publish ${what}`);
-      svc = new MediaService({
-        config: ctx.config,
-        dataDir: ctx.dataDir,
-        store: ctx.store,
-        log,
-        filesUrl: FILES_URL,
-        out: {
-          state: (s) => void bus.publish('media', s, { retain: true }).catch(published('media')),
-          progress: (p) => void bus.publish('media/progress', p).catch(published('media/progress')),
-          event: (e) => {
-            void bus.publish('media/event', e).catch(published('media/event'));
-            if (e.type === 'failed') ctx.notify('warning', `${e.item?.filename ?? e.slug} could not be converted: ${e.item?.error ?? 'unknown reason'}`, { slug: e.slug }, 'media_failed');
-          },
-        },
+    actions: mediaActions,
+    routes: mediaRoutes,
+    async start(ctx) {
+      const svc = serviceFor(ctx);
+      await svc.start().catch(async (err: unknown) => {
+        await svc.stop();
+        throw err;
       });
-      await svc.start();
-      const running = svc;
-      ctx.http.register((app) => registerMediaRoutes(app, running, bus, ctx.config));
+      ctx.http.register((app) => registerUploadAndFiles(app, svc, ctx.config));
+      return {
+        handlers: {
+          list: async () => svc.list(),
+          get: async ({ slug }) => svc.get(slug),
+          delete: async ({ slug }) => {
+            const done = await svc.delete(slug);
+            await letLoopGo(ctx, slug);
+            return done;
+          },
+          retry: async ({ slug }) => svc.retry(slug),
+          cleanup: async () => svc.cleanup(),
+        },
+        stop: () => svc.stop(),
+      };
     },
-    async stop() {
-      const s = svc;
-      svc = null;
-      await s?.stop();
-    },
-  };
+  });
 }

@@ -1,56 +1,46 @@
 // The player plugin: mpv plays what the loop says (see player.ts); its actions and REST routes.
-import { defineActions, type LoopPlugin } from '../../core/plugins/api.js';
+import { definePlugin, type ActionHandlers, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { playerActions } from '../../core/protocol/index.js';
 import { playerConfig, type PlayerConfig } from './config.js';
 import { PlayerService } from './player.js';
-import { registerPlaybackRoutes } from './routes.js';
+import { playbackRoutes } from './routes.js';
 
-interface Cued { cue: number }
-
-export default function createPlayerPlugin(): LoopPlugin<PlayerConfig> {
-  let svc: PlayerService | null = null;
-  let ask: (<T>(action: string, payload?: unknown) => Promise<T>) | null = null;
-  const running = (): PlayerService => {
-    if (!svc) throw new Error('player plugin is not running');
-    return svc;
-  };
+function handlersOf(svc: PlayerService, ctx: PluginContext<PlayerConfig>): ActionHandlers<typeof playerActions> {
   /** next/previous/play_slug are the loop's to decide (it owns the active item); the player then plays it. */
-  const viaLoop = async (action: string, payload: unknown = {}) => {
-    const p = running();
-    p.requireMpv();
-    if (!ask) throw new Error('player plugin is not running');
-    const r = await ask<Cued>(action, payload);
-    return p.afterCue(r.cue);
+  const viaLoop = async (ask: () => Promise<{ cue: number }>) => {
+    svc.requireMpv();
+    const { cue } = await ask();
+    return svc.afterCue(cue);
   };
-
-  const actions = defineActions(playerActions, {
-    state: async () => running().snapshot(),
-    play: async () => ({ state: await running().play() }),
-    pause: async () => ({ state: await running().pause() }),
-    toggle: async () => ({ paused: await running().toggle() }),
-    next: () => viaLoop('next'),
-    previous: () => viaLoop('previous'),
-    stop: async () => ({ state: await running().stopPlayback() }),
-    seek: async ({ position, relative }) => ({ state: await running().seek(position, relative ?? false) }),
-    volume: async ({ volume }) => ({ volume: await running().setVolume(volume) }),
-    mute: async ({ mute }) => ({ muted: await running().setMute(mute) }),
-    play_slug: ({ slug }) => viaLoop('activate', { slug }),
-  });
-
+  const opts = { timeoutMs: 5000 };
   return {
+    state: async () => svc.snapshot(),
+    play: async () => ({ state: await svc.play() }),
+    pause: async () => ({ state: await svc.pause() }),
+    toggle: async () => ({ paused: await svc.toggle() }),
+    next: () => viaLoop(() => ctx.bus.request('loop', 'next', {}, opts)),
+    previous: () => viaLoop(() => ctx.bus.request('loop', 'previous', {}, opts)),
+    stop: async () => ({ state: await svc.stopPlayback() }),
+    seek: async ({ position, relative }) => ({ state: await svc.seek(position, relative ?? false) }),
+    volume: async ({ volume }) => ({ volume: await svc.setVolume(volume) }),
+    mute: async ({ mute }) => ({ muted: await svc.setMute(mute) }),
+    play_slug: ({ slug }) => viaLoop(() => ctx.bus.request('loop', 'activate', { slug }, opts)),
+  };
+}
+
+export default function createPlayerPlugin(): LoopPlugin<PlayerConfig, typeof playerActions> {
+  return definePlugin({
     id: 'player',
     configSchema: playerConfig,
-    actions,
+    actions: playerActions,
+    routes: playbackRoutes,
     async start(ctx) {
-      ask = (action, payload) => ctx.bus.request('loop', action, payload, { timeoutMs: 5000 });
-      svc = new PlayerService(ctx);
-      ctx.http.register((app) => registerPlaybackRoutes(app, ctx.bus));
-      await svc.start();
+      const svc = new PlayerService(ctx);
+      await svc.start().catch(async (err: unknown) => {
+        await svc.stop();
+        throw err;
+      });
+      return { handlers: handlersOf(svc, ctx), stop: () => svc.stop() };
     },
-    async stop() {
-      await svc?.stop();
-      svc = null;
-      ask = null;
-    },
-  };
+  });
 }

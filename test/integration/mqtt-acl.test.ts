@@ -29,7 +29,8 @@ function tryConnect(url: string, opts: IClientOptions = {}): Promise<{ client: M
 function subscribeGranted(client: MqttClient, filter: string): Promise<number> {
   // mqtt.js reports a refusal as an error carrying the SUBACK packet.
   return new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err, granted) => {
-    const code = (err as (Error & { packet?: { granted?: number[] } }) | null)?.packet?.granted?.[0];
+    const failure: unknown = err;
+    const code = (failure as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
     if (typeof code === 'number') resolve(code);
     else if (err) reject(err);
     else resolve(granted?.[0]?.qos ?? -1);
