@@ -2,12 +2,12 @@
 import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerAuthRoutes } from './auth/routes.js';
 import { AuthService } from './auth/service.js';
 import { EmbeddedBroker } from './broker/embedded.js';
+import { mqttOverWebSocket, type MqttWebSocket } from './broker/websocket.js';
 import { Bus } from './bus/bus.js';
 import { createMqttClient } from './bus/connect.js';
 import type { LoopConfig } from './config/schema.js';
@@ -43,7 +43,7 @@ export class LoopRuntime {
   auth!: AuthService;
   private view!: DashboardView;
   private store: StateStore | null = null;
-  private mqttWs: WebSocketServer | null = null;
+  private mqttWs: MqttWebSocket | null = null;
   private startedAt = new Date().toISOString();
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -83,8 +83,9 @@ export class LoopRuntime {
     const external = c.mqtt.url !== null;
     if (!external) {
       this.broker = new EmbeddedBroker({
-        listen: c.mqtt.listen, host: c.mqtt.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
+        listen: c.mqtt.listen, host: c.mqtt.host ?? c.http.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
         users: c.mqtt.users, passwordFile: c.mqtt.password_file, baseTopic: this.baseTopic, log: this.log.child({ mod: 'broker' }),
+        acl: c.mqtt.acl, aclFile: c.mqtt.acl_file, clientIdBinding: c.mqtt.client_id_binding, limits: c.mqtt.limits,
       });
       await this.broker.start();
     }
@@ -128,10 +129,9 @@ export class LoopRuntime {
     const gateway = this.gateway;
     upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
     if (this.broker && c.mqtt.websocket) {
-      const broker = this.broker;
-      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
-      this.mqttWs = wss;
-      upgrades.set('/mqtt', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req)));
+      const mqttWs = mqttOverWebSocket(this.broker);
+      this.mqttWs = mqttWs;
+      upgrades.set('/mqtt', (req, socket, head) => mqttWs.upgrade(req, socket, head));
     }
 
     await app.listen({ host: c.http.host, port: c.http.port });
@@ -188,7 +188,7 @@ export class LoopRuntime {
     this.notifier?.stopping();
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
-    await step('mqtt-ws', () => this.mqttWs?.clients.forEach((ws) => ws.terminate()));
+    await step('mqtt-ws', () => this.mqttWs?.close());
     await step('plugins', () => this.host?.stop());
     await step('state', () => this.store?.flush());
     await step('http', () => this.app?.close());
