@@ -174,6 +174,7 @@ export function defaultAcl(baseTopicPrefix: string, discoveryPrefix = 'homeassis
     `pattern read ${baseTopicPrefix}/#`,
     `pattern write ${baseTopicPrefix}/+/+/set`,
     `pattern write ${baseTopicPrefix}/+/bridge/request/#`,
+    `pattern write ${baseTopicPrefix}/group/+/+/set`,
     `pattern read ${discoveryPrefix}/#`,
     `pattern write ${discoveryPrefix}/status`,
     '',

@@ -200,12 +200,13 @@ export class Bus {
 
   private dispatch(topic: string, payload: Buffer, retained = false): void {
     const rel = this.rel(topic);
+    // A retained command (left on an external broker) would replay at every (re)connect; that holds
+    // for a fleet's group commands (outside the device's own topics) too.
+    if (retained && (rel !== null ? isCommandTopic(rel) : topic.endsWith('/set'))) {
+      this.log.warn({ topic }, 'ignored a retained command (commands are never retained; clear it with an empty retained publish)');
+      return;
+    }
     if (rel !== null) {
-      // A retained command (left on an external broker) would replay at every (re)connect.
-      if (retained && isCommandTopic(rel)) {
-        this.log.warn({ topic: rel }, 'ignored a retained command (commands are never retained; clear it with an empty retained publish)');
-        return;
-      }
       if (rel.startsWith('bridge/response/')) this.settleResponse(rel, payload);
       // Keep the latest value of state topics (commands and responses are not state).
       if (isStateTopic(rel)) {
