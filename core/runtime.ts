@@ -1,23 +1,26 @@
 // One running Loop: config → broker → bus → HTTP → plugins → gateway → listen; and back down.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { registerAuthRoutes } from './auth/routes.js';
+import { AuthService } from './auth/service.js';
 import { EmbeddedBroker } from './broker/embedded.js';
+import { mqttOverWebSocket, type MqttWebSocket } from './broker/websocket.js';
 import { Bus } from './bus/bus.js';
 import { createMqttClient } from './bus/connect.js';
 import type { LoopConfig } from './config/schema.js';
 import { DashboardView } from './dashboard.js';
 import { Gateway } from './gateway/gateway.js';
 import { registerCoreRoutes } from './http/core-routes.js';
+import { Guard } from './http/guard.js';
 import { createHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { version } from './paths.js';
 import { PluginHost } from './plugins/host.js';
 import { ServiceNotifier } from './service/notify.js';
-import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
+import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
 import { join } from 'node:path';
 
@@ -37,9 +40,10 @@ export class LoopRuntime {
   app!: FastifyInstance;
   host!: PluginHost;
   gateway: Gateway | null = null;
+  auth!: AuthService;
   private view!: DashboardView;
   private store: StateStore | null = null;
-  private mqttWs: WebSocketServer | null = null;
+  private mqttWs: MqttWebSocket | null = null;
   private startedAt = new Date().toISOString();
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
@@ -65,29 +69,42 @@ export class LoopRuntime {
   async start(): Promise<void> {
     const c = this.o.config;
     this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
-    await mkdir(c.data.dir, { recursive: true });
+    // The library, state and password hashes are Loop's alone: nobody else on the device reads them.
+    await mkdir(c.data.dir, { recursive: true, mode: 0o700 });
+    await chmod(c.data.dir, 0o700).catch((err: Error) => this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'));
+    this.auth = new AuthService({ dataDir: c.data.dir, mode: c.auth.mode, sessionDays: c.auth.session_days, log: this.log.child({ mod: 'auth' }) });
+    await this.auth.start();
+    let mode = this.auth.mode();
+    this.auth.onChange(() => {
+      if (this.auth.mode() === mode) return;
+      mode = this.auth.mode();
+      this.scheduleInfo();
+    });
     const external = c.mqtt.url !== null;
     if (!external) {
       this.broker = new EmbeddedBroker({
-        listen: c.mqtt.listen, host: c.mqtt.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
+        listen: c.mqtt.listen, host: c.mqtt.host ?? c.http.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
         users: c.mqtt.users, passwordFile: c.mqtt.password_file, baseTopic: this.baseTopic, log: this.log.child({ mod: 'broker' }),
+        acl: c.mqtt.acl, aclFile: c.mqtt.acl_file, clientIdBinding: c.mqtt.client_id_binding, limits: c.mqtt.limits,
       });
       await this.broker.start();
     }
     const client = createMqttClient({
       baseTopic: this.baseTopic, deviceId: this.o.deviceId, log: this.log.child({ mod: 'bus' }), url: c.mqtt.url,
-      username: c.mqtt.username, password: c.mqtt.password, ...(this.broker ? { broker: this.broker } : {}),
+      username: c.mqtt.username, password: c.mqtt.password, keepalive: c.mqtt.keepalive, ...(this.broker ? { broker: this.broker } : {}),
     });
     this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }), requestTimeoutMs: c.http.request_timeout_ms });
     this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
     await this.bus.waitConnected();
 
+    const guard = new Guard({ auth: this.auth, corsOrigins: c.http.cors_origins, allowedHosts: c.http.allowed_hosts });
     const { app, upgrades } = await createHttpServer({
-      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, corsOrigins: c.http.cors_origins,
+      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, guard,
       docsUi: c.http.docs_ui, deviceName: c.device.name, log: this.log.child({ mod: 'http' }, { level: 'warn' }),
     });
     this.app = app;
     this.view = new DashboardView(this.bus);
+    registerAuthRoutes(app, this.auth, guard.loggedIn);
     registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version, requestTimeoutMs: c.http.request_timeout_ms });
 
     const store = new StateStore(join(c.data.dir, 'state'));
@@ -98,6 +115,7 @@ export class LoopRuntime {
       dataDir: c.data.dir, log: this.log, http: app,
       notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
       onInfoChanged: () => this.scheduleInfo(),
+      groupTopics: c.mqtt.groups.map((g) => groupTopic(c.mqtt.base_topic, g)),
     });
     await this.host.start();
 
@@ -106,14 +124,14 @@ export class LoopRuntime {
       bus: this.bus, view: this.view, log: this.log.child({ mod: 'gateway' }), maxConnections: g.max_connections,
       maxMessageBytes: g.max_message_bytes, softBufferBytes: g.soft_buffer_bytes, hardBufferBytes: g.hard_buffer_bytes,
       heartbeatSeconds: g.heartbeat_seconds, dashboardThrottleMs: g.dashboard_throttle_ms, token: g.token,
+      auth: this.auth, identity: (req) => guard.identity(req), maxPending: g.max_unauthenticated, authTimeoutMs: g.auth_timeout_ms,
     });
     const gateway = this.gateway;
     upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
     if (this.broker && c.mqtt.websocket) {
-      const broker = this.broker;
-      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 1 << 20 });
-      this.mqttWs = wss;
-      upgrades.set('/mqtt', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => broker.handle(createWebSocketStream(ws), req)));
+      const mqttWs = mqttOverWebSocket(this.broker);
+      this.mqttWs = mqttWs;
+      upgrades.set('/mqtt', (req, socket, head) => mqttWs.upgrade(req, socket, head));
     }
 
     await app.listen({ host: c.http.host, port: c.http.port });
@@ -128,6 +146,8 @@ export class LoopRuntime {
       version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
       config_url: this.app?.server.listening ? `http://${hostname()}.local:${this.httpPort}` : null,
       broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
+      // The idle card says "unclaimed: open the page to set a password" while onboarding.
+      auth: { mode: this.auth?.mode() ?? 'off' },
     };
   }
 
@@ -140,6 +160,7 @@ export class LoopRuntime {
   }
 
   private async publishInfo(): Promise<void> {
+    if (!this.bus) return;
     await this.bus.publish('bridge/info', this.bridgeInfo(), { retain: true });
   }
 
@@ -167,7 +188,7 @@ export class LoopRuntime {
     this.notifier?.stopping();
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
-    await step('mqtt-ws', () => this.mqttWs?.clients.forEach((ws) => ws.terminate()));
+    await step('mqtt-ws', () => this.mqttWs?.close());
     await step('plugins', () => this.host?.stop());
     await step('state', () => this.store?.flush());
     await step('http', () => this.app?.close());
@@ -177,5 +198,6 @@ export class LoopRuntime {
       await step('bus', () => this.bus.close());
     }
     await step('broker', () => this.broker?.close());
+    this.auth?.stop();
   }
 }

@@ -10,6 +10,8 @@ missing=()
 for cmd in "${need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
 done
+# Home Assistant's templates are Jinja2: the tests render them with Debian's python3-jinja2.
+if [ "${1:-}" = "test" ] && ! /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1; then missing+=(python3-jinja2); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "setup: missing ${missing[*]} and no apt-get here; install them yourself" >&2

@@ -2,19 +2,21 @@
 // It subscribes once to `<base>/#` and dispatches locally, caches the last value of every topic
 // (retained state), runs request/response with transactions, and after a reconnect to an
 // external broker republishes the retained state it owns (a restarted broker may have lost it).
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { INTERNAL_TRANSACTION_PREFIX } from '../broker/embedded.js';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, isStateTopic, topicSchemas, requestTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
+  ActionError, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
 
 type RawHandler = (payload: Buffer, topic: string) => void;
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
+/** `topic`: the response topic the answer must come on (a transaction alone could be echoed elsewhere). */
+interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout; topic: string }
 
 export interface BusOptions {
   client: MqttClient;
@@ -33,8 +35,6 @@ export class Bus {
   private readonly lastValues = new Map<string, Buffer>();
   private readonly ownedRetained = new Map<string, Buffer>();
   private readonly pending = new Map<string, Pending>();
-  private readonly txPrefix = randomBytes(4).toString('hex');
-  private txCounter = 0;
   private readonly requestTimeoutMs: number;
   private connectedOnce = false;
   private readonly connectListeners = new Set<(reconnect: boolean) => void>();
@@ -44,7 +44,7 @@ export class Bus {
     this.baseTopic = opts.baseTopic;
     this.log = opts.log;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
-    this.client.on('message', (topic, payload) => this.dispatch(topic, payload));
+    this.client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet.retain));
     this.client.on('connect', () => this.onConnect());
   }
 
@@ -181,7 +181,8 @@ export class Bus {
   }
 
   async requestRaw(plugin: string, action: string, payload: unknown = {}, opts: RequestOptions = {}): Promise<unknown> {
-    const transaction = `${this.txPrefix}-${++this.txCounter}`;
+    // Unguessable, so nobody can answer in Loop's place; the prefix keeps answers from outside clients.
+    const transaction = `${INTERNAL_TRANSACTION_PREFIX}${randomUUID()}`;
     const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload)
       ? { ...(payload as Record<string, unknown>), transaction }
       : { value: payload, transaction };
@@ -191,16 +192,22 @@ export class Bus {
         this.pending.delete(transaction);
         reject(new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pending.set(transaction, { resolve, reject, timer });
+      this.pending.set(transaction, { resolve, reject, timer, topic: responseTopic(plugin, action) });
     });
     await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
     return result;
   }
 
-  private dispatch(topic: string, payload: Buffer): void {
+  private dispatch(topic: string, payload: Buffer, retained = false): void {
     const rel = this.rel(topic);
+    // A retained command (left on an external broker) would replay at every (re)connect; that holds
+    // for a fleet's group commands (outside the device's own topics) too.
+    if (retained && (rel !== null ? isCommandTopic(rel) : topic.endsWith('/set'))) {
+      this.log.warn({ topic }, 'ignored a retained command (commands are never retained; clear it with an empty retained publish)');
+      return;
+    }
     if (rel !== null) {
-      if (rel.startsWith('bridge/response/')) this.settleResponse(payload);
+      if (rel.startsWith('bridge/response/')) this.settleResponse(rel, payload);
       // Keep the latest value of state topics (commands and responses are not state).
       if (isStateTopic(rel)) {
         if (payload.length === 0) this.lastValues.delete(rel);
@@ -225,7 +232,7 @@ export class Bus {
     }
   }
 
-  private settleResponse(payload: Buffer): void {
+  private settleResponse(rel: string, payload: Buffer): void {
     let res: ActionResponse;
     try {
       res = JSON.parse(payload.toString('utf8')) as ActionResponse;
@@ -234,7 +241,7 @@ export class Bus {
     }
     const tx = typeof res.transaction === 'string' ? res.transaction : undefined;
     const p = tx ? this.pending.get(tx) : undefined;
-    if (!p || !tx) return;
+    if (!p || !tx || p.topic !== rel) return;
     this.pending.delete(tx);
     clearTimeout(p.timer);
     if (res.status === 'ok') p.resolve(res.data);

@@ -15,6 +15,8 @@ export interface ConnectOptions {
   username?: string | null;
   password?: string | null;
   broker?: EmbeddedBroker;
+  /** Seconds; the broker publishes the last will (bridge/state offline) after 1.5 × this without a packet. */
+  keepalive?: number;
 }
 
 const MIN_BACKOFF_MS = 500;
@@ -25,7 +27,7 @@ export function createMqttClient(opts: ConnectOptions): MqttClient {
     clientId: `loop_${opts.deviceId}_${randomBytes(3).toString('hex')}`,
     protocolVersion: 4,
     clean: true,
-    keepalive: 30,
+    keepalive: opts.keepalive ?? 30,
     reconnectPeriod: MIN_BACKOFF_MS,
     connectTimeout: 10_000,
     // mqtt-packet would otherwise pre-build 65,536 two-byte Buffers (~7 MB of heap) shared with Aedes.

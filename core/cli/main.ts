@@ -1,4 +1,4 @@
-// `loop` command line: start, config check, config schema, passwd, --version, --help.
+// `loop` command line: start, config check, config schema, passwd, token, homeassistant remove, --version, --help.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { version } from '../paths.js';
@@ -10,7 +10,14 @@ Commands:
   config check FILE       Validate a config file (overlaid on the defaults); print every problem
   config schema           Print the JSON schema of the config
   passwd [PASSWORD]       Print a password hash for mqtt.users (reads stdin when no argument)
+  passwd --owner          Set the owner password of the page and REST API (asks for it, or reads
+                          stdin) and end every session; [--config FILE] finds the data dir
+  token create NAME       Make an API token (Authorization: Bearer ...); printed only this once
+  token list              List API tokens (id, name, dates)
+  token revoke ID         Revoke an API token
   docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
+  homeassistant remove [--config FILE]
+                          Remove this device from Home Assistant (clears its retained discovery)
 
 Options:
   --version               Print the version
@@ -52,11 +59,21 @@ export async function main(args: string[]): Promise<void> {
       console.log(renderMqttReference());
       return;
     }
+    case 'homeassistant':
+      if (sub === 'remove') return haRemove(flag(args, '--config'));
+      break;
     case 'passwd': {
+      if (args.includes('--owner')) return ownerPasswd(flag(args, '--config'));
       const pw = args[1] ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (!pw) throw new Error('empty password');
       const { hashPassword } = await import('../broker/passwords.js');
       console.log(hashPassword(pw));
+      return;
+    }
+    case 'token': {
+      const { tokenCommand } = await import('../auth/cli.js');
+      const rest = args.filter((a, i) => !a.startsWith('--config') && args[i - 1] !== '--config');
+      process.exitCode = await tokenCommand(await dataDirOf(flag(args, '--config')), sub, rest[2]);
       return;
     }
   }
@@ -91,6 +108,28 @@ async function configCheck(file: string | undefined): Promise<void> {
     }
     throw err;
   }
+}
+
+async function haRemove(file: string | undefined): Promise<void> {
+  const { loadConfig } = await import('../config/load.js');
+  const { removeFromHomeAssistant } = await import('../../plugins/homeassistant/remove.js');
+  const { config, deviceId } = loadConfig({ file });
+  console.log(`removed: ${await removeFromHomeAssistant(config, deviceId)} (empty retained payload)`);
+}
+
+/** The data dir the config (defaults, file, environment) names, as `loop start` would use it. */
+async function dataDirOf(file: string | undefined): Promise<string> {
+  const { loadConfig } = await import('../config/load.js');
+  return loadConfig({ file }).config.data.dir;
+}
+
+async function ownerPasswd(file: string | undefined): Promise<void> {
+  const { readSecret, resetOwner } = await import('../auth/cli.js');
+  const dir = await dataDirOf(file);
+  const pw = await readSecret('New owner password: ');
+  if (process.stdin.isTTY && (await readSecret('Again: ')) !== pw) throw new Error('the two passwords differ; nothing changed');
+  await resetOwner(dir, pw);
+  console.log(`owner password set in ${dir}; every session has ended`);
 }
 
 async function start(file: string | undefined): Promise<void> {

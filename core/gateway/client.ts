@@ -1,6 +1,7 @@
 // One WebSocket client of the gateway: its rooms, liveness, and a send path that protects the
 // server from slow readers (coalesce past the soft bound, disconnect past the hard bound).
 import type { WebSocket } from 'ws';
+import type { Identity } from '../http/guard.js';
 import type { Room } from './rooms.js';
 
 export const CLOSE_TOO_SLOW = 4008;
@@ -14,7 +15,7 @@ export class GatewayClient {
   private readonly pending = new Map<string, string>();
   private closing = false;
 
-  constructor(readonly id: string, readonly ws: WebSocket, private readonly bounds: Bounds) {}
+  constructor(readonly id: string, readonly ws: WebSocket, private readonly bounds: Bounds, readonly identity: Identity = { via: 'open' }) {}
 
   get healthy(): boolean {
     return this.alive && !this.closing && this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount < this.bounds.soft;

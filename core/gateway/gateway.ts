@@ -1,5 +1,7 @@
 // The WebSocket gateway at /ws: the first version's protocol (rooms, events, ping/pong), plus
 // per-room sequence numbers, snapshots on (re)subscribe, requests over the socket, and bounds.
+// Once the device has an owner, a socket without a session cookie must send a token first
+// (pending.ts); such sockets have their own small limit so they cannot crowd out the page.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -8,7 +10,9 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import { ActionError } from '../protocol/index.js';
+import type { Identity } from '../http/guard.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
+import { PendingSockets, type TokenCheck } from './pending.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
 import { asText, frameText } from '../util/text.js';
 
@@ -23,6 +27,13 @@ export interface GatewayOptions {
   heartbeatSeconds: number;
   dashboardThrottleMs: number;
   token: string | null;
+  /** API tokens (the first message of a socket that has no session), and re-checks when they change. */
+  auth: TokenCheck & { stillValid(who: Identity): boolean; onChange(fn: () => void): () => void };
+  /** What the HTTP guard found at upgrade: null = nothing yet, the socket must send a token. */
+  identity: (req: IncomingMessage) => Identity | null;
+  /** Sockets still to authenticate, at most, and how long each gets to send its token. */
+  maxPending: number;
+  authTimeoutMs: number;
 }
 
 const now = (): number => Date.now() / 1000;
@@ -36,8 +47,14 @@ export class Gateway {
   private readonly off: () => void;
   private dashboardTimer: NodeJS.Timeout | null = null;
   private lastDashboardAt = 0;
+  private readonly pending: PendingSockets;
+  private readonly offAuth: () => void;
 
   constructor(private readonly o: GatewayOptions) {
+    // A logout, a password change or a revoked token ends the sockets it let in; claiming the
+    // device ends those that came in while it was open (the page reconnects with its cookie).
+    this.offAuth = o.auth.onChange(() => this.recheck());
+    this.pending = new PendingSockets(o.auth, o.maxPending, o.authTimeoutMs);
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
     this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatSeconds * 1000);
@@ -46,11 +63,20 @@ export class Gateway {
 
   /** For the HTTP server's `upgrade` on /ws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.clients.size >= this.o.maxConnections) {
+    const known = this.o.identity(req) !== null;
+    if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const who = this.o.identity(req);
+      if (who) return this.onConnection(ws, req, who);
+      this.pending.add(ws, (id) => {
+        if (this.clients.size >= this.o.maxConnections) return void ws.close(1013, 'too many WebSocket connections');
+        ws.send(JSON.stringify({ type: 'auth_response', success: true, timestamp: now() }));
+        this.onConnection(ws, req, { via: 'token', id });
+      });
+    });
   }
 
   status(): { total_connections: number; rooms: Record<Room, number>; healthy_connections: number } {
@@ -63,7 +89,17 @@ export class Gateway {
     return { total_connections: this.clients.size, rooms, healthy_connections: healthy };
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+  private recheck(): void {
+    for (const c of this.clients) {
+      if (this.o.auth.stillValid(c.identity)) continue;
+      this.clients.delete(c);
+      // Open sockets from before the device was claimed may come back with a cookie or token.
+      if (c.identity.via === 'open') c.ws.close(1012, 'the device now has an owner: reconnect');
+      else c.ws.close(CLOSE_UNAUTHORIZED, 'unauthorized: the session ended or the token was revoked');
+    }
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
     if (this.o.token) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('token') !== this.o.token) {
@@ -71,7 +107,7 @@ export class Gateway {
         return;
       }
     }
-    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes });
+    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes }, identity);
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
@@ -101,6 +137,10 @@ export class Gateway {
     switch (m.type) {
       case 'ping':
         client.send({ type: 'pong', timestamp: now() });
+        return;
+      case 'auth':
+        // Already in (session, token, or auth off): a client that always sends it keeps working.
+        client.send({ type: 'auth_response', success: true, timestamp: now() });
         return;
       case 'subscribe':
       case 'unsubscribe':
@@ -229,6 +269,8 @@ export class Gateway {
     clearInterval(this.heartbeat);
     if (this.dashboardTimer) clearTimeout(this.dashboardTimer);
     this.off();
+    this.offAuth();
+    this.pending.close();
     for (const c of this.clients) c.ws.close(1001, 'Loop is shutting down');
     await new Promise((r) => setTimeout(r, 50));
     for (const c of this.clients) c.ws.terminate();

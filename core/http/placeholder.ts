@@ -1,10 +1,10 @@
 // Served at / until the dashboard (web/dist) is built: says what Loop is and where its APIs are.
+// No inline style or script: the Content-Security-Policy (core/http/guard.ts) allows neither.
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export const placeholderPage = (rawName: string): string => { const name = esc(rawName); return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${name}</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}code{background:#eee;padding:0 .3em}</style>
 </head><body>
 <h1>${name}</h1>
 <p>Loop is running. The dashboard is not built on this device yet.</p>

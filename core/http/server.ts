@@ -1,5 +1,6 @@
-// The Fastify server: envelope and errors, OpenAPI at /api/docs, CORS when configured, the
-// dashboard (core/http/static.ts), and WebSocket upgrades routed by path (/ws, /mqtt).
+// The Fastify server: envelope and errors, the guard (host, origin, content type, login; CORS for
+// configured origins), OpenAPI at /api/docs, the dashboard (core/http/static.ts), and
+// WebSocket upgrades routed by path (/ws, /mqtt), each checked by the same guard first.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -8,13 +9,14 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { version } from '../paths.js';
 import { installErrorHandlers } from './errors.js';
+import type { Guard } from './guard.js';
 import { serveDashboard } from './static.js';
 
 export interface HttpOptions {
   host: string;
   port: number;
   bodyLimit: number;
-  corsOrigins: string[];
+  guard: Guard;
   docsUi: boolean;
   deviceName: string;
   log: Logger;
@@ -39,13 +41,20 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   installErrorHandlers(app);
+  o.guard.install(app);
+  // A POST that declares JSON but sends nothing (logout, next...) is an empty payload, not an error.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Loop REST API', version, description: 'Every route is a client of the MQTT bus; see docs/mqtt.md for the same actions over MQTT.' },
-      tags: [{ name: 'dashboard' }, { name: 'system' }, { name: 'player' }, { name: 'loop' }, { name: 'media' }],
+      tags: [{ name: 'dashboard' }, { name: 'system' }, { name: 'player' }, { name: 'loop' }, { name: 'media' }, { name: 'auth' }],
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'loop_session' }, token: { type: 'http', scheme: 'bearer' } } },
+      security: [{ session: [] }, { token: [] }],
     },
   });
   if (o.docsUi) {
@@ -57,28 +66,20 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
     app.get('/api/docs', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/api/docs/json'));
   }
 
-  if (o.corsOrigins.length) {
-    const allowed = new Set(o.corsOrigins);
-    app.addHook('onRequest', async (req, reply) => {
-      const origin = req.headers.origin;
-      if (!origin || !(allowed.has(origin) || allowed.has('*'))) return;
-      reply.header('Access-Control-Allow-Origin', origin).header('Vary', 'Origin');
-      if (req.method === 'OPTIONS') {
-        reply.header('Access-Control-Allow-Methods', 'GET,POST,PUT,DELETE,OPTIONS')
-          .header('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'content-type')
-          .status(204).send();
-      }
-    });
-  }
-
-  await serveDashboard(app, { deviceName: o.deviceName });
+  // The page's own files are public (the login view is one of them); the guard learns their URLs here.
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => void o.guard.publicUrls.add(route.url));
+    await serveDashboard(scope, { deviceName: o.deviceName });
+  });
 
   const upgrades = new Map<string, UpgradeHandler>();
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = upgrades.get(path);
-    if (handler) handler(req, socket, head);
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    const refused = o.guard.upgrade(req);
+    if (refused) return void socket.end(`HTTP/1.1 ${refused.status} ${refused.reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.reason}\n`);
+    handler(req, socket, head);
   });
   return { app, upgrades };
 }

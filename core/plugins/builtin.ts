@@ -5,6 +5,7 @@ import { systemConfig } from '../../plugins/system/config.js';
 import { playerConfig } from '../../plugins/player/config.js';
 import { loopConfig } from '../../plugins/loop/config.js';
 import { mediaConfig } from '../../plugins/media/config.js';
+import { homeassistantConfig } from '../../plugins/homeassistant/config.js';
 
 export interface BuiltinPlugin {
   configSchema: TSchema;
@@ -16,4 +17,5 @@ export const builtinPlugins: Record<string, BuiltinPlugin> = {
   player: { configSchema: playerConfig, load: () => import('../../plugins/player/index.js') },
   loop: { configSchema: loopConfig, load: () => import('../../plugins/loop/index.js') },
   media: { configSchema: mediaConfig, load: () => import('../../plugins/media/index.js') },
+  homeassistant: { configSchema: homeassistantConfig, load: () => import('../../plugins/homeassistant/index.js') },
 };

@@ -47,6 +47,8 @@ export interface HostOptions {
   http: FastifyInstance;
   notify: (source: string, level: EventLevel, message: string, data?: unknown, type?: string) => void;
   onInfoChanged: () => void;
+  /** Absolute group topics (`loop/group/<name>`) whose `<plugin>/set` commands this device obeys too. */
+  groupTopics?: readonly string[];
 }
 
 export class PluginHost {
@@ -79,6 +81,10 @@ export class PluginHost {
     // One subscription each for all requests and all `/set` commands.
     this.unsubscribe.push(this.o.bus.subscribeRaw('bridge/request/+/+', (buf, topic) => this.onRequest(topic, buf)));
     this.unsubscribe.push(this.o.bus.subscribeRaw('+/set', (buf, topic) => this.onSet(topic, buf)));
+    // A group command is this device's own `<plugin>/set`, arriving on a topic shared by the group.
+    for (const g of this.o.groupTopics ?? []) {
+      this.unsubscribe.push(this.o.bus.subscribeRaw(`${g}/+/set`, (buf, topic) => this.onSet(topic.slice(g.length + 1), buf), { absolute: true }));
+    }
 
     for (const plugin of order) {
       if ((plugin.dependsOn ?? []).some((d) => !this.plugins.has(d))) {

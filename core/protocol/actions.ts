@@ -5,12 +5,14 @@ import { systemActions } from './system.js';
 import { playerActions } from './player.js';
 import { loopActions } from './loop.js';
 import { mediaActions } from './media.js';
+import { homeassistantActions } from './homeassistant.js';
 
 export const builtinActions = {
   system: systemActions,
   player: playerActions,
   loop: loopActions,
   media: mediaActions,
+  homeassistant: homeassistantActions,
 } satisfies Record<string, ActionSpecs>;
 
 export type BuiltinPlugin = keyof typeof builtinActions;

@@ -25,5 +25,7 @@ export const BridgeInfo = Type.Object({
   broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
   plugins: Type.Array(PluginStatus),
   started_at: Type.String(),
+  /** Whether the page needs a login: off, onboarding (no owner yet: anyone may claim it) or on. */
+  auth: Type.Optional(Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]) })),
 });
 export type BridgeInfo = Static<typeof BridgeInfo>;

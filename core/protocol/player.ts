@@ -75,4 +75,12 @@ export const playerActions = {
     request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
     response: Started, shorthand: 'slug', coalesce: true,
   },
+  show_text: {
+    description: 'Show a line of text over the picture for a few seconds (mpv OSD), e.g. "Doorbell".',
+    request: Type.Object({
+      text: Type.String({ minLength: 1, maxLength: 500 }),
+      seconds: Type.Optional(Type.Number({ minimum: 0.5, maximum: 60 })),
+    }, { additionalProperties: false }),
+    response: Type.Object({ shown: Type.Boolean() }), shorthand: 'text',
+  },
 } satisfies Record<string, ActionSpec>;

@@ -8,6 +8,7 @@ import { PlayerPosition, PlayerState } from './player.js';
 import { LoopState } from './loop.js';
 import { MediaEvent, MediaProgress, MediaState } from './media.js';
 import { WifiState } from './wifi.js';
+import { HaClip, HaLastError } from './homeassistant.js';
 import type { Static } from '@sinclair/typebox';
 
 /** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
@@ -23,13 +24,15 @@ export const topicSchemas = {
   'media/progress': MediaProgress,
   'media/event': MediaEvent,
   wifi: WifiState,
+  'homeassistant/last_error': HaLastError,
+  'homeassistant/clip': HaClip,
 } satisfies Record<string, TSchema>;
 
 export type TopicName = keyof typeof topicSchemas;
 export type TopicPayload<T extends TopicName> = Static<(typeof topicSchemas)[T]>;
 
 /** State topics: published retained, so a subscriber gets the current value at once. */
-export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi'];
+export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi', 'homeassistant/last_error', 'homeassistant/clip'];
 
 export const requestTopic = (plugin: string, action: string): string => `bridge/request/${plugin}/${action}`;
 export const responseTopic = (plugin: string, action: string): string => `bridge/response/${plugin}/${action}`;
@@ -44,7 +47,11 @@ export const isStateTopic = (rel: string): boolean => !isCommandTopic(rel) && !r
 export function baseTopic(prefix: string, deviceId: string): string {
   return `${prefix}/${deviceId}`;
 }
+/** `loop/group/<name>`: `<plugin>/set` below it reaches every player that lists the group in mqtt.groups. */
+export function groupTopic(prefix: string, group: string): string {
+  return `${prefix}/group/${group}`;
+}
 export function sanitiseDeviceId(raw: string): string {
   const id = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
-  return id || 'loop';
+  return id === 'group' ? 'group-1' : id || 'loop';
 }

@@ -7,9 +7,10 @@ let counter = 0;
 
 export const TEMP_MARK = '.tmp-';
 
-export async function atomicWrite(path: string, data: string | Buffer): Promise<void> {
+/** Files are 0600 by default: state is Loop's own, nobody else on the device needs to read it. */
+export async function atomicWrite(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const tmp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${++counter}`);
-  const fh = await open(tmp, 'w', 0o644);
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();

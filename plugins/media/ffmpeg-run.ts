@@ -1,6 +1,10 @@
 // Runs one ffmpeg command through fluent-ffmpeg (an argument array, never a shell), with progress
 // parsed from ffmpeg's own stats lines, cancellation, and a short reason when it fails.
-import ffmpeg from 'fluent-ffmpeg';
+import type FfmpegCommand from 'fluent-ffmpeg';
+
+/** fluent-ffmpeg is loaded at the first conversion, not at start: an idle Loop does not carry it (~1 MiB of heap). */
+let fluent: Promise<typeof FfmpegCommand> | null = null;
+export const loadFluent = (): Promise<typeof FfmpegCommand> => (fluent ??= import('fluent-ffmpeg').then((m) => m.default));
 
 export interface FfmpegArgs {
   /** Options before `-i <input>`. */
@@ -24,9 +28,22 @@ export interface RunFfmpegOptions {
   niceness?: number;
 }
 
+/**
+ * The demuxers Loop accepts (ffmpeg's names): single-file containers and pictures. Playlists and
+ * manifests (hls, dash, concat, sdp, ...) are not among them: they make ffmpeg open other files.
+ */
+export const ACCEPTED_DEMUXERS = [
+  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'avi', 'mpegts', 'gif', 'image2',
+  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'jpegls_pipe', 'j2k_pipe', 'jpegxl_pipe',
+  'ppm_pipe', 'pgm_pipe', 'qoi_pipe',
+] as const;
+
+/** Input options for every ffmpeg and ffprobe run (ffmpeg 5.1 has both): those demuxers, local files only. */
+export const INPUT_WHITELIST: readonly string[] = ['-format_whitelist', ACCEPTED_DEMUXERS.join(','), '-protocol_whitelist', 'file'];
+
 /** The exact argv fluent-ffmpeg gives ffmpeg for these options (the bench runs it bare). */
 export function ffmpegArgv(input: string, output: string, args: FfmpegArgs): string[] {
-  return [...args.input, '-i', input, '-y', ...args.output, output];
+  return [...INPUT_WHITELIST, ...args.input, '-i', input, '-y', ...args.output, output];
 }
 
 export class FfmpegCancelled extends Error {
@@ -36,13 +53,14 @@ export class FfmpegCancelled extends Error {
   }
 }
 
-export function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
+export async function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
+  const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
     if (opts.signal?.aborted) { reject(new FfmpegCancelled()); return; }
     const cmd = ffmpeg(opts.input, { stdoutLines: 0 });
     if (opts.ffmpegPath) cmd.setFfmpegPath(opts.ffmpegPath);
     // Several arguments at once: fluent-ffmpeg then never splits an option on its spaces.
-    if (opts.args.input.length) cmd.inputOptions(...(opts.args.input as [string, ...string[]]));
+    cmd.inputOptions(...(INPUT_WHITELIST as [string, ...string[]]), ...opts.args.input);
     cmd.output(opts.output);
     if (opts.args.output.length) cmd.outputOptions(...(opts.args.output as [string, ...string[]]));
     if (opts.niceness) cmd.renice(opts.niceness);

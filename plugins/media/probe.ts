@@ -1,11 +1,11 @@
 // ffprobe (through fluent-ffmpeg) on every upload: is it a picture, a GIF or a video with a
 // stream ffmpeg can decode, how big is it, how long. Refusals say what was found.
-import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
+import type { FfprobeData, FfprobeStream } from 'fluent-ffmpeg';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
 import { open } from 'node:fs/promises';
 import { declaredSize } from './sniff.js';
-import { shortReason } from './ffmpeg-run.js';
+import { INPUT_WHITELIST, loadFluent, shortReason } from './ffmpeg-run.js';
 import { asText } from '../../core/util/text.js';
 
 export interface ProbeResult extends MediaSource {
@@ -26,6 +26,9 @@ const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpegls', 'bmp', 'webp', 'tiff', '
 export async function probeMedia(path: string, limits: ProbeLimits): Promise<ProbeResult> {
   const head = await readHead(path, 4096);
   if (head.length === 0) throw new ActionError('unsupported', 'the file is empty');
+  const list = playlistKind(head);
+  // Never handed to ffprobe: a manifest names other files (file://...), which would be read instead.
+  if (list) throw new ActionError('unsupported', `${list} is not accepted: playlists and manifests point at other files; upload the video or picture itself`);
   const declared = await declaredSize(path);
   if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format);
 
@@ -34,6 +37,7 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
     data = await ffprobe(path, [], limits);
   } catch (err) {
     if (err instanceof ActionError && err.code === 'unsupported') {
+      if (err.message.startsWith(NOT_ACCEPTED)) throw err;
       throw new ActionError('unsupported', `not a picture or video: found ${describeBytes(head)} (ffprobe: ${err.message})`);
     }
     throw err;
@@ -85,17 +89,23 @@ function checkPixels(width: number, height: number, maxPixels: number, what: str
   }
 }
 
-function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
+const NOT_ACCEPTED = 'the file\'s format is not accepted';
+
+async function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
+  const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
     // fluent-ffmpeg cannot kill ffprobe; past the timeout the upload is refused and ffprobe ends on its own.
     const timer = setTimeout(() => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')), limits.timeoutMs);
     const cmd = ffmpeg(path);
     if (limits.ffprobePath) cmd.setFfprobePath(limits.ffprobePath);
-    cmd.ffprobe(['-v', 'error', ...options], (err: unknown, data: FfprobeData) => {
+    cmd.ffprobe(['-v', 'error', ...INPUT_WHITELIST, ...options], (err: unknown, data: FfprobeData) => {
       clearTimeout(timer);
       if (err) {
         const msg = err instanceof Error ? err.message : asText(err);
-        if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
+        const refused = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(msg);
+        if (refused) {
+          reject(new ActionError('unsupported', `${NOT_ACCEPTED} (${refused[1]}): Loop takes MP4, MOV, MKV, WebM, AVI, MPEG-TS, GIF and pictures`));
+        } else if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
           reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
         } else {
           reject(new ActionError('unsupported', shortReason(msg.split(`${path}: `).join('').split(path).join('the file'))));
@@ -159,6 +169,28 @@ async function readHead(path: string, n: number): Promise<Buffer> {
   } finally {
     await fh.close();
   }
+}
+
+/** Text formats that make ffmpeg open other files; null when the head looks like none of them. */
+export function playlistKind(head: Buffer): string | null {
+  const text = head.toString('latin1').replace(/^\uFEFF|^\xEF\xBB\xBF/, '');
+  const table: Array<[RegExp, string]> = [
+    [/^\s*#EXTM3U/, 'an HLS / M3U playlist'],
+    [/^\s*#EXTINF/m, 'an M3U playlist'],
+    [/<MPD[\s>]/, 'a DASH manifest'],
+    [/^\s*ffconcat\s+version/, 'an ffmpeg concat list'],
+    [/^\s*(file|duration|inpoint)\s+\S/m, 'an ffmpeg concat list'],
+    [/^v=0\r?\n[\s\S]*^[cm]=/m, 'an SDP session description'],
+    [/^\s*\[playlist\]/i, 'a PLS playlist'],
+    [/<smil[\s>]/i, 'a SMIL playlist'],
+    [/^;FFMETADATA/, 'an ffmpeg metadata file'],
+    [/<(asx|ASX)[\s>]/, 'an ASX playlist'],
+  ];
+  // Only text can be any of these: binary media may contain such bytes by chance.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0008\u000e-\u001a]/.test(text.slice(0, 512))) return null;
+  for (const [re, what] of table) if (re.test(text)) return what;
+  return null;
 }
 
 /** What a file that is not media looks like, for the refusal message. */

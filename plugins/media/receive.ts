@@ -1,7 +1,7 @@
 // Streams one uploaded file to a temporary file while hashing it: constant memory whatever the
 // size, the limit enforced as bytes arrive, and the partial file removed on any failure.
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { open, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
@@ -74,10 +74,12 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
       cb(null, chunk);
     },
   });
+  let out: WriteStream | null = null;
   try {
     await opts.checkSpace?.(0);
     try {
-      await pipeline(source, meter, createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_HWM }), { signal: opts.signal });
+      out = createWriteStream(path, { flags: 'wx', mode: 0o644, highWaterMark: WRITE_HWM });
+      await pipeline(source, meter, out, { signal: opts.signal });
     } finally {
       await idle(); // no fdatasync may still be running when its descriptor is closed
       await (syncFh as FileHandle | null)?.close().catch(() => undefined);
@@ -85,8 +87,14 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
     // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
     await fsyncPath(path);
   } catch (err) {
+    // An early failure can reject before the file is even open: unlinking then would leave it behind.
+    if (out && !out.closed) await new Promise<void>((resolve) => out?.once('close', () => resolve()));
     await unlink(path).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
+    // The upload's own stream failing (a body cut before its closing boundary) is the client's fault.
+    if (err === source.errored && !(err instanceof ActionError)) {
+      throw new ActionError('invalid', `the upload ended before its last part was complete (${(err as Error).message.slice(0, 80)}); send it again`);
+    }
     throw err;
   }
   return { path, sha256: hash.digest('hex'), size };

@@ -22,10 +22,21 @@ export function slugFor(filename: string, sha256: string): string {
   return `${safeStem(filename)}_${sha256.slice(0, 16)}`;
 }
 
-/** A name kept as metadata: control characters out, length bounded; shown, never used as a path. */
+/** Longest name kept, in characters: a name is a label on the page, not a document. */
+export const NAME_MAX = 128;
+
+/**
+ * A name kept as metadata: printable characters only (no controls, no bidi overrides that make
+ * `gpj.exe` read as `exe.jpg`, no zero-width or line separators), whitespace runs as one space,
+ * at most NAME_MAX characters. Shown as text, never used as a path.
+ */
 export function displayName(filename: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
-  const name = (filename ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255);
+  const cleaned = (filename ?? '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const name = Array.from(cleaned).slice(0, NAME_MAX).join('').trim();
   return name || 'upload';
 }
 

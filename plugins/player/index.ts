@@ -25,6 +25,11 @@ function handlersOf(svc: PlayerService, ctx: PluginContext<PlayerConfig>): Actio
     volume: async ({ volume }) => ({ volume: await svc.setVolume(volume) }),
     mute: async ({ mute }) => ({ muted: await svc.setMute(mute) }),
     play_slug: ({ slug }) => viaLoop(() => ctx.bus.request('loop', 'activate', { slug }, opts)),
+    // OSD level 0: shown although mpv runs with --osd-level=0 (no other OSD on the screen).
+    show_text: async ({ text, seconds }) => {
+      await svc.requireMpv().command('show-text', text, Math.round((seconds ?? 5) * 1000), 0);
+      return { shown: true };
+    },
   };
 }
 

@@ -30,8 +30,8 @@ export interface WatchedPage {
   allow(pred: (line: string) => boolean): () => void;
 }
 
-export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark'; touch?: boolean } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1, hasTouch: opts.touch ?? false });
+export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark'; touch?: boolean; bypassCSP?: boolean } = {}): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1, hasTouch: opts.touch ?? false, bypassCSP: opts.bypassCSP ?? false });
   const page = await context.newPage();
   const problems: string[] = [];
   const allowed: Array<(line: string) => boolean> = [];

@@ -34,7 +34,11 @@ export interface TestLoop {
 
 export const tempDir = (prefix = 'loop-test-'): string => mkdtempSync(join(tmpdir(), prefix));
 
-/** A config for tests: loopback only, free ports, temp data dir, quiet logs, only `system` unless overridden. */
+/**
+ * A config for tests: loopback only, free ports, temp data dir, quiet logs, only `system` unless
+ * overridden; auth off (the first version's open protocol), except in the tests of auth itself
+ * (test/integration/auth*.test.ts, test/e2e/attacker*.test.ts), which turn it on.
+ */
 export async function testConfig(overrides: Tree = {}, dataDir = tempDir()): Promise<LoopConfig> {
   const base: Tree = {
     device: { id: `t${Math.random().toString(36).slice(2, 8)}`, name: 'Loop test' },
@@ -43,6 +47,7 @@ export async function testConfig(overrides: Tree = {}, dataDir = tempDir()): Pro
     http: { host: '127.0.0.1', port: await freePort(), docs_ui: false },
     mqtt: { host: '127.0.0.1', port: await freePort() },
     plugins: ['system'],
+    auth: { mode: 'off' },
   };
   const tree = merge(merge(readYamlFile(defaultConfigPath), base), overrides);
   const problems = validateConfig(tree);
@@ -108,7 +113,7 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
   const httpPort = opts.ports?.http ?? (await freePort());
   const mqttPort = opts.ports?.mqtt ?? (await freePort());
   const deviceId = (opts.config?.device as Tree | undefined)?.id as string | undefined ?? 'proc';
-  const cfg = merge({ device: { id: deviceId, name: 'Loop test' }, plugins: ['system'], log: { level: 'info', json: false } }, opts.config ?? {});
+  const cfg = merge({ device: { id: deviceId, name: 'Loop test' }, plugins: ['system'], log: { level: 'info', json: false }, auth: { mode: 'off' } }, opts.config ?? {});
   const cfgFile = join(dataDir, '..', `${dataDir.split('/').pop()}-config.yaml`);
   writeFileSync(cfgFile, stringify(cfg));
   const env = {

@@ -37,12 +37,13 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-export async function startMosquitto(): Promise<Mosquitto> {
+/** `configure` writes a config of its own into `dir` (ACLs, passwords) and returns its text; the default is anonymous. */
+export async function startMosquitto(configure?: (dir: string, port: number) => string): Promise<Mosquitto> {
   const port = await freePort();
   const dir = tempDir('loop-mosq-');
   const conf = join(dir, 'mosquitto.conf');
   // No persistence: a restart loses retained messages, which is what Loop must survive.
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+  writeFileSync(conf, configure ? configure(dir, port) : `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
   let child = await launch(conf, port);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { hashPassword } from '../../core/broker/passwords.js';
+import { sleep } from '../helpers/wait.js';
 import type { ActionResponse, BridgeEvent, BridgeInfo, SystemState } from '../../core/protocol/index.js';
 
 describe('MQTT API (embedded broker, real TCP clients)', () => {
@@ -109,6 +110,7 @@ describe('MQTT broker credentials', () => {
     expect(anon).to.match(/Not authorized|Bad username|credentials|refused/i);
     const wrong = await connectMqtt(url, { reconnectPeriod: 0, username: 'ha', password: 'nope' }).then(() => 'connected', (e: Error) => e.message);
     expect(wrong).to.not.equal('connected');
+    await sleep(300); // a wrong password makes this address wait 0.25 s before its next check
     const ok = await connectMqtt(url, { username: 'ha', password: 'p4ss "word"' });
     await ok.subscribe(`${loop.baseTopic}/bridge/state`);
     const st = await ok.next((m) => m.topic.endsWith('bridge/state'));

@@ -1,0 +1,223 @@
+// Who may use this device: the owner (one password, sessions) and the API tokens the owner made.
+// The mode is `off` (config: anyone on the network), `onboarding` (on, but no owner yet: the first
+// visitor claims the device) or `on`. Secrets are kept only as digests (secrets.ts).
+import type { Logger } from 'pino';
+import { AuthFiles, authDir, type AuthData, type SessionRecord, type TokenRecord } from './files.js';
+import { checkOwnerPassword, hashOwnerPassword, passwordProblem, scryptBusy } from './password.js';
+import { digest, randomId, randomSecret, sameDigest } from './secrets.js';
+import { Throttle } from './throttle.js';
+
+export type AuthMode = 'off' | 'onboarding' | 'on';
+
+/** A refusal with the HTTP status to answer (Fastify's error handler reads statusCode and code). */
+export class AuthFailure extends Error {
+  constructor(readonly statusCode: number, readonly code: string, message: string, readonly retryAfterSeconds?: number) {
+    super(message);
+  }
+}
+
+export interface TokenInfo { id: string; name: string; created_at: string; last_used_at: string | null }
+export interface NewToken extends TokenInfo { token: string }
+
+/** Most sessions kept at once; the oldest goes first (a phone, a laptop, a tablet... not hundreds). */
+const MAX_SESSIONS = 32;
+const MAX_TOKENS = 64;
+export const TOKEN_NAME_MAX = 64;
+
+const info = (t: TokenRecord): TokenInfo => ({ id: t.id, name: t.name, created_at: t.created_at, last_used_at: t.last_used_at });
+
+export function tokenNameProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.trim().length === 0) return 'name must be a non-empty string';
+  if (name.length > TOKEN_NAME_MAX) return `name must have at most ${TOKEN_NAME_MAX} characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name)) return 'name must be printable text';
+  return null;
+}
+
+export interface AuthOptions { dataDir: string; mode: 'on' | 'off'; sessionDays: number; log: Logger }
+
+export class AuthService {
+  readonly files: AuthFiles;
+  readonly throttle = new Throttle();
+  private data: AuthData = { owner: null, sessions: [], tokens: [] };
+  private claiming = false;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(private readonly o: AuthOptions) {
+    this.files = new AuthFiles(authDir(o.dataDir));
+  }
+
+  async start(): Promise<void> {
+    this.data = await this.files.load();
+    this.files.watch(() => void this.reload());
+  }
+
+  stop(): void {
+    this.files.close();
+  }
+
+  /** Called after any change: the mode (onboarding done), sessions ended, tokens revoked, a CLI edit. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  mode(): AuthMode {
+    if (this.o.mode === 'off') return 'off';
+    return this.data.owner ? 'on' : 'onboarding';
+  }
+
+  /** Whether requests must prove who they are (only when an owner exists and auth is on). */
+  get enforced(): boolean {
+    return this.mode() === 'on';
+  }
+
+  get sessionSeconds(): number {
+    return Math.round(this.o.sessionDays * 86400);
+  }
+
+  sessionValid(id: string | null): boolean {
+    if (!id) return false;
+    const h = digest(id);
+    const now = Date.now();
+    return this.data.sessions.some((s) => sameDigest(s.id_hash, h) && Date.parse(s.expires_at) > now);
+  }
+
+  /** Still valid? For connections that proved themselves earlier (open WebSockets). */
+  stillValid(who: { via: 'open' } | { via: 'session'; hash: string } | { via: 'token'; id: string }): boolean {
+    if (who.via === 'open') return !this.enforced;
+    if (who.via === 'token') return this.data.tokens.some((t) => t.id === who.id);
+    const now = Date.now();
+    return this.data.sessions.some((s) => sameDigest(s.id_hash, who.hash) && Date.parse(s.expires_at) > now);
+  }
+
+  /** The token's record when `token` is a live API token. Every record is compared (constant time). */
+  tokenValid(token: string | null): TokenInfo | null {
+    if (!token) return null;
+    const h = digest(token);
+    let hit: TokenRecord | null = null;
+    for (const t of this.data.tokens) if (sameDigest(t.token_hash, h)) hit = t;
+    if (!hit) return null;
+    hit.last_used_at = new Date().toISOString();
+    return info(hit);
+  }
+
+  async onboard(password: unknown): Promise<string> {
+    if (this.mode() !== 'onboarding' || this.claiming) throw new AuthFailure(409, 'conflict', this.o.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in');
+    const problem = passwordProblem(password);
+    if (problem) throw new AuthFailure(400, 'invalid', problem);
+    this.claiming = true;
+    try {
+      await this.setOwner(await hashOwnerPassword(password as string));
+    } finally {
+      this.claiming = false;
+    }
+    this.o.log.info('owner password set (onboarding done)');
+    return this.newSession();
+  }
+
+  async login(password: unknown, address: string): Promise<string> {
+    if (this.mode() === 'off') throw new AuthFailure(409, 'conflict', 'auth is off on this device');
+    const wait = this.throttle.waitMs(address);
+    if (wait > 0) throw new AuthFailure(429, 'too_many', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
+    if (scryptBusy()) throw new AuthFailure(429, 'too_many', 'too many logins at once; try again shortly', 1);
+    if (typeof password !== 'string' || password.length === 0 || password.length > 1024) throw new AuthFailure(400, 'invalid', 'password must be a non-empty string');
+    const good = await checkOwnerPassword(password, this.data.owner?.password_hash ?? null);
+    if (!good) {
+      this.throttle.failed(address);
+      this.o.log.warn({ address }, 'failed login');
+      throw new AuthFailure(401, 'unauthorized', this.data.owner ? 'wrong password' : 'no owner yet: set a password first');
+    }
+    this.throttle.succeeded(address);
+    return this.newSession();
+  }
+
+  async logout(sessionId: string | null): Promise<void> {
+    if (!sessionId) return;
+    const h = digest(sessionId);
+    const before = this.data.sessions.length;
+    this.data.sessions = this.data.sessions.filter((s) => !sameDigest(s.id_hash, h));
+    if (this.data.sessions.length !== before) await this.files.write('sessions', this.data.sessions);
+    this.emit();
+  }
+
+  /** Changes the password; every other session ends, the caller gets a fresh one. */
+  async changePassword(current: unknown, password: unknown, address: string): Promise<string> {
+    const wait = this.throttle.waitMs(address);
+    if (wait > 0) throw new AuthFailure(429, 'too_many', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
+    const problem = passwordProblem(password);
+    if (problem) throw new AuthFailure(400, 'invalid', problem);
+    if (this.data.owner) {
+      if (typeof current !== 'string' || !(await checkOwnerPassword(current, this.data.owner.password_hash))) {
+        this.throttle.failed(address);
+        throw new AuthFailure(403, 'forbidden', 'the current password is wrong');
+      }
+    }
+    await this.setOwner(await hashOwnerPassword(password as string));
+    this.data.sessions = [];
+    const id = await this.newSession();
+    this.emit();
+    return id;
+  }
+
+  listTokens(): TokenInfo[] {
+    return this.data.tokens.map(info);
+  }
+
+  async createToken(name: unknown): Promise<NewToken> {
+    const problem = tokenNameProblem(name);
+    if (problem) throw new AuthFailure(400, 'invalid', problem);
+    if (this.data.tokens.length >= MAX_TOKENS) throw new AuthFailure(409, 'conflict', `at most ${MAX_TOKENS} tokens; revoke one first`);
+    const { record, token } = makeToken((name as string).trim());
+    this.data.tokens = [...this.data.tokens, record];
+    await this.files.write('tokens', this.data.tokens);
+    return { ...info(record), token };
+  }
+
+  async revokeToken(id: string): Promise<boolean> {
+    const left = this.data.tokens.filter((t) => t.id !== id);
+    if (left.length === this.data.tokens.length) return false;
+    this.data.tokens = left;
+    await this.files.write('tokens', left);
+    this.emit();
+    return true;
+  }
+
+  private async setOwner(hash: string): Promise<void> {
+    this.data.owner = { password_hash: hash, changed_at: new Date().toISOString() };
+    await this.files.write('owner', this.data.owner);
+    this.emit();
+  }
+
+  private async newSession(): Promise<string> {
+    const id = randomSecret();
+    const now = Date.now();
+    const rec: SessionRecord = { id_hash: digest(id), created_at: new Date(now).toISOString(), expires_at: new Date(now + this.sessionSeconds * 1000).toISOString() };
+    this.data.sessions = [...this.data.sessions.filter((s) => Date.parse(s.expires_at) > now), rec].slice(-MAX_SESSIONS);
+    await this.files.write('sessions', this.data.sessions);
+    return id;
+  }
+
+  private async reload(): Promise<void> {
+    let changed: Partial<AuthData> | null;
+    try {
+      changed = await this.files.changed();
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'auth files could not be reloaded');
+      return;
+    }
+    // An own write started since the read: what was read may undo it, so read again.
+    if (changed === null || this.files.busy) return void setTimeout(() => void this.reload(), 50).unref();
+    this.data = { ...this.data, ...changed };
+    if (Object.keys(changed).length) this.emit();
+  }
+
+  private emit(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
+
+export function makeToken(name: string): { record: TokenRecord; token: string } {
+  const token = `loop_${randomSecret()}`;
+  return { token, record: { id: randomId(), name, token_hash: digest(token), created_at: new Date().toISOString(), last_used_at: null } };
+}

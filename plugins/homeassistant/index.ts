@@ -1,0 +1,194 @@
+// The homeassistant plugin: Loop as one Home Assistant device (MQTT device-based discovery). It
+// announces the entities of the plugins that run (entities/*.ts, as data), re-announces when Home
+// Assistant comes back online or the library changes, and publishes the little state Home
+// Assistant needs beside the other plugins' topics: the clip select's current name, the thumbnail
+// and the last error. Commands go to the other plugins' own `<plugin>/set` topics.
+import { readFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
+import {
+  ActionError, HA_THUMBNAIL_TOPIC, homeassistantActions, setTopic, type HaClip, type MediaItem,
+} from '../../core/protocol/index.js';
+import type { JsonDocument } from '../../core/store/store.js';
+import { clipNames, type ClipNames } from './clip-names.js';
+import { homeassistantConfig, type HomeassistantConfig } from './config.js';
+import { buildDiscovery, discoveryTopic, type DeviceFacts } from './discovery.js';
+import { entities } from './entities/index.js';
+import type { EntityContext, Platform } from './entity.js';
+import { thumbnailBytes } from './thumbnail.js';
+
+/** Changes arriving together (bridge/info, library, start) make one announcement. */
+const DEBOUNCE_MS = 150;
+
+interface Doc { components: Record<string, Platform> }
+
+function model(): string {
+  try {
+    return readFileSync('/proc/device-tree/model', 'utf8').replace(/\0/g, '').trim() || `${platform()} ${arch()}`;
+  } catch {
+    return `${platform()} ${arch()}`;
+  }
+}
+
+class HomeAssistantService {
+  private readonly topic: string;
+  private readonly model = model();
+  private doc!: JsonDocument<Doc>;
+  private running = new Set<string>();
+  private configUrl: string | null = null;
+  private names: ClipNames = clipNames([]);
+  private library = new Map<string, MediaItem>();
+  private playingSlug: string | null = null;
+  private thumbSlug: string | null | undefined = undefined;
+  private clip: HaClip | null = null;
+  private published: string | null = null;
+  private removed = false;
+  /** No announcement before bridge/info says which plugins run (it would remove their entities). */
+  private infoSeen = false;
+  private timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly ctx: PluginContext<HomeassistantConfig>) {
+    this.topic = discoveryTopic(ctx.config.discovery_prefix, ctx.device.id);
+  }
+
+  async start(): Promise<void> {
+    const { bus } = this.ctx;
+    this.doc = await this.ctx.store.open<Doc>('discovery', {
+      version: 1,
+      defaults: () => ({ components: {} }),
+      validate: (d): d is Doc => typeof d === 'object' && d !== null && typeof (d as Doc).components === 'object',
+    });
+    bus.subscribe('bridge/info', (info) => {
+      this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
+      // This plugin is still starting when the first bridge/info of a run goes out.
+      this.running.add(this.ctx.id);
+      this.configUrl = info.config_url;
+      this.infoSeen = true;
+      this.schedule();
+    });
+    bus.subscribe('media', (media) => {
+      this.library = new Map(media.items.map((i) => [i.slug, i]));
+      this.names = clipNames(media.items);
+      this.schedule();
+      void this.follow();
+    });
+    bus.subscribe('player', (p) => {
+      this.playingSlug = p.slug;
+      void this.follow();
+    });
+    bus.subscribe('bridge/event', (e) => {
+      if (e.level !== 'error') return;
+      void bus.publish('homeassistant/last_error', { message: e.message, source: e.source, type: e.type, timestamp: e.timestamp }, { retain: true });
+    });
+    // Home Assistant's birth message: announce again after a random delay, so a fleet does not answer at once.
+    bus.subscribeRaw(`${this.ctx.config.discovery_prefix}/status`, (buf) => {
+      if (buf.toString('utf8').trim() !== 'online') return;
+      this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
+    }, { absolute: true });
+    this.schedule();
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private scheduled = false;
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.later(DEBOUNCE_MS, () => {
+      this.scheduled = false;
+      void this.announce(false).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed'));
+    });
+  }
+
+  private entityContext(): EntityContext {
+    const base = this.ctx.device.baseTopic;
+    return {
+      t: { state: (rel) => `${base}/${rel}`, set: (plugin) => `${base}/${setTopic(plugin)}` },
+      clipNames: this.names.names, config: this.ctx.config,
+    };
+  }
+
+  private facts(): DeviceFacts {
+    const d = this.ctx.device;
+    return { id: d.id, name: d.name, version: d.version, configUrl: this.configUrl, model: this.model, baseTopic: d.baseTopic, running: this.running };
+  }
+
+  /** Publishes the discovery payload when it changed (always when forced); returns the components announced. */
+  async announce(force: boolean): Promise<string[]> {
+    if (this.removed || !this.infoSeen) return [];
+    const { payload, components } = buildDiscovery(this.facts(), this.entityContext(), entities, this.doc.get().components);
+    const json = JSON.stringify(payload);
+    if (force || json !== this.published) {
+      await this.ctx.bus.publishAbsolute(this.topic, json, { retain: true, qos: 1 });
+      this.published = json;
+      this.ctx.log.debug({ topic: this.topic, components: Object.keys(components).length }, 'announced to Home Assistant');
+    }
+    if (JSON.stringify(components) !== JSON.stringify(this.doc.get().components)) await this.doc.set({ components });
+    return Object.keys(components);
+  }
+
+  async remove(): Promise<string> {
+    this.removed = true;
+    await this.ctx.bus.publishAbsolute(this.topic, '', { retain: true, qos: 1 });
+    await this.doc.set({ components: {} });
+    this.published = null;
+    return this.topic;
+  }
+
+  slugOf(name: string): string {
+    const slug = this.names.slugOf.get(name);
+    if (!slug) throw new ActionError('not_found', `no clip named "${name}"; the clip select offers: ${this.names.names.slice(0, 10).join(', ') || 'none'}`);
+    return slug;
+  }
+
+  /** The clip select's state and the thumbnail follow what plays. */
+  private async follow(): Promise<void> {
+    const slug = this.playingSlug;
+    const clip: HaClip = { name: slug ? this.names.nameOf.get(slug) ?? null : null, slug };
+    if (JSON.stringify(clip) !== JSON.stringify(this.clip)) {
+      this.clip = clip;
+      await this.ctx.bus.publish('homeassistant/clip', clip, { retain: true });
+    }
+    if (!this.ctx.config.thumbnail || slug === this.thumbSlug) return;
+    const item = slug ? this.library.get(slug) : undefined;
+    const jpeg = await thumbnailBytes(this.ctx.dataDir, item);
+    if (!jpeg || this.playingSlug !== slug) return; // none yet (converting), or already moved on
+    this.thumbSlug = slug;
+    await this.ctx.bus.publishRaw(HA_THUMBNAIL_TOPIC, jpeg, { retain: true, qos: 1 });
+  }
+}
+
+export default function createHomeAssistantPlugin(): LoopPlugin<HomeassistantConfig, typeof homeassistantActions> {
+  return definePlugin({
+    id: 'homeassistant',
+    configSchema: homeassistantConfig,
+    actions: homeassistantActions,
+    async start(ctx) {
+      const svc = new HomeAssistantService(ctx);
+      await svc.start();
+      return {
+        handlers: {
+          announce: async () => ({ topic: discoveryTopic(ctx.config.discovery_prefix, ctx.device.id), components: await svc.announce(true) }),
+          remove: async () => ({ topic: await svc.remove() }),
+          play_clip: async ({ name }) => {
+            const slug = svc.slugOf(name);
+            await ctx.bus.request('player', 'play_slug', { slug }, { timeoutMs: 8000 });
+            return { slug };
+          },
+        },
+        stop: async () => svc.stop(),
+      };
+    },
+  });
+}
