@@ -3,10 +3,7 @@
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
   ActionError, type LoopState, type MediaItem, type PlayerState, type PlayerStateName, type WifiState,
@@ -19,6 +16,7 @@ import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
+import { MpvOrphans } from './orphans.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -84,7 +82,7 @@ export class PlayerService implements MpvOwner {
   private lastTick = '';
 
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
-    const socket = ctx.config.ipc_socket ?? join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+    const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
   }
 
