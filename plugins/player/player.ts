@@ -17,6 +17,7 @@ import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
 import { MpvOrphans } from './orphans.js';
+import { Waiters } from '../../core/util/pending.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -33,7 +34,6 @@ interface Loaded {
 }
 
 /** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
-interface ScreenWaiter { cue: number | null; resolve: () => void }
 
 const OVERLAY_ID = 1;
 const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps'];
@@ -74,7 +74,8 @@ export class PlayerService implements MpvOwner {
   // acted on, `shownCue` the one on screen (published as player.cue), and `waiters` wait for it.
   private cue = -1;
   private shownCue = 0;
-  private waiters: ScreenWaiter[] = [];
+  /** Wait for the screen to show a cue; each is offered the cue shown. */
+  private readonly waiters = new Waiters<number>();
 
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
@@ -116,7 +117,7 @@ export class PlayerService implements MpvOwner {
   async stop(): Promise<void> {
     this.offs.splice(0).forEach((off) => off());
     if (this.ticker) clearInterval(this.ticker);
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.waiters.releaseAll(this.shownCue);
     await this.supervisor.stop();
     await this.settings?.flush();
   }
@@ -501,11 +502,7 @@ export class PlayerService implements MpvOwner {
   /** Something is on screen for the loop's `cue` (a file started, or the idle card): wake whoever waits. */
   private shown(cue: number): void {
     if (cue > this.shownCue) this.shownCue = cue;
-    this.waiters = this.waiters.filter((w) => {
-      if (w.cue !== null && w.cue > this.shownCue) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.offer(this.shownCue);
   }
 
   /**
@@ -514,14 +511,8 @@ export class PlayerService implements MpvOwner {
    */
   private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
     if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: ScreenWaiter = { cue, resolve: () => { clearTimeout(timer); resolve(); } };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    // Bounded: past the deadline the answer goes out anyway, with whatever is on screen.
+    return this.waiters.wait((shown) => cue === null || cue <= shown, timeoutMs, () => this.shownCue).then(() => undefined);
   }
 
   // ---- actions ----------------------------------------------------------------------------
