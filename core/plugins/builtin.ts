@@ -5,6 +5,8 @@ import { systemConfig } from '../../plugins/system/config.js';
 import { playerConfig } from '../../plugins/player/config.js';
 import { loopConfig } from '../../plugins/loop/config.js';
 import { mediaConfig } from '../../plugins/media/config.js';
+import { wifiConfig } from '../../plugins/wifi/config.js';
+import { displayConfig } from '../../plugins/display/config.js';
 
 export interface BuiltinPlugin {
   configSchema: TSchema;
@@ -16,4 +18,6 @@ export const builtinPlugins: Record<string, BuiltinPlugin> = {
   player: { configSchema: playerConfig, load: () => import('../../plugins/player/index.js') },
   loop: { configSchema: loopConfig, load: () => import('../../plugins/loop/index.js') },
   media: { configSchema: mediaConfig, load: () => import('../../plugins/media/index.js') },
+  wifi: { configSchema: wifiConfig, load: () => import('../../plugins/wifi/index.js') },
+  display: { configSchema: displayConfig, load: () => import('../../plugins/display/index.js') },
 };

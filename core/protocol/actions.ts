@@ -5,12 +5,16 @@ import { systemActions } from './system.js';
 import { playerActions } from './player.js';
 import { loopActions } from './loop.js';
 import { mediaActions } from './media.js';
+import { wifiActions } from './wifi.js';
+import { displayActions } from './display.js';
 
 export const builtinActions = {
   system: systemActions,
   player: playerActions,
   loop: loopActions,
   media: mediaActions,
+  wifi: wifiActions,
+  display: displayActions,
 } satisfies Record<string, ActionSpecs>;
 
 export type BuiltinPlugin = keyof typeof builtinActions;

@@ -8,3 +8,4 @@ export * from './player.js';
 export * from './loop.js';
 export * from './media.js';
 export * from './wifi.js';
+export * from './display.js';

@@ -75,4 +75,9 @@ export const playerActions = {
     request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
     response: Started, shorthand: 'slug',
   },
+  video_brightness: {
+    description: "mpv's video brightness, -100..100 (0 = as made, -100 = black): how the display plugin dims a screen without a backlight.",
+    request: Type.Object({ brightness: Type.Integer({ minimum: -100, maximum: 100 }) }, { additionalProperties: false }),
+    response: Type.Object({ brightness: Type.Integer() }), shorthand: 'brightness',
+  },
 } satisfies Record<string, ActionSpec>;

@@ -7,7 +7,8 @@ import { SystemState } from './system.js';
 import { PlayerPosition, PlayerState } from './player.js';
 import { LoopState } from './loop.js';
 import { MediaEvent, MediaProgress, MediaState } from './media.js';
-import { WifiState } from './wifi.js';
+import { WifiNetworks, WifiState } from './wifi.js';
+import { DisplayState } from './display.js';
 import type { Static } from '@sinclair/typebox';
 
 /** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
@@ -23,13 +24,15 @@ export const topicSchemas = {
   'media/progress': MediaProgress,
   'media/event': MediaEvent,
   wifi: WifiState,
+  'wifi/networks': WifiNetworks,
+  display: DisplayState,
 } satisfies Record<string, TSchema>;
 
 export type TopicName = keyof typeof topicSchemas;
 export type TopicPayload<T extends TopicName> = Static<(typeof topicSchemas)[T]>;
 
 /** State topics: published retained, so a subscriber gets the current value at once. */
-export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi'];
+export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi', 'wifi/networks', 'display'];
 
 export const requestTopic = (plugin: string, action: string): string => `bridge/request/${plugin}/${action}`;
 export const responseTopic = (plugin: string, action: string): string => `bridge/response/${plugin}/${action}`;

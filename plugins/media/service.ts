@@ -36,6 +36,8 @@ export interface MediaServiceOptions {
   out: MediaOutputs;
   /** URL prefix under which media/<relative name> is served. */
   filesUrl: string;
+  /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
+  screen?: () => { width: number; height: number; fps: number } | undefined;
 }
 
 /** One file of an upload request, as the HTTP layer hands it over. */
@@ -66,7 +68,6 @@ export class MediaService {
   readonly layout: MediaLayout;
   private doc!: JsonDocument<LibraryDoc>;
   private readonly queue: JobQueue;
-  private readonly key: string;
   /** Contents being received or probed right now (SHA-256): a second copy gets 409. */
   private readonly claims = new Set<string>();
   /** Files that must survive a cleanup although no entry owns them yet (uploads, job outputs). */
@@ -78,11 +79,17 @@ export class MediaService {
 
   constructor(private readonly o: MediaServiceOptions) {
     this.layout = new MediaLayout(o.dataDir);
-    this.key = profileKey(o.config);
     this.queue = new JobQueue(o.config.concurrency, (job, err) => o.log.error({ err, job: job.id }, 'media job crashed'));
   }
 
-  private get cfg(): MediaConfig { return this.o.config; }
+  private get cfg(): MediaConfig {
+    const s = this.o.screen?.();
+    if (!s) return this.o.config;
+    return { ...this.o.config, display: { ...this.o.config.display, width: s.width, height: s.height, fps: s.fps } };
+  }
+
+  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
+  private get key(): string { return profileKey(this.cfg); }
 
   private get probeLimits(): ProbeLimits {
     return {

@@ -25,6 +25,11 @@ function handlersOf(svc: PlayerService, ctx: PluginContext<PlayerConfig>): Actio
     volume: async ({ volume }) => ({ volume: await svc.setVolume(volume) }),
     mute: async ({ mute }) => ({ muted: await svc.setMute(mute) }),
     play_slug: ({ slug }) => viaLoop(() => ctx.bus.request('loop', 'activate', { slug }, opts)),
+    // The display plugin's dimmer on screens without a backlight (mpv forgets it on restart; display re-sends it).
+    video_brightness: async ({ brightness }) => {
+      await svc.requireMpv().setProperty('brightness', brightness);
+      return { brightness };
+    },
   };
 }
 
