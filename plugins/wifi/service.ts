@@ -38,7 +38,6 @@ export class WifiService {
   private lastJson = '';
   private hotspotReason: HotspotReason | null = null;
   private busy = false;
-  private next: WifiState['next'] = null;
   private lastError: WifiFailure | null = null;
   private scanCache: { at: number; result: WifiNetworks } | null = null;
   private booted = false;
@@ -55,6 +54,9 @@ export class WifiService {
   private retries = 0;
   private nmcliMissing = false;
   private wired = false;
+  private profileCache: Profile[] | null = null;
+  /** The network Loop last joined itself (connect, or a known network): its state says where to find Loop. */
+  private joined: string | null = null;
 
   constructor(private readonly ctx: PluginContext<WifiConfig>) {
     this.nm = new Nmcli(ctx.config.nmcli_path);
@@ -84,7 +86,7 @@ export class WifiService {
       m.kill('SIGTERM');
       await Promise.race([gone, new Promise((r) => setTimeout(r, 1000))]);
     }
-    await this.lock.catch(() => undefined);
+    // An operation under way (nmcli may take seconds) finishes on its own; nothing new starts (exclusive).
   }
 
   // ---- state ------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ export class WifiService {
   private async publish(next: WifiState): Promise<void> {
     const { updated_at: _u, ...rest } = next;
     const json = JSON.stringify(rest);
-    if (json === this.lastJson) return;
+    if (json === this.lastJson || this.stopped) return;
     this.lastJson = json;
     this.state = { ...next, updated_at: new Date().toISOString() };
     await this.ctx.bus.publish('wifi', this.state, { retain: true });
@@ -123,6 +125,7 @@ export class WifiService {
 
   /** Runs nmcli; a missing nmcli or a stopped NetworkManager makes the plugin unavailable (said once). */
   private async run(args: string[], timeoutMs?: number): Promise<NmcliResult> {
+    if (args.includes('connect') || args.includes('delete') || args.includes('add') || args.includes('up')) this.profileCache = null;
     try {
       const r = await this.nm.run(args, timeoutMs);
       if (r.code === NM_NOT_RUNNING) throw new ActionError('unavailable', 'NetworkManager is not running');
@@ -142,14 +145,18 @@ export class WifiService {
     return this.iface;
   }
 
+  /** Saved WiFi profiles (not the hotspot). Cached until a profile changes (monitor) or we change one. */
   private async profiles(): Promise<Profile[]> {
+    if (this.profileCache) return this.profileCache;
     const r = await this.run(['-f', CONNECTION_FIELDS.join(','), 'connection', 'show']);
     if (r.code !== 0) throw new ActionError('internal', `nmcli: ${errorText(r)}`);
-    return parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.c.hotspot.connection_name);
+    this.profileCache = parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.c.hotspot.connection_name);
+    return this.profileCache;
   }
 
   /** Reads NetworkManager's state and publishes it; drives the lost-connection timer. */
   async refresh(): Promise<WifiState> {
+    if (this.stopped) return this.state;
     let next: WifiState;
     try {
       next = await this.read();
@@ -179,7 +186,7 @@ export class WifiService {
     this.iface = dev.iface;
     // Reachable over a cable: no reason to take the WiFi over with a hotspot (also spares developers' laptops).
     this.wired = devices.some((d) => d.type === 'ethernet' && d.state === 'connected');
-    const base = { ...this.baseState(), interface: dev.iface, busy: this.busy, next: this.next, last_error: this.lastError };
+    const base = { ...this.baseState(), interface: dev.iface, busy: this.busy, last_error: this.lastError };
     const profiles = await this.profiles().catch(() => []);
     const configured = [...profiles].sort((a, b) => b.timestamp - a.timestamp)[0]?.name ?? null;
     base.configured_ssid = configured;
@@ -199,7 +206,9 @@ export class WifiService {
     }
     const list = await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'no', 'ifname', dev.iface]);
     const inUse = parseScan(list.stdout).find((a) => a.inUse);
-    return { ...base, mode: 'client', connected: true, ssid: inUse?.ssid ?? conName, signal: inUse?.signal ?? null, ip, hotspot_reason: null };
+    const ssid = inUse?.ssid ?? conName;
+    const next = this.joined === ssid ? { url: this.localUrl(), ip_url: ip ? `http://${ip}${this.portSuffix()}` : null, ssid } : null;
+    return { ...base, mode: 'client', connected: true, ssid, signal: inUse?.signal ?? null, ip, hotspot_reason: null, next };
   }
 
   /** Coalesces bursts of monitor lines into one refresh. */
@@ -222,7 +231,11 @@ export class WifiService {
       if (err.code === 'ENOENT') this.nmcliMissing = true;
       this.ctx.log.debug({ err: err.message }, 'nmcli monitor error');
     });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', () => this.scheduleRefresh());
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      // Every line is a change; profiles (saved networks) change rarely and are re-read only then.
+      if (/connection profile|NetworkManager (has started|is stopped)/.test(line)) this.profileCache = null;
+      this.scheduleRefresh();
+    });
     child.stderr?.resume();
     child.once('exit', (code) => {
       if (this.stopped || this.monitor !== child) return;
@@ -243,7 +256,8 @@ export class WifiService {
 
   /** One NetworkManager change at a time, whoever asks. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
+    const guarded = (): Promise<T> => (this.stopped ? Promise.reject(new ActionError('unavailable', 'WiFi is stopping')) : fn());
+    const run = this.lock.then(guarded, guarded);
     this.lock = run.catch(() => undefined);
     return run;
   }
@@ -344,8 +358,7 @@ export class WifiService {
           this.hotspotReason = null;
           this.stopRetry();
           this.ctx.log.info({ ssid: p.name }, 'joined a known network');
-          const s = await this.refresh();
-          this.next = { url: this.localUrl(), ip_url: s.ip ? `http://${s.ip}${this.portSuffix()}` : null, ssid: s.ssid ?? p.name };
+          this.joined = p.name;
           return true;
         }
         this.ctx.log.info({ ssid: p.name, err: errorText(r) }, 'known network did not connect');
@@ -488,11 +501,10 @@ export class WifiService {
         this.hotspotReason = null;
         this.stopRetry();
         this.scanCache = null;
-        this.setBusy(false);
+        this.joined = ssid;
+        this.busy = false;
         const s = await this.refresh();
         const ipUrl = s.ip ? `http://${s.ip}${this.portSuffix()}` : null;
-        this.next = { url: this.localUrl(), ip_url: ipUrl, ssid };
-        await this.refresh();
         this.ctx.log.info({ ssid, ip: s.ip }, 'joined WiFi network');
         return { connected: true, ssid, ip: s.ip, url: this.localUrl(), ip_url: ipUrl };
       }
