@@ -55,6 +55,8 @@ export class WifiService {
   private nmcliMissing = false;
   private wired = false;
   private profileCache: Profile[] | null = null;
+  private refreshing: Promise<WifiState> | null = null;
+  private refreshAgain: Promise<WifiState> | null = null;
   /** The network Loop last joined itself (connect, or a known network): its state says where to find Loop. */
   private joined: string | null = null;
 
@@ -154,9 +156,22 @@ export class WifiService {
     return this.profileCache;
   }
 
-  /** Reads NetworkManager's state and publishes it; drives the lost-connection timer. */
-  async refresh(): Promise<WifiState> {
-    if (this.stopped) return this.state;
+  /** Reads NetworkManager's state and publishes it; drives the lost-connection timer. One read at a time. */
+  refresh(): Promise<WifiState> {
+    if (this.stopped) return Promise.resolve(this.state);
+    if (this.refreshing) {
+      // A change arrived while reading: read once more after this read (callers get the newer state).
+      this.refreshAgain ??= this.refreshing.then(() => {
+        this.refreshAgain = null;
+        return this.refresh();
+      });
+      return this.refreshAgain;
+    }
+    this.refreshing = this.doRefresh().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async doRefresh(): Promise<WifiState> {
     let next: WifiState;
     try {
       next = await this.read();
@@ -177,34 +192,45 @@ export class WifiService {
     return this.state;
   }
 
-  private async read(): Promise<WifiState> {
+  /** Finds the WiFi device (and whether a cable connects Loop): `device status`, once and when asked. */
+  private async findDevice(): Promise<string> {
     const r = await this.run(['-f', DEVICE_FIELDS.join(','), 'device', 'status']);
     if (r.code !== 0) throw new ActionError('unavailable', `nmcli: ${errorText(r)}`);
     const devices = parseDevices(r.stdout);
     const dev = devices.find((d) => (this.c.interface ? d.iface === this.c.interface : d.type === 'wifi'));
     if (!dev) throw new ActionError('unavailable', this.c.interface ? `no device ${this.c.interface}` : 'no WiFi device');
-    this.iface = dev.iface;
     // Reachable over a cable: no reason to take the WiFi over with a hotspot (also spares developers' laptops).
     this.wired = devices.some((d) => d.type === 'ethernet' && d.state === 'connected');
-    const base = { ...this.baseState(), interface: dev.iface, busy: this.busy, last_error: this.lastError };
-    const profiles = await this.profiles().catch(() => []);
-    const configured = [...profiles].sort((a, b) => b.timestamp - a.timestamp)[0]?.name ?? null;
-    base.configured_ssid = configured;
-    if (dev.state === 'unavailable' || dev.state === 'unmanaged') {
-      return { ...base, mode: 'disconnected', reason: `WiFi device ${dev.iface} is ${dev.state}` };
+    this.iface = dev.iface;
+    return dev.iface;
+  }
+
+  /** The state in two nmcli calls at most: `device show` (state, connection, address), and the in-use access point. */
+  private async read(): Promise<WifiState> {
+    const iface = this.iface ?? (await this.findDevice());
+    const show = await this.run(['-f', 'GENERAL.STATE,GENERAL.CONNECTION,IP4.ADDRESS', 'device', 'show', iface]);
+    if (show.code === 10) {
+      this.iface = null; // the device went away (USB adapter unplugged): look again next time
+      throw new ActionError('unavailable', `WiFi device ${iface} is gone`);
     }
-    if (dev.state !== 'connected') {
-      if (dev.state.startsWith('connecting')) base.busy = true;
+    const fields = parseFields(show.stdout);
+    const state = /\((.*)\)/.exec(fields.get('GENERAL.STATE') ?? '')?.[1] ?? 'unknown';
+    const base = { ...this.baseState(), interface: iface, busy: this.busy, last_error: this.lastError };
+    const profiles = await this.profiles().catch(() => []);
+    base.configured_ssid = [...profiles].sort((a, b) => b.timestamp - a.timestamp)[0]?.name ?? null;
+    if (state === 'unavailable' || state === 'unmanaged') {
+      return { ...base, mode: 'disconnected', reason: `WiFi device ${iface} is ${state}` };
+    }
+    if (state !== 'connected') {
+      if (state.startsWith('connecting')) base.busy = true;
       return base;
     }
-    const show = await this.run(['-f', 'GENERAL.STATE,GENERAL.CONNECTION,IP4.ADDRESS', 'device', 'show', dev.iface]);
-    const fields = parseFields(show.stdout);
     const ip = ipv4Of(fields);
-    const conName = fields.get('GENERAL.CONNECTION') || dev.connection;
+    const conName = fields.get('GENERAL.CONNECTION') ?? '';
     if (conName === this.c.hotspot.connection_name) {
       return { ...base, mode: 'hotspot', ip, hotspot: { active: true, ssid: this.c.hotspot.ssid }, hotspot_reason: this.hotspotReason ?? 'manual' };
     }
-    const list = await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'no', 'ifname', dev.iface]);
+    const list = await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'no', 'ifname', iface]);
     const inUse = parseScan(list.stdout).find((a) => a.inUse);
     const ssid = inUse?.ssid ?? conName;
     const next = this.joined === ssid ? { url: this.localUrl(), ip_url: ip ? `http://${ip}${this.portSuffix()}` : null, ssid } : null;
@@ -212,7 +238,7 @@ export class WifiService {
   }
 
   /** Coalesces bursts of monitor lines into one refresh. */
-  private scheduleRefresh(delayMs = 150): void {
+  private scheduleRefresh(delayMs = 250): void {
     if (this.refreshTimer || this.stopped) return;
     this.refreshTimer = setTimeout(() => {
       this.refreshTimer = null;
@@ -277,6 +303,7 @@ export class WifiService {
         return;
       }
       if (await this.tryKnown(false)) return;
+      await this.findDevice();
       if (this.c.auto_hotspot && !this.wired) await this.startHotspot('no_network').catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not start the hotspot'));
     }).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'wifi start-up policy failed'));
   }
@@ -296,6 +323,7 @@ export class WifiService {
     this.lostTimer = setTimeout(() => {
       this.lostTimer = null;
       void this.exclusive(async () => {
+        await this.findDevice();
         const now = await this.refresh();
         if (now.mode !== 'disconnected' || this.busy || this.wired) return;
         this.ctx.log.info({ seconds: this.c.fallback_seconds }, 'no connection: starting the hotspot');

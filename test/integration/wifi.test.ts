@@ -46,7 +46,7 @@ interface Marks { mqtt: number; ws: number }
 const marks = (w: Watch): Marks => ({ mqtt: w.mqtt.mark(), ws: w.ws.mark() });
 
 /** Waits until both the retained MQTT topic and the wifi room have shown (since `at`) a state that matches. */
-async function seen(w: Watch, pred: (s: WifiState) => boolean, what: string, at: Marks = { mqtt: 0, ws: 0 }, timeoutMs = 15_000): Promise<WifiState> {
+async function seen(w: Watch, pred: (s: WifiState) => boolean, what: string, at: Marks = { mqtt: 0, ws: 0 }, timeoutMs = 45_000): Promise<WifiState> {
   const m = await w.mqtt.next((x) => x.topic === `${w.loop.baseTopic}/wifi` && pred(x.json as WifiState), timeoutMs, at.mqtt).catch(() => {
     throw new Error(`MQTT never showed ${what}; last: ${JSON.stringify(w.mqtt.received.filter((x) => x.topic.endsWith('/wifi')).at(-1)?.json)}`);
   });
@@ -59,7 +59,7 @@ async function seen(w: Watch, pred: (s: WifiState) => boolean, what: string, at:
 const api = (w: Watch, method: string, path: string, body?: unknown) => http(method, `${w.loop.http}${path}`, body);
 
 describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   let w: Watch;
   let nm: FakeNm;
 
@@ -205,7 +205,7 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
 });
 
 describe('wifi: start-up keeps what works', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   afterEach(() => delete process.env.NMCLI_STATE);
 
   it('an existing connection is kept: nothing is brought up or down (an SSH session survives)', async () => {
@@ -260,7 +260,7 @@ describe('wifi: start-up keeps what works', function () {
 });
 
 describe('wifi: without NetworkManager', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   afterEach(() => delete process.env.NMCLI_STATE);
 
   it('no nmcli: `unavailable` with the reason, actions answer 503, the rest of Loop runs', async () => {
@@ -297,7 +297,7 @@ describe('wifi: without NetworkManager', function () {
 });
 
 describe('wifi: the screen tells a person what to do', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   afterEach(() => delete process.env.NMCLI_STATE);
 
   it('with the hotspot up, the idle card names the hotspot to join and the address to open', async () => {
