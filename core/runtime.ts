@@ -18,6 +18,7 @@ import { version } from './paths.js';
 import { PluginHost } from './plugins/host.js';
 import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
+import { reachableHost } from './util/reachable.js';
 import { join } from 'node:path';
 
 export interface RuntimeOptions {
@@ -122,7 +123,7 @@ export class LoopRuntime {
     const c = this.o.config;
     return {
       version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
-      config_url: this.app?.server.listening ? `http://${hostname()}.local:${this.httpPort}` : null,
+      config_url: this.app?.server.listening ? `http://${reachableHost()}${this.httpPort === 80 ? '' : `:${this.httpPort}`}` : null,
       broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
     };
   }
