@@ -263,7 +263,12 @@ export class WifiService {
       this.scheduleRefresh();
     });
     child.stderr?.resume();
+    // A change between our last read and the monitor being ready is not reported (nmcli monitor says
+    // nothing about the state it finds): read again once it has surely settled.
+    const settle = setTimeout(() => this.scheduleRefresh(0), 3000);
+    settle.unref();
     child.once('exit', (code) => {
+      clearTimeout(settle);
       if (this.stopped || this.monitor !== child) return;
       this.monitor = null;
       if (this.nmcliMissing) return;
