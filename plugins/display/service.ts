@@ -42,6 +42,8 @@ export class DisplayService {
     this.backlight = await Backlight.find(c.backlight, c.backlight_root);
     this.ctx.log.info({ backlight: this.backlight?.dir ?? null, brightness_via: this.brightnessVia(), power_via: this.powerVia() }, 'display');
     // mpv forgets its brightness when it restarts: send it again whenever the player comes (back) up.
+    const player = this.ctx.bus.last('player');
+    this.playerUp = player !== undefined && MPV_UP.includes(player.state);
     this.offs.push(this.ctx.bus.subscribe('player', (p) => {
       const up = MPV_UP.includes(p.state);
       if (up && !this.playerUp) void this.serial(() => this.applyMpv()).catch(() => undefined);
@@ -102,6 +104,8 @@ export class DisplayService {
 
   private async applyMpv(): Promise<void> {
     if (this.brightnessVia() !== 'mpv' && this.powerVia() !== 'mpv') return;
+    // No player with a running mpv: nothing to ask now (and no request to time out); sent when it comes up.
+    if (!this.playerUp) return;
     try {
       await this.ctx.bus.request('player', 'video_brightness', { brightness: this.mpvLevel() }, { timeoutMs: 3000 });
     } catch (err) {

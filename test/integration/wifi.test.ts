@@ -200,6 +200,14 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     const r = await w.mqtt.next((m) => m.topic.endsWith('/bridge/response/wifi/status'), 10_000, mark);
     expect((r.json as { status: string; data: WifiState; transaction: string })).to.deep.include({ status: 'ok', transaction: 'st1' });
     expect((r.json as { data: WifiState }).data.mode).to.equal('hotspot');
+    w.ws.send({ type: 'request', id: 7, action: 'wifi/saved', data: {} });
+    const res = await w.ws.next(ofType('response', (m) => m.id === 7), 20_000);
+    expect(res.success, JSON.stringify(res)).to.equal(true);
+    expect((res.data as { networks: WifiSaved[] }).networks).to.deep.equal([]);
+    w.ws.send({ type: 'request', id: 8, action: 'wifi/connect', data: { ssid: 'Home', password: 'tiny' } });
+    const bad = await w.ws.next(ofType('response', (m) => m.id === 8), 20_000);
+    expect(bad).to.include({ success: false, code: 'invalid' });
+    expect(String(bad.message)).to.match(/8 to 63 characters/);
   });
 });
 
