@@ -3,6 +3,7 @@
 // a browser would; latency = receive time − the `t` the publisher put in the payload (both on
 // CLOCK_MONOTONIC, which every process of the machine shares).
 import { WebSocket } from 'ws';
+import { frameText } from '../core/util/text.js';
 
 export type ClientCommand =
   | { cmd: 'connect'; url: string; n: number; room: string | null }
@@ -54,7 +55,7 @@ function report(): PhaseReport {
 
 function onMessage(idx: number, raw: WebSocket.RawData): void {
   const t = nowMs();
-  const msg = JSON.parse(raw.toString()) as { type?: string; data?: Payload };
+  const msg = JSON.parse(frameText(raw)) as { type?: string; data?: Payload };
   const d = msg.data;
   if (!d || d.b !== phase || typeof d.t !== 'number') return;
   if (received < latencies.length) latencies[received] = t - d.t;
@@ -84,7 +85,7 @@ function open(url: string, idx: number, room: string | null): Promise<WebSocket>
         return;
       }
       const onSub = (raw: WebSocket.RawData): void => {
-        const m = JSON.parse(raw.toString()) as { type?: string; success?: boolean };
+        const m = JSON.parse(frameText(raw)) as { type?: string; success?: boolean };
         if (m.type !== 'subscribe_response') return;
         ws.off('message', onSub);
         clearTimeout(timer);

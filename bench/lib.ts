@@ -141,7 +141,7 @@ export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<
     ...extraEnv,
   };
   const c = spawnChild(loopBin, ['start'], env);
-  const stop = c.stop;
+  const stop = c.stop.bind(c);
   return {
     ...c,
     http: `http://127.0.0.1:${httpPort}`,

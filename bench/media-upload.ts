@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fmt, nowMs, procStats, ratio, sleep, spawnLoop, table } from './lib.js';
 import { uploadFiles } from '../test/helpers/media-files.js';
+import { asText } from '../core/util/text.js';
 
 const MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 1024);
 
@@ -54,7 +55,7 @@ export default async function run(): Promise<void> {
     clearInterval(sampler);
     peak = Math.max(peak, procStats(loop.pid).rssMiB);
     const mibps = (s: number): number => MIB / s;
-    console.log(`file: ${MIB} MiB of random bytes (Loop answered ${answer.status}: ${String(answer.json.message ?? '').slice(0, 80)})`);
+    console.log(`file: ${MIB} MiB of random bytes (Loop answered ${answer.status}: ${asText(answer.json.message).slice(0, 80)})`);
     table([
       ['', 'seconds', 'MiB/s', 'upload / it'],
       ['HTTP upload into Loop (multipart, SHA-256, fsync)', fmt(uploadS, 2), fmt(mibps(uploadS)), '1.00x'],

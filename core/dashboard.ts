@@ -48,7 +48,7 @@ export class DashboardView {
     }
     return {
       status: {
-        system: (system ?? {}) as Record<string, unknown>,
+        system: (system ?? {}),
         status: 'running',
         timestamp: Date.now() / 1000,
         player: {

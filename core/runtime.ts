@@ -152,7 +152,7 @@ export class LoopRuntime {
   }
 
   private async doStop(): Promise<void> {
-    const step = async (name: string, fn: () => Promise<unknown> | unknown) => {
+    const step = async (name: string, fn: () => unknown) => {
       const t0 = Date.now();
       try {
         await fn();

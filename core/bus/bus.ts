@@ -7,7 +7,7 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, topicSchemas, requestTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type ErrorCode, type TopicName, type TopicPayload,
+  ActionError, isStateTopic, topicSchemas, requestTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
@@ -177,7 +177,7 @@ export class Bus {
   /** Ask a built-in plugin, typed by the action's declaration in core/protocol. */
   request<P extends BuiltinPlugin, A extends ActionName<P>>(plugin: P, action: A, ...args: RequestArgs<P, A>): Promise<AnswerFor<P, A>> {
     const [payload, opts] = args;
-    return this.requestRaw(plugin, action, payload ?? {}, opts) as Promise<AnswerFor<P, A>>;
+    return this.requestRaw(plugin, action, payload ?? {}, opts);
   }
 
   async requestRaw(plugin: string, action: string, payload: unknown = {}, opts: RequestOptions = {}): Promise<unknown> {
@@ -202,7 +202,7 @@ export class Bus {
     if (rel !== null) {
       if (rel.startsWith('bridge/response/')) this.settleResponse(payload);
       // Keep the latest value of state topics (commands and responses are not state).
-      if (!rel.startsWith('bridge/request/') && !rel.startsWith('bridge/response/') && !rel.endsWith('/set')) {
+      if (isStateTopic(rel)) {
         if (payload.length === 0) this.lastValues.delete(rel);
         else this.lastValues.set(rel, payload);
       }
@@ -238,7 +238,7 @@ export class Bus {
     this.pending.delete(tx);
     clearTimeout(p.timer);
     if (res.status === 'ok') p.resolve(res.data);
-    else p.reject(new ActionError((res.code ?? 'internal') as ErrorCode, res.error ?? 'failed', res.data));
+    else p.reject(new ActionError((res.code ?? 'internal'), res.error ?? 'failed', res.data));
   }
 
   /** A view for one plugin: relative topics, and every subscription undone at stop. */

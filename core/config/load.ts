@@ -22,7 +22,7 @@ const isTree = (v: unknown): v is Tree => typeof v === 'object' && v !== null &&
 /** Deep merge; arrays and scalars in `over` replace those in `base`. */
 export function merge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = isTree(v) && isTree(out[k]) ? merge(out[k] as Tree, v) : v;
+  for (const [k, v] of Object.entries(over)) out[k] = isTree(v) && isTree(out[k]) ? merge(out[k], v) : v;
   return out;
 }
 

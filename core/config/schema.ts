@@ -1,14 +1,14 @@
 // The one JSON schema of Loop's config: core sections here, each built-in plugin's section from
 // its own folder (plugins/<id>/config.ts). `loop config schema` prints it; config/schema.json is it.
+import { Nullable } from '../protocol/envelope.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { builtinPlugins } from '../plugins/builtin.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
-const NullableString = Type.Union([Type.String(), Type.Null()]);
 
 export const coreSections = {
   device: Type.Object({
-    id: Type.Union([Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 }), Type.Null()]),
+    id: Nullable(Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 })),
     name: Type.String({ minLength: 1, maxLength: 64 }),
   }, { additionalProperties: false }),
   data: Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
@@ -28,9 +28,9 @@ export const coreSections = {
     request_timeout_ms: Type.Integer({ minimum: 100, maximum: 600_000 }),
   }, { additionalProperties: false }),
   mqtt: Type.Object({
-    url: Type.Union([Type.String({ pattern: '^(mqtts?|wss?|tcp|tls)://' }), Type.Null()]),
-    username: NullableString,
-    password: NullableString,
+    url: Nullable(Type.String({ pattern: '^(mqtts?|wss?|tcp|tls)://' })),
+    username: Nullable(Type.String()),
+    password: Nullable(Type.String()),
     base_topic: Type.String({ pattern: '^[^#+/]+(/[^#+/]+)*$' }),
     listen: Type.Boolean(),
     host: Type.String(),
@@ -41,7 +41,7 @@ export const coreSections = {
       username: Type.String({ minLength: 1 }),
       password_hash: Type.String({ pattern: '^scrypt\\$' }),
     }, { additionalProperties: false })),
-    password_file: NullableString,
+    password_file: Nullable(Type.String()),
   }, { additionalProperties: false }),
   gateway: Type.Object({
     max_connections: Type.Integer({ minimum: 1 }),
@@ -50,7 +50,7 @@ export const coreSections = {
     hard_buffer_bytes: Type.Integer({ minimum: 1024 }),
     heartbeat_seconds: Type.Number({ minimum: 1 }),
     dashboard_throttle_ms: Type.Integer({ minimum: 0 }),
-    token: NullableString,
+    token: Nullable(Type.String()),
   }, { additionalProperties: false }),
   plugins: Type.Array(Type.String({ minLength: 1 })),
 };

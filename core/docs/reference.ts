@@ -1,7 +1,8 @@
 // Renders the MQTT reference (docs/mqtt-reference.md) from the contract itself, so the docs
 // cannot drift from the code: a test compares the file with this output.
 import type { TSchema } from '@sinclair/typebox';
-import { builtinActions, retainedTopics, topicSchemas } from '../protocol/index.js';
+import { builtinActions, retainedTopics, topicSchemas, type ActionSpecs } from '../protocol/index.js';
+import { asText } from '../util/text.js';
 
 type Json = Record<string, unknown>;
 
@@ -25,7 +26,7 @@ export function describeSchema(schema: TSchema | Json, depth = 0): string {
     case 'number': {
       const lo = s.minimum ?? s.exclusiveMinimum;
       const hi = s.maximum;
-      const range = lo !== undefined || hi !== undefined ? ` ${lo ?? ''}..${hi ?? ''}` : '';
+      const range = lo !== undefined || hi !== undefined ? ` ${asText(lo)}..${asText(hi)}` : '';
       return `${s.type}${range}`;
     }
     case 'string':
@@ -57,7 +58,7 @@ export function renderMqttReference(): string {
     '`{"<action>": value}` where one is listed.', '');
   for (const [plugin, actions] of Object.entries(builtinActions)) {
     out.push(`### ${plugin}`, '', '| action | payload | answer | shorthand | what it does |', '|---|---|---|---|---|');
-    for (const [name, spec] of Object.entries(actions)) {
+    for (const [name, spec] of Object.entries(actions as ActionSpecs)) {
       const sh = 'shorthand' in spec && spec.shorthand ? `\`{"${name}": <${spec.shorthand}>}\`` : '';
       const cell = (x: string) => `\`${x.replace(/\|/g, '\\|')}\``;
       out.push(`| \`${name}\` | ${cell(describeSchema(spec.request))} | ${cell(describeSchema(spec.response))} | ${sh} | ${spec.description.replace(/\|/g, '\\|')} |`);

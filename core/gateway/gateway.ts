@@ -10,6 +10,7 @@ import type { DashboardView } from '../dashboard.js';
 import { ActionError } from '../protocol/index.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
+import { asText, frameText } from '../util/text.js';
 
 export interface GatewayOptions {
   bus: Bus;
@@ -87,7 +88,7 @@ export class Gateway {
     let msg: unknown;
     try {
       if (isBinary) throw new Error('binary');
-      msg = JSON.parse(raw.toString());
+      msg = JSON.parse(frameText(raw));
     } catch {
       client.send({ type: 'error', message: 'Invalid JSON format', timestamp: now() });
       return;
@@ -186,14 +187,14 @@ export class Gateway {
     const data = SHAPES[route.shape](payload);
     const timestamp = now();
     if (route.room === 'all') {
-      const message = JSON.stringify({ type: route.event, message: String(payload.message ?? ''), data, timestamp });
+      const message = JSON.stringify({ type: route.event, message: asText(payload.message), data, timestamp });
       for (const c of this.clients) c.send(message);
       return;
     }
     const room = route.room;
     const seq = ++this.seq[room];
     const message = JSON.stringify({ type: route.event, data, room, seq, timestamp });
-    const key = route.coalesce ? `${route.event}:${String(payload.job_id ?? '')}` : undefined;
+    const key = route.coalesce ? `${route.event}:${asText(payload.job_id)}` : undefined;
     for (const c of this.clients) if (c.rooms.has(room)) c.send(message, key);
   }
 

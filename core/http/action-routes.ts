@@ -81,7 +81,7 @@ export function mountActionRoutes(app: FastifyInstance, table: RouteTable, bus: 
       handler: async (req) => {
         const payload = { ...(hasBody ? (req.body as object) : {}), ...(req.params as object) };
         const opts = r.options.timeoutMs ? { timeoutMs: r.options.timeoutMs } : undefined;
-        const data = (await bus.requestRaw(r.plugin, r.action, payload, opts)) as ResponseOf<ActionSpec>;
+        const data = (await bus.requestRaw(r.plugin, r.action, payload, opts));
         const shown = r.options.view ? r.options.view.from(data, bus) : data;
         if (r.options.envelope === false) return shown;
         return ok(shown, r.options.message?.(data));

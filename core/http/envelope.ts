@@ -3,6 +3,10 @@ import { Type, type TSchema } from '@sinclair/typebox';
 
 export interface Envelope<T> { success: boolean; message?: string; data?: T; errors?: unknown }
 
+/** The error body of every REST answer: built here only. */
+export const fail = (code: string, message: string, errors?: unknown): { success: false; message: string; code: string; errors?: unknown } =>
+  (errors !== undefined ? { success: false, message, code, errors } : { success: false, message, code });
+
 export const ok = <T>(data: T, message?: string): Envelope<T> => (message ? { success: true, message, data } : { success: true, data });
 
 /** Response schema for a route answering `ok(data)`. */

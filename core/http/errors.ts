@@ -1,6 +1,7 @@
 // Action error codes → HTTP statuses (data, not code), and Fastify's error and 404 handlers.
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ActionError, type ErrorCode } from '../protocol/index.js';
+import { fail } from './envelope.js';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid: 400,
@@ -18,17 +19,17 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ActionError, req, reply) => {
     if (err instanceof ActionError) {
-      return reply.status(HTTP_STATUS[err.code]).send({ success: false, message: err.message, code: err.code, ...(err.data !== undefined ? { errors: err.data } : {}) });
+      return reply.status(HTTP_STATUS[err.code]).send(fail(err.code, err.message, err.data));
     }
-    const fe = err as FastifyError;
+    const fe = err;
     if (fe.validation) {
-      return reply.status(400).send({ success: false, message: `invalid request: ${fe.message}`, code: 'invalid', errors: fe.validation });
+      return reply.status(400).send(fail('invalid', `invalid request: ${fe.message}`, fe.validation));
     }
     const status = fe.statusCode && fe.statusCode >= 400 ? fe.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    return reply.status(status).send({ success: false, message: fe.message || 'internal error', code: fe.code ?? 'internal' });
+    return reply.status(status).send(fail(fe.code ?? 'internal', fe.message || 'internal error'));
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ success: false, message: `no route ${req.method} ${req.url.split('?')[0]}`, code: 'not_found' });
+    reply.status(404).send(fail('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
   });
 }

@@ -129,8 +129,8 @@ export class PluginHost {
     if (table?.length) this.o.http.register((app) => mountActionRoutes(app, table, scopedBus));
     for (const fn of routes) this.o.http.register(async (app) => fn(app));
     this.plugins.set(plugin.id, {
-      plugin, handlers: running.handlers as AnyHandlers, stop: () => running.stop(),
-      status: status as PluginStatus, abort, dispose: scopedBus.dispose, queue: Promise.resolve(),
+      plugin, handlers: running.handlers, stop: () => running.stop(),
+      status: status as PluginStatus, abort, dispose: () => scopedBus.dispose(), queue: Promise.resolve(),
     });
     if (status) status.state = 'running';
     log.info('started');

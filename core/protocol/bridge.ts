@@ -1,4 +1,5 @@
 // Topics the core itself publishes: availability and what this device runs.
+import { Nullable } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const BridgeState = Type.Object({ state: Type.Union([Type.Literal('online'), Type.Literal('offline')]) });
@@ -20,7 +21,7 @@ export const BridgeInfo = Type.Object({
   device_id: Type.String(),
   name: Type.String(),
   base_topic: Type.String(),
-  config_url: Type.Union([Type.String(), Type.Null()]),
+  config_url: Nullable(Type.String()),
   broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
   plugins: Type.Array(PluginStatus),
   started_at: Type.String(),

@@ -1,7 +1,7 @@
 // The display plugin's contract: the retained `display` state (brightness, screen power, the
 // schedule, and the screen's profile that media converts to and the player shows on) and its actions.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec } from './envelope.js';
+import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
 
 export const Rotation = Type.Union([Type.Literal(0), Type.Literal(90), Type.Literal(180), Type.Literal(270)]);
 export type Rotation = Static<typeof Rotation>;
@@ -37,7 +37,7 @@ export const DisplayState = Type.Object({
   /** What turns the screen off: the backlight's bl_power, HDMI-CEC, a black picture in mpv, or nothing. */
   power_via: Type.Union([Type.Literal('backlight'), Type.Literal('cec'), Type.Literal('mpv'), Type.Literal('none')]),
   /** The backlight device in use (e.g. /sys/class/backlight/10-0045), if any. */
-  backlight: Type.Union([Type.String(), Type.Null()]),
+  backlight: Nullable(Type.String()),
   schedule: DisplaySchedule,
   ...ScreenProfile.properties,
   updated_at: Type.String(),

@@ -45,5 +45,8 @@ export const BridgeEvent = Type.Object({
 });
 export type BridgeEvent = Static<typeof BridgeEvent>;
 
+/** `T | null`: a field that is always present and may be empty. */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
 export const NoPayload = Type.Object({}, { additionalProperties: false });
 export const Ack = Type.Object({ ok: Type.Literal(true) });

@@ -1,5 +1,6 @@
 // The loop plugin's contract: the queue, its mode and its actions.
 // Owned by plugins/loop; extend fields here (never elsewhere).
+import { Nullable } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { LoopMode } from './player.js';
 import type { ActionSpec } from './envelope.js';
@@ -7,16 +8,16 @@ import type { ActionSpec } from './envelope.js';
 export const LoopItem = Type.Object({
   slug: Type.String(),
   /** Times this item plays before the next; null = the loop's default. */
-  repeat: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  repeat: Nullable(Type.Integer({ minimum: 1 })),
   /** Seconds a still image stays; null = the loop's default. */
-  duration: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
+  duration: Nullable(Type.Number({ exclusiveMinimum: 0 })),
 });
 export type LoopItem = Static<typeof LoopItem>;
 
 export const LoopState = Type.Object({
   items: Type.Array(LoopItem),
   current_index: Type.Integer(),
-  active: Type.Union([Type.String(), Type.Null()]),
+  active: Nullable(Type.String()),
   mode: LoopMode,
   repeat: Type.Integer({ minimum: 1 }),
   image_duration: Type.Number(),
@@ -32,7 +33,7 @@ export type LoopState = Static<typeof LoopState>;
 const Slug = Type.String({ minLength: 1, maxLength: 200 });
 const Slugs = Type.Object({ loop: Type.Array(Type.String()) });
 /** Answer of the actions that choose what plays: the new active item and the cue the player will apply. */
-const Cued = Type.Object({ loop: Type.Array(Type.String()), active: Type.Union([Type.String(), Type.Null()]), cue: Type.Integer() });
+const Cued = Type.Object({ loop: Type.Array(Type.String()), active: Nullable(Type.String()), cue: Type.Integer() });
 const Empty = Type.Object({}, { additionalProperties: false });
 
 export const loopActions = {
@@ -81,8 +82,8 @@ export const loopActions = {
     description: 'Override repeat count or still duration for one item (null restores the default).',
     request: Type.Object({
       slug: Slug,
-      repeat: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1000 }), Type.Null()])),
-      duration: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 86400 }), Type.Null()])),
+      repeat: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1000 }))),
+      duration: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 86400 }))),
     }, { additionalProperties: false }),
     response: LoopItem,
   },

@@ -1,9 +1,9 @@
 // The media plugin's contract: the library, upload/processing progress and library events.
 // Owned by plugins/media; extend fields here (never elsewhere).
+import { Nullable } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ActionSpec } from './envelope.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const ProcessingStatus = Type.Union([
   Type.Literal('queued'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed'),

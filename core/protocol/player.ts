@@ -1,7 +1,7 @@
 // The player plugin's contract: its retained state, its position ticks and its actions.
 // Owned by plugins/player; extend fields here (never elsewhere) when the player grows.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec } from './envelope.js';
+import { NoPayload, type ActionSpec, Nullable } from './envelope.js';
 
 export const LoopMode = Type.Union([Type.Literal('all'), Type.Literal('one')]);
 export type LoopMode = Static<typeof LoopMode>;
@@ -15,20 +15,20 @@ export type PlayerStateName = Static<typeof PlayerStateName>;
 export const PlayerState = Type.Object({
   state: PlayerStateName,
   /** Why the player is unavailable or in error (e.g. "mpv not found"), else null. */
-  reason: Type.Union([Type.String(), Type.Null()]),
-  slug: Type.Union([Type.String(), Type.Null()]),
-  title: Type.Union([Type.String(), Type.Null()]),
+  reason: Nullable(Type.String()),
+  slug: Nullable(Type.String()),
+  title: Nullable(Type.String()),
   index: Type.Integer(),
-  position: Type.Union([Type.Number(), Type.Null()]),
-  duration: Type.Union([Type.Number(), Type.Null()]),
+  position: Nullable(Type.Number()),
+  duration: Nullable(Type.Number()),
   volume: Type.Number(),
   muted: Type.Boolean(),
   loop_mode: LoopMode,
-  frame_rate: Type.Union([Type.Number(), Type.Null()]),
+  frame_rate: Nullable(Type.Number()),
   /** What the current item is: a clip, a still image, or nothing. */
-  kind: Type.Union([Type.Literal('video'), Type.Literal('image'), Type.Null()]),
+  kind: Nullable(Type.Union([Type.Literal('video'), Type.Literal('image')])),
   /** The text of the card shown when nothing plays (idle/stopped/hotspot), else null. */
-  screen: Type.Union([Type.String(), Type.Null()]),
+  screen: Nullable(Type.String()),
   /** The loop's `cue` this state reflects (the loop follows the player only when they agree). */
   cue: Type.Integer(),
   updated_at: Type.String(),
@@ -37,15 +37,15 @@ export type PlayerState = Static<typeof PlayerState>;
 
 /** At most 1 Hz on `player/position`; kept off the dashboard so it stays quiet. */
 export const PlayerPosition = Type.Object({
-  slug: Type.Union([Type.String(), Type.Null()]),
+  slug: Nullable(Type.String()),
   position: Type.Number(),
-  duration: Type.Union([Type.Number(), Type.Null()]),
+  duration: Nullable(Type.Number()),
 });
 export type PlayerPosition = Static<typeof PlayerPosition>;
 
 const Ok = Type.Object({ state: PlayerStateName });
 /** What next/previous/play_slug answer: the player's state once the new item started. */
-const Started = Type.Object({ state: PlayerStateName, slug: Type.Union([Type.String(), Type.Null()]), index: Type.Integer() });
+const Started = Type.Object({ state: PlayerStateName, slug: Nullable(Type.String()), index: Type.Integer() });
 
 export const playerActions = {
   state: { description: 'The player state as the retained `player` topic carries it.', request: NoPayload, response: PlayerState },

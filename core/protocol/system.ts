@@ -1,8 +1,7 @@
 // The system plugin's state and actions: health, storage, restart.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec } from './envelope.js';
+import { NoPayload, type ActionSpec, Nullable } from './envelope.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const SystemState = Type.Object({
   hostname: Type.String(),

@@ -40,6 +40,8 @@ export const setTopic = (plugin: string): string => `${plugin}/set`;
 
 /** Topics that plugins must not publish on; outside clients may not either (see broker authorisation). */
 export const isCommandTopic = (rel: string): boolean => rel.startsWith('bridge/request/') || rel.endsWith('/set') || rel === 'set';
+/** State topics keep a last value; commands and responses are not state. */
+export const isStateTopic = (rel: string): boolean => !isCommandTopic(rel) && !rel.startsWith('bridge/response/');
 
 /** `loop/<device_id>`: the device id is sanitised so it is one topic level. */
 export function baseTopic(prefix: string, deviceId: string): string {

@@ -2,9 +2,7 @@
 // player's idle card read), the last scan (`wifi/networks`) and its actions. Fields added after the
 // first release are optional, so an older publisher's payload still passes the check.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec } from './envelope.js';
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
 
 /** Where to find Loop after it joined a network (the phone on the hotspot loses the page). */
 export const WifiNext = Type.Object({

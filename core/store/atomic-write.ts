@@ -22,20 +22,11 @@ export async function atomicWrite(path: string, data: string | Buffer): Promise<
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
-  await fsyncDir(dirname(path));
+  await fsyncPath(dirname(path));
 }
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
-
-/** Flush a file's data to disk (before anything refers to it). */
-export async function fsyncFile(path: string): Promise<void> {
+/** Flush a file's data, or a directory's entries, to disk (before anything refers to them). */
+export async function fsyncPath(path: string): Promise<void> {
   const fh = await open(path, 'r');
   try {
     await fh.sync();

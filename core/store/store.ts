@@ -131,7 +131,7 @@ export class StateStore {
     await removeStaleTemps(this.dir, `${this.prefix}${name}.json`);
     const value = await load(file, opts);
     const doc = new JsonDocument<T>(file, opts.version, value.data);
-    this.docs.set(file, doc as JsonDocument<unknown>);
+    this.docs.set(file, doc);
     if (value.rewrite) await doc.set(value.data);
     return doc;
   }

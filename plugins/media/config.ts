@@ -1,7 +1,7 @@
 // The media plugin's config section (`media:` in config/default.yaml, which documents each key).
+import { Nullable } from '../../core/protocol/envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const displayProfile = Type.Object({
   width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),

@@ -6,6 +6,7 @@ import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
 import { open } from 'node:fs/promises';
 import { declaredSize } from './sniff.js';
 import { shortReason } from './ffmpeg-run.js';
+import { asText } from '../../core/util/text.js';
 
 export interface ProbeResult extends MediaSource {
   kind: MediaKind;
@@ -93,7 +94,7 @@ function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<
     cmd.ffprobe(['-v', 'error', ...options], (err: unknown, data: FfprobeData) => {
       clearTimeout(timer);
       if (err) {
-        const msg = err instanceof Error ? err.message : String(err);
+        const msg = err instanceof Error ? err.message : asText(err);
         if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
           reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
         } else {
@@ -138,7 +139,7 @@ function mimeOf(format: string, codec: string, data: FfprobeData): { mime: strin
   if (format.includes('bmp')) return { mime: 'image/bmp', ext: 'bmp' };
   if (format.includes('tiff')) return { mime: 'image/tiff', ext: 'tiff' };
   if (format.startsWith('mov,mp4')) {
-    const brand = String((data.format.tags as Record<string, unknown> | undefined)?.major_brand ?? '').trim();
+    const brand = asText((data.format.tags as Record<string, unknown> | undefined)?.major_brand).trim();
     return brand === 'qt' ? { mime: 'video/quicktime', ext: 'mov' } : { mime: 'video/mp4', ext: 'mp4' };
   }
   if (format.startsWith('matroska')) {

@@ -2,12 +2,12 @@
 // size, the limit enforced as bytes arrive, and the partial file removed on any failure.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../../core/protocol/envelope.js';
-import { fsyncFile } from '../../core/store/atomic-write.js';
+import { fsyncPath } from '../../core/store/atomic-write.js';
 
 /** Bytes between background fdatasyncs during an upload. */
 const SYNC_EVERY = 32 * 1024 * 1024;
@@ -83,7 +83,7 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
       await (syncFh as FileHandle | null)?.close().catch(() => undefined);
     }
     // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
-    await fsyncFile(path);
+    await fsyncPath(path);
   } catch (err) {
     await unlink(path).catch(() => undefined);
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
@@ -97,4 +97,14 @@ export function formatBytes(n: number): string {
   if (n >= 1024 * 1024) return `${Math.round(n / 1024 / 1024)} MiB`;
   if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
   return `${n} bytes`;
+}
+
+/** Bytes free for an unprivileged writer on the disk that holds dir; null when it cannot be read. */
+export async function diskFree(dir: string): Promise<number | null> {
+  try {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return null;
+  }
 }

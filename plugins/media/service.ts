@@ -1,26 +1,24 @@
-// The media library at work: uploads in, probe, queue, convert, thumbnail, index, delete, cleanup.
+// The media library: the index, its reads, delete, retry, cleanup and recovery after a crash. It
+// owns the index and hands the upload (ingest.ts) and the conversion (convert.ts) what they need.
 // Crash safety comes from one rule applied everywhere: files are put in place (temp name, fsync,
 // rename) before the index refers to them, and removed only after the index has let go of them.
 // So after a kill -9 the index never points at a missing file; what is left over is garbage that
 // start() removes, and jobs that were running are queued again.
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rename, stat, statfs, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { ActionError } from '../../core/protocol/envelope.js';
-import type { MediaEvent, MediaItem, MediaProgress, MediaStage, MediaState, MediaStorage } from '../../core/protocol/media.js';
+import type { MediaEvent, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
-import { fsyncDir, fsyncFile } from '../../core/store/atomic-write.js';
 import type { MediaConfig } from './config.js';
-import { FfmpegCancelled, runFfmpeg } from './ffmpeg-run.js';
-import { JobQueue } from './jobs.js';
-import { MediaLayout, TEMP_PREFIX } from './layout.js';
+import { Converter } from './convert.js';
+import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
+import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
-import { probeMedia, type ProbeLimits } from './probe.js';
-import { profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
-import { formatBytes, receiveToTemp, StorageFullError } from './receive.js';
-import { displayName, slugFor } from './slug.js';
+import type { ProbeLimits } from './probe.js';
+import { diskFree } from './receive.js';
+import { now, type MediaShared } from './shared.js';
 
 export interface MediaOutputs {
   state(state: MediaState): void;
@@ -40,63 +38,50 @@ export interface MediaServiceOptions {
   screen?: () => { width: number; height: number; fps: number } | undefined;
 }
 
-/** One file of an upload request, as the HTTP layer hands it over. */
-export interface IncomingFile {
-  stream: Readable;
-  filename: string | undefined;
-  /** Bytes the whole request declares (Content-Length), for percentages; null when unknown. */
-  totalBytes: number | null;
-  /** Bytes of earlier files in the same request. */
-  offsetBytes: number;
-  signal?: AbortSignal;
+/** The media config with the display plugin's screen profile, when it publishes one. */
+function withScreen(c: MediaConfig, s: { width: number; height: number; fps: number } | undefined): MediaConfig {
+  return s ? { ...c, display: { ...c.display, width: s.width, height: s.height, fps: s.fps } } : c;
 }
 
-export interface IngestResult {
-  slug: string;
-  job_id: string | null;
-  filename: string;
-  result: 'queued' | 'exists';
-  item: MediaItem;
-  /** Bytes this file took in the request. */
-  size: number;
-}
-
-const now = (): string => new Date().toISOString();
-const PROGRESS_INTERVAL_MS = 250;
+export type { IncomingFile, IngestResult };
 
 export class MediaService {
   readonly layout: MediaLayout;
   private doc!: JsonDocument<LibraryDoc>;
-  private readonly queue: JobQueue;
-  /** Contents being received or probed right now (SHA-256): a second copy gets 409. */
-  private readonly claims = new Set<string>();
   /** Files that must survive a cleanup although no entry owns them yet (uploads, job outputs). */
   private readonly busy = new Set<string>();
-  /** Bytes being received right now, counted against the quota. */
-  private readonly receiving = new Map<string, number>();
   private freeBytes: number | null = null;
-  private stopping = false;
+  private readonly converter: Converter;
+  private readonly ingester: Ingest;
 
   constructor(private readonly o: MediaServiceOptions) {
     this.layout = new MediaLayout(o.dataDir);
-    this.queue = new JobQueue(o.config.concurrency, (job, err) => o.log.error({ err, job: job.id }, 'media job crashed'));
-  }
-
-  private get cfg(): MediaConfig {
-    const s = this.o.screen?.();
-    if (!s) return this.o.config;
-    return { ...this.o.config, display: { ...this.o.config.display, width: s.width, height: s.height, fps: s.fps } };
-  }
-
-  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
-  private get key(): string { return profileKey(this.cfg); }
-
-  private get probeLimits(): ProbeLimits {
-    return {
-      maxPixels: this.cfg.max_pixels, maxDurationSeconds: this.cfg.max_duration_seconds,
-      timeoutMs: this.cfg.probe_timeout_seconds * 1000, ffprobePath: this.cfg.ffprobe_path,
+    const shared: MediaShared = {
+      get cfg() { return withScreen(o.config, o.screen?.()); },
+      layout: this.layout, log: o.log, busy: this.busy,
+      get probeLimits() { return probeLimitsOf(o.config); },
+      progress: (p) => this.progress(p),
+      event: (e) => o.out.event(e),
+      bySha: (sha) => this.bySha(sha),
+      item: (e) => this.item(e),
+      usedBytes: () => this.storage().used_bytes,
+      put: async (entry) => {
+        await this.doc.update((d) => ({ items: [...d.items.filter((e) => e.sha256 !== entry.sha256), entry] }));
+        await this.publishState();
+      },
+      update: (sha, patch) => this.update(sha, patch),
+      publishState: () => this.publishState(),
     };
+    this.converter = new Converter(shared);
+    this.ingester = new Ingest(shared, (sha, jobId, filename) => this.converter.enqueue(sha, jobId, filename));
   }
+
+  /** Receives one file of an upload, checks it and queues its conversion (see ingest.ts). */
+  ingest(file: IncomingFile): Promise<IngestResult> {
+    return this.ingester.ingest(file);
+  }
+
+  private get cfg(): MediaConfig { return this.o.config; }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
@@ -108,14 +93,13 @@ export class MediaService {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    await this.queue.stop();
+    await this.converter.stop();
     await this.doc?.flush();
   }
 
   /** Waits until the queue is empty (tests, benches). */
   idle(): Promise<void> {
-    return this.queue.idle();
+    return this.converter.idle();
   }
 
   /**
@@ -145,7 +129,7 @@ export class MediaService {
     if (changed) await this.doc.set({ items: fixed });
     const { removed } = await this.cleanup();
     if (removed.length) this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
-    for (const e of requeue) this.enqueue(e.sha256, randomUUID(), e.filename);
+    for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);
   }
 
   // ---- reads -----------------------------------------------------------------------------
@@ -203,218 +187,12 @@ export class MediaService {
     return result;
   }
 
-  // ---- upload ----------------------------------------------------------------------------
-
-  /** Receives one file, checks it and queues its conversion. Throws ActionError on refusal. */
-  async ingest(file: IncomingFile): Promise<IngestResult> {
-    const jobId = randomUUID();
-    const filename = displayName(file.filename);
-    const total = file.totalBytes;
-    let lastSent = 0;
-    const sendUpload = (received: number, force = false): void => {
-      const t = Date.now();
-      if (!force && t - lastSent < PROGRESS_INTERVAL_MS) return;
-      lastSent = t;
-      const all = file.offsetBytes + received;
-      const percent = total ? Math.min(99.9, (all / total) * 100) : 0;
-      this.progress({
-        job_id: jobId, slug: null, filename, stage: 'uploading', percent: round1(percent),
-        bytes_received: all, total_bytes: total,
-      });
-    };
-    const fail = (err: unknown): never => {
-      const message = err instanceof Error ? err.message : String(err);
-      this.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
-      throw err;
-    };
-
-    sendUpload(0, true);
-    this.receiving.set(jobId, 0);
-    let received;
-    try {
-      received = await receiveToTemp(file.stream, {
-        dir: this.layout.incoming,
-        maxBytes: this.cfg.max_upload_bytes,
-        signal: file.signal,
-        onBytes: (n) => { this.receiving.set(jobId, n); sendUpload(n); },
-        checkSpace: (n) => this.checkSpace(jobId, n, total !== null ? Math.max(0, total - file.offsetBytes) : null),
-      });
-    } catch (err) {
-      return fail(err);
-    } finally {
-      this.receiving.delete(jobId);
-    }
-    const temp = received.path;
-    this.busy.add(temp);
-    const done = { bytes_received: file.offsetBytes + received.size, total_bytes: total };
-    this.progress({ job_id: jobId, slug: null, filename, stage: 'uploading', percent: 100, ...done });
-
-    try {
-      const sha = received.sha256;
-      const slug = slugFor(filename, sha);
-      const existing = this.bySha(sha);
-      if (this.claims.has(sha) || existing?.status === 'queued' || existing?.status === 'processing') {
-        throw new ActionError('conflict', `the same content is already being processed (${existing?.slug ?? slug})`,
-          { slug: existing?.slug ?? slug });
-      }
-      if (existing?.status === 'ready') {
-        this.progress({ job_id: jobId, slug: existing.slug, filename, stage: 'done', percent: 100, message: 'already in the library' });
-        return { slug: existing.slug, job_id: null, filename, result: 'exists', item: this.item(existing), size: received.size };
-      }
-      this.claims.add(sha);
-      try {
-        this.progress({ job_id: jobId, slug, filename, stage: 'probing', percent: 0 });
-        const probe = await probeMedia(temp, this.probeLimits);
-        const original = this.layout.originalName(sha, probe.ext);
-        await rename(temp, this.layout.abs(original));
-        await fsyncDir(this.layout.originals);
-        this.busy.delete(temp);
-        const entry: LibraryEntry = {
-          sha256: sha,
-          // A failed item uploaded again keeps its slug: it is the same content.
-          slug: existing?.slug ?? slug,
-          filename: existing?.filename ?? filename,
-          mime: probe.mime,
-          size: received.size,
-          uploaded_at: existing?.uploaded_at ?? now(),
-          kind: probe.kind,
-          source: {
-            format: probe.format, codec: probe.codec, width: probe.width, height: probe.height, duration: probe.duration,
-            has_audio: probe.has_audio, frame_count: probe.frame_count, fps: probe.fps, ext: probe.ext,
-          },
-          status: 'queued', error: null, job_id: jobId,
-          original, clip: null, thumbnail: null, output: null,
-        };
-        // The upload is acknowledged once this is durable.
-        await this.doc.update((d) => ({ items: [...d.items.filter((e) => e.sha256 !== sha), entry] }));
-        await this.publishState();
-        this.enqueue(sha, jobId, entry.filename);
-        return { slug: entry.slug, job_id: jobId, filename, result: 'queued', item: this.item(entry), size: received.size };
-      } finally {
-        this.claims.delete(sha);
-      }
-    } catch (err) {
-      return fail(err);
-    } finally {
-      await unlink(temp).catch(() => undefined);
-      this.busy.delete(temp);
-    }
-  }
-
-  /** Refuses an upload that would pass the quota or leave less than min_free_bytes on the disk. */
-  private async checkSpace(jobId: string, received: number, expected: number | null): Promise<void> {
-    const quota = this.cfg.max_storage_bytes;
-    const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), 0);
-    const incoming = received === 0 ? (expected ?? 0) : received;
-    if (quota !== null) {
-      const used = this.storage().used_bytes + others;
-      if (used + incoming > quota) {
-        throw new StorageFullError(`not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (media.max_storage_bytes); delete something first`);
-      }
-    }
-    const free = await diskFree(this.layout.root);
-    if (free === null) return;
-    const need = received === 0 ? (expected ?? 0) : 0;
-    if (free - need < this.cfg.min_free_bytes) {
-      throw new StorageFullError(`not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`);
-    }
-  }
-
-  // ---- conversion ------------------------------------------------------------------------
-
-  private enqueue(sha: string, jobId: string, filename: string): void {
-    this.queue.push({ id: jobId, key: sha, run: (signal) => this.convert(sha, jobId, signal) });
-    this.progress({ job_id: jobId, slug: this.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
-  }
-
-  private async convert(sha: string, jobId: string, signal: AbortSignal): Promise<void> {
-    const start = this.bySha(sha);
-    if (!start?.original || signal.aborted) return;
-    const { slug, filename, kind } = start;
-    const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
-      this.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
-
-    await this.update(sha, { status: 'processing', error: null, job_id: jobId });
-    await this.publishState();
-    send('converting', 0);
-
-    const clip = this.layout.clipName(sha, this.key, kind);
-    const thumb = this.layout.thumbName(sha, this.key);
-    const tmpClip = join(this.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
-    const tmpThumb = join(this.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
-    const owned = [tmpClip, tmpThumb, this.layout.abs(clip), this.layout.abs(thumb)];
-    for (const f of owned) this.busy.add(f);
-    try {
-      let lastTick = 0;
-      await runFfmpeg({
-        input: this.layout.abs(start.original),
-        output: tmpClip,
-        args: kind === 'video' ? videoArgs(this.cfg, start.source.has_audio) : stillArgs(this.cfg),
-        ffmpegPath: this.cfg.ffmpeg_path,
-        durationSeconds: start.source.duration,
-        signal,
-        niceness: 10,
-        onProgress: (t) => {
-          const n = Date.now();
-          if (n - lastTick < 200) return;
-          lastTick = n;
-          send('converting', (t.percent ?? 0) * 0.95, { speed: t.speed, message: `${t.seconds.toFixed(1)} s converted` });
-        },
-      });
-      const out = await probeMedia(tmpClip, { ...this.probeLimits, maxDurationSeconds: null });
-      send('thumbnail', 95);
-      const at = kind === 'video' ? Math.min(1, (out.duration ?? 0) / 3) : 0;
-      await runFfmpeg({ input: tmpClip, output: tmpThumb, args: thumbnailArgs(this.cfg, at), ffmpegPath: this.cfg.ffmpeg_path, signal });
-      await fsyncFile(tmpClip);
-      await fsyncFile(tmpThumb);
-      if (signal.aborted) throw new FfmpegCancelled();
-      await rename(tmpClip, this.layout.abs(clip));
-      await rename(tmpThumb, this.layout.abs(thumb));
-      await fsyncDir(this.layout.clips);
-      await fsyncDir(this.layout.thumbs);
-      const [clipStat, thumbStat] = await Promise.all([stat(this.layout.abs(clip)), stat(this.layout.abs(thumb))]);
-      if (signal.aborted) throw new FfmpegCancelled();
-      const original = start.original;
-      const keep = this.cfg.keep_originals;
-      const entry = await this.update(sha, {
-        status: 'ready', error: null, job_id: null, clip, thumbnail: thumb,
-        original: keep ? original : null,
-        output: {
-          width: out.width, height: out.height, duration: kind === 'video' ? out.duration : null,
-          frame_count: out.frame_count, size: clipStat.size, thumb_size: thumbStat.size,
-        },
-      });
-      // Only now that the index no longer names it.
-      if (!keep) await unlink(this.layout.abs(original)).catch(() => undefined);
-      await this.publishState();
-      if (entry) {
-        send('done', 100);
-        this.o.out.event({ type: 'added', slug, item: this.item(entry), add_to_loop: this.cfg.add_to_loop });
-      }
-    } catch (err) {
-      await Promise.all([unlink(tmpClip), unlink(tmpThumb)].map((p) => p.catch(() => undefined)));
-      if (err instanceof FfmpegCancelled || signal.aborted) {
-        // Deleted (the delete takes it from here) or stopping (start() re-queues it).
-        if (!this.stopping) send('failed', 0, { message: 'cancelled' });
-        return;
-      }
-      const message = err instanceof Error ? err.message : String(err);
-      this.o.log.warn({ slug, err: message }, 'media conversion failed');
-      const entry = await this.update(sha, { status: 'failed', error: message, job_id: null });
-      await this.publishState();
-      send('failed', 0, { message });
-      if (entry) this.o.out.event({ type: 'failed', slug, item: this.item(entry) });
-    } finally {
-      for (const f of owned) this.busy.delete(f);
-    }
-  }
-
   // ---- library actions -------------------------------------------------------------------
 
   async delete(slug: string): Promise<{ slug: string }> {
     const first = this.bySlug(slug);
     if (!first) throw new ActionError('not_found', `no media item ${slug}`);
-    await this.queue.cancel(first.sha256);
+    await this.converter.cancel(first.sha256);
     // Read again: the job may have finished (and named its files) while it was being cancelled.
     const e = this.bySha(first.sha256);
     if (!e) return { slug };
@@ -434,7 +212,7 @@ export class MediaService {
     const jobId = randomUUID();
     const next = await this.update(e.sha256, { status: 'queued', error: null, job_id: jobId });
     await this.publishState();
-    this.enqueue(e.sha256, jobId, e.filename);
+    this.converter.enqueue(e.sha256, jobId, e.filename);
     return this.item(next ?? e);
   }
 
@@ -464,13 +242,9 @@ export class MediaService {
   }
 }
 
-async function diskFree(dir: string): Promise<number | null> {
-  try {
-    const s = await statfs(dir);
-    return s.bavail * s.bsize;
-  } catch {
-    return null;
-  }
+function probeLimitsOf(cfg: MediaConfig): ProbeLimits {
+  return {
+    maxPixels: cfg.max_pixels, maxDurationSeconds: cfg.max_duration_seconds,
+    timeoutMs: cfg.probe_timeout_seconds * 1000, ffprobePath: cfg.ffprobe_path,
+  };
 }
-
-const round1 = (n: number): number => Math.round(n * 10) / 10;

@@ -1,4 +1,5 @@
 // The player plugin's config section (config/default.yaml `player:`).
+import { Nullable } from '../../core/protocol/envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const playerConfig = Type.Object({
@@ -9,7 +10,7 @@ export const playerConfig = Type.Object({
   /** mpv --ao: "auto", "alsa", "pulse", "null"... */
   ao: Type.String({ minLength: 1 }),
   /** DRM card for --vo=drm/gpu (e.g. /dev/dri/card1 for an SPI panel's DRM driver); null = mpv's default. */
-  drm_device: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  drm_device: Nullable(Type.String({ minLength: 1 })),
   /** mpv --hwdec: "no", "auto-safe", or "v4l2m2m-copy" on a Pi. */
   hwdec: Type.String({ minLength: 1 }),
   /** Further mpv arguments, each one element (e.g. "--video-rotate=270"). */
@@ -17,7 +18,7 @@ export const playerConfig = Type.Object({
   /** Volume at first start, 0..100 (later changes are kept across restarts). */
   volume: Type.Number({ minimum: 0, maximum: 100 }),
   /** Path of mpv's IPC socket; null = a private path under the OS temp directory. */
-  ipc_socket: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  ipc_socket: Nullable(Type.String({ minLength: 1, maxLength: 100 })),
   /** Show the idle card (where to add media) when nothing plays. */
   idle_screen: Type.Boolean(),
   /** mpv that does not answer for this long is killed and restarted (ms). */

@@ -17,6 +17,7 @@ import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
 import { planFrom, planKey, playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
 import { effectiveVo, hasScreen } from './screen.js';
+import { asText } from '../../core/util/text.js';
 
 interface Settings { volume: number; muted: boolean }
 
@@ -405,7 +406,7 @@ export class PlayerService {
       case 'end-file':
         if (e.reason === 'error') {
           const l = typeof e.playlist_entry_id === 'number' ? this.loaded.get(e.playlist_entry_id) : undefined;
-          this.onFileError(String(e.file_error ?? 'unknown error'), l?.entry ?? null);
+          this.onFileError(asText(e.file_error) || 'unknown error', l?.entry ?? null);
         }
         break;
       default:

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { deflateSync, crc32 } from 'node:zlib';
 import type { MediaItem } from '../../core/protocol/media.js';
 import { http } from './loop.js';
+import { asText } from '../../core/util/text.js';
 
 const run = promisify(execFile);
 
@@ -208,7 +209,7 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
         }
         req.end(tail);
       } catch (err) {
-        if (!answered) reject(err as Error);
+        if (!answered) reject(err instanceof Error ? err : new Error(asText(err)));
       }
     })();
   });

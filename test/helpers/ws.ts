@@ -1,6 +1,7 @@
 // A real ws client of /ws that records every message, with "wait for the next matching one".
 import { WebSocket } from 'ws';
 import { withDeadline } from './wait.js';
+import { frameText } from '../../core/util/text.js';
 
 export type WsMessage = Record<string, unknown> & { type: string };
 
@@ -21,7 +22,7 @@ export async function connectWs(url: string, opts: { waitInitial?: boolean } = {
   const messages: WsMessage[] = [];
   const waiters: Array<{ pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }> = [];
   ws.on('message', (data) => {
-    const m = JSON.parse(data.toString()) as WsMessage;
+    const m = JSON.parse(frameText(data)) as WsMessage;
     messages.push(m);
     for (const w of [...waiters]) {
       if (w.pred(m)) {

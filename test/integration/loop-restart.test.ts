@@ -56,7 +56,7 @@ describe('loop: a clean restart of Loop resumes the loop and the active item', f
       await mpv.playing(b);
       expect(await mpv.ipc.getProperty('volume')).to.equal(40);
       expect(await mpv.ipc.getProperty('loop-file')).to.equal('inf');
-      await until(() => (loop.runtime.bus.last('player') as PlayerState | undefined)?.slug === 'r_b_00000000000000b1', 2000, 'player state');
+      await until(() => loop.runtime.bus.last('player')?.slug === 'r_b_00000000000000b1', 2000, 'player state');
       expect(loop.runtime.bus.last('player')).to.include({ state: 'playing', volume: 40, loop_mode: 'one', index: 2 });
     } finally {
       mpv.close();

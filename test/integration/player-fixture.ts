@@ -21,7 +21,7 @@ export function mediaItem(m: Media): MediaItem {
 
 /** Publishes the library as the media plugin would (retained `media`). */
 export async function publishLibrary(loop: TestLoop, items: readonly Media[]): Promise<void> {
-  const state: MediaState = { items: items.map(mediaItem), updated_at: new Date().toISOString() } as MediaState;
+  const state: MediaState = { items: items.map(mediaItem), updated_at: new Date().toISOString() };
   await loop.runtime.bus.publish('media', state, { retain: true });
 }
 

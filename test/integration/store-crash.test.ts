@@ -66,7 +66,7 @@ describe('store: atomic writes survive kill -9', function () {
       migrations: { 2: (old) => ({ items: (old as { items: string[] }).items.map((slug) => ({ slug })) }) },
     });
     expect(d2.get()).to.deep.equal({ items: [{ slug: 'a' }, { slug: 'b' }] });
-    expect(JSON.parse(readFileSync(join(dir, 'lib.json'), 'utf8')).schema).to.equal(2);
+    expect((JSON.parse(readFileSync(join(dir, 'lib.json'), 'utf8')) as { schema: number }).schema).to.equal(2);
     const err = await new StateStore(dir).open('lib', { version: 1, defaults: () => ({}) }).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/newer than this Loop understands/);
   });
@@ -75,7 +75,7 @@ describe('store: atomic writes survive kill -9', function () {
     const dir = tempDir('loop-store-');
     const doc = await new StateStore(dir).open<number>('burst', { version: 1, defaults: () => 0 });
     await Promise.all(Array.from({ length: 200 }, (_, i) => doc.set(i + 1)));
-    expect(JSON.parse(readFileSync(join(dir, 'burst.json'), 'utf8')).data).to.equal(200);
+    expect((JSON.parse(readFileSync(join(dir, 'burst.json'), 'utf8')) as { data: unknown }).data).to.equal(200);
   });
 
   it('a deferred value is not written at once, and is written by flush (as at shutdown)', async () => {
@@ -85,8 +85,8 @@ describe('store: atomic writes survive kill -9', function () {
     doc.setDeferred(2, 60_000);
     expect(doc.get()).to.equal(2);
     await new Promise((r) => setTimeout(r, 50));
-    expect(JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')).data).to.equal(1);
+    expect((JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')) as { data: unknown }).data).to.equal(1);
     await doc.flush();
-    expect(JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')).data).to.equal(2);
+    expect((JSON.parse(readFileSync(join(dir, 'lazy.json'), 'utf8')) as { data: unknown }).data).to.equal(2);
   });
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMqttReference } from '../../core/docs/reference.js';
 import { packageRoot } from '../../core/paths.js';
-import { builtinActions } from '../../core/protocol/index.js';
+import { builtinActions, type ActionSpecs } from '../../core/protocol/index.js';
 
 describe('docs', () => {
   it('docs/mqtt-reference.md is what the contract renders (npm run docs)', () => {
@@ -16,7 +16,7 @@ describe('docs', () => {
     const ref = renderMqttReference();
     for (const [plugin, actions] of Object.entries(builtinActions)) {
       expect(ref).to.include(`### ${plugin}`);
-      for (const [name, spec] of Object.entries(actions)) {
+      for (const [name, spec] of Object.entries(actions as ActionSpecs)) {
         expect(spec.description.length, `${plugin}/${name}`).to.be.greaterThan(5);
         expect(ref).to.include(`| \`${name}\` |`);
       }

@@ -1,0 +1,131 @@
+// Conversion: a queue of ffmpeg jobs (concurrency 1 on a Pi, nice 10) that make each entry's clip
+// and thumbnail at the display profile. Outputs are written under temp names, fsynced and renamed
+// before the index names them; a cancelled or failed job leaves nothing behind.
+import { rename, stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { MediaProgress, MediaStage } from '../../core/protocol/media.js';
+import { fsyncPath } from '../../core/store/atomic-write.js';
+import { throttle } from '../../core/util/throttle.js';
+import { FfmpegCancelled, runFfmpeg } from './ffmpeg-run.js';
+import { JobQueue } from './jobs.js';
+import { TEMP_PREFIX } from './layout.js';
+import { probeMedia } from './probe.js';
+import { profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
+import { round1, type MediaShared } from './shared.js';
+
+
+const PROGRESS_INTERVAL_MS = 200;
+
+export class Converter {
+  private readonly queue: JobQueue;
+  private stopping = false;
+
+  constructor(private readonly s: MediaShared) {
+    this.queue = new JobQueue(s.cfg.concurrency, (job, err) => s.log.error({ err, job: job.id }, 'media job crashed'));
+  }
+
+  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
+  private get key(): string {
+    return profileKey(this.s.cfg);
+  }
+
+  /** Cancels the job of an entry, if any, and waits until it has let go of its files. */
+  cancel(sha: string): Promise<void> {
+    return this.queue.cancel(sha);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.queue.stop();
+  }
+
+  /** Resolves when no job is queued or running (tests, benches). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  enqueue(sha: string, jobId: string, filename: string): void {
+    this.queue.push({ id: jobId, key: sha, run: (signal) => this.convert(sha, jobId, signal) });
+    this.s.progress({ job_id: jobId, slug: this.s.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
+  }
+
+  private async convert(sha: string, jobId: string, signal: AbortSignal): Promise<void> {
+    const start = this.s.bySha(sha);
+    if (!start?.original || signal.aborted) return;
+    const { slug, filename, kind } = start;
+    const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
+      this.s.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
+
+    await this.s.update(sha, { status: 'processing', error: null, job_id: jobId });
+    await this.s.publishState();
+    send('converting', 0);
+
+    const clip = this.s.layout.clipName(sha, this.key, kind);
+    const thumb = this.s.layout.thumbName(sha, this.key);
+    const tmpClip = join(this.s.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
+    const tmpThumb = join(this.s.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
+    const owned = [tmpClip, tmpThumb, this.s.layout.abs(clip), this.s.layout.abs(thumb)];
+    for (const f of owned) this.s.busy.add(f);
+    try {
+      const gate = throttle(PROGRESS_INTERVAL_MS);
+      await runFfmpeg({
+        input: this.s.layout.abs(start.original),
+        output: tmpClip,
+        args: kind === 'video' ? videoArgs(this.s.cfg, start.source.has_audio) : stillArgs(this.s.cfg),
+        ffmpegPath: this.s.cfg.ffmpeg_path,
+        durationSeconds: start.source.duration,
+        signal,
+        niceness: 10,
+        onProgress: (t) => {
+          if (!gate()) return;
+          send('converting', (t.percent ?? 0) * 0.95, { speed: t.speed, message: `${t.seconds.toFixed(1)} s converted` });
+        },
+      });
+      const out = await probeMedia(tmpClip, { ...this.s.probeLimits, maxDurationSeconds: null });
+      send('thumbnail', 95);
+      const at = kind === 'video' ? Math.min(1, (out.duration ?? 0) / 3) : 0;
+      await runFfmpeg({ input: tmpClip, output: tmpThumb, args: thumbnailArgs(this.s.cfg, at), ffmpegPath: this.s.cfg.ffmpeg_path, signal });
+      await fsyncPath(tmpClip);
+      await fsyncPath(tmpThumb);
+      if (signal.aborted) throw new FfmpegCancelled();
+      await rename(tmpClip, this.s.layout.abs(clip));
+      await rename(tmpThumb, this.s.layout.abs(thumb));
+      await fsyncPath(this.s.layout.clips);
+      await fsyncPath(this.s.layout.thumbs);
+      const [clipStat, thumbStat] = await Promise.all([stat(this.s.layout.abs(clip)), stat(this.s.layout.abs(thumb))]);
+      if (signal.aborted) throw new FfmpegCancelled();
+      const original = start.original;
+      const keep = this.s.cfg.keep_originals;
+      const entry = await this.s.update(sha, {
+        status: 'ready', error: null, job_id: null, clip, thumbnail: thumb,
+        original: keep ? original : null,
+        output: {
+          width: out.width, height: out.height, duration: kind === 'video' ? out.duration : null,
+          frame_count: out.frame_count, size: clipStat.size, thumb_size: thumbStat.size,
+        },
+      });
+      // Only now that the index no longer names it.
+      if (!keep) await unlink(this.s.layout.abs(original)).catch(() => undefined);
+      await this.s.publishState();
+      if (entry) {
+        send('done', 100);
+        this.s.event({ type: 'added', slug, item: this.s.item(entry), add_to_loop: this.s.cfg.add_to_loop });
+      }
+    } catch (err) {
+      await Promise.all([unlink(tmpClip), unlink(tmpThumb)].map((p) => p.catch(() => undefined)));
+      if (err instanceof FfmpegCancelled || signal.aborted) {
+        // Deleted (the delete takes it from here) or stopping (start() re-queues it).
+        if (!this.stopping) send('failed', 0, { message: 'cancelled' });
+        return;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      this.s.log.warn({ slug, err: message }, 'media conversion failed');
+      const entry = await this.s.update(sha, { status: 'failed', error: message, job_id: null });
+      await this.s.publishState();
+      send('failed', 0, { message });
+      if (entry) this.s.event({ type: 'failed', slug, item: this.s.item(entry) });
+    } finally {
+      for (const f of owned) this.s.busy.delete(f);
+    }
+  }
+}

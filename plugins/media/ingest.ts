@@ -1,0 +1,159 @@
+// Upload in: one file of a request is streamed to a temp file (hashed as it arrives, bounded by
+// size and free space), probed, moved into place and put in the index, then queued for conversion.
+// An upload is acknowledged only once its entry is durable.
+import { randomUUID } from 'node:crypto';
+import { rename, unlink } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { ActionError } from '../../core/protocol/envelope.js';
+import type { MediaItem } from '../../core/protocol/media.js';
+import { fsyncPath } from '../../core/store/atomic-write.js';
+import { throttle } from '../../core/util/throttle.js';
+import type { LibraryEntry } from './library.js';
+import { probeMedia } from './probe.js';
+import { diskFree, formatBytes, receiveToTemp, StorageFullError } from './receive.js';
+import { now, round1, type MediaShared } from './shared.js';
+import { displayName, slugFor } from './slug.js';
+
+/** One file of an upload request, as the HTTP layer hands it over. */
+export interface IncomingFile {
+  stream: Readable;
+  filename: string | undefined;
+  /** Bytes the whole request declares (Content-Length), for percentages; null when unknown. */
+  totalBytes: number | null;
+  /** Bytes of earlier files in the same request. */
+  offsetBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface IngestResult {
+  slug: string;
+  job_id: string | null;
+  filename: string;
+  result: 'queued' | 'exists';
+  item: MediaItem;
+  /** Bytes this file took in the request. */
+  size: number;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+
+export class Ingest {
+  /** Contents being received or probed right now (SHA-256): a second copy gets 409. */
+  private readonly claims = new Set<string>();
+  /** Bytes being received right now, counted against the quota. */
+  private readonly receiving = new Map<string, number>();
+
+  constructor(private readonly s: MediaShared, private readonly enqueue: (sha: string, jobId: string, filename: string) => void) {}
+
+  /** Receives one file, checks it and queues its conversion. Throws ActionError on refusal. */
+  async ingest(file: IncomingFile): Promise<IngestResult> {
+    const jobId = randomUUID();
+    const filename = displayName(file.filename);
+    const total = file.totalBytes;
+    const gate = throttle(PROGRESS_INTERVAL_MS);
+    const sendUpload = (received: number, force = false): void => {
+      if (!gate(force)) return;
+      const all = file.offsetBytes + received;
+      const percent = total ? Math.min(99.9, (all / total) * 100) : 0;
+      this.s.progress({
+        job_id: jobId, slug: null, filename, stage: 'uploading', percent: round1(percent),
+        bytes_received: all, total_bytes: total,
+      });
+    };
+    const fail = (err: unknown): never => {
+      const message = err instanceof Error ? err.message : String(err);
+      this.s.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
+      throw err;
+    };
+
+    sendUpload(0, true);
+    this.receiving.set(jobId, 0);
+    let received;
+    try {
+      received = await receiveToTemp(file.stream, {
+        dir: this.s.layout.incoming,
+        maxBytes: this.s.cfg.max_upload_bytes,
+        signal: file.signal,
+        onBytes: (n) => { this.receiving.set(jobId, n); sendUpload(n); },
+        checkSpace: (n) => this.checkSpace(jobId, n, total !== null ? Math.max(0, total - file.offsetBytes) : null),
+      });
+    } catch (err) {
+      return fail(err);
+    } finally {
+      this.receiving.delete(jobId);
+    }
+    const temp = received.path;
+    this.s.busy.add(temp);
+    const done = { bytes_received: file.offsetBytes + received.size, total_bytes: total };
+    this.s.progress({ job_id: jobId, slug: null, filename, stage: 'uploading', percent: 100, ...done });
+
+    try {
+      const sha = received.sha256;
+      const slug = slugFor(filename, sha);
+      const existing = this.s.bySha(sha);
+      if (this.claims.has(sha) || existing?.status === 'queued' || existing?.status === 'processing') {
+        throw new ActionError('conflict', `the same content is already being processed (${existing?.slug ?? slug})`,
+          { slug: existing?.slug ?? slug });
+      }
+      if (existing?.status === 'ready') {
+        this.s.progress({ job_id: jobId, slug: existing.slug, filename, stage: 'done', percent: 100, message: 'already in the library' });
+        return { slug: existing.slug, job_id: null, filename, result: 'exists', item: this.s.item(existing), size: received.size };
+      }
+      this.claims.add(sha);
+      try {
+        this.s.progress({ job_id: jobId, slug, filename, stage: 'probing', percent: 0 });
+        const probe = await probeMedia(temp, this.s.probeLimits);
+        const original = this.s.layout.originalName(sha, probe.ext);
+        await rename(temp, this.s.layout.abs(original));
+        await fsyncPath(this.s.layout.originals);
+        this.s.busy.delete(temp);
+        const entry: LibraryEntry = {
+          sha256: sha,
+          // A failed item uploaded again keeps its slug: it is the same content.
+          slug: existing?.slug ?? slug,
+          filename: existing?.filename ?? filename,
+          mime: probe.mime,
+          size: received.size,
+          uploaded_at: existing?.uploaded_at ?? now(),
+          kind: probe.kind,
+          source: {
+            format: probe.format, codec: probe.codec, width: probe.width, height: probe.height, duration: probe.duration,
+            has_audio: probe.has_audio, frame_count: probe.frame_count, fps: probe.fps, ext: probe.ext,
+          },
+          status: 'queued', error: null, job_id: jobId,
+          original, clip: null, thumbnail: null, output: null,
+        };
+        // The upload is acknowledged once this is durable.
+        await this.s.put(entry);
+        this.enqueue(sha, jobId, entry.filename);
+        return { slug: entry.slug, job_id: jobId, filename, result: 'queued', item: this.s.item(entry), size: received.size };
+      } finally {
+        this.claims.delete(sha);
+      }
+    } catch (err) {
+      return fail(err);
+    } finally {
+      await unlink(temp).catch(() => undefined);
+      this.s.busy.delete(temp);
+    }
+  }
+
+  /** Refuses an upload that would pass the quota or leave less than min_free_bytes on the disk. */
+  private async checkSpace(jobId: string, received: number, expected: number | null): Promise<void> {
+    const quota = this.s.cfg.max_storage_bytes;
+    const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), 0);
+    const incoming = received === 0 ? (expected ?? 0) : received;
+    if (quota !== null) {
+      const used = this.s.usedBytes() + others;
+      if (used + incoming > quota) {
+        throw new StorageFullError(`not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (media.max_storage_bytes); delete something first`);
+      }
+    }
+    const free = await diskFree(this.s.layout.root);
+    if (free === null) return;
+    const need = received === 0 ? (expected ?? 0) : 0;
+    if (free - need < this.s.cfg.min_free_bytes) {
+      throw new StorageFullError(`not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.s.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`);
+    }
+  }
+}
