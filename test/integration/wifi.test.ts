@@ -10,7 +10,7 @@ import { mpvSocket } from './player-fixture.js';
 import { ap, FakeNm, hex, NMCLI, savedNetwork } from '../fixtures/nmcli/state.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
 
 const HOME_PSK = 'correct horse';
@@ -260,6 +260,32 @@ describe('wifi: start-up keeps what works', function () {
       expect(connects.map((a) => a[a.indexOf('connect') + 1])).to.deep.equal([evil, dash]);
       expect(connects[0]).to.include.members(['password', 'p4ssw0rd!']);
       expect((await w.loop.runtime.bus.request('wifi', 'status')).ssid).to.equal(dash);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe('wifi: the monitor', function () {
+  this.timeout(120_000);
+  afterEach(() => delete process.env.NMCLI_STATE);
+
+  it('a monitor that dies is started again, and changes keep arriving without polling', async () => {
+    const nm = new FakeNm({ aps: [ap('Home', 80, { psk: HOME_PSK })] });
+    nm.connectedTo(savedNetwork('Home', HOME_PSK));
+    const w = await startWifiLoop(nm, { refresh_seconds: 3600, fallback_seconds: 3600 });
+    try {
+      await seen(w, (x) => x.mode === 'client', 'connected at start');
+      await until(() => nm.monitorPid() !== null, 20_000, 'nmcli monitor to run');
+      const first = nm.monitorPid() as number;
+      process.kill(first, 'SIGKILL');
+      await until(() => nm.monitorPid() !== first, 30_000, 'a new nmcli monitor (watching)');
+      const at = marks(w);
+      nm.lose('Home');
+      const s = await seen(w, (x) => x.mode === 'disconnected', 'the loss, reported by the new monitor', at);
+      expect(s.ssid).to.equal(null);
+      const monitors = nm.calls().filter((a) => a[0] === 'monitor').length;
+      expect(monitors).to.equal(2);
     } finally {
       await w.stop();
     }
