@@ -1,7 +1,7 @@
 // The first version's dashboard document, assembled from retained bus state.
 // Used by GET /api/dashboard, the gateway's initial_dashboard and dashboard_update.
 import type { Bus } from './bus/bus.js';
-import type { MediaItem, MediaProgress } from './protocol/index.js';
+import { toSeedItem, type MediaProgress, type SeedMediaItem } from './protocol/index.js';
 
 export interface LegacyProcessing { job_id: string; filename: string; status: string; progress: number; stage: string; message: string; timestamp: number }
 
@@ -13,7 +13,7 @@ export interface Dashboard {
     player: { is_playing: boolean; current_media: string | null; loop_index: number; total_media: number; frame_rate: number | null; loop_mode: 'all' | 'one'; state: string };
     wifi: { connected: boolean; hotspot_active: boolean; current_ssid: string | null; ip_address: string | null; configured_ssid: string | null; hotspot_ssid: string | null; signal_strength: number | null };
   };
-  media: MediaItem[];
+  media: SeedMediaItem[];
   active: string | null;
   loop: string[];
   last_updated: number;
@@ -70,7 +70,7 @@ export class DashboardView {
           signal_strength: wifi?.signal ?? null,
         },
       },
-      media: media?.items ?? [],
+      media: media?.items.map(toSeedItem) ?? [],
       active: loop?.active ?? null,
       loop: loop?.items.map((i) => i.slug) ?? [],
       last_updated: stamps.length ? Math.max(...stamps) / 1000 : Date.now() / 1000,

@@ -16,6 +16,7 @@ import { createHttpServer } from './http/server.js';
 import { createLogger } from './log.js';
 import { version } from './paths.js';
 import { PluginHost } from './plugins/host.js';
+import { ServiceNotifier } from './service/notify.js';
 import { baseTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
 import { reachableHost } from './util/reachable.js';
@@ -43,6 +44,7 @@ export class LoopRuntime {
   private startedAt = new Date().toISOString();
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
+  private notifier: ServiceNotifier | null = null;
 
   constructor(private readonly o: RuntimeOptions) {
     this.log = o.log ?? createLogger(o.config.log.level, o.config.log.json);
@@ -63,6 +65,7 @@ export class LoopRuntime {
 
   async start(): Promise<void> {
     const c = this.o.config;
+    this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
     await mkdir(c.data.dir, { recursive: true });
     const external = c.mqtt.url !== null;
     if (!external) {
@@ -116,6 +119,7 @@ export class LoopRuntime {
 
     await app.listen({ host: c.http.host, port: c.http.port });
     this.log.info({ url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic }, 'Loop is up');
+    this.notifier?.ready();
     await this.publishInfo();
   }
 
@@ -161,6 +165,7 @@ export class LoopRuntime {
       }
       this.log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
     };
+    this.notifier?.stopping();
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
     await step('mqtt-ws', () => this.mqttWs?.clients.forEach((ws) => ws.terminate()));

@@ -2,9 +2,10 @@
 # Idempotent set-up for `npm start` and `npm test` on Debian / Raspberry Pi OS: installs the
 # Debian packages Loop uses when they are missing (as root, or through sudo when it is there).
 # Without them Loop still starts: the player reports "unavailable" and uploads are refused.
+# On a Pi, ./install.sh installs Loop as a service instead; ./install.sh --dev runs this and builds.
 set -euo pipefail
 need=(mpv ffmpeg)
-[ "${1:-}" = "test" ] && need+=(mosquitto)
+[ "${1:-}" = "test" ] && need+=(mosquitto shellcheck)
 missing=()
 for cmd in "${need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")

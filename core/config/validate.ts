@@ -2,6 +2,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { TSchema } from '@sinclair/typebox';
+import { excerpt } from '../util/text.js';
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -29,7 +30,8 @@ function valueAt(root: unknown, pointer: string): unknown {
   return cur;
 }
 
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v));
+// Values are quoted as short excerpts: a 1 MB bad value must not become a 1 MB error on every page.
+const show = (v: unknown): string => excerpt(v);
 
 /** Turns ajv errors into one line each; anyOf noise is folded into the branch messages. */
 export function describeErrors(errors: ErrorObject[] | null | undefined, data: unknown, prefix = ''): Problem[] {

@@ -1,9 +1,11 @@
+import { toSeedItem, type MediaItem } from '../protocol/index.js';
+
 // Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
 // First matching route wins; `when` compares fields of the payload; `shape` names a transform below.
 export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
 export type Room = (typeof ROOMS)[number];
 
-export type Shape = 'as_is' | 'player' | 'loop' | 'slug';
+export type Shape = 'as_is' | 'player' | 'loop' | 'slug' | 'library' | 'media_event';
 
 export interface Route {
   topic: string;
@@ -23,10 +25,10 @@ export const ROUTES: readonly Route[] = [
   { topic: 'player', room: 'dashboard', event: 'playback_changed', shape: 'player', dashboard: true },
   { topic: 'player/position', room: 'dashboard', event: 'playback_position', shape: 'as_is', coalesce: true },
   { topic: 'loop', room: 'dashboard', event: 'loop_updated', shape: 'loop', dashboard: true },
-  { topic: 'media', room: 'dashboard', event: 'media_updated', shape: 'as_is', dashboard: true, coalesce: true },
-  { topic: 'media/event', when: { type: 'added' }, room: 'dashboard', event: 'media_uploaded', shape: 'as_is' },
+  { topic: 'media', room: 'dashboard', event: 'media_updated', shape: 'library', dashboard: true, coalesce: true },
+  { topic: 'media/event', when: { type: 'added' }, room: 'dashboard', event: 'media_uploaded', shape: 'media_event' },
   { topic: 'media/event', when: { type: 'deleted' }, room: 'dashboard', event: 'media_deleted', shape: 'slug' },
-  { topic: 'media/event', when: { type: 'failed' }, room: 'dashboard', event: 'media_failed', shape: 'as_is' },
+  { topic: 'media/event', when: { type: 'failed' }, room: 'dashboard', event: 'media_failed', shape: 'media_event' },
   { topic: 'media/progress', when: { stage: 'uploading' }, room: 'progress', event: 'upload_progress', shape: 'as_is', coalesce: true },
   { topic: 'media/progress', room: 'progress', event: 'processing_progress', shape: 'as_is', coalesce: true, dashboard: true },
   { topic: 'wifi', room: 'wifi', event: 'wifi_status_changed', shape: 'as_is', dashboard: true },
@@ -61,4 +63,7 @@ export const SHAPES: Record<Shape, (p: Obj) => Obj> = {
   }),
   loop: (p) => ({ ...p, loop: Array.isArray(p.items) ? (p.items as Obj[]).map((i) => i.slug) : [] }),
   slug: (p) => ({ slug: p.slug }),
+  // Items in the first version's words: `completed` when playable (see toSeedItem).
+  library: (p) => ({ ...p, items: Array.isArray(p.items) ? (p.items as MediaItem[]).map(toSeedItem) : [] }),
+  media_event: (p) => (p.item ? { ...p, item: toSeedItem(p.item as MediaItem) } : p),
 };

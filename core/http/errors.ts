@@ -11,6 +11,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   too_large: 413,
   unsupported: 415,
   storage_full: 507,
+  busy: 429,
   internal: 500,
   unavailable: 503,
   timeout: 504,

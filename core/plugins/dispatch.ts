@@ -4,11 +4,12 @@ import { compile, describeErrors } from '../config/validate.js';
 import { ActionError, type ActionResponse } from '../protocol/index.js';
 import type { ActionSpecs } from '../protocol/index.js';
 import type { ActionMeta } from './api.js';
+import { excerpt } from '../util/text.js';
 
 /** A running plugin's handlers, untyped: the host checks payloads against the specs before calling one. */
 export type AnyHandlers = Readonly<Record<string, (payload: never, meta: ActionMeta) => Promise<unknown>>>;
 
-export interface Command { action: string; payload: unknown; transaction?: string | number }
+export interface Command { action: string; payload: unknown; transaction?: string | number; via?: ActionMeta['via'] }
 
 /** Parse a `bridge/request/<plugin>/<action>` body: a JSON object (or empty = {}). */
 export function parseRequest(action: string, body: Buffer): Command {
@@ -68,7 +69,7 @@ export async function runAction(plugin: string, specs: ActionSpecs, handlers: An
     const spec = known ? specs[cmd.action] : undefined;
     const handler = known ? handlers[cmd.action] : undefined;
     if (!spec || !handler) {
-      throw new ActionError('not_found', `unknown action "${cmd.action}" for ${plugin}; known: ${Object.keys(specs).join(', ') || 'none'}`);
+      throw new ActionError('not_found', `unknown action ${excerpt(cmd.action, 40)} for ${plugin}; known: ${Object.keys(specs).join(', ') || 'none'}`);
     }
     const validate = compile(spec.request);
     if (!validate(cmd.payload)) {

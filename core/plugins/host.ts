@@ -10,12 +10,19 @@ import type { StateStore } from '../store/store.js';
 import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api.js';
 import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
 import { mountActionRoutes } from '../http/action-routes.js';
+import { CommandQueue } from './command-queue.js';
+import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
+/** Commands waiting for one plugin before new ones are refused as `busy` (coalescing ones never pile up). */
+const MAX_WAITING_COMMANDS = 64;
+/** Error events about bad commands, per plugin: a burst of this many, then this many a second. */
+const BAD_COMMAND_EVENT_BURST = 30;
+const BAD_COMMAND_EVENTS_PER_SECOND = 10;
 
 interface Running {
   plugin: LoopPlugin;
@@ -24,8 +31,8 @@ interface Running {
   status: PluginStatus;
   abort: AbortController;
   dispose: () => void;
-  /** Commands to one plugin run one at a time, in arrival order. */
-  queue: Promise<unknown>;
+  /** Commands to one plugin run one at a time, in arrival order, bounded. */
+  queue: CommandQueue;
 }
 
 export interface HostOptions {
@@ -46,6 +53,7 @@ export class PluginHost {
   private readonly plugins = new Map<string, Running>();
   private readonly statuses: PluginStatus[] = [];
   private unsubscribe: Array<() => void> = [];
+  private readonly eventBuckets = new Map<string, { tokens: number; at: number; dropped: number }>();
 
   constructor(private readonly o: HostOptions) {}
 
@@ -130,7 +138,12 @@ export class PluginHost {
     for (const fn of routes) this.o.http.register(async (app) => fn(app));
     this.plugins.set(plugin.id, {
       plugin, handlers: running.handlers, stop: () => running.stop(),
-      status: status as PluginStatus, abort, dispose: () => scopedBus.dispose(), queue: Promise.resolve(),
+      status: status as PluginStatus, abort, dispose: () => scopedBus.dispose(),
+      queue: new CommandQueue(
+        (cmd) => runAction(plugin.id, plugin.actions, running.handlers, cmd, cmd.via ?? 'request'),
+        (action) => plugin.actions[action]?.coalesce === true,
+        MAX_WAITING_COMMANDS,
+      ),
     });
     if (status) status.state = 'running';
     log.info('started');
@@ -160,9 +173,7 @@ export class PluginHost {
       };
       return Promise.resolve(res);
     }
-    const next = running.queue.then(() => runAction(pluginId, running.plugin.actions, running.handlers, cmd, via));
-    running.queue = next.catch(() => undefined);
-    return next;
+    return running.queue.push({ ...cmd, via });
   }
 
   private onRequest(topic: string, buf: Buffer): void {
@@ -176,12 +187,12 @@ export class PluginHost {
       void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify({
         status: 'error', code: e.code ?? 'invalid', error: e.message, ...(transaction !== undefined ? { transaction } : {}),
       }));
-      this.o.notify(pluginId, 'error', `bad request on ${requestTopic(pluginId, action)}: ${e.message}`, undefined, 'invalid_command');
+      this.badCommand(pluginId, `bad request on ${excerpt(requestTopic(pluginId, action), 80)}: ${e.message}`, undefined, 'invalid_command');
       return;
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
       if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
-        this.o.notify(pluginId, 'error', `${pluginId}/${action}: ${res.error}`, { code: res.code }, 'invalid_command');
+        this.badCommand(pluginId, `${excerpt(`${pluginId}/${action}`, 80)}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
       return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
     });
@@ -195,12 +206,35 @@ export class PluginHost {
       if (!running) throw new ActionError('not_found', `no running plugin "${pluginId}"`);
       cmd = parseSet(running.plugin.actions, buf);
     } catch (err) {
-      this.o.notify(pluginId, 'error', `bad command on ${topic}: ${(err as Error).message}`, undefined, 'invalid_command');
+      this.badCommand(pluginId, `bad command on ${excerpt(topic, 80)}: ${(err as Error).message}`, undefined, 'invalid_command');
       return;
     }
     void this.run(pluginId, cmd, 'set').then((res) => {
-      if (res.status === 'error') this.o.notify(pluginId, 'error', `${topic} ${cmd.action}: ${res.error}`, { code: res.code }, 'command_failed');
+      if (res.status === 'error') this.badCommand(pluginId, `${topic} ${excerpt(cmd.action, 40)}: ${res.error}`, { code: res.code }, 'command_failed');
     });
+  }
+
+  /**
+   * An error event about a bad or failed command, through a token bucket per plugin (a burst of
+   * BAD_COMMAND_EVENT_BURST, then BAD_COMMAND_EVENTS_PER_SECOND): a flood of bad commands must not
+   * become a flood of events on every open page. What is held back is counted in one warning.
+   */
+  private badCommand(pluginId: string, message: string, data: unknown, type: string): void {
+    const t = Date.now();
+    const b = this.eventBuckets.get(pluginId) ?? { tokens: BAD_COMMAND_EVENT_BURST, at: t, dropped: 0 };
+    b.tokens = Math.min(BAD_COMMAND_EVENT_BURST, b.tokens + ((t - b.at) / 1000) * BAD_COMMAND_EVENTS_PER_SECOND);
+    b.at = t;
+    this.eventBuckets.set(pluginId, b);
+    if (b.tokens < 1) {
+      b.dropped++;
+      return;
+    }
+    b.tokens -= 1;
+    if (b.dropped > 0) {
+      this.o.notify(pluginId, 'warning', `${b.dropped} more bad commands were not reported one by one`, { dropped: b.dropped }, 'commands_suppressed');
+      b.dropped = 0;
+    }
+    this.o.notify(pluginId, 'error', message, data, type);
   }
 
   async stop(): Promise<void> {

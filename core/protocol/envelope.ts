@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
 export const ErrorCodes = [
-  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'storage_full', 'unavailable', 'timeout', 'internal',
+  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'storage_full', 'busy', 'unavailable', 'timeout', 'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
@@ -18,6 +18,11 @@ export interface ActionSpec<Req extends TSchema = TSchema, Res extends TSchema =
   readonly response: Res;
   /** `{"<action>": value}` on `<plugin>/set` means `{<field>: value}` (for Home Assistant and Node-RED). */
   readonly shorthand?: string;
+  /**
+   * A newer call may stand in for an older one still waiting in the plugin's queue (repeated `next`
+   * or `volume`): under a flood of commands the queue holds one, not thousands.
+   */
+  readonly coalesce?: boolean;
 }
 export type ActionSpecs = Readonly<Record<string, ActionSpec>>;
 

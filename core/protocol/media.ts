@@ -59,6 +59,18 @@ export const MediaItem = Type.Object({
 });
 export type MediaItem = Static<typeof MediaItem>;
 
+/**
+ * On the first version's surfaces (REST and /ws) a playable item says `completed`, as it did there
+ * (its clients test for it); on MQTT it says `ready`. The mapping is data, applied in one function.
+ */
+export const SEED_PROCESSING_STATUS = { queued: 'queued', processing: 'processing', ready: 'completed', failed: 'failed' } as const;
+export const SeedMediaItem = Type.Object({
+  ...MediaItem.properties,
+  processing_status: Type.Union([Type.Literal('queued'), Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]),
+});
+export type SeedMediaItem = Static<typeof SeedMediaItem>;
+export const toSeedItem = (item: MediaItem): SeedMediaItem => ({ ...item, processing_status: SEED_PROCESSING_STATUS[item.processing_status] });
+
 /** Bytes the library holds on disk, against the configured quota and the disk's free space. */
 export const MediaStorage = Type.Object({
   used_bytes: Type.Number(),
@@ -122,7 +134,8 @@ export const UploadResult = Type.Object({
     filename: Type.String(),
     /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
     result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
-    item: MediaItem,
+    /** In the first version's words (REST only): `completed` when playable. */
+    item: SeedMediaItem,
   })),
   /** Files of this request that were refused (the others were taken). */
   errors: Type.Array(Type.Object({ filename: Type.String(), code: Type.String(), error: Type.String() })),

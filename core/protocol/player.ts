@@ -52,8 +52,8 @@ export const playerActions = {
   play: { description: 'Resume playback (after pause or stop; after an mpv error, tries mpv again).', request: NoPayload, response: Ok },
   pause: { description: 'Pause playback.', request: NoPayload, response: Ok },
   toggle: { description: 'Toggle pause; answers {paused}.', request: NoPayload, response: Type.Object({ paused: Type.Boolean() }) },
-  next: { description: 'Skip to the next loop item; answers once it plays.', request: NoPayload, response: Started },
-  previous: { description: 'Go back to the previous loop item; answers once it plays.', request: NoPayload, response: Started },
+  next: { description: 'Skip to the next loop item; answers once it plays.', request: NoPayload, response: Started, coalesce: true },
+  previous: { description: 'Go back to the previous loop item; answers once it plays.', request: NoPayload, response: Started, coalesce: true },
   stop: { description: 'Stop playback (the screen shows the idle card) until play.', request: NoPayload, response: Ok },
   seek: {
     description: 'Seek within the current clip, in seconds (absolute unless relative is true).',
@@ -63,7 +63,7 @@ export const playerActions = {
   volume: {
     description: 'Set the volume, 0..100.',
     request: Type.Object({ volume: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
-    response: Type.Object({ volume: Type.Number() }), shorthand: 'volume',
+    response: Type.Object({ volume: Type.Number() }), shorthand: 'volume', coalesce: true,
   },
   mute: {
     description: 'Mute or unmute (toggles when muted is absent).',
@@ -73,7 +73,7 @@ export const playerActions = {
   play_slug: {
     description: 'Play the given library item now (the loop activates it, adding it if absent).',
     request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-    response: Started, shorthand: 'slug',
+    response: Started, shorthand: 'slug', coalesce: true,
   },
   video_brightness: {
     description: "mpv's video brightness, -100..100 (0 = as made, -100 = black): how the display plugin dims a screen without a backlight.",

@@ -12,3 +12,13 @@ export function frameText(raw: Buffer | ArrayBuffer | Buffer[]): string {
   if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
   return Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw).toString('utf8');
 }
+
+/**
+ * A short, escaped excerpt of something a client sent, for error messages and events: JSON-quoted
+ * (so control characters and quotes are escaped), cut to `max` characters with the full length
+ * named. A message never carries more than this of a client's bytes.
+ */
+export function excerpt(v: unknown, max = 60): string {
+  const s = v === undefined ? 'nothing' : (JSON.stringify(v) ?? String(typeof v));
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
+}

@@ -19,6 +19,8 @@ const PROGRESS_INTERVAL_MS = 200;
 export class Converter {
   private readonly queue: JobQueue;
   private stopping = false;
+  /** Job id → the client that queued it (uploads re-queued at start belong to 'device'). */
+  private readonly owners = new Map<string, string>();
 
   constructor(private readonly s: MediaShared) {
     this.queue = new JobQueue(s.cfg.concurrency, (job, err) => s.log.error({ err, job: job.id }, 'media job crashed'));
@@ -44,8 +46,20 @@ export class Converter {
     return this.queue.idle();
   }
 
-  enqueue(sha: string, jobId: string, filename: string): void {
-    this.queue.push({ id: jobId, key: sha, run: (signal) => this.convert(sha, jobId, signal) });
+  /** Conversions queued or running, in all or for one client. */
+  waiting(client?: string): number {
+    if (client === undefined) return this.owners.size;
+    let n = 0;
+    for (const c of this.owners.values()) if (c === client) n++;
+    return n;
+  }
+
+  enqueue(sha: string, jobId: string, filename: string, client = 'device'): void {
+    this.owners.set(jobId, client);
+    this.queue.push({
+      id: jobId, key: sha,
+      run: (signal) => this.convert(sha, jobId, signal).finally(() => this.owners.delete(jobId)),
+    });
     this.s.progress({ job_id: jobId, slug: this.s.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
   }
 

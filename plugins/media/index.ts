@@ -1,6 +1,7 @@
 // The media plugin: uploads streamed to disk, ffprobe checks, conversion to the display profile
 // with fluent-ffmpeg, thumbnails, the library, live progress. See README.md beside this file.
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
+import { ActionError } from '../../core/protocol/envelope.js';
 import { mediaActions } from '../../core/protocol/media.js';
 import { mediaConfig, type MediaConfig } from './config.js';
 import { FILES_URL, mediaRoutes, registerUploadAndFiles } from './routes.js';
@@ -27,6 +28,20 @@ function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
   });
 }
 
+/**
+ * A delete answers only once the loop has let the item go, so a client that reads the dashboard
+ * right after the answer does not find the slug still queued. The loop also drops it on its own
+ * (from media/event); whichever comes first, `not_found` here means it is gone already.
+ */
+async function letLoopGo(ctx: PluginContext<MediaConfig>, slug: string): Promise<void> {
+  try {
+    await ctx.bus.request('loop', 'remove', { slug }, { timeoutMs: 5000 });
+  } catch (err) {
+    const code = err instanceof ActionError ? err.code : 'internal';
+    if (code !== 'not_found' && code !== 'unavailable') ctx.log.warn({ slug, err: (err as Error).message }, 'the loop did not confirm it let a deleted item go');
+  }
+}
+
 export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof mediaActions> {
   return definePlugin({
     id: 'media',
@@ -44,7 +59,11 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
         handlers: {
           list: async () => svc.list(),
           get: async ({ slug }) => svc.get(slug),
-          delete: async ({ slug }) => svc.delete(slug),
+          delete: async ({ slug }) => {
+            const done = await svc.delete(slug);
+            await letLoopGo(ctx, slug);
+            return done;
+          },
           retry: async ({ slug }) => svc.retry(slug),
           cleanup: async () => svc.cleanup(),
         },

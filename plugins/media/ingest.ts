@@ -23,6 +23,15 @@ export interface IncomingFile {
   /** Bytes of earlier files in the same request. */
   offsetBytes: number;
   signal?: AbortSignal;
+  /** Who sends it (the HTTP client's address), for the per-client bound on queued conversions. */
+  client?: string;
+}
+
+/** The conversion queue as the upload sees it: admission counts, and where accepted work goes. */
+export interface JobAdmission {
+  /** Conversions queued or running, in all or for one client. */
+  waiting(client?: string): number;
+  enqueue(sha: string, jobId: string, filename: string, client?: string): void;
 }
 
 export interface IngestResult {
@@ -43,12 +52,15 @@ export class Ingest {
   /** Bytes being received right now, counted against the quota. */
   private readonly receiving = new Map<string, number>();
 
-  constructor(private readonly s: MediaShared, private readonly enqueue: (sha: string, jobId: string, filename: string) => void) {}
+  constructor(private readonly s: MediaShared, private readonly jobs: JobAdmission) {}
 
   /** Receives one file, checks it and queues its conversion. Throws ActionError on refusal. */
   async ingest(file: IncomingFile): Promise<IngestResult> {
     const jobId = randomUUID();
     const filename = displayName(file.filename);
+    const client = file.client ?? 'device';
+    // Before a byte is stored: one client cannot queue work ahead of everyone else.
+    this.admit(client);
     const total = file.totalBytes;
     const gate = throttle(PROGRESS_INTERVAL_MS);
     const sendUpload = (received: number, force = false): void => {
@@ -125,7 +137,7 @@ export class Ingest {
         };
         // The upload is acknowledged once this is durable.
         await this.s.put(entry);
-        this.enqueue(sha, jobId, entry.filename);
+        this.jobs.enqueue(sha, jobId, entry.filename, client);
         return { slug: entry.slug, job_id: jobId, filename, result: 'queued', item: this.s.item(entry), size: received.size };
       } finally {
         this.claims.delete(sha);
@@ -138,15 +150,26 @@ export class Ingest {
     }
   }
 
+  /** Refuses an upload while too many conversions wait, in all or from this client; says which bound. */
+  private admit(client: string): void {
+    const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.s.cfg;
+    if (this.jobs.waiting() >= all) {
+      throw new ActionError('busy', `${all} conversions are already waiting (media.max_queued_jobs); try again when some are done, or raise the bound`);
+    }
+    if (this.jobs.waiting(client) >= each) {
+      throw new ActionError('busy', `${each} conversions from this client are already waiting (media.max_queued_jobs_per_client); try again when they are done, or raise the bound`);
+    }
+  }
+
   /** Refuses an upload that would pass the quota or leave less than min_free_bytes on the disk. */
   private async checkSpace(jobId: string, received: number, expected: number | null): Promise<void> {
-    const quota = this.s.cfg.max_storage_bytes;
+    const quota = this.s.quotaBytes();
     const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), 0);
     const incoming = received === 0 ? (expected ?? 0) : received;
     if (quota !== null) {
       const used = this.s.usedBytes() + others;
       if (used + incoming > quota) {
-        throw new StorageFullError(`not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (media.max_storage_bytes); delete something first`);
+        throw new StorageFullError(`not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (${this.s.cfg.max_storage_bytes === null ? 'media.max_storage_share of the disk' : 'media.max_storage_bytes'}); delete something first`);
       }
     }
     const free = await diskFree(this.s.layout.root);

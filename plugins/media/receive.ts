@@ -101,9 +101,14 @@ export function formatBytes(n: number): string {
 
 /** Bytes free for an unprivileged writer on the disk that holds dir; null when it cannot be read. */
 export async function diskFree(dir: string): Promise<number | null> {
+  return (await diskStats(dir))?.free ?? null;
+}
+
+/** Free and total bytes of the disk that holds dir; null when it cannot be read. */
+export async function diskStats(dir: string): Promise<{ free: number; total: number } | null> {
   try {
     const s = await statfs(dir);
-    return s.bavail * s.bsize;
+    return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
   } catch {
     return null;
   }

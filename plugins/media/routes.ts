@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { routesFor, type RouteTable } from '../../core/http/action-routes.js';
-import { MediaItem, mediaActions } from '../../core/protocol/media.js';
+import { SeedMediaItem, mediaActions, toSeedItem } from '../../core/protocol/media.js';
 import { Nullable } from '../../core/protocol/envelope.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
@@ -14,16 +14,18 @@ import { registerUpload } from './upload-route.js';
 export const FILES_URL = '/media/files';
 
 const r = routesFor('media', mediaActions);
-const Library = Type.Object({ media: Type.Array(MediaItem), active: Nullable(Type.String()), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) });
+/** Items in the first version's words (`completed` when playable). */
+const seedView = { schema: SeedMediaItem, from: toSeedItem };
+const Library = Type.Object({ media: Type.Array(SeedMediaItem), active: Nullable(Type.String()), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) });
 
 export const mediaRoutes: RouteTable = [
   r('GET', '/api/media', 'list', {
     summary: 'The library and the active item',
-    view: { schema: Library, from: (s, bus) => ({ media: s.items, active: bus.last('loop')?.active ?? null, last_updated: s.updated_at, storage: s.storage }) },
+    view: { schema: Library, from: (s, bus) => ({ media: s.items.map(toSeedItem), active: bus.last('loop')?.active ?? null, last_updated: s.updated_at, storage: s.storage }) },
   }),
-  r('GET', '/api/media/:slug', 'get'),
+  r('GET', '/api/media/:slug', 'get', { view: seedView }),
   r('DELETE', '/api/media/:slug', 'delete', { timeoutMs: 30_000, message: (d) => `deleted ${d.slug}` }),
-  r('POST', '/api/media/:slug/retry', 'retry'),
+  r('POST', '/api/media/:slug/retry', 'retry', { view: seedView }),
   r('POST', '/api/media/cleanup', 'cleanup', { timeoutMs: 60_000, message: (d) => `removed ${d.removed.length} files` }),
 ];
 

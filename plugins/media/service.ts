@@ -17,7 +17,7 @@ import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
 import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
 import type { ProbeLimits } from './probe.js';
-import { diskFree } from './receive.js';
+import { diskStats } from './receive.js';
 import { now, type MediaShared } from './shared.js';
 
 export interface MediaOutputs {
@@ -51,6 +51,7 @@ export class MediaService {
   /** Files that must survive a cleanup although no entry owns them yet (uploads, job outputs). */
   private readonly busy = new Set<string>();
   private freeBytes: number | null = null;
+  private diskTotal: number | null = null;
   private readonly converter: Converter;
   private readonly ingester: Ingest;
 
@@ -65,6 +66,7 @@ export class MediaService {
       bySha: (sha) => this.bySha(sha),
       item: (e) => this.item(e),
       usedBytes: () => this.storage().used_bytes,
+      quotaBytes: () => this.quotaBytes(),
       put: async (entry) => {
         await this.doc.update((d) => ({ items: [...d.items.filter((e) => e.sha256 !== entry.sha256), entry] }));
         await this.publishState();
@@ -73,7 +75,7 @@ export class MediaService {
       publishState: () => this.publishState(),
     };
     this.converter = new Converter(shared);
-    this.ingester = new Ingest(shared, (sha, jobId, filename) => this.converter.enqueue(sha, jobId, filename));
+    this.ingester = new Ingest(shared, this.converter);
   }
 
   /** Receives one file of an upload, checks it and queues its conversion (see ingest.ts). */
@@ -160,7 +162,7 @@ export class MediaService {
     const items = this.entries();
     return {
       used_bytes: items.reduce((n, e) => n + entryBytes(e), 0),
-      quota_bytes: this.cfg.max_storage_bytes,
+      quota_bytes: this.quotaBytes(),
       free_bytes: this.freeBytes,
       items: items.length,
     };
@@ -170,8 +172,16 @@ export class MediaService {
     return { items: this.entries().map((e) => this.item(e)), storage: this.storage(), updated_at: now() };
   }
 
+  /** media.max_storage_bytes, else a share of the data disk (so a full library never fills the disk). */
+  private quotaBytes(): number | null {
+    if (this.cfg.max_storage_bytes !== null) return this.cfg.max_storage_bytes;
+    return this.diskTotal === null ? null : Math.floor(this.diskTotal * this.cfg.max_storage_share);
+  }
+
   private async publishState(): Promise<void> {
-    this.freeBytes = await diskFree(this.layout.root);
+    const disk = await diskStats(this.layout.root);
+    this.freeBytes = disk?.free ?? null;
+    this.diskTotal = disk?.total ?? null;
     this.o.out.state(this.list());
   }
 

@@ -20,6 +20,8 @@ export interface MediaShared {
   item(e: LibraryEntry): MediaItem;
   /** Bytes the library's files take. */
   usedBytes(): number;
+  /** The most the library may hold: media.max_storage_bytes, else media.max_storage_share of the disk. */
+  quotaBytes(): number | null;
   /** Adds or replaces the entry for its content; resolves once the index is durable. */
   put(entry: LibraryEntry): Promise<void>;
   update(sha: string, patch: Partial<LibraryEntry>): Promise<LibraryEntry | undefined>;

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { HTTP_STATUS } from '../../core/http/errors.js';
 import { EnvelopeOf, ErrorEnvelope, fail } from '../../core/http/envelope.js';
-import { UploadResult } from '../../core/protocol/media.js';
+import { UploadResult, toSeedItem } from '../../core/protocol/media.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
 
@@ -53,9 +53,9 @@ export async function registerUpload(app: FastifyInstance, svc: MediaService, cf
           continue;
         }
         try {
-          const r = await svc.ingest({ stream: part.file, filename: part.filename, totalBytes: total, offsetBytes: offset, signal: aborted.signal });
+          const r = await svc.ingest({ stream: part.file, filename: part.filename, totalBytes: total, offsetBytes: offset, signal: aborted.signal, client: req.ip });
           offset += r.size;
-          result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: r.item });
+          result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: toSeedItem(r.item) });
           if (r.job_id) result.job_ids.push(r.job_id);
           result.slug ??= r.slug;
         } catch (err) {
@@ -64,7 +64,7 @@ export async function registerUpload(app: FastifyInstance, svc: MediaService, cf
           const code = errCode(err);
           result.errors.push({ filename: part.filename ?? 'upload', code, error: (err as Error).message });
           // Past a size or space refusal the rest of the body is not worth reading.
-          if (code === 'too_large' || code === 'storage_full') fatal = true;
+          if (code === 'too_large' || code === 'storage_full' || code === 'busy') fatal = true;
         }
       }
     } catch (err) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, crc32 } from 'node:zlib';
-import type { MediaItem } from '../../core/protocol/media.js';
+import type { SeedMediaItem } from '../../core/protocol/media.js';
 import { http } from './loop.js';
 import { asText } from '../../core/util/text.js';
 
@@ -151,7 +151,7 @@ export interface UploadAnswer { status: number; json: Record<string, unknown>; h
  * POST multipart/form-data streamed from disk (never buffered), as a browser would. Resolves with
  * the server's answer even when it answers early and closes (a 413 mid-body).
  */
-export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number; chunked?: boolean } = {}): Promise<UploadAnswer> {
+export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number; chunked?: boolean; localAddress?: string } = {}): Promise<UploadAnswer> {
   const { request } = await import('node:http');
   const { createReadStream } = await import('node:fs');
   const boundary = `----loop${randomBytes(12).toString('hex')}`;
@@ -163,7 +163,7 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
   const length = heads.reduce((n, h, i) => n + h.length + (sizes[i] ?? 0) + (i > 0 ? 2 : 0), 0) + tail.length;
   return new Promise<UploadAnswer>((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(opts.chunked ? {} : { 'content-length': length }) }, signal: opts.signal }, (res) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(opts.chunked ? {} : { 'content-length': length }) }, signal: opts.signal, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
       answered = true;
       let text = '';
       res.setEncoding('utf8');
@@ -215,13 +215,13 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
   });
 }
 
-export async function waitItem(base: string, slug: string, pred: (i: MediaItem) => boolean, timeoutMs = 30_000): Promise<MediaItem> {
+export async function waitItem(base: string, slug: string, pred: (i: SeedMediaItem) => boolean, timeoutMs = 30_000): Promise<SeedMediaItem> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
     const r = await http('GET', `${base}/api/media/${slug}`);
     last = r.json;
-    if (r.status === 200 && pred(r.json.data as MediaItem)) return r.json.data as MediaItem;
+    if (r.status === 200 && pred(r.json.data as SeedMediaItem)) return r.json.data as SeedMediaItem;
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error(`item ${slug} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);

@@ -24,7 +24,7 @@ const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => f
 /** Every item ready or failed, in the API and in the index file (whose write lands just after). */
 async function waitSettled(base: string, dataDir: string, timeoutMs = 40_000): Promise<MediaItem[]> {
   const end = Date.now() + timeoutMs;
-  const done = (s: string): boolean => s === 'ready' || s === 'failed';
+  const done = (s: string): boolean => s === 'ready' || s === 'completed' || s === 'failed';
   for (;;) {
     const r = await http('GET', `${base}/api/media`);
     const media = (r.json.data as { media: MediaItem[] }).media;

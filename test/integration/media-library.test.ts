@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { MediaItem, UploadResult } from '../../core/protocol/media.js';
+import type { MediaItem, SeedMediaItem, UploadResult } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { hostileNames, mediaFiles as mediaFilesOnDisk, mediaFixtures, playableByMpv, uploadFiles, waitItem, type MediaFixtures } from '../helpers/media-files.js';
 
@@ -44,8 +44,8 @@ describe('media library over HTTP', function () {
       slugs.push(d.slug as string);
     }
     for (const [i, slug] of slugs.entries()) {
-      const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'ready' || x.processing_status === 'failed');
-      expect(item.processing_status, `${files[i]}: ${item.error}`).to.equal('ready');
+      const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'completed' || x.processing_status === 'failed');
+      expect(item.processing_status, `${files[i]}: ${item.error}`).to.equal('completed');
       expect(item.path).to.be.a('string');
       expect(item.width).to.equal(320);
       expect(item.height).to.equal(240);
@@ -151,11 +151,11 @@ describe('media library over HTTP', function () {
     const again = await uploadFiles(url(), [{ path: f.long, name: 'renamed.mp4' }]);
     expect(again.status, JSON.stringify(again.json)).to.equal(409);
     expect(again.json.message).to.match(/already being processed/);
-    await waitItem(loop.http, slug, (x) => x.processing_status === 'ready');
+    await waitItem(loop.http, slug, (x) => x.processing_status === 'completed');
     const third = await uploadFiles(url(), [{ path: f.long, name: 'third.mp4' }]);
     expect(third.status).to.equal(200);
     expect(uploadData(third).items[0]).to.include({ result: 'exists', slug, job_id: null });
-    const all = (await http('GET', url())).json.data as { media: MediaItem[] };
+    const all = (await http('GET', url())).json.data as { media: SeedMediaItem[] };
     expect(all.media.filter((m) => m.slug === slug)).to.have.length(1);
   });
 
@@ -210,8 +210,8 @@ describe('media library over HTTP', function () {
     expect(data.removed).to.have.members([`clips/${'e'.repeat(64)}-00000000.mp4`, `originals/${'f'.repeat(64)}.png`]);
     expect(data.freed_bytes).to.equal(16);
     // Owned files are untouched: every ready item still plays.
-    const all = (await http('GET', url())).json.data as { media: MediaItem[] };
-    for (const m of all.media.filter((x) => x.processing_status === 'ready')) expect((await readFile(m.path as string)).length).to.be.greaterThan(0);
+    const all = (await http('GET', url())).json.data as { media: SeedMediaItem[] };
+    for (const m of all.media.filter((x) => x.processing_status === 'completed')) expect((await readFile(m.path as string)).length).to.be.greaterThan(0);
   });
 
   it('documents its routes in the OpenAPI document', async () => {

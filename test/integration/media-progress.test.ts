@@ -44,7 +44,8 @@ describe('media progress on the WebSocket', function () {
       const since = marks[i] as number;
       await p.next(ofType('processing_progress', (m) => data(m).job_id === jobId && data(m).stage === 'done'), 30_000, since);
       const uploaded = await p.next(ofType('media_uploaded', (m) => (m.data as { slug: string }).slug === slug), 5000, since);
-      expect((uploaded.data as { item: MediaItem }).item.processing_status).to.equal('ready');
+      // The first version's word for a playable item, on its surfaces (REST and /ws).
+      expect((uploaded.data as { item: MediaItem }).item.processing_status).to.equal('completed');
       seen.push(p.messages.slice(since)
         .filter((m) => (m.type === 'upload_progress' || m.type === 'processing_progress') && data(m).job_id === jobId)
         .map((m) => ({ ...data(m), event: m.type })));

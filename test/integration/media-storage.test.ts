@@ -7,14 +7,15 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { MediaItem } from '../../core/protocol/media.js';
+import type { MediaItem, UploadResult } from '../../core/protocol/media.js';
+import { makeClip } from '../helpers/clips.js';
 import { http, removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
 import { mediaFixtures, playableByMpv, uploadFiles, waitItem } from '../helpers/media-files.js';
 
 const run = promisify(execFile);
 
 async function intact(loop: TestLoop, slug: string): Promise<void> {
-  const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'ready');
+  const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'completed');
   expect(await playableByMpv(item.path as string)).to.equal(true);
   expect(await readdir(join(loop.dataDir, 'media', 'incoming'))).to.deep.equal([]);
 }
@@ -58,7 +59,8 @@ describe('media when storage runs out', function () {
     const f = await mediaFixtures();
     let loop: TestLoop | null = null;
     try {
-      loop = await startTestLoop({ plugins: ['system', 'media'], media: { min_free_bytes: 0, max_upload_bytes: 100 * 1024 * 1024 } }, { dataDir: join(mnt, 'data') });
+      // No quota (a share of a 24 MB disk would refuse first): this is about the disk itself filling.
+      loop = await startTestLoop({ plugins: ['system', 'media'], media: { min_free_bytes: 0, max_upload_bytes: 100 * 1024 * 1024, max_storage_bytes: 1e12 } }, { dataDir: join(mnt, 'data') });
       const ok = await uploadFiles(`${loop.http}/api/media`, [{ path: f.mp4, name: 'first.mp4' }]);
       expect(ok.status).to.equal(200);
       const slug = (ok.json.data as { slug: string }).slug;
@@ -83,6 +85,30 @@ describe('media when storage runs out', function () {
       await run('umount', [mnt]).catch(() => undefined);
       try { rmdirSync(mnt); } catch { /* still mounted: left for the OS */ }
       removeDir(dir);
+    }
+  });
+
+  it('bounds the conversions one client can queue; another client still gets through, and the refusal names the bound', async () => {
+    // 12 s clips: each conversion outlasts the upload of the next parts, so the queue really fills.
+    const clips = await Promise.all([0, 1, 2, 3].map((n) => makeClip({ seconds: 12, size: '640x480', name: `queued-${n}` })));
+    const loop = await startTestLoop({ plugins: ['system', 'media'], media: { max_queued_jobs: 3, max_queued_jobs_per_client: 2, min_free_bytes: 0 } });
+    try {
+      const flood = await uploadFiles(`${loop.http}/api/media`, clips.slice(0, 3).map((path, n) => ({ path, name: `flood-${n}.mp4` })));
+      expect(flood.status, JSON.stringify(flood.json)).to.equal(200);
+      const data = flood.json.data as UploadResult;
+      expect(data.items).to.have.length(2);
+      expect(data.errors).to.have.length(1);
+      expect(data.errors[0]).to.include({ code: 'busy' });
+      expect(data.errors[0]?.error).to.match(/media\.max_queued_jobs_per_client/);
+      // The owner, from another address, is not held back by that client's queue.
+      const owner = await uploadFiles(`${loop.http}/api/media`, [{ path: clips[3], name: 'owner.mp4' }], { localAddress: '127.0.0.2' });
+      expect(owner.status, JSON.stringify(owner.json)).to.equal(200);
+      // Now the whole queue is full: a third address is refused with 429, naming the total bound.
+      const third = await uploadFiles(`${loop.http}/api/media`, [{ path: clips[0], name: 'third.mp4' }], { localAddress: '127.0.0.3' });
+      expect(third.status, JSON.stringify(third.json)).to.equal(429);
+      expect(String(third.json.message)).to.match(/media\.max_queued_jobs\b/);
+    } finally {
+      await loop.stop();
     }
   });
 });
