@@ -9,3 +9,4 @@ export * from './loop.js';
 export * from './media.js';
 export * from './wifi.js';
 export * from './homeassistant.js';
+export * from './display.js';
