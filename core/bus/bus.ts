@@ -3,12 +3,11 @@
 // (retained state), runs request/response with transactions, and after a reconnect to an
 // external broker republishes the retained state it owns (a restarted broker may have lost it).
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TRANSACTION_PREFIX } from '../broker/embedded.js';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
+  ActionError, INTERNAL_TRANSACTION_PREFIX, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
