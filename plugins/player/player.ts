@@ -48,6 +48,8 @@ export class PlayerService implements MpvOwner {
   private loop: LoopState | undefined;
   private library = new Map<string, MediaItem>();
   private wifi: WifiState | undefined;
+  /** The screen's rotation, from the display plugin's profile (the one place it is set). */
+  private rotation = 0;
 
   // What mpv holds and plays.
   private loaded = new Map<number, Loaded>();
@@ -97,6 +99,15 @@ export class PlayerService implements MpvOwner {
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
+    this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
+    this.offs.push(this.ctx.bus.subscribe('display', (d) => {
+      if (d.rotation === this.rotation) return;
+      this.rotation = d.rotation;
+      // A running mpv turns at once; a starting one gets it in prepare().
+      if (this.supervisor.phase === 'running') {
+        this.supervisor.mpv?.setProperty('video-rotate', this.rotation).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not rotate the picture'));
+      }
+    }));
     this.offs.push(this.ctx.bus.subscribe('loop', (l) => {
       this.loop = l;
       this.requestSync();
@@ -131,6 +142,7 @@ export class PlayerService implements MpvOwner {
   async prepare(mpv: MpvIpc): Promise<void> {
     for (const p of OBSERVED) await mpv.observeProperty(p);
     await mpv.mute(this.settings.get().muted);
+    if (this.rotation !== 0) await mpv.setProperty('video-rotate', this.rotation);
   }
 
   up(): void {

@@ -131,7 +131,7 @@ describe('display: no backlight, so mpv dims the picture (real mpv through the p
     loop = await startTestLoop({
       plugins: ['system', 'player', 'display'],
       player: { vo: 'null', ao: 'null', ipc_socket: socket, hang_timeout_ms: 2000 },
-      display: { backlight: null, brightness: 100 },
+      display: { backlight: null, brightness: 100, rotation: 90 },
     });
     watch = new MpvWatch(socket);
     await watch.attach(10_000);
@@ -167,5 +167,11 @@ describe('display: no backlight, so mpv dims the picture (real mpv through the p
         return false;
       }
     }, 30_000, 'a new mpv with brightness -70', 250);
+    // The display's rotation reaches the new mpv too.
+    expect(Number(await watch.ipc.getProperty('video-rotate'))).to.equal(90);
+  });
+
+  it('the display profile\'s rotation turns mpv\'s picture (one setting for the whole screen)', async () => {
+    await until(async () => Number(await watch.ipc.getProperty('video-rotate')) === 90, 10_000, 'video-rotate 90');
   });
 });
