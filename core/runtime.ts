@@ -22,6 +22,7 @@ import { PluginHost } from './plugins/host.js';
 import { ServiceNotifier } from './service/notify.js';
 import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
+import { reachableHost } from './util/reachable.js';
 import { join } from 'node:path';
 
 export interface RuntimeOptions {
@@ -144,7 +145,7 @@ export class LoopRuntime {
     const c = this.o.config;
     return {
       version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
-      config_url: this.app?.server.listening ? `http://${hostname()}.local:${this.httpPort}` : null,
+      config_url: this.app?.server.listening ? `http://${reachableHost()}${this.httpPort === 80 ? '' : `:${this.httpPort}`}` : null,
       broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
       // The idle card says "unclaimed: open the page to set a password" while onboarding.
       auth: { mode: this.auth?.mode() ?? 'off' },

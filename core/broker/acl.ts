@@ -2,6 +2,9 @@
 // [read|write|readwrite|deny] <filter>` lines (before any `user` line they apply to anonymous
 // clients), and `pattern` lines for every client with %u (username) and %c (client id) replaced.
 // Pure: parse once at start, resolve per client at CONNECT, then cheap checks per packet.
+import { matchLevels } from '../bus/match.js';
+
+export { matchLevels };
 
 export type Access = 'read' | 'write' | 'readwrite' | 'deny';
 
@@ -132,18 +135,6 @@ function resolvePattern(filter: string, username: string | undefined, clientId: 
     out = out.split('%c').join(clientId);
   }
   return out;
-}
-
-/** MQTT matching of a concrete topic against a filter, levels pre-split. `$` topics need a literal first level. */
-export function matchLevels(filter: readonly string[], topic: readonly string[]): boolean {
-  if ((topic[0] ?? '').startsWith('$') && (filter[0] === '#' || filter[0] === '+')) return false;
-  for (let i = 0; i < filter.length; i++) {
-    const f = filter[i];
-    if (f === '#') return true;
-    if (i >= topic.length) return false;
-    if (f !== '+' && f !== topic[i]) return false;
-  }
-  return filter.length === topic.length;
 }
 
 /** Whether every topic matched by `inner` is matched by `outer`. */

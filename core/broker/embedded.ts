@@ -11,6 +11,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
 import { isCommandTopic } from '../protocol/topics.js';
+import { INTERNAL_TRANSACTION_PREFIX } from '../protocol/envelope.js';
 import { ClientAcl, defaultAcl, matchLevels, parseAcl, type AclFile } from './acl.js';
 import { AuthGate } from './auth-gate.js';
 import { guardStream } from './frame-guard.js';
@@ -52,7 +53,7 @@ export interface BrokerOptions {
 
 export const INTERNAL_USER = '$loop-internal';
 /** Transactions of Loop's own requests start with this; their answers are never sent to outside clients. */
-export const INTERNAL_TRANSACTION_PREFIX = 'loop~';
+export { INTERNAL_TRANSACTION_PREFIX };
 
 const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
 const BACKOFF_BASE_MS = 250;

@@ -3,20 +3,19 @@
 // (retained state), runs request/response with transactions, and after a reconnect to an
 // external broker republishes the retained state it owns (a restarted broker may have lost it).
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TRANSACTION_PREFIX } from '../broker/embedded.js';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
+  ActionError, INTERNAL_TRANSACTION_PREFIX, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
+import { PendingAnswers } from '../util/pending.js';
 
 type RawHandler = (payload: Buffer, topic: string) => void;
 
 /** `topic`: the response topic the answer must come on (a transaction alone could be echoed elsewhere). */
-interface Pending { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout; topic: string }
 
 export interface BusOptions {
   client: MqttClient;
@@ -34,7 +33,8 @@ export class Bus {
   private readonly absoluteSubs = new Map<string, Set<RawHandler>>();
   private readonly lastValues = new Map<string, Buffer>();
   private readonly ownedRetained = new Map<string, Buffer>();
-  private readonly pending = new Map<string, Pending>();
+  /** Requests awaiting their answer, by transaction; the tag is the response topic it must come on. */
+  private readonly pending = new PendingAnswers<string, unknown, string>();
   private readonly requestTimeoutMs: number;
   private connectedOnce = false;
   private readonly connectListeners = new Set<(reconnect: boolean) => void>();
@@ -187,13 +187,8 @@ export class Bus {
       ? { ...(payload as Record<string, unknown>), transaction }
       : { value: payload, transaction };
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const result = new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(transaction);
-        reject(new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(transaction, { resolve, reject, timer, topic: responseTopic(plugin, action) });
-    });
+    const result = this.pending.wait(transaction, timeoutMs,
+      () => new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`), responseTopic(plugin, action));
     await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
     return result;
   }
@@ -240,12 +235,8 @@ export class Bus {
       return;
     }
     const tx = typeof res.transaction === 'string' ? res.transaction : undefined;
-    const p = tx ? this.pending.get(tx) : undefined;
-    if (!p || !tx || p.topic !== rel) return;
-    this.pending.delete(tx);
-    clearTimeout(p.timer);
-    if (res.status === 'ok') p.resolve(res.data);
-    else p.reject(new ActionError((res.code ?? 'internal'), res.error ?? 'failed', res.data));
+    if (!tx || this.pending.tagOf(tx) !== rel) return;
+    this.pending.settle(tx, res.status === 'ok' ? { value: res.data } : { error: new ActionError((res.code ?? 'internal'), res.error ?? 'failed', res.data) });
   }
 
   /** A view for one plugin: relative topics, and every subscription undone at stop. */
@@ -269,11 +260,7 @@ export class Bus {
   }
 
   async close(): Promise<void> {
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new ActionError('unavailable', 'Loop is shutting down'));
-    }
-    this.pending.clear();
+    this.pending.failAll(new ActionError('unavailable', 'Loop is shutting down'));
     await new Promise<void>((resolve) => this.client.end(false, {}, () => resolve()));
   }
 }

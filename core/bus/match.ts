@@ -1,13 +1,19 @@
-// MQTT topic filter matching (`+` one level, `#` the rest), for local dispatch.
+// MQTT topic filter matching (`+` one level, `#` the rest and the parent): one implementation for
+// the bus's local dispatch and the broker's ACLs.
+
+/** Whether `topic` matches `filter`. */
 export function topicMatches(filter: string, topic: string): boolean {
-  if (filter === topic) return true;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i++) {
-    const seg = f[i];
-    if (seg === '#') return true;
-    if (i >= t.length) return false;
-    if (seg !== '+' && seg !== t[i]) return false;
+  return filter === topic || matchLevels(filter.split('/'), topic.split('/'));
+}
+
+/** The same with levels pre-split (the ACL caches them). `$` topics need a literal first level. */
+export function matchLevels(filter: readonly string[], topic: readonly string[]): boolean {
+  if ((topic[0] ?? '').startsWith('$') && (filter[0] === '#' || filter[0] === '+')) return false;
+  for (let i = 0; i < filter.length; i++) {
+    const f = filter[i];
+    if (f === '#') return true;
+    if (i >= topic.length) return false;
+    if (f !== '+' && f !== topic[i]) return false;
   }
-  return f.length === t.length;
+  return filter.length === topic.length;
 }

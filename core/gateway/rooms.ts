@@ -1,4 +1,4 @@
-import { toSeedItem, type MediaItem } from '../protocol/index.js';
+import { toSeedItem, type MediaItem, type TopicName } from '../protocol/index.js';
 
 // Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
 // First matching route wins; `when` compares fields of the payload; `shape` names a transform below.
@@ -8,7 +8,8 @@ export type Room = (typeof ROOMS)[number];
 export type Shape = 'as_is' | 'player' | 'loop' | 'slug' | 'library' | 'media_event';
 
 export interface Route {
-  topic: string;
+  /** A topic of the contract (core/protocol/topics.ts), so every routed payload has a declared schema. */
+  topic: TopicName;
   /** Payload fields that must equal these values for the route to apply. */
   when?: Record<string, string>;
   /** 'all' = every connected client, whatever it subscribed to (errors). */
@@ -42,7 +43,7 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /** Topics whose last value is a room's snapshot on (re)subscribe. */
-export const SNAPSHOT_TOPICS = ['player', 'loop', 'wifi', 'wifi/networks', 'display', 'system', 'bridge/info'];
+export const SNAPSHOT_TOPICS: readonly TopicName[] = ['player', 'loop', 'wifi', 'wifi/networks', 'display', 'system', 'bridge/info'];
 
 export function routeFor(topic: string, payload: Record<string, unknown>): Route | undefined {
   return ROUTES.find((r) => r.topic === topic && (!r.when || Object.entries(r.when).every(([k, v]) => payload[k] === v)));

@@ -65,6 +65,8 @@ export function mountActionRoutes(app: FastifyInstance, table: RouteTable, bus: 
     const hasBody = r.method !== 'GET' && r.method !== 'DELETE' && rest.length > 0;
     const body = hasBody ? (names.length ? Type.Omit(request, names) : request) : undefined;
     const answer = r.options.view?.schema ?? r.spec.response;
+    // A body whose fields are all optional may be left out (the first version's toggles sent none).
+    const optionalBody = hasBody && !((body as TObject).required?.length);
     app.route({
       method: r.method,
       url: r.path,
@@ -75,6 +77,7 @@ export function mountActionRoutes(app: FastifyInstance, table: RouteTable, bus: 
         ...(body ? { body } : {}),
         response: { 200: r.options.envelope === false ? answer : EnvelopeOf(answer), ...ERROR_RESPONSES },
       },
+      ...(optionalBody ? { preValidation: async (req: { body: unknown }) => { req.body ??= {}; } } : {}),
       handler: async (req) => {
         const payload = { ...(hasBody ? (req.body as object) : {}), ...(req.params as object) };
         const opts = r.options.timeoutMs ? { timeoutMs: r.options.timeoutMs } : undefined;

@@ -6,6 +6,8 @@ import { playerConfig } from '../../plugins/player/config.js';
 import { loopConfig } from '../../plugins/loop/config.js';
 import { mediaConfig } from '../../plugins/media/config.js';
 import { homeassistantConfig } from '../../plugins/homeassistant/config.js';
+import { wifiConfig } from '../../plugins/wifi/config.js';
+import { displayConfig } from '../../plugins/display/config.js';
 
 export interface BuiltinPlugin {
   configSchema: TSchema;
@@ -18,4 +20,6 @@ export const builtinPlugins: Record<string, BuiltinPlugin> = {
   loop: { configSchema: loopConfig, load: () => import('../../plugins/loop/index.js') },
   media: { configSchema: mediaConfig, load: () => import('../../plugins/media/index.js') },
   homeassistant: { configSchema: homeassistantConfig, load: () => import('../../plugins/homeassistant/index.js') },
+  wifi: { configSchema: wifiConfig, load: () => import('../../plugins/wifi/index.js') },
+  display: { configSchema: displayConfig, load: () => import('../../plugins/display/index.js') },
 };

@@ -13,7 +13,7 @@ import { mountActionRoutes } from '../http/action-routes.js';
 import { CommandQueue } from './command-queue.js';
 import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
-import { ActionError } from '../protocol/index.js';
+import { ActionError, INTERNAL_TRANSACTION_PREFIX } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
 
 const START_TIMEOUT_MS = 15_000;
@@ -197,7 +197,9 @@ export class PluginHost {
       return;
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
-      if (res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
+      // Loop's own requests (one plugin asking another) are the asker's to handle, not every page's.
+      const internal = typeof cmd.transaction === 'string' && cmd.transaction.startsWith(INTERNAL_TRANSACTION_PREFIX);
+      if (!internal && res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
         this.badCommand(pluginId, `${excerpt(`${pluginId}/${action}`, 80)}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
       return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));

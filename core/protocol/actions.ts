@@ -6,6 +6,8 @@ import { playerActions } from './player.js';
 import { loopActions } from './loop.js';
 import { mediaActions } from './media.js';
 import { homeassistantActions } from './homeassistant.js';
+import { wifiActions } from './wifi.js';
+import { displayActions } from './display.js';
 
 export const builtinActions = {
   system: systemActions,
@@ -13,6 +15,8 @@ export const builtinActions = {
   loop: loopActions,
   media: mediaActions,
   homeassistant: homeassistantActions,
+  wifi: wifiActions,
+  display: displayActions,
 } satisfies Record<string, ActionSpecs>;
 
 export type BuiltinPlugin = keyof typeof builtinActions;

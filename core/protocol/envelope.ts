@@ -7,6 +7,9 @@ export const ErrorCodes = [
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
+/** Transactions of Loop's own requests (one plugin asking another): random after the prefix. */
+export const INTERNAL_TRANSACTION_PREFIX = 'loop~';
+
 export interface OkResponse<T = unknown> { status: 'ok'; data: T; transaction?: string | number }
 export interface ErrorResponse { status: 'error'; error: string; code: ErrorCode; data?: unknown; transaction?: string | number }
 export type ActionResponse<T = unknown> = OkResponse<T> | ErrorResponse;

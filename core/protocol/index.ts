@@ -10,3 +10,4 @@ export * from './media.js';
 export * from './wifi.js';
 export * from './dashboard.js';
 export * from './homeassistant.js';
+export * from './display.js';

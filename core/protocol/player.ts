@@ -83,4 +83,9 @@ export const playerActions = {
     }, { additionalProperties: false }),
     response: Type.Object({ shown: Type.Boolean() }), shorthand: 'text',
   },
+  video_brightness: {
+    description: "mpv's video brightness, -100..100 (0 = as made, -100 = black): how the display plugin dims a screen without a backlight.",
+    request: Type.Object({ brightness: Type.Integer({ minimum: -100, maximum: 100 }) }, { additionalProperties: false }),
+    response: Type.Object({ brightness: Type.Integer() }), shorthand: 'brightness',
+  },
 } satisfies Record<string, ActionSpec>;

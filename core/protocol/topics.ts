@@ -7,8 +7,9 @@ import { SystemState } from './system.js';
 import { PlayerPosition, PlayerState } from './player.js';
 import { LoopState } from './loop.js';
 import { MediaEvent, MediaProgress, MediaState } from './media.js';
-import { WifiState } from './wifi.js';
 import { HaClip, HaLastError } from './homeassistant.js';
+import { WifiNetworks, WifiState } from './wifi.js';
+import { DisplayState } from './display.js';
 import type { Static } from '@sinclair/typebox';
 
 /** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
@@ -26,13 +27,18 @@ export const topicSchemas = {
   wifi: WifiState,
   'homeassistant/last_error': HaLastError,
   'homeassistant/clip': HaClip,
+  'wifi/networks': WifiNetworks,
+  display: DisplayState,
 } satisfies Record<string, TSchema>;
 
 export type TopicName = keyof typeof topicSchemas;
 export type TopicPayload<T extends TopicName> = Static<(typeof topicSchemas)[T]>;
 
 /** State topics: published retained, so a subscriber gets the current value at once. */
-export const retainedTopics: readonly TopicName[] = ['bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi', 'homeassistant/last_error', 'homeassistant/clip'];
+export const retainedTopics: readonly TopicName[] = [
+  'bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi', 'wifi/networks', 'display',
+  'homeassistant/last_error', 'homeassistant/clip',
+];
 
 export const requestTopic = (plugin: string, action: string): string => `bridge/request/${plugin}/${action}`;
 export const responseTopic = (plugin: string, action: string): string => `bridge/response/${plugin}/${action}`;

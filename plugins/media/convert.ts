@@ -18,14 +18,17 @@ const PROGRESS_INTERVAL_MS = 200;
 
 export class Converter {
   private readonly queue: JobQueue;
-  private readonly key: string;
   private stopping = false;
   /** Job id → the client that queued it (uploads re-queued at start belong to 'device'). */
   private readonly owners = new Map<string, string>();
 
   constructor(private readonly s: MediaShared) {
-    this.key = profileKey(s.cfg);
     this.queue = new JobQueue(s.cfg.concurrency, (job, err) => s.log.error({ err, job: job.id }, 'media job crashed'));
+  }
+
+  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
+  private get key(): string {
+    return profileKey(this.s.cfg);
   }
 
   /** Cancels the job of an entry, if any, and waits until it has let go of its files. */

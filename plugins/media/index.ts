@@ -16,6 +16,7 @@ function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
     store: ctx.store,
     log,
     filesUrl: FILES_URL,
+    screen: () => bus.last('display'),
     out: {
       state: (s) => void bus.publish('media', s, { retain: true }).catch(published('media')),
       progress: (p) => void bus.publish('media/progress', p).catch(published('media/progress')),

@@ -108,7 +108,7 @@ async function ffprobe(path: string, options: string[], limits: ProbeLimits): Pr
         } else if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
           reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
         } else {
-          reject(new ActionError('unsupported', shortReason(msg.split(`${path}: `).join('').split(path).join('the file'))));
+          reject(new ActionError('unsupported', ffprobeReason(msg)));
         }
         return;
       }
@@ -208,4 +208,20 @@ export function describeBytes(b: Buffer): string {
     return /^\s*<(!doctype|html|svg|\?xml)/i.test(text) ? 'an HTML/XML/SVG document' : 'text';
   }
   return 'unrecognised binary data';
+}
+
+/**
+ * ffprobe's complaint in Loop's words, from a fixed list: its raw output can quote strings from
+ * inside the uploaded file (tags, names), and an error body must never carry those.
+ */
+const FFPROBE_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/moov atom not found/i, 'the file is incomplete (no index: moov atom not found)'],
+  [/End of file|Truncat/i, 'the file ends too early'],
+  [/could not find codec parameters|unspecified size/i, 'no stream ffmpeg can decode'],
+  [/Invalid data found/i, 'invalid data'],
+  [/Protocol not on whitelist|not on whitelist/i, 'it refers to other files or protocols'],
+];
+export function ffprobeReason(msg: string): string {
+  for (const [re, text] of FFPROBE_REASONS) if (re.test(msg)) return text;
+  return 'ffprobe could not read it';
 }

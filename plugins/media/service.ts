@@ -34,6 +34,13 @@ export interface MediaServiceOptions {
   out: MediaOutputs;
   /** URL prefix under which media/<relative name> is served. */
   filesUrl: string;
+  /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
+  screen?: () => { width: number; height: number; fps: number } | undefined;
+}
+
+/** The media config with the display plugin's screen profile, when it publishes one. */
+function withScreen(c: MediaConfig, s: { width: number; height: number; fps: number } | undefined): MediaConfig {
+  return s ? { ...c, display: { ...c.display, width: s.width, height: s.height, fps: s.fps } } : c;
 }
 
 export type { IncomingFile, IngestResult };
@@ -51,7 +58,8 @@ export class MediaService {
   constructor(private readonly o: MediaServiceOptions) {
     this.layout = new MediaLayout(o.dataDir);
     const shared: MediaShared = {
-      cfg: o.config, layout: this.layout, log: o.log, busy: this.busy,
+      get cfg() { return withScreen(o.config, o.screen?.()); },
+      layout: this.layout, log: o.log, busy: this.busy,
       get probeLimits() { return probeLimitsOf(o.config); },
       progress: (p) => this.progress(p),
       event: (e) => o.out.event(e),

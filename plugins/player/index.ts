@@ -30,6 +30,11 @@ function handlersOf(svc: PlayerService, ctx: PluginContext<PlayerConfig>): Actio
       await svc.requireMpv().command('show-text', text, Math.round((seconds ?? 5) * 1000), 0);
       return { shown: true };
     },
+    // The display plugin's dimmer on screens without a backlight (mpv forgets it on restart; display re-sends it).
+    video_brightness: async ({ brightness }) => {
+      await svc.requireMpv().setProperty('brightness', brightness);
+      return { brightness };
+    },
   };
 }
 

@@ -7,6 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { access, constants, unlink } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { PendingAnswers } from '../../core/util/pending.js';
+import { asText } from '../../core/util/text.js';
 
 export interface MpvIpcOptions {
   /** The mpv executable (absolute path or a name on PATH). */
@@ -34,7 +36,6 @@ export class MpvError extends Error {
   }
 }
 
-interface Pending { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
 
 export interface MpvIpcEvents {
   event: [MpvEvent];
@@ -50,7 +51,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
   private sock: Socket | null = null;
   private buffer = '';
   private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingAnswers<number>();
   private readonly observed = new Map<number, string>();
   private quitting = false;
   private stderrTail = '';
@@ -217,14 +218,9 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     const sock = this.sock;
     if (!sock) return Promise.reject(new MpvError('mpv is not connected', 'closed'));
     const id = this.nextId++;
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new MpvError(`mpv did not answer ${String(cmd[0])} within ${timeoutMs} ms`, 'timeout'));
-      }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
-      sock.write(JSON.stringify({ command: cmd, request_id: id }) + '\n');
-    });
+    const answer = this.pending.wait(id, timeoutMs, () => new MpvError(`mpv did not answer ${String(cmd[0])} within ${timeoutMs} ms`, 'timeout'));
+    sock.write(JSON.stringify({ command: cmd, request_id: id }) + '\n');
+    return answer;
   }
 
   private connectSocket(): Promise<void> {
@@ -271,11 +267,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     const sock = this.sock;
     this.sock = null;
     sock?.destroy();
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(err);
-      this.pending.delete(id);
-    }
+    this.pending.failAll(err);
   }
 
   private onData(chunk: string): void {
@@ -303,12 +295,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     }
     const id = msg.request_id;
     if (typeof id !== 'number') return;
-    const p = this.pending.get(id);
-    if (!p) return;
-    this.pending.delete(id);
-    clearTimeout(p.timer);
-    if (msg.error === 'success') p.resolve(msg.data ?? null);
-    else p.reject(new MpvError(`mpv: ${String(msg.error)}`, 'mpv'));
+    this.pending.settle(id, msg.error === 'success' ? { value: msg.data ?? null } : { error: new MpvError(`mpv: ${asText(msg.error)}`, 'mpv') });
   }
 }
 

@@ -100,6 +100,7 @@ export class MpvSupervisor {
     const c = this.ctx.config;
     const leftover = await this.orphans.killLeftover();
     if (leftover !== null) this.ctx.log.warn({ pid: leftover }, 'killed an mpv a previous Loop left running');
+    await this.orphans.removeStaleSocket(this.socket);
     const guard = await this.orphans.args().catch(() => []);
     const mpv = new MpvIpc({ binary: c.mpv, socket: this.socket, args: [...guard, ...this.owner.args()] });
     this.phase = 'starting';

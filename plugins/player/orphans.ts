@@ -2,8 +2,13 @@
 // the screen (and the DRM master) and fight the next one. Two guards: a Lua script in mpv that
 // quits when Loop's process is gone, and a pid file so the next start kills a leftover at once.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** Unix socket paths are limited to 108 bytes; past this a private name in the temp dir is used. */
+const MAX_SOCKET_PATH = 100;
 
 const WATCH_LUA = `-- Written by Loop: quit when the Loop process that started this mpv is gone.
 local ppid = mp.get_opt('loop-parent-pid')
@@ -22,15 +27,36 @@ export class MpvOrphans {
     this.dir = join(dataDir, 'run');
   }
 
+  /**
+   * mpv's IPC socket: in the private run dir (mpv's IPC can run commands, so no other local user
+   * may reach it), unless that path is too long for a unix socket.
+   */
+  static socketFor(dataDir: string): string {
+    const p = join(dataDir, 'run', 'mpv.sock');
+    return p.length <= MAX_SOCKET_PATH ? p : join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+  }
+
+  /** The run dir is Loop's alone (0700): the watch script and the socket are not others' to touch. */
+  private async ensureDir(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await chmod(this.dir, 0o700);
+  }
+
+  /** A socket left by a killed run (its mpv is gone: killLeftover ran first) is removed before mpv binds it. */
+  async removeStaleSocket(socket: string): Promise<void> {
+    await unlink(socket).catch(() => undefined);
+  }
+
   get pidFile(): string {
     return join(this.dir, 'player-mpv.pid');
   }
 
   /** The mpv arguments that make it quit when this process dies (mpv without Lua ignores them). */
   async args(): Promise<string[]> {
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir();
     const script = join(this.dir, 'parent-watch.lua');
-    await writeFile(script, WATCH_LUA);
+    await writeFile(script, WATCH_LUA, { mode: 0o600 });
+    await chmod(script, 0o600);
     return [`--script=${script}`, `--script-opts-append=loop-parent-pid=${process.pid}`];
   }
 
@@ -60,8 +86,8 @@ export class MpvOrphans {
 
   async record(pid: number | null): Promise<void> {
     if (pid === null) return;
-    await mkdir(this.dir, { recursive: true });
-    await writeFile(this.pidFile, `${pid}\n`);
+    await this.ensureDir();
+    await writeFile(this.pidFile, `${pid}\n`, { mode: 0o600 });
   }
 
   async clear(): Promise<void> {

@@ -3,10 +3,7 @@
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
   ActionError, type LoopState, type MediaItem, type PlayerState, type PlayerStateName, type WifiState,
@@ -19,6 +16,8 @@ import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
+import { MpvOrphans } from './orphans.js';
+import { Waiters } from '../../core/util/pending.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -35,7 +34,6 @@ interface Loaded {
 }
 
 /** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
-interface ScreenWaiter { cue: number | null; resolve: () => void }
 
 const OVERLAY_ID = 1;
 const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps'];
@@ -50,6 +48,8 @@ export class PlayerService implements MpvOwner {
   private loop: LoopState | undefined;
   private library = new Map<string, MediaItem>();
   private wifi: WifiState | undefined;
+  /** The screen's rotation, from the display plugin's profile (the one place it is set). */
+  private rotation = 0;
 
   // What mpv holds and plays.
   private loaded = new Map<number, Loaded>();
@@ -76,7 +76,8 @@ export class PlayerService implements MpvOwner {
   // acted on, `shownCue` the one on screen (published as player.cue), and `waiters` wait for it.
   private cue = -1;
   private shownCue = 0;
-  private waiters: ScreenWaiter[] = [];
+  /** Wait for the screen to show a cue; each is offered the cue shown. */
+  private readonly waiters = new Waiters<number>();
 
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
@@ -84,7 +85,7 @@ export class PlayerService implements MpvOwner {
   private lastTick = '';
 
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
-    const socket = ctx.config.ipc_socket ?? join(tmpdir(), `loop-mpv-${process.pid}-${randomBytes(3).toString('hex')}.sock`);
+    const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
   }
 
@@ -98,6 +99,15 @@ export class PlayerService implements MpvOwner {
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
+    this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
+    this.offs.push(this.ctx.bus.subscribe('display', (d) => {
+      if (d.rotation === this.rotation) return;
+      this.rotation = d.rotation;
+      // A running mpv turns at once; a starting one gets it in prepare().
+      if (this.supervisor.phase === 'running') {
+        this.supervisor.mpv?.setProperty('video-rotate', this.rotation).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not rotate the picture'));
+      }
+    }));
     this.offs.push(this.ctx.bus.subscribe('loop', (l) => {
       this.loop = l;
       this.requestSync();
@@ -118,7 +128,7 @@ export class PlayerService implements MpvOwner {
   async stop(): Promise<void> {
     this.offs.splice(0).forEach((off) => off());
     if (this.ticker) clearInterval(this.ticker);
-    for (const w of this.waiters.splice(0)) w.resolve();
+    this.waiters.releaseAll(this.shownCue);
     await this.supervisor.stop();
     await this.settings?.flush();
   }
@@ -132,6 +142,7 @@ export class PlayerService implements MpvOwner {
   async prepare(mpv: MpvIpc): Promise<void> {
     for (const p of OBSERVED) await mpv.observeProperty(p);
     await mpv.mute(this.settings.get().muted);
+    if (this.rotation !== 0) await mpv.setProperty('video-rotate', this.rotation);
   }
 
   up(): void {
@@ -503,11 +514,7 @@ export class PlayerService implements MpvOwner {
   /** Something is on screen for the loop's `cue` (a file started, or the idle card): wake whoever waits. */
   private shown(cue: number): void {
     if (cue > this.shownCue) this.shownCue = cue;
-    this.waiters = this.waiters.filter((w) => {
-      if (w.cue !== null && w.cue > this.shownCue) return true;
-      w.resolve();
-      return false;
-    });
+    this.waiters.offer(this.shownCue);
   }
 
   /**
@@ -516,14 +523,8 @@ export class PlayerService implements MpvOwner {
    */
   private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
     if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const waiter: ScreenWaiter = { cue, resolve: () => { clearTimeout(timer); resolve(); } };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    // Bounded: past the deadline the answer goes out anyway, with whatever is on screen.
+    return this.waiters.wait((shown) => cue === null || cue <= shown, timeoutMs, () => this.shownCue).then(() => undefined);
   }
 
   // ---- actions ----------------------------------------------------------------------------

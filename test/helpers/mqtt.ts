@@ -1,6 +1,7 @@
 // A real mqtt.js client over TCP, with "wait for the next matching message" for tests.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { withDeadline } from './wait.js';
+import { Waiters } from '../../core/util/pending.js';
 
 export interface Received { topic: string; payload: Buffer; json: unknown; retain: boolean }
 
@@ -22,7 +23,7 @@ export async function connectMqtt(url: string, opts: IClientOptions = {}): Promi
     client.once('error', reject);
   }), 5000, `MQTT connect to ${url}`);
   const received: Received[] = [];
-  const waiters: Array<{ pred: (m: Received) => boolean; resolve: (m: Received) => void }> = [];
+  const waiters = new Waiters<Received>();
   client.on('message', (topic, payload, packet) => {
     let json: unknown = undefined;
     try {
@@ -32,12 +33,7 @@ export async function connectMqtt(url: string, opts: IClientOptions = {}): Promi
     }
     const m: Received = { topic, payload, json, retain: packet.retain };
     received.push(m);
-    for (const w of [...waiters]) {
-      if (w.pred(m)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
+    waiters.offer(m);
   });
   return {
     client,
@@ -50,7 +46,7 @@ export async function connectMqtt(url: string, opts: IClientOptions = {}): Promi
     next: (pred, timeoutMs = 5000, since = 0) => {
       const hit = received.slice(since).find(pred);
       if (hit) return Promise.resolve(hit);
-      return withDeadline(new Promise<Received>((resolve) => waiters.push({ pred, resolve })), timeoutMs, 'an MQTT message');
+      return waiters.wait(pred, timeoutMs, () => new Error(`timed out after ${timeoutMs} ms waiting for an MQTT message`));
     },
     end: () => new Promise((resolve) => client.end(true, {}, () => resolve())),
   };

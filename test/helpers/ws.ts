@@ -2,6 +2,7 @@
 import { WebSocket } from 'ws';
 import { withDeadline } from './wait.js';
 import { frameText } from '../../core/util/text.js';
+import { Waiters } from '../../core/util/pending.js';
 
 export type WsMessage = Record<string, unknown> & { type: string };
 
@@ -20,16 +21,11 @@ export const ofType = (type: string, extra?: (m: WsMessage) => boolean) => (m: W
 export async function connectWs(url: string, opts: { waitInitial?: boolean } = {}): Promise<TestWs> {
   const ws = new WebSocket(url);
   const messages: WsMessage[] = [];
-  const waiters: Array<{ pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }> = [];
+  const waiters = new Waiters<WsMessage>();
   ws.on('message', (data) => {
     const m = JSON.parse(frameText(data)) as WsMessage;
     messages.push(m);
-    for (const w of [...waiters]) {
-      if (w.pred(m)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(m);
-      }
-    }
+    waiters.offer(m);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   await withDeadline(new Promise<void>((resolve, reject) => {
@@ -45,7 +41,7 @@ export async function connectWs(url: string, opts: { waitInitial?: boolean } = {
     next: (pred, timeoutMs = 5000, since = 0) => {
       const hit = messages.slice(since).find(pred);
       if (hit) return Promise.resolve(hit);
-      return withDeadline(new Promise<WsMessage>((resolve) => waiters.push({ pred, resolve })), timeoutMs, 'a WebSocket message');
+      return waiters.wait(pred, timeoutMs, () => new Error(`timed out after ${timeoutMs} ms waiting for a WebSocket message`));
     },
     closed,
     close: async () => {

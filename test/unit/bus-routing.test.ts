@@ -50,6 +50,9 @@ describe('topicMatches: MQTT filters for local dispatch', () => {
     ['bridge/request/+/+', 'bridge/request/loop', false],
     ['bridge/+/loop/#', 'bridge/response/loop/add', true],
     ['media/+', 'media', false],
+    ['#', '$SYS/broker/uptime', false],
+    ['+/broker/uptime', '$SYS/broker/uptime', false],
+    ['$SYS/#', '$SYS/broker/uptime', true],
   ];
   for (const [filter, topic, want] of cases) {
     it(`${filter} ${want ? 'matches' : 'does not match'} ${topic}`, () => expect(topicMatches(filter, topic)).to.equal(want));

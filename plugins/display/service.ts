@@ -1,0 +1,168 @@
+// The display service: brightness and screen power through the best means the machine has
+// (sysfs backlight; else HDMI-CEC for power when configured; else mpv through the player, over the
+// bus), the daily schedule, and the screen profile. State on the retained `display` topic; the
+// brightness, power and schedule chosen at run time survive restarts (the plugin's store).
+import type { PluginContext } from '../../core/plugins/api.js';
+import { ActionError, type DisplaySchedule, type DisplayState, type PlayerStateName, type PowerState } from '../../core/protocol/index.js';
+import type { JsonDocument } from '../../core/store/store.js';
+import { Backlight } from './backlight.js';
+import { cecPower } from './cec.js';
+import type { DisplayConfig } from './config.js';
+import { Scheduler, scheduledPower, systemClock, type Clock } from './schedule.js';
+
+interface Settings { brightness: number; power: PowerState; schedule: DisplaySchedule }
+
+const isSettings = (v: unknown): v is Settings => {
+  const s = v as Settings;
+  return typeof s === 'object' && s !== null && typeof s.brightness === 'number' && (s.power === 'on' || s.power === 'off') && typeof s.schedule === 'object';
+};
+
+/** Player states in which mpv runs and holds our brightness. */
+const MPV_UP: readonly PlayerStateName[] = ['playing', 'paused', 'idle', 'stopped'];
+
+export class DisplayService {
+  private settings!: JsonDocument<Settings>;
+  private backlight: Backlight | null = null;
+  private scheduler: Scheduler;
+  private offs: Array<() => void> = [];
+  private playerUp = false;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: PluginContext<DisplayConfig>, private readonly clock: Clock = systemClock) {
+    this.scheduler = new Scheduler(clock, (p) => void this.serial(() => this.setPower(p)).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'scheduled power change failed')));
+  }
+
+  async start(): Promise<void> {
+    const c = this.ctx.config;
+    this.settings = await this.ctx.store.open<Settings>('settings', {
+      version: 1,
+      defaults: () => ({ brightness: c.brightness, power: 'on', schedule: c.schedule }),
+      validate: isSettings,
+    });
+    this.backlight = await Backlight.find(c.backlight, c.backlight_root);
+    this.ctx.log.info({ backlight: this.backlight?.dir ?? null, brightness_via: this.brightnessVia(), power_via: this.powerVia() }, 'display');
+    // mpv forgets its brightness when it restarts: send it again whenever the player comes (back) up.
+    const player = this.ctx.bus.last('player');
+    this.playerUp = player !== undefined && MPV_UP.includes(player.state);
+    this.offs.push(this.ctx.bus.subscribe('player', (p) => {
+      const up = MPV_UP.includes(p.state);
+      if (up && !this.playerUp) void this.serial(() => this.applyMpv()).catch(() => undefined);
+      this.playerUp = up;
+    }));
+    const s = this.settings.get();
+    const wanted = scheduledPower(this.clock.now(), s.schedule);
+    if (wanted && wanted !== s.power) await this.settings.set({ ...s, power: wanted });
+    await this.applyAll();
+    this.scheduler.set(this.settings.get().schedule);
+    await this.publish();
+  }
+
+  async stop(): Promise<void> {
+    this.scheduler.cancel();
+    this.offs.splice(0).forEach((off) => off());
+    await this.lock.catch(() => undefined);
+    await this.settings?.flush();
+  }
+
+  /** Commands and scheduled switches one at a time. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private brightnessVia(): DisplayState['brightness_via'] {
+    return this.backlight ? 'backlight' : this.ctx.config.mpv_fallback ? 'mpv' : 'none';
+  }
+
+  private powerVia(): DisplayState['power_via'] {
+    if (this.backlight?.hasPower) return 'backlight';
+    if (this.ctx.config.cec.enabled) return 'cec';
+    return this.ctx.config.mpv_fallback ? 'mpv' : 'none';
+  }
+
+  state(): DisplayState {
+    const c = this.ctx.config;
+    const s = this.settings.get();
+    return {
+      brightness: s.brightness, power: s.power, brightness_via: this.brightnessVia(), power_via: this.powerVia(),
+      backlight: this.backlight?.dir ?? null, schedule: s.schedule,
+      width: c.width, height: c.height, fps: c.fps, rotation: c.rotation, updated_at: new Date().toISOString(),
+    };
+  }
+
+  private async publish(): Promise<void> {
+    await this.ctx.bus.publish('display', this.state(), { retain: true });
+  }
+
+  /** mpv's brightness for a 0..100 brightness and a power state: 0 = as made, -100 = black. */
+  private mpvLevel(): number {
+    const s = this.settings.get();
+    if (s.power === 'off' && this.powerVia() === 'mpv') return -100;
+    return this.brightnessVia() === 'mpv' ? s.brightness - 100 : 0;
+  }
+
+  private async applyMpv(): Promise<void> {
+    if (this.brightnessVia() !== 'mpv' && this.powerVia() !== 'mpv') return;
+    // No player with a running mpv: nothing to ask now (and no request to time out); sent when it comes up.
+    if (!this.playerUp) return;
+    try {
+      await this.ctx.bus.request('player', 'video_brightness', { brightness: this.mpvLevel() }, { timeoutMs: 3000 });
+    } catch (err) {
+      // No player (or mpv not up yet): applied when the player comes up.
+      this.ctx.log.debug({ err: (err as Error).message }, 'mpv brightness not applied yet');
+    }
+  }
+
+  private async applyAll(): Promise<void> {
+    const s = this.settings.get();
+    if (this.backlight) {
+      await this.backlight.setBrightness(s.brightness).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'backlight brightness not written'));
+    }
+    await this.applyPower(s.power).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'screen power not applied'));
+    await this.applyMpv();
+  }
+
+  private async applyPower(power: PowerState): Promise<void> {
+    const via = this.powerVia();
+    if (via === 'backlight') await this.backlight?.setPower(power === 'on');
+    else if (via === 'cec') await cecPower(this.ctx.config.cec.cec_ctl, this.ctx.config.cec.device, power === 'on');
+  }
+
+  async setBrightness(brightness: number): Promise<number> {
+    if (this.brightnessVia() === 'none') throw new ActionError('unsupported', 'This screen has no backlight and mpv_fallback is off: brightness cannot be set');
+    if (this.backlight) {
+      try {
+        await this.backlight.setBrightness(brightness);
+      } catch (err) {
+        throw new ActionError('internal', `Could not write the backlight (${(err as Error).message})`);
+      }
+    }
+    await this.settings.set({ ...this.settings.get(), brightness });
+    await this.applyMpv();
+    await this.publish();
+    return brightness;
+  }
+
+  async setPower(power: PowerState | 'toggle'): Promise<PowerState> {
+    const next: PowerState = power === 'toggle' ? (this.settings.get().power === 'on' ? 'off' : 'on') : power;
+    if (this.powerVia() === 'none') throw new ActionError('unsupported', 'No way to switch this screen: no backlight, CEC off and mpv_fallback off');
+    try {
+      await this.applyPower(next);
+    } catch (err) {
+      throw new ActionError('internal', `Could not switch the screen ${next} (${(err as Error).message})`);
+    }
+    await this.settings.set({ ...this.settings.get(), power: next });
+    await this.applyMpv();
+    await this.publish();
+    return next;
+  }
+
+  async setSchedule(patch: Partial<DisplaySchedule>): Promise<DisplaySchedule> {
+    const schedule = { ...this.settings.get().schedule, ...patch };
+    await this.settings.set({ ...this.settings.get(), schedule });
+    this.scheduler.set(schedule);
+    await this.publish();
+    return schedule;
+  }
+}
