@@ -2,7 +2,7 @@
 // payload shape. `import type` only, so no server code reaches the page's bundle.
 import type {
   BridgeEvent, BridgeInfo, BridgeState, Dashboard, LoopState, MediaProgress, MediaState, SeedMediaItem,
-  PlayerPosition, PlayerState, SystemState, WifiState,
+  PlayerPosition, PlayerState, SystemState, WifiState, DisplayState, WifiNetworks,
 } from '../../../core/protocol/index.js';
 import type { Room } from '../../../core/gateway/rooms.js';
 
@@ -20,13 +20,11 @@ export interface EventData {
   media_uploaded: { type: 'added'; slug: string; item?: SeedMediaItem };
   media_deleted: { slug: string };
   media_failed: { type: 'failed'; slug: string; item?: SeedMediaItem };
-  /** The display plugin's state (its contract lands with that plugin; read defensively). */
-  display_changed: Record<string, unknown>;
+  display_changed: DisplayState;
   upload_progress: MediaProgress;
   processing_progress: MediaProgress;
   wifi_status_changed: WifiState;
-  /** The wifi plugin's scan results (its contract lands with that plugin; read defensively). */
-  wifi_networks: Record<string, unknown>;
+  wifi_networks: WifiNetworks;
   system_status_changed: SystemState;
   bridge_info: BridgeInfo;
   bridge_state: BridgeState;

@@ -1,22 +1,18 @@
-// WiFi (the `wifi` room) and its commands. The wifi plugin arrives in its own issue: until it runs
+// WiFi (the `wifi` room) and its commands (core/protocol/wifi.ts). Until the wifi plugin runs
 // (bridge/info), the view says so and nothing here is invented.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { WifiState } from '../../../core/protocol/index.js';
+import type { RequestFor, WifiNetworks, WifiState } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 import { useSystem } from './system.js';
 
 export interface Network { ssid: string; signal: number | null; secured: boolean; in_use?: boolean }
 
-/** Scan results as the wifi plugin publishes them: `{networks: [...]}` (the first version's shape) or a list. */
+/** Scan results as the wifi plugin publishes them (`wifi/networks`, the `scan` answer). */
 function networksOf(data: unknown): Network[] {
-  const list = Array.isArray(data) ? data : (data as { networks?: unknown } | null)?.networks;
+  const list = (data as WifiNetworks | null)?.networks;
   if (!Array.isArray(list)) return [];
-  return list.flatMap((n: unknown): Network[] => {
-    const o = n as Record<string, unknown>;
-    if (typeof o?.ssid !== 'string') return [];
-    return [{ ssid: o.ssid, signal: typeof o.signal === 'number' ? o.signal : null, secured: o.secured === true || (typeof o.security === 'string' && o.security !== ''), in_use: o.in_use === true }];
-  });
+  return list.map((n) => ({ ssid: n.ssid, signal: n.signal, secured: n.secured, in_use: n.in_use }));
 }
 
 export const useWifi = defineStore('wifi', () => {
@@ -34,9 +30,10 @@ export const useWifi = defineStore('wifi', () => {
     const data = await live.command('wifi/scan');
     if (data !== null) networks.value = networksOf(data);
   }
-  const connect = (ssid: string, password: string) => live.command('wifi/connect', password ? { ssid, password } : { ssid });
-  const forget = (ssid: string) => live.command('wifi/forget', { ssid });
-  const hotspot = (enable: boolean) => live.command('wifi/hotspot', { enable });
+  const connect = (ssid: string, password: string) =>
+    live.command('wifi/connect', (password ? { ssid, password } : { ssid }) satisfies RequestFor<'wifi', 'connect'>);
+  const forget = (ssid: string) => live.command('wifi/forget', { ssid } satisfies RequestFor<'wifi', 'forget'>);
+  const hotspot = (active: boolean) => live.command('wifi/hotspot', { active } satisfies RequestFor<'wifi', 'hotspot'>);
 
   return { state, networks, available, scan, connect, forget, hotspot };
 });
