@@ -9,16 +9,32 @@ import { fmt, nowMs, percentile, procStats, ratio, sleep, spawnLoop, table, type
 const SAMPLES = Number(process.env.BENCH_AUTH_SAMPLES ?? 300);
 const LOOPS = 8;
 
-function call(base: string, method: string, path: string, o: { body?: string; agent?: Agent; localAddress?: string; origin?: boolean } = {}): Promise<number> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  o: { body?: string; agent?: Agent; localAddress?: string; origin?: boolean } = {},
+): Promise<number> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({
-      method, host: u.hostname, port: u.port, path, agent: o.agent ?? false, ...(o.localAddress ? { localAddress: o.localAddress } : {}),
-      headers: { ...(o.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}), ...(o.origin ? { origin: base } : {}) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        method,
+        host: u.hostname,
+        port: u.port,
+        path,
+        agent: o.agent ?? false,
+        ...(o.localAddress ? { localAddress: o.localAddress } : {}),
+        headers: {
+          ...(o.body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(o.body)) } : {}),
+          ...(o.origin ? { origin: base } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -38,18 +54,27 @@ async function healthLatencies(base: string): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
-interface Phase { name: string; lat: number[]; counts: Record<number, number>; cpu: number; seconds: number }
+interface Phase {
+  name: string;
+  lat: number[];
+  counts: Record<number, number>;
+  cpu: number;
+  seconds: number;
+}
 
 async function phase(loop: LoopChild, name: string, address: ((loop: number, i: number) => string) | null): Promise<Phase> {
   const counts: Record<number, number> = {};
   let stop = false;
   const body = JSON.stringify({ password: 'wrong wrong wrong' });
-  const attackers = address === null ? [] : Array.from({ length: LOOPS }, async (_, l) => {
-    for (let i = 0; !stop; i++) {
-      const s = await call(loop.http, 'POST', '/api/auth/login', { body, origin: true, localAddress: address(l, i) }).catch(() => 0);
-      counts[s] = (counts[s] ?? 0) + 1;
-    }
-  });
+  const attackers =
+    address === null
+      ? []
+      : Array.from({ length: LOOPS }, async (_, l) => {
+          for (let i = 0; !stop; i++) {
+            const s = await call(loop.http, 'POST', '/api/auth/login', { body, origin: true, localAddress: address(l, i) }).catch(() => 0);
+            counts[s] = (counts[s] ?? 0) + 1;
+          }
+        });
   await sleep(address ? 300 : 0);
   const cpu0 = procStats(loop.pid).cpuSeconds;
   const t0 = nowMs();
@@ -66,10 +91,20 @@ export default async function run(): Promise<void> {
   try {
     await loop.waitFor('Loop is up', 20_000).catch(async () => {
       // LOOP_LOG_LEVEL=error hides the line: wait for the port instead.
-      for (let i = 0; i < 100; i++) if (await call(loop.http, 'GET', '/api/health').then((s) => s === 200, () => false)) return;
+      for (let i = 0; i < 100; i++)
+        if (
+          await call(loop.http, 'GET', '/api/health').then(
+            (s) => s === 200,
+            () => false,
+          )
+        )
+          return;
       throw new Error('Loop did not start');
     });
-    const claimed = await call(loop.http, 'POST', '/api/auth/onboard', { body: JSON.stringify({ password: 'the real owner password' }), origin: true });
+    const claimed = await call(loop.http, 'POST', '/api/auth/onboard', {
+      body: JSON.stringify({ password: 'the real owner password' }),
+      origin: true,
+    });
     if (claimed !== 200) throw new Error(`onboarding answered ${claimed}`);
     const phases = [
       await phase(loop, 'idle (baseline)', null),
@@ -78,15 +113,28 @@ export default async function run(): Promise<void> {
       await phase(loop, '8 loops, new address each try', (l, i) => `127.0.${l + 1}.${(i % 254) + 1}`),
     ];
     const idle = phases[0] as Phase;
-    const rows = [['phase', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs idle', 'p99 vs idle', 'logins/s', '401 (scrypt)', '429 (refused)', 'Loop CPU']];
+    const rows = [
+      ['phase', 'p50 ms', 'p99 ms', 'max ms', 'p50 vs idle', 'p99 vs idle', 'logins/s', '401 (scrypt)', '429 (refused)', 'Loop CPU'],
+    ];
     for (const p of phases) {
       const logins = Object.values(p.counts).reduce((a, b) => a + b, 0);
-      rows.push([p.name, fmt(percentile(p.lat, 50), 2), fmt(percentile(p.lat, 99), 2), fmt(p.lat[p.lat.length - 1] ?? NaN, 2),
-        ratio(percentile(p.lat, 50), percentile(idle.lat, 50)), ratio(percentile(p.lat, 99), percentile(idle.lat, 99)),
-        fmt(logins / p.seconds, 0), String(p.counts[401] ?? 0), String(p.counts[429] ?? 0), `${fmt(p.cpu * 100, 0)}%`]);
+      rows.push([
+        p.name,
+        fmt(percentile(p.lat, 50), 2),
+        fmt(percentile(p.lat, 99), 2),
+        fmt(p.lat[p.lat.length - 1] ?? NaN, 2),
+        ratio(percentile(p.lat, 50), percentile(idle.lat, 50)),
+        ratio(percentile(p.lat, 99), percentile(idle.lat, 99)),
+        fmt(logins / p.seconds, 0),
+        String(p.counts[401] ?? 0),
+        String(p.counts[429] ?? 0),
+        `${fmt(p.cpu * 100, 0)}%`,
+      ]);
     }
     table(rows);
-    console.log(`  ${SAMPLES} sequential GET /api/health per phase (keep-alive); Loop with the system plugin; scrypt N=16384 r=8, 2 at once, queue 16`);
+    console.log(
+      `  ${SAMPLES} sequential GET /api/health per phase (keep-alive); Loop with the system plugin; scrypt N=16384 r=8, 2 at once, queue 16`,
+    );
   } finally {
     await loop.stop();
   }

@@ -10,8 +10,14 @@ import { EmbeddedBroker } from '../core/broker/embedded.js';
 const port = Number(process.argv[2]);
 if (process.argv.includes('--hooks')) {
   const broker = new EmbeddedBroker({
-    listen: true, host: '127.0.0.1', port, allowAnonymous: 'loopback', users: [], passwordFile: null,
-    baseTopic: 'loop/bench', log: pino({ level: 'warn' }),
+    listen: true,
+    host: '127.0.0.1',
+    port,
+    allowAnonymous: 'loopback',
+    users: [],
+    passwordFile: null,
+    baseTopic: 'loop/bench',
+    log: pino({ level: 'warn' }),
   });
   await broker.start();
   console.log('up');

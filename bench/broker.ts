@@ -19,9 +19,15 @@ const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
 const SETTLE = Number(process.env.BENCH_BROKER_SETTLE_SECONDS ?? 20);
 const WINDOW = 500;
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
-const PAYLOAD = Buffer.from(JSON.stringify({ state: 'playing', position: 12.34, slug: 'beach_0123456789abcdef', volume: 40, n: 0 }).padEnd(100, ' '));
+const PAYLOAD = Buffer.from(
+  JSON.stringify({ state: 'playing', position: 12.34, slug: 'beach_0123456789abcdef', volume: 40, n: 0 }).padEnd(100, ' '),
+);
 
-interface Broker { name: string; url: string; proc: Child }
+interface Broker {
+  name: string;
+  url: string;
+  proc: Child;
+}
 
 /** bin/loop.js's shebang flags, read from the file so the bench follows them. */
 function loopFlags(): string[] {
@@ -116,7 +122,7 @@ export default async function run(): Promise<void> {
     const variants: Array<[string, string[], string[]]> = [
       ['bare Aedes (node defaults)', [], []],
       [`bare Aedes (${loopFlags().join(' ')})`, loopFlags(), []],
-      ['Aedes + Loop\'s broker hooks only (same flags)', loopFlags(), ['--hooks']],
+      ["Aedes + Loop's broker hooks only (same flags)", loopFlags(), ['--hooks']],
     ];
     for (const [name, flags, extra] of variants) {
       const port = await freePort();
@@ -147,21 +153,51 @@ export default async function run(): Promise<void> {
     const base = brokers.find((b) => b.name.startsWith('mosquitto'));
     const bare = brokers.find((b) => b.name.startsWith('bare Aedes (node'));
     const m = (name: string | undefined, k: 'one' | 'ten'): number => (name ? median(results.get(name)?.[k] ?? []) : NaN);
-    console.log(`${MESSAGES} QoS 0 messages of ${PAYLOAD.length} B per round after a ${MESSAGES / 5}-message warm-up; median of ${ROUNDS} rounds`);
+    console.log(
+      `${MESSAGES} QoS 0 messages of ${PAYLOAD.length} B per round after a ${MESSAGES / 5}-message warm-up; median of ${ROUNDS} rounds`,
+    );
     table([
-      ['broker', 'µs CPU/msg 1→1', 'vs mosquitto', 'vs bare Aedes', 'µs CPU/msg 1→10', 'per delivery', 'vs mosquitto', 'vs bare Aedes', 'idle RSS MiB', 'RSS after MiB'],
+      [
+        'broker',
+        'µs CPU/msg 1→1',
+        'vs mosquitto',
+        'vs bare Aedes',
+        'µs CPU/msg 1→10',
+        'per delivery',
+        'vs mosquitto',
+        'vs bare Aedes',
+        'idle RSS MiB',
+        'RSS after MiB',
+      ],
       ...brokers.map((b, i) => [
         b.name,
-        fmt(m(b.name, 'one')), ratio(m(b.name, 'one'), m(base?.name, 'one')), ratio(m(b.name, 'one'), m(bare?.name, 'one')),
-        fmt(m(b.name, 'ten')), fmt(m(b.name, 'ten') / 10), ratio(m(b.name, 'ten'), m(base?.name, 'ten')), ratio(m(b.name, 'ten'), m(bare?.name, 'ten')),
-        fmt(idle[i]?.rssMiB ?? NaN), fmt(busy[i]?.rssMiB ?? NaN),
+        fmt(m(b.name, 'one')),
+        ratio(m(b.name, 'one'), m(base?.name, 'one')),
+        ratio(m(b.name, 'one'), m(bare?.name, 'one')),
+        fmt(m(b.name, 'ten')),
+        fmt(m(b.name, 'ten') / 10),
+        ratio(m(b.name, 'ten'), m(base?.name, 'ten')),
+        ratio(m(b.name, 'ten'), m(bare?.name, 'ten')),
+        fmt(idle[i]?.rssMiB ?? NaN),
+        fmt(busy[i]?.rssMiB ?? NaN),
       ]),
     ]);
-    for (const b of brokers) console.log(`  ${b.name}: 1→1 rounds ${results.get(b.name)?.one.map((v) => fmt(v)).join(' / ')}; 1→10 rounds ${results.get(b.name)?.ten.map((v) => fmt(v)).join(' / ')}`);
+    for (const b of brokers)
+      console.log(
+        `  ${b.name}: 1→1 rounds ${results
+          .get(b.name)
+          ?.one.map((v) => fmt(v))
+          .join(' / ')}; 1→10 rounds ${results
+          .get(b.name)
+          ?.ten.map((v) => fmt(v))
+          .join(' / ')}`,
+      );
     const loopIdle = idle[brokers.length - 1]?.rssMiB ?? NaN;
-    console.log(`targets: Loop ≤ 3x mosquitto per message (${ratio(m(brokers.at(-1)?.name, 'one'), m(base?.name, 'one'))}), `
-      + `Loop's hooks ≈ bare Aedes with the same flags (${ratio(m(brokers[brokers.length - 2]?.name, 'one'), m(brokers[brokers.length - 3]?.name, 'one'))}), `
-      + `idle RSS with default plugins ≤ 70 MiB (${fmt(loopIdle)} MiB)`);
+    console.log(
+      `targets: Loop ≤ 3x mosquitto per message (${ratio(m(brokers.at(-1)?.name, 'one'), m(base?.name, 'one'))}), ` +
+        `Loop's hooks ≈ bare Aedes with the same flags (${ratio(m(brokers[brokers.length - 2]?.name, 'one'), m(brokers[brokers.length - 3]?.name, 'one'))}), ` +
+        `idle RSS with default plugins ≤ 70 MiB (${fmt(loopIdle)} MiB)`,
+    );
   } finally {
     await Promise.all(children.map((c) => c.stop()));
     rmSync(dir, { recursive: true, force: true });

@@ -35,7 +35,11 @@ export type ClientReply =
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 const send = (m: ClientReply): void => void process.send?.(m);
 
-interface Payload { b?: number; i?: number; t?: number }
+interface Payload {
+  b?: number;
+  i?: number;
+  t?: number;
+}
 
 let sockets: WebSocket[] = [];
 let phase = -1;
@@ -50,7 +54,16 @@ let reported = false;
 function report(): PhaseReport {
   const lat = latencies.subarray(0, Math.min(received, latencies.length)).slice().sort();
   const at = (p: number): number => (lat.length ? (lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] as number) : NaN);
-  return { phase, received, expected: expected * sockets.length, p50: at(50), p99: at(99), max: lat.length ? (lat[lat.length - 1] as number) : NaN, lastAt, complete: clientsDone === sockets.length };
+  return {
+    phase,
+    received,
+    expected: expected * sockets.length,
+    p50: at(50),
+    p99: at(99),
+    max: lat.length ? (lat[lat.length - 1] as number) : NaN,
+    lastAt,
+    complete: clientsDone === sockets.length,
+  };
 }
 
 function onMessage(idx: number, raw: WebSocket.RawData): void {

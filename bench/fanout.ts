@@ -47,7 +47,9 @@ class Clients {
   private readonly done = new Map<number, PhaseReport>();
 
   constructor() {
-    this.child = fork(fileURLToPath(new URL('./fanout-clients.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(fileURLToPath(new URL('./fanout-clients.js', import.meta.url)), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.on('message', (m: ClientReply) => {
       if (m.type === 'error') console.log(`  clients: ${m.message}`);
       if (m.type === 'done') this.done.set(m.report.phase, m.report);
@@ -100,9 +102,17 @@ class Clients {
 }
 
 interface Figures {
-  p50: number; p99: number; lightLost: number; deliveriesPerSec: number; eventsPerSec: number; burstP99: number; lost: number;
+  p50: number;
+  p99: number;
+  lightLost: number;
+  deliveriesPerSec: number;
+  eventsPerSec: number;
+  burstP99: number;
+  lost: number;
   /** Server-process CPU per delivery during the bursts, µs; client-process CPU share of the burst wall time. */
-  serverUsPerDelivery: number; serverCpu: number; clientCpu: number;
+  serverUsPerDelivery: number;
+  serverCpu: number;
+  clientCpu: number;
 }
 
 let phaseCounter = 0;
@@ -152,8 +162,16 @@ async function measure(clients: Clients, t: Target): Promise<Figures> {
   await clients.ask({ cmd: 'close' }, ['closed'], 10_000);
   const dps = median(rates);
   return {
-    p50: light.p50, p99: light.p99, lightLost: light.expected - light.received, deliveriesPerSec: dps, eventsPerSec: dps / N, burstP99: median(p99s), lost,
-    serverUsPerDelivery: serverUs / delivered, serverCpu: serverUs / 1000 / busyMs, clientCpu: (clientS * 1000) / busyMs,
+    p50: light.p50,
+    p99: light.p99,
+    lightLost: light.expected - light.received,
+    deliveriesPerSec: dps,
+    eventsPerSec: dps / N,
+    burstP99: median(p99s),
+    lost,
+    serverUsPerDelivery: serverUs / delivered,
+    serverCpu: serverUs / 1000 / busyMs,
+    clientCpu: (clientS * 1000) / busyMs,
   };
 }
 
@@ -212,16 +230,28 @@ function medianFigures(all: Figures[]): Figures {
   const m = (k: keyof Figures): number => median(all.map((f) => f[k]));
   const sum = (k: keyof Figures): number => all.reduce((a, f) => a + f[k], 0);
   return {
-    p50: m('p50'), p99: m('p99'), lightLost: sum('lightLost'), deliveriesPerSec: m('deliveriesPerSec'), eventsPerSec: m('eventsPerSec'), burstP99: m('burstP99'),
-    lost: sum('lost'), serverUsPerDelivery: m('serverUsPerDelivery'), serverCpu: m('serverCpu'), clientCpu: m('clientCpu'),
+    p50: m('p50'),
+    p99: m('p99'),
+    lightLost: sum('lightLost'),
+    deliveriesPerSec: m('deliveriesPerSec'),
+    eventsPerSec: m('eventsPerSec'),
+    burstP99: m('burstP99'),
+    lost: sum('lost'),
+    serverUsPerDelivery: m('serverUsPerDelivery'),
+    serverCpu: m('serverCpu'),
+    clientCpu: m('clientCpu'),
   };
 }
 
 export default async function run(): Promise<void> {
   const sample = JSON.stringify({ type: EVENT, data: payload(1, 123), room: ROOM, seq: 12345, timestamp: Date.now() / 1000 });
-  console.log(`${N} clients in a second process; event ${EVENT} on topic \`${ROOM}\` → room ${ROOM} (no dashboard_update); ~${sample.length} B per message`);
-  console.log(`light: ${RATE} events/s for ${LIGHT_SECONDS} s; saturation: median of ${BURSTS} bursts of ${BURST} events; ` +
-    `${ROUNDS} rounds alternating raw and Loop, medians shown (BENCH_FANOUT_ROUNDS, BENCH_FANOUT_SECONDS, BENCH_FANOUT_CLIENTS)`);
+  console.log(
+    `${N} clients in a second process; event ${EVENT} on topic \`${ROOM}\` → room ${ROOM} (no dashboard_update); ~${sample.length} B per message`,
+  );
+  console.log(
+    `light: ${RATE} events/s for ${LIGHT_SECONDS} s; saturation: median of ${BURSTS} bursts of ${BURST} events; ` +
+      `${ROUNDS} rounds alternating raw and Loop, medians shown (BENCH_FANOUT_ROUNDS, BENCH_FANOUT_SECONDS, BENCH_FANOUT_CLIENTS)`,
+  );
   const clients = new Clients();
   const raw = await rawTarget();
   const { target: loop } = await loopTarget();
@@ -241,16 +271,40 @@ export default async function run(): Promise<void> {
   const rawF = medianFigures(results.raw);
   const loopF = medianFigures(results.loop);
   const row = (name: string, f: Figures): string[] => [
-    name, fmt(f.p50, 2), fmt(f.p99, 2), String(f.lightLost), fmt(f.deliveriesPerSec, 0), fmt(f.eventsPerSec, 0), fmt(f.burstP99, 0), String(f.lost),
-    fmt(f.serverUsPerDelivery, 2), `${fmt(f.serverCpu * 100, 0)}%`, `${fmt(f.clientCpu * 100, 0)}%`,
+    name,
+    fmt(f.p50, 2),
+    fmt(f.p99, 2),
+    String(f.lightLost),
+    fmt(f.deliveriesPerSec, 0),
+    fmt(f.eventsPerSec, 0),
+    fmt(f.burstP99, 0),
+    String(f.lost),
+    fmt(f.serverUsPerDelivery, 2),
+    `${fmt(f.serverCpu * 100, 0)}%`,
+    `${fmt(f.clientCpu * 100, 0)}%`,
   ];
   table([
     ['', 'p50 ms', 'p99 ms', 'lost', 'deliveries/s', 'events/s', 'burst p99 ms', 'lost', 'server µs/delivery', 'server CPU', 'clients CPU'],
     row('raw ws (floor)', rawF),
     row('Loop', loopF),
-    ['Loop / raw', ratio(loopF.p50, rawF.p50), ratio(loopF.p99, rawF.p99), '', ratio(loopF.deliveriesPerSec, rawF.deliveriesPerSec), ratio(loopF.eventsPerSec, rawF.eventsPerSec), ratio(loopF.burstP99, rawF.burstP99), '',
-      ratio(loopF.serverUsPerDelivery, rawF.serverUsPerDelivery), '', ''],
+    [
+      'Loop / raw',
+      ratio(loopF.p50, rawF.p50),
+      ratio(loopF.p99, rawF.p99),
+      '',
+      ratio(loopF.deliveriesPerSec, rawF.deliveriesPerSec),
+      ratio(loopF.eventsPerSec, rawF.eventsPerSec),
+      ratio(loopF.burstP99, rawF.burstP99),
+      '',
+      ratio(loopF.serverUsPerDelivery, rawF.serverUsPerDelivery),
+      '',
+      '',
+    ],
   ]);
-  console.log('(light = the fixed-rate phase; burst = saturation; "lost" counts deliveries that never arrived; server CPU = this process during the bursts)');
-  console.log(`targets: p99 within 2x of raw (${ratio(loopF.p99, rawF.p99)}), throughput at least 0.5x of raw (${ratio(loopF.deliveriesPerSec, rawF.deliveriesPerSec)})`);
+  console.log(
+    '(light = the fixed-rate phase; burst = saturation; "lost" counts deliveries that never arrived; server CPU = this process during the bursts)',
+  );
+  console.log(
+    `targets: p99 within 2x of raw (${ratio(loopF.p99, rawF.p99)}), throughput at least 0.5x of raw (${ratio(loopF.deliveriesPerSec, rawF.deliveriesPerSec)})`,
+  );
 }

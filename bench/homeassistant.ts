@@ -14,9 +14,19 @@ const SETTLE = Number(process.env.BENCH_HA_SETTLE_SECONDS ?? 15);
 
 function library(n: number): MediaItem[] {
   return Array.from({ length: n }, (_, i) => ({
-    slug: `clip_${i}_${'0'.repeat(16)}`, filename: `Holiday clip number ${i}.mp4`, type: 'video/mp4', size: 1e6, uploadedAt: new Date().toISOString(),
-    url: `/media/files/clips/${i}.mp4`, thumbnail_url: null, kind: 'video', width: 320, height: 240, frame_count: 250,
-    processing_status: 'ready', path: `/data/media/clips/${i}.mp4`,
+    slug: `clip_${i}_${'0'.repeat(16)}`,
+    filename: `Holiday clip number ${i}.mp4`,
+    type: 'video/mp4',
+    size: 1e6,
+    uploadedAt: new Date().toISOString(),
+    url: `/media/files/clips/${i}.mp4`,
+    thumbnail_url: null,
+    kind: 'video',
+    width: 320,
+    height: 240,
+    frame_count: 250,
+    processing_status: 'ready',
+    path: `/data/media/clips/${i}.mp4`,
   }));
 }
 
@@ -31,11 +41,17 @@ export default async function run(): Promise<void> {
   // (2) and (3) first: pure, no processes.
   const items = library(200);
   const facts: DeviceFacts = {
-    id: 'livingroom', name: 'Living room', version: '0.1.0', configUrl: 'http://livingroom.local:8080', model: 'Raspberry Pi Zero 2 W Rev 1.0',
-    baseTopic: 'loop/livingroom', running: new Set(['system', 'player', 'loop', 'media', 'wifi', 'display', 'homeassistant']),
+    id: 'livingroom',
+    name: 'Living room',
+    version: '0.1.0',
+    configUrl: 'http://livingroom.local:8080',
+    model: 'Raspberry Pi Zero 2 W Rev 1.0',
+    baseTopic: 'loop/livingroom',
+    running: new Set(['system', 'player', 'loop', 'media', 'wifi', 'display', 'homeassistant']),
   };
   const ctx = (names: string[]): EntityContext => ({
-    t: { state: (r) => `loop/livingroom/${r}`, set: (p) => `loop/livingroom/${p}/set` }, clipNames: names,
+    t: { state: (r) => `loop/livingroom/${r}`, set: (p) => `loop/livingroom/${p}/set` },
+    clipNames: names,
     config: { discovery_prefix: 'homeassistant', announce_delay_ms: 2000, thumbnail: true, notify_seconds: 5 },
   });
   const { payload } = buildDiscovery(facts, ctx(clipNames(items).names), entities);

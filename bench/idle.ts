@@ -10,7 +10,13 @@ import { fmt, procStats, ratio, sleep, spawnChild, spawnLoop, table, type Child,
 const WINDOW = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const SETTLE = Number(process.env.BENCH_IDLE_SETTLE_SECONDS ?? 20);
 
-interface Row { name: string; pid: number; startCpu: number; settled: ProcStats | null; end: ProcStats | null }
+interface Row {
+  name: string;
+  pid: number;
+  startCpu: number;
+  settled: ProcStats | null;
+  end: ProcStats | null;
+}
 
 export default async function run(): Promise<void> {
   console.log(`settle ${SETTLE} s after start-up, then a ${WINDOW} s window (BENCH_IDLE_SETTLE_SECONDS, BENCH_IDLE_SECONDS)`);
@@ -36,14 +42,30 @@ export default async function run(): Promise<void> {
     table([
       ['', 'RSS at up MiB', 'RSS settled MiB', `RSS +${WINDOW}s MiB`, 'anon MiB', 'file MiB', `CPU s / ${WINDOW}s`, 'CPU s at up'],
       ...rows.map((r, i) => [
-        r.name, fmt(startup[i]?.rssMiB ?? NaN), fmt(r.settled?.rssMiB ?? NaN), fmt(r.end?.rssMiB ?? NaN),
-        fmt(r.end?.anonMiB ?? NaN), fmt(r.end?.fileMiB ?? NaN), fmt(cpu(r), 3), fmt(startup[i]?.cpuSeconds ?? NaN, 2),
+        r.name,
+        fmt(startup[i]?.rssMiB ?? NaN),
+        fmt(r.settled?.rssMiB ?? NaN),
+        fmt(r.end?.rssMiB ?? NaN),
+        fmt(r.end?.anonMiB ?? NaN),
+        fmt(r.end?.fileMiB ?? NaN),
+        fmt(cpu(r), 3),
+        fmt(startup[i]?.cpuSeconds ?? NaN, 2),
       ]),
-      ['Loop / bare', ratio(startup[0]?.rssMiB ?? NaN, startup[1]?.rssMiB ?? NaN), ratio(l.settled?.rssMiB ?? NaN, b.settled?.rssMiB ?? NaN),
-        ratio(l.end?.rssMiB ?? NaN, b.end?.rssMiB ?? NaN), '', '', ratio(cpu(l), cpu(b)), ''],
+      [
+        'Loop / bare',
+        ratio(startup[0]?.rssMiB ?? NaN, startup[1]?.rssMiB ?? NaN),
+        ratio(l.settled?.rssMiB ?? NaN, b.settled?.rssMiB ?? NaN),
+        ratio(l.end?.rssMiB ?? NaN, b.end?.rssMiB ?? NaN),
+        '',
+        '',
+        ratio(cpu(l), cpu(b)),
+        '',
+      ],
     ]);
     const rss = Math.max(l.settled?.rssMiB ?? NaN, l.end?.rssMiB ?? NaN);
-    console.log(`targets: RSS <= 70 MiB (${fmt(rss)} MiB, the larger of settled and end), CPU < 0.3 s per 60 s (${fmt((cpu(l) * 60) / WINDOW, 3)} s per 60 s)`);
+    console.log(
+      `targets: RSS <= 70 MiB (${fmt(rss)} MiB, the larger of settled and end), CPU < 0.3 s per 60 s (${fmt((cpu(l) * 60) / WINDOW, 3)} s per 60 s)`,
+    );
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }

@@ -47,7 +47,12 @@ export function procStats(pid: number): ProcStats {
   const stime = Number(rest[12]);
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-  return { cpuSeconds: (utime + stime) / ticksPerSecond(), rssMiB: kb('VmRSS') / 1024, anonMiB: kb('RssAnon') / 1024, fileMiB: kb('RssFile') / 1024 };
+  return {
+    cpuSeconds: (utime + stime) / ticksPerSecond(),
+    rssMiB: kb('VmRSS') / 1024,
+    anonMiB: kb('RssAnon') / 1024,
+    fileMiB: kb('RssFile') / 1024,
+  };
 }
 
 /** p in [0, 100] of an ascending array (nearest rank). */
@@ -58,16 +63,21 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
 }
 
 export function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-export const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : 'n/a');
+export const ratio = (a: number, b: number): string =>
+  Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? `${(a / b).toFixed(2)}x` : 'n/a';
 
 /** Prints an aligned table: the first row is the header. */
 export function table(rows: string[][]): void {
   const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  for (const r of rows) console.log('  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
+  for (const r of rows)
+    console.log('  ' + r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '));
 }
 
 export interface Child {
@@ -91,23 +101,24 @@ export function spawnChild(cmd: string, args: string[], env: NodeJS.ProcessEnv =
     child,
     pid: child.pid,
     output: () => out,
-    waitFor: (line, timeoutMs) => new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => done(new Error(`no "${line}" within ${timeoutMs} ms:\n${out}`)), timeoutMs);
-      const check = (): void => {
-        if (out.includes(line)) done();
-      };
-      const onExit = (): void => done(new Error(`exited before "${line}":\n${out}`));
-      function done(err?: Error): void {
-        clearTimeout(timer);
-        child.stdout?.off('data', check);
-        child.off('exit', onExit);
-        if (err) reject(err);
-        else resolve();
-      }
-      child.stdout?.on('data', check);
-      child.once('exit', onExit);
-      check();
-    }),
+    waitFor: (line, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`no "${line}" within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+        const check = (): void => {
+          if (out.includes(line)) done();
+        };
+        const onExit = (): void => done(new Error(`exited before "${line}":\n${out}`));
+        function done(err?: Error): void {
+          clearTimeout(timer);
+          child.stdout?.off('data', check);
+          child.off('exit', onExit);
+          if (err) reject(err);
+          else resolve();
+        }
+        child.stdout?.on('data', check);
+        child.once('exit', onExit);
+        check();
+      }),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -135,9 +146,13 @@ export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<
   const mqttPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    LOOP_HTTP_PORT: String(httpPort), LOOP_HTTP_HOST: '127.0.0.1',
-    LOOP_MQTT_PORT: String(mqttPort), LOOP_MQTT_HOST: '127.0.0.1',
-    LOOP_DATA_DIR: dataDir, LOOP_PLUGINS: '[system]', LOOP_LOG_LEVEL: 'info',
+    LOOP_HTTP_PORT: String(httpPort),
+    LOOP_HTTP_HOST: '127.0.0.1',
+    LOOP_MQTT_PORT: String(mqttPort),
+    LOOP_MQTT_HOST: '127.0.0.1',
+    LOOP_DATA_DIR: dataDir,
+    LOOP_PLUGINS: '[system]',
+    LOOP_LOG_LEVEL: 'info',
     ...extraEnv,
   };
   const c = spawnChild(loopBin, ['start'], env);

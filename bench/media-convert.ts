@@ -35,10 +35,35 @@ export default async function run(): Promise<void> {
   const clip = join(dir, 'source-1080p.mp4');
   try {
     let t = nowMs();
-    await exec('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
-      '-f', 'lavfi', '-i', `sine=frequency=440:duration=${SECONDS}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-shortest', clip]);
-    console.log(`source: ${SECONDS} s 1920x1080 30 fps H.264 + AAC (made in ${fmt((nowMs() - t) / 1000)} s); profile: ${JSON.stringify(defaultMediaConfig.display)}`);
+    await exec('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:duration=${SECONDS}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      clip,
+    ]);
+    console.log(
+      `source: ${SECONDS} s 1920x1080 30 fps H.264 + AAC (made in ${fmt((nowMs() - t) / 1000)} s); profile: ${JSON.stringify(defaultMediaConfig.display)}`,
+    );
     const argv = ffmpegArgv(clip, join(dir, 'bare.mp4'), videoArgs(defaultMediaConfig, true));
     console.log(`bare command: ffmpeg ${argv.join(' ')}`);
 
@@ -59,16 +84,25 @@ export default async function run(): Promise<void> {
         const r = await uploadFiles(`${loop.http}/api/media`, [{ path: clip, name: 'bench.mp4' }]);
         const queued = nowMs();
         const jobId = (r.json.data as { job_ids: string[] }).job_ids[0];
-        const stage = (name: string) => events.next((m) => {
-          const p = m.json as MediaProgress;
-          if (p.job_id === jobId && p.stage === 'failed') throw new Error(`conversion failed: ${p.message}`);
-          return p.job_id === jobId && p.stage === name;
-        }, 120_000, since).then(() => nowMs());
+        const stage = (name: string) =>
+          events
+            .next(
+              (m) => {
+                const p = m.json as MediaProgress;
+                if (p.job_id === jobId && p.stage === 'failed') throw new Error(`conversion failed: ${p.message}`);
+                return p.job_id === jobId && p.stage === name;
+              },
+              120_000,
+              since,
+            )
+            .then(() => nowMs());
         const [convStart, convEnd, done] = await Promise.all([stage('converting'), stage('thumbnail'), stage('done')]);
         pluginRuns.push((done - queued) / 1000);
         convertRuns.push((convEnd - convStart) / 1000);
         const slug = (r.json.data as { slug: string }).slug;
-        console.log(`round ${round + 1}: bare ${fmt(bareRuns.at(-1) ?? NaN, 2)} s, plugin converting ${fmt(convertRuns.at(-1) ?? NaN, 2)} s, queued → ready ${fmt(pluginRuns.at(-1) ?? NaN, 2)} s (upload and probe before the queue ${fmt((queued - t) / 1000, 2)} s, not counted); load average ${loadavg()[0]?.toFixed(2)}`);
+        console.log(
+          `round ${round + 1}: bare ${fmt(bareRuns.at(-1) ?? NaN, 2)} s, plugin converting ${fmt(convertRuns.at(-1) ?? NaN, 2)} s, queued → ready ${fmt(pluginRuns.at(-1) ?? NaN, 2)} s (upload and probe before the queue ${fmt((queued - t) / 1000, 2)} s, not counted); load average ${loadavg()[0]?.toFixed(2)}`,
+        );
         await fetch(`${loop.http}/api/media/${slug}`, { method: 'DELETE' });
       }
       await events.end();
@@ -85,9 +119,10 @@ export default async function run(): Promise<void> {
       [`through the plugin, queued → ready incl. output probe and thumbnail (${ROUNDS} runs)`, fmt(pluginS, 2), fmt(SECONDS / pluginS, 2)],
     ]);
     console.log(`ratio plugin converting stage / bare: ${ratio(convertS, bareS)} (target <= 1.05)`);
-    console.log(`ratio plugin queued → ready / bare: ${ratio(pluginS, bareS)} (the whole job: probe of the output, thumbnail, fsyncs, index)`);
+    console.log(
+      `ratio plugin queued → ready / bare: ${ratio(pluginS, bareS)} (the whole job: probe of the output, thumbnail, fsyncs, index)`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
-

@@ -22,7 +22,9 @@ export default async function run(): Promise<void> {
   const copy = join(dir, 'copy.bin');
   const size = MIB * 1024 * 1024;
   const loop = await spawnLoop({
-    LOOP_PLUGINS: '[system,media]', LOOP_MEDIA_MAX_UPLOAD_BYTES: String(size + 1024 * 1024), LOOP_MEDIA_MIN_FREE_BYTES: '0',
+    LOOP_PLUGINS: '[system,media]',
+    LOOP_MEDIA_MAX_UPLOAD_BYTES: String(size + 1024 * 1024),
+    LOOP_MEDIA_MIN_FREE_BYTES: '0',
   });
   try {
     const block = randomBytes(16 * 1024 * 1024);
@@ -48,7 +50,9 @@ export default async function run(): Promise<void> {
     await sleep(1000);
     const before = procStats(loop.pid).rssMiB;
     let peak = before;
-    const sampler = setInterval(() => { peak = Math.max(peak, procStats(loop.pid).rssMiB); }, 50);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, procStats(loop.pid).rssMiB);
+    }, 50);
     t = nowMs();
     const answer = await uploadFiles(`${loop.http}/api/media`, [{ path: src, name: 'big.mp4' }]);
     const uploadS = (nowMs() - t) / 1000;
@@ -63,8 +67,13 @@ export default async function run(): Promise<void> {
       ['cp (copy_file_range, no fsync)', fmt(cpS, 2), fmt(mibps(cpS)), ratio(mibps(uploadS), mibps(cpS))],
     ]);
     console.log(`throughput ratio upload / stream copy: ${ratio(mibps(uploadS), mibps(streamCopyS))} (target >= 0.5)`);
-    console.log(`Loop RSS: ${fmt(before)} MiB before, ${fmt(peak)} MiB peak during the upload: growth ${fmt(peak - before)} MiB (target < 20)`);
-    const leftovers = await stat(join(loop.dataDir, 'media', 'incoming')).then(() => true, () => false);
+    console.log(
+      `Loop RSS: ${fmt(before)} MiB before, ${fmt(peak)} MiB peak during the upload: growth ${fmt(peak - before)} MiB (target < 20)`,
+    );
+    const leftovers = await stat(join(loop.dataDir, 'media', 'incoming')).then(
+      () => true,
+      () => false,
+    );
     if (!leftovers) console.log('note: no incoming dir (media plugin not started?)');
   } finally {
     await loop.stop();

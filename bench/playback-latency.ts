@@ -23,7 +23,12 @@ async function viaLoop(clips: Media[]): Promise<{ event: number[]; rest: number[
   const ws = await connectWs(loop.ws);
   try {
     await publishLibrary(loop, clips);
-    for (const c of clips) await fetch(`${loop.http}/api/loop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ slug: c.slug }) });
+    for (const c of clips)
+      await fetch(`${loop.http}/api/loop`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ slug: c.slug }),
+      });
     ws.send({ type: 'subscribe', room: 'dashboard' });
     await ws.next(ofType('subscribe_response'));
     const event: number[] = [];
@@ -33,7 +38,11 @@ async function viaLoop(clips: Media[]): Promise<{ event: number[]; rest: number[
       const slug = clips[expected % clips.length]?.slug;
       const since = ws.mark();
       const t0 = nowMs();
-      const changed = ws.next(ofType('playback_changed', (m) => (m.data as { player: { current_media: string } }).player.current_media === slug), 5000, since);
+      const changed = ws.next(
+        ofType('playback_changed', (m) => (m.data as { player: { current_media: string } }).player.current_media === slug),
+        5000,
+        since,
+      );
       const res = await fetch(`${loop.http}/api/playback/next`, { method: 'POST' });
       const t1 = nowMs();
       if (!res.ok) throw new Error(`next answered ${res.status}: ${await res.text()}`);
@@ -82,7 +91,8 @@ async function floor(clips: Media[]): Promise<number[]> {
 
 export default async function run(): Promise<void> {
   const clips: Media[] = [];
-  for (let i = 0; i < 3; i++) clips.push({ slug: `lat_${i}_${String(i).padStart(16, '0')}`, path: await makeClip({ seconds: 10 }), kind: 'video', duration: 10 });
+  for (let i = 0; i < 3; i++)
+    clips.push({ slug: `lat_${i}_${String(i).padStart(16, '0')}`, path: await makeClip({ seconds: 10 }), kind: 'video', duration: 10 });
   try {
     const loop = await viaLoop(clips);
     const mpvOnly = await floor(clips);

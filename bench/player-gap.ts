@@ -23,11 +23,20 @@ const CLIPS = 5;
 const SECONDS = 0.6;
 const FPS = 25;
 
-interface Result { gaps: number[] }
+interface Result {
+  gaps: number[];
+}
 
 function summarise(name: string, r: Result): string[] {
   const s = [...r.gaps].sort((a, b) => a - b);
-  return [name, String(s.length), fmt(percentile(s, 50)), fmt(percentile(s, 90)), fmt(s[s.length - 1] ?? NaN), fmt(percentile(s, 50) + 1000 / FPS)];
+  return [
+    name,
+    String(s.length),
+    fmt(percentile(s, 50)),
+    fmt(percentile(s, 90)),
+    fmt(s[s.length - 1] ?? NaN),
+    fmt(percentile(s, 50) + 1000 / FPS),
+  ];
 }
 
 /** Gaps from the first-frame times of consecutive files (entry ids change at each file). */
@@ -71,7 +80,13 @@ async function loopPlayer(clips: Media[]): Promise<Result> {
 
 async function naivePlayer(clips: Media[]): Promise<Result> {
   const socket = join(tmpdir(), `loop-bench-naive-${process.pid}.sock`);
-  const mpv = new MpvIpc({ binary: '/usr/bin/mpv', socket, args: mpvArgs({ ...playerDefaults, vo: 'null', ao: 'null' }, 100, 10).filter((a) => !a.startsWith('--prefetch') && !a.startsWith('--loop-playlist')) });
+  const mpv = new MpvIpc({
+    binary: '/usr/bin/mpv',
+    socket,
+    args: mpvArgs({ ...playerDefaults, vo: 'null', ao: 'null' }, 100, 10).filter(
+      (a) => !a.startsWith('--prefetch') && !a.startsWith('--loop-playlist'),
+    ),
+  });
   await mpv.start();
   try {
     const restarts: Array<{ t: number; id: number }> = [];
@@ -135,10 +150,17 @@ export default async function run(): Promise<void> {
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.on('close', () => resolve(out.split('\n')[0] ?? '?'));
   });
-  console.log(`${mpvVersion}; ${CLIPS} H.264 clips of ${SECONDS} s at ${FPS} fps (320x240), ${TRANSITIONS} transitions each; --vo=null --ao=null`);
+  console.log(
+    `${mpvVersion}; ${CLIPS} H.264 clips of ${SECONDS} s at ${FPS} fps (320x240), ${TRANSITIONS} transitions each; --vo=null --ao=null`,
+  );
   const clips: Media[] = [];
   for (let i = 0; i < CLIPS; i++) {
-    clips.push({ slug: `gap_${i}_${String(i).padStart(16, '0')}`, path: await makeClip({ seconds: SECONDS, rate: FPS }), kind: 'video', duration: SECONDS });
+    clips.push({
+      slug: `gap_${i}_${String(i).padStart(16, '0')}`,
+      path: await makeClip({ seconds: SECONDS, rate: FPS }),
+      kind: 'video',
+      duration: SECONDS,
+    });
   }
   try {
     const loop = await loopPlayer(clips);
@@ -150,10 +172,16 @@ export default async function run(): Promise<void> {
       summarise('Loop (playlist + prefetch)', loop),
       summarise('naive stop-and-load', naive),
     ]);
-    const med = (r: Result): number => percentile([...r.gaps].sort((a, b) => a - b), 50);
+    const med = (r: Result): number =>
+      percentile(
+        [...r.gaps].sort((a, b) => a - b),
+        50,
+      );
     const worst = (r: Result): number => Math.max(...r.gaps);
-    console.log(`  Loop / naive: median ${ratio(med(loop), med(naive))}, worst ${ratio(worst(loop), worst(naive))}; ` +
-      `target median < ${1000 / FPS} ms: ${med(loop) < 1000 / FPS ? 'met' : 'NOT met'}`);
+    console.log(
+      `  Loop / naive: median ${ratio(med(loop), med(naive))}, worst ${ratio(worst(loop), worst(naive))}; ` +
+        `target median < ${1000 / FPS} ms: ${med(loop) < 1000 / FPS ? 'met' : 'NOT met'}`,
+    );
     console.log(`  reference, one concatenated timeline (edl://, no file boundaries): mean ${fmt(edl)} ms per transition`);
   } finally {
     await removeClips();

@@ -19,15 +19,51 @@ export const BENCHES: readonly BenchEntry[] = [
   { name: 'fanout', module: './fanout.js', what: 'bus event → 100 WebSocket clients in their room, vs a raw ws broadcast' },
   { name: 'idle', module: './idle.js', what: 'idle RSS and CPU of a started Loop (system plugin), vs bare node' },
   { name: 'startup', module: './startup.js', what: 'spawn → HTTP listening, median of 5, vs a bare node HTTP server' },
-  { name: 'player-gap', module: './player-gap.js', what: 'gap between consecutive clips over 50 transitions: Loop\'s playlist vs naive stop-and-load' },
-  { name: 'playback-latency', module: './playback-latency.js', what: 'POST /api/playback/next → playback_changed at a ws client, p50/p99, vs mpv alone' },
-  { name: 'media-upload', module: './media-upload.js', what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload' },
-  { name: 'broker', module: './broker.js', what: 'broker CPU per message (1→1, 1→10) at steady state: mosquitto, bare Aedes (default and Loop\'s flags), Loop as shipped; idle RSS with default plugins' },
-  { name: 'media-convert', module: './media-convert.js', what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments' },
-  { name: 'frames', module: './frames/index.js', what: 'every frame on a virtual screen (Xvfb, x11grab 50 fps) at each clip transition: Loop vs a new mpv per clip vs one edl:// timeline' },
-  { name: 'web', module: './web.js', what: 'dashboard first load: JS + CSS bytes (gzip) and, CPU throttled 4x, paint and script time vs a blank page' },
-  { name: 'homeassistant', module: './homeassistant.js', what: 'discovery traffic and rebuild cost vs per-entity discovery and the library itself; idle RSS with the plugin vs without' },
-  { name: 'auth', module: './auth.js', what: '/api/health latency during 8 parallel wrong-password loops (one address; a new address each try), vs idle' },
+  {
+    name: 'player-gap',
+    module: './player-gap.js',
+    what: "gap between consecutive clips over 50 transitions: Loop's playlist vs naive stop-and-load",
+  },
+  {
+    name: 'playback-latency',
+    module: './playback-latency.js',
+    what: 'POST /api/playback/next → playback_changed at a ws client, p50/p99, vs mpv alone',
+  },
+  {
+    name: 'media-upload',
+    module: './media-upload.js',
+    what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload',
+  },
+  {
+    name: 'broker',
+    module: './broker.js',
+    what: "broker CPU per message (1→1, 1→10) at steady state: mosquitto, bare Aedes (default and Loop's flags), Loop as shipped; idle RSS with default plugins",
+  },
+  {
+    name: 'media-convert',
+    module: './media-convert.js',
+    what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments',
+  },
+  {
+    name: 'frames',
+    module: './frames/index.js',
+    what: 'every frame on a virtual screen (Xvfb, x11grab 50 fps) at each clip transition: Loop vs a new mpv per clip vs one edl:// timeline',
+  },
+  {
+    name: 'web',
+    module: './web.js',
+    what: 'dashboard first load: JS + CSS bytes (gzip) and, CPU throttled 4x, paint and script time vs a blank page',
+  },
+  {
+    name: 'homeassistant',
+    module: './homeassistant.js',
+    what: 'discovery traffic and rebuild cost vs per-entity discovery and the library itself; idle RSS with the plugin vs without',
+  },
+  {
+    name: 'auth',
+    module: './auth.js',
+    what: '/api/health latency during 8 parallel wrong-password loops (one address; a new address each try), vs idle',
+  },
   // player-*, playback-* and media-* benches go here, one line each:
   // { name: 'player-xyz', module: './player-xyz.js', what: '...' },
 ];
@@ -47,12 +83,18 @@ function selected(args: string[]): BenchEntry[] {
 async function main(): Promise<void> {
   const list = selected(process.argv.slice(2).filter((a) => !a.startsWith('-')));
   const cpu = cpus();
-  console.log(`Loop bench: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ` +
-    `${Math.round(totalmem() / 2 ** 20)} MiB RAM, ${new Date().toISOString()}`);
+  console.log(
+    `Loop bench: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), ` +
+      `${Math.round(totalmem() / 2 ** 20)} MiB RAM, ${new Date().toISOString()}`,
+  );
   const failed: string[] = [];
   for (const b of list) {
     // Timings are only comparable on a quiet machine: the load average says how quiet it was.
-    console.log(`\n=== ${b.name}: ${b.what} === (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    console.log(
+      `\n=== ${b.name}: ${b.what} === (load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
     const file = fileURLToPath(new URL(b.module, import.meta.url));
     if (!existsSync(file)) {
       console.log(`(skipped: ${b.module.replace(/\.js$/, '.ts')} does not exist yet)`);

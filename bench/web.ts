@@ -16,13 +16,21 @@ const RUNS = 5;
 const THROTTLE = 4;
 const TARGET_KB = 100;
 
-interface Load { fcp: number; script: number; ready: number }
+interface Load {
+  fcp: number;
+  script: number;
+  ready: number;
+}
 
 export default async function run(): Promise<void> {
   const dist = join(packageRoot, 'web', 'dist');
   if (!existsSync(join(dist, 'index.html'))) throw new Error('web/dist is not built (npm run build)');
   const loop = await spawnLoop({ LOOP_PLUGINS: '[system, loop, media]' });
-  const blank = createServer((_q, s) => s.setHeader('content-type', 'text/html').end('<!doctype html><meta name="viewport" content="width=device-width"><title>blank</title><p>Loop</p>'));
+  const blank = createServer((_q, s) =>
+    s
+      .setHeader('content-type', 'text/html')
+      .end('<!doctype html><meta name="viewport" content="width=device-width"><title>blank</title><p>Loop</p>'),
+  );
   await new Promise<void>((r) => blank.listen(0, '127.0.0.1', () => r()));
   const blankUrl = `http://127.0.0.1:${(blank.address() as AddressInfo).port}/`;
   const browser = await launch();
@@ -36,7 +44,17 @@ export default async function run(): Promise<void> {
     page.on('response', (r) => {
       const type = r.request().resourceType();
       if (type === 'script' || type === 'stylesheet') {
-        void r.request().sizes().then((s) => assets.push({ url: new URL(r.url()).pathname, type, transferred: s.responseBodySize, encoding: r.headers()['content-encoding'] ?? 'none' }));
+        void r
+          .request()
+          .sizes()
+          .then((s) =>
+            assets.push({
+              url: new URL(r.url()).pathname,
+              type,
+              transferred: s.responseBodySize,
+              encoding: r.headers()['content-encoding'] ?? 'none',
+            }),
+          );
       }
     });
     await page.goto(loop.http, { waitUntil: 'networkidle' });

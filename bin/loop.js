@@ -4,7 +4,9 @@
 // instead of up to 16 MiB, a heap that grows less eagerly, one V8 worker thread instead of four.
 // They apply when this file is executed (systemd, the `loop` bin, `npm start`); `node bin/loop.js`
 // runs without them.
-import('../dist/core/cli/main.js').then((m) => m.main(process.argv.slice(2))).catch((err) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+import('../dist/core/cli/main.js')
+  .then((m) => m.main(process.argv.slice(2)))
+  .catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });

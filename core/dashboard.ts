@@ -27,13 +27,18 @@ export class DashboardView {
     const processing: Record<string, LegacyProcessing> = {};
     for (const j of this.jobs.values()) {
       processing[j.job_id] = {
-        job_id: j.job_id, filename: j.filename, status: j.stage === 'queued' ? 'queued' : 'processing',
-        progress: j.percent, stage: j.stage, message: j.message ?? '', timestamp: Date.parse(j.timestamp) / 1000,
+        job_id: j.job_id,
+        filename: j.filename,
+        status: j.stage === 'queued' ? 'queued' : 'processing',
+        progress: j.percent,
+        stage: j.stage,
+        message: j.message ?? '',
+        timestamp: Date.parse(j.timestamp) / 1000,
       };
     }
     return {
       status: {
-        system: (system ?? {}),
+        system: system ?? {},
         status: 'running',
         timestamp: Date.now() / 1000,
         player: {

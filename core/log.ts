@@ -11,7 +11,9 @@ const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'plugin', 'mod'
 /** Control and line-separator characters as visible escapes (`\n`, `\u001b`). */
 export function escapeControls(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function humanLine(line: string): string {
@@ -19,7 +21,9 @@ function humanLine(line: string): string {
     const o = JSON.parse(line) as Record<string, unknown>;
     const t = new Date(Number(o.time)).toISOString().slice(11, 23);
     const who = o.plugin ?? o.mod;
-    const extra = Object.entries(o).filter(([k]) => !SKIP.has(k)).map(([k, v]) => `${k}=${escapeControls(typeof v === 'string' ? v : JSON.stringify(v))}`);
+    const extra = Object.entries(o)
+      .filter(([k]) => !SKIP.has(k))
+      .map(([k, v]) => `${k}=${escapeControls(typeof v === 'string' ? v : JSON.stringify(v))}`);
     return `${t} ${NAMES[Number(o.level)] ?? asText(o.level)} ${who ? `[${escapeControls(asText(who))}] ` : ''}${escapeControls(asText(o.msg))}${extra.length ? ' ' + extra.join(' ') : ''}\n`;
   } catch {
     return line;

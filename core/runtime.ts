@@ -73,7 +73,12 @@ export class LoopRuntime {
     // The library, state and password hashes are Loop's alone: nobody else on the device reads them.
     await mkdir(c.data.dir, { recursive: true, mode: 0o700 });
     await chmod(c.data.dir, 0o700).catch((err: Error) => this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'));
-    this.auth = new AuthService({ dataDir: c.data.dir, mode: c.auth.mode, sessionDays: c.auth.session_days, log: this.log.child({ mod: 'auth' }) });
+    this.auth = new AuthService({
+      dataDir: c.data.dir,
+      mode: c.auth.mode,
+      sessionDays: c.auth.session_days,
+      log: this.log.child({ mod: 'auth' }),
+    });
     await this.auth.start();
     let mode = this.auth.mode();
     this.auth.onChange(() => {
@@ -84,36 +89,73 @@ export class LoopRuntime {
     const external = c.mqtt.url !== null;
     if (!external) {
       this.broker = new EmbeddedBroker({
-        listen: c.mqtt.listen, host: c.mqtt.host ?? c.http.host, port: c.mqtt.port, allowAnonymous: c.mqtt.allow_anonymous,
-        users: c.mqtt.users, passwordFile: c.mqtt.password_file, baseTopic: this.baseTopic, log: this.log.child({ mod: 'broker' }),
-        acl: c.mqtt.acl, aclFile: c.mqtt.acl_file, clientIdBinding: c.mqtt.client_id_binding, limits: c.mqtt.limits,
+        listen: c.mqtt.listen,
+        host: c.mqtt.host ?? c.http.host,
+        port: c.mqtt.port,
+        allowAnonymous: c.mqtt.allow_anonymous,
+        users: c.mqtt.users,
+        passwordFile: c.mqtt.password_file,
+        baseTopic: this.baseTopic,
+        log: this.log.child({ mod: 'broker' }),
+        acl: c.mqtt.acl,
+        aclFile: c.mqtt.acl_file,
+        clientIdBinding: c.mqtt.client_id_binding,
+        limits: c.mqtt.limits,
       });
       await this.broker.start();
     }
     const client = createMqttClient({
-      baseTopic: this.baseTopic, deviceId: this.o.deviceId, log: this.log.child({ mod: 'bus' }), url: c.mqtt.url,
-      username: c.mqtt.username, password: c.mqtt.password, keepalive: c.mqtt.keepalive, ...(this.broker ? { broker: this.broker } : {}),
+      baseTopic: this.baseTopic,
+      deviceId: this.o.deviceId,
+      log: this.log.child({ mod: 'bus' }),
+      url: c.mqtt.url,
+      username: c.mqtt.username,
+      password: c.mqtt.password,
+      keepalive: c.mqtt.keepalive,
+      ...(this.broker ? { broker: this.broker } : {}),
     });
-    this.bus = new Bus({ client, baseTopic: this.baseTopic, log: this.log.child({ mod: 'bus' }), requestTimeoutMs: c.http.request_timeout_ms });
+    this.bus = new Bus({
+      client,
+      baseTopic: this.baseTopic,
+      log: this.log.child({ mod: 'bus' }),
+      requestTimeoutMs: c.http.request_timeout_ms,
+    });
     this.bus.onConnected(() => void this.bus.publish('bridge/state', { state: 'online' }, { retain: true }));
     await this.bus.waitConnected();
 
     const guard = new Guard({ auth: this.auth, corsOrigins: c.http.cors_origins, allowedHosts: c.http.allowed_hosts });
     const { app, upgrades } = await createHttpServer({
-      host: c.http.host, port: c.http.port, bodyLimit: c.http.body_limit, guard,
-      docsUi: c.http.docs_ui, deviceName: c.device.name, log: this.log.child({ mod: 'http' }, { level: 'warn' }),
+      host: c.http.host,
+      port: c.http.port,
+      bodyLimit: c.http.body_limit,
+      guard,
+      docsUi: c.http.docs_ui,
+      deviceName: c.device.name,
+      log: this.log.child({ mod: 'http' }, { level: 'warn' }),
     });
     this.app = app;
     this.view = new DashboardView(this.bus);
     registerAuthRoutes(app, this.auth, guard.loggedIn);
-    registerCoreRoutes(app, { bus: this.bus, view: this.view, gateway: () => this.gateway, version, requestTimeoutMs: c.http.request_timeout_ms });
+    registerCoreRoutes(app, {
+      bus: this.bus,
+      view: this.view,
+      gateway: () => this.gateway,
+      version,
+      requestTimeoutMs: c.http.request_timeout_ms,
+    });
 
     const store = new StateStore(join(c.data.dir, 'state'));
     this.store = store;
     this.host = new PluginHost({
-      specs: c.plugins, config: c, baseDir: this.o.baseDir ?? process.cwd(), bus: this.bus, store,
+      specs: c.plugins,
+      config: c,
+      baseDir: this.o.baseDir ?? process.cwd(),
+      bus: this.bus,
+      store,
       device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version, httpPort: c.http.port },
-      dataDir: c.data.dir, log: this.log, http: app,
+      dataDir: c.data.dir,
+      log: this.log,
+      http: app,
       notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
       onInfoChanged: () => this.scheduleInfo(),
       groupTopics: c.mqtt.groups.map((g) => groupTopic(c.mqtt.base_topic, g)),
@@ -122,10 +164,20 @@ export class LoopRuntime {
 
     const g = c.gateway;
     this.gateway = new Gateway({
-      bus: this.bus, view: this.view, log: this.log.child({ mod: 'gateway' }), maxConnections: g.max_connections,
-      maxMessageBytes: g.max_message_bytes, softBufferBytes: g.soft_buffer_bytes, hardBufferBytes: g.hard_buffer_bytes,
-      heartbeatSeconds: g.heartbeat_seconds, dashboardThrottleMs: g.dashboard_throttle_ms, token: g.token,
-      auth: this.auth, identity: (req) => guard.identity(req), maxPending: g.max_unauthenticated, authTimeoutMs: g.auth_timeout_ms,
+      bus: this.bus,
+      view: this.view,
+      log: this.log.child({ mod: 'gateway' }),
+      maxConnections: g.max_connections,
+      maxMessageBytes: g.max_message_bytes,
+      softBufferBytes: g.soft_buffer_bytes,
+      hardBufferBytes: g.hard_buffer_bytes,
+      heartbeatSeconds: g.heartbeat_seconds,
+      dashboardThrottleMs: g.dashboard_throttle_ms,
+      token: g.token,
+      auth: this.auth,
+      identity: (req) => guard.identity(req),
+      maxPending: g.max_unauthenticated,
+      authTimeoutMs: g.auth_timeout_ms,
     });
     const gateway = this.gateway;
     upgrades.set('/ws', (req, socket, head) => gateway.handleUpgrade(req, socket, head));
@@ -136,7 +188,10 @@ export class LoopRuntime {
     }
 
     await app.listen({ host: c.http.host, port: c.http.port });
-    this.log.info({ url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic }, 'Loop is up');
+    this.log.info(
+      { url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic },
+      'Loop is up',
+    );
     this.notifier?.ready();
     await this.publishInfo();
   }
@@ -144,9 +199,14 @@ export class LoopRuntime {
   bridgeInfo(): BridgeInfo {
     const c = this.o.config;
     return {
-      version, device_id: this.o.deviceId, name: c.device.name, base_topic: this.baseTopic,
+      version,
+      device_id: this.o.deviceId,
+      name: c.device.name,
+      base_topic: this.baseTopic,
       config_url: this.app?.server.listening ? `http://${reachableHost()}${this.httpPort === 80 ? '' : `:${this.httpPort}`}` : null,
-      broker: c.mqtt.url ? 'external' : 'embedded', plugins: this.host?.status ?? [], started_at: this.startedAt,
+      broker: c.mqtt.url ? 'external' : 'embedded',
+      plugins: this.host?.status ?? [],
+      started_at: this.startedAt,
       // The idle card says "unclaimed: open the page to set a password" while onboarding.
       auth: { mode: this.auth?.mode() ?? 'off' },
     };

@@ -25,7 +25,16 @@ if (!existsSync(marker) || mtime(lock) > mtime(marker)) {
 run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']);
 
 // The page's inputs: its sources, its build config, and the contract it imports types from.
-const webInputs = ['web/src', 'web/public', 'web/index.html', 'web/vite.config.ts', 'web/build', 'web/tsconfig.json', 'core/protocol', 'package-lock.json'];
+const webInputs = [
+  'web/src',
+  'web/public',
+  'web/index.html',
+  'web/vite.config.ts',
+  'web/build',
+  'web/tsconfig.json',
+  'core/protocol',
+  'package-lock.json',
+];
 const built = mtime(join(root, 'web', 'dist', 'index.html'));
 if (!built || webInputs.some((p) => newest(join(root, p)) > built)) {
   run(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(root, 'web', 'vite.config.ts')]);

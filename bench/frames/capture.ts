@@ -12,7 +12,10 @@ export const CLIP_FPS = 25;
 export const CLIP_SECONDS = 1;
 const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
-export interface Screen { display: string; stop(): Promise<void> }
+export interface Screen {
+  display: string;
+  stop(): Promise<void>;
+}
 
 /** Starts Xvfb on the first free display from :90, black root window, and waits until it answers. */
 export async function startXvfb(): Promise<Screen> {
@@ -50,11 +53,34 @@ export function stopChild(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): 
 
 /** Captures `seconds` of the screen at CAPTURE_FPS and returns every frame, classified. */
 export function capture(display: string, seconds: number): Promise<Seen[]> {
-  const ff = spawn('ffmpeg', [
-    '-hide_banner', '-loglevel', 'error', '-f', 'x11grab', '-draw_mouse', '0', '-framerate', String(CAPTURE_FPS),
-    '-video_size', `${WIDTH}x${HEIGHT}`, '-i', `${display}+0,0`, '-t', String(seconds),
-    '-fps_mode', 'passthrough', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const ff = spawn(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-f',
+      'x11grab',
+      '-draw_mouse',
+      '0',
+      '-framerate',
+      String(CAPTURE_FPS),
+      '-video_size',
+      `${WIDTH}x${HEIGHT}`,
+      '-i',
+      `${display}+0,0`,
+      '-t',
+      String(seconds),
+      '-fps_mode',
+      'passthrough',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const size = WIDTH * HEIGHT * 3;
   const seen: Seen[] = [];
   let pending: Buffer = Buffer.alloc(0);
@@ -75,17 +101,42 @@ export function capture(display: string, seconds: number): Promise<Seen[]> {
 /** One solid-colour clip per colour, CLIP_SECONDS at CLIP_FPS, H.264 as the media plugin makes them. */
 export async function makeClips(dir: string): Promise<Record<Colour, string>> {
   const out = {} as Record<Colour, string>;
-  await Promise.all(COLOURS.map(async (c) => {
-    const file = join(dir, `${c}.mp4`);
-    const [r, g, b] = RGB[c];
-    // Bit k of the frame number N as a white block at x = 40k along the bottom strip.
-    const bit = `lt(Y,${STRIP_TOP})*%V+gte(Y,${STRIP_TOP})*255*mod(floor(N/pow(2,floor(X/40))),2)`;
-    const text = existsSync(FONT) ? `,drawtext=fontfile=${FONT}:text='%{frame_num}':fontsize=48:fontcolor=white:x=20:y=60` : '';
-    const vf = `format=gbrp,geq=r='${bit.replace('%V', String(r))}':g='${bit.replace('%V', String(g))}':b='${bit.replace('%V', String(b))}'${text}`;
-    await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', `color=c=black:s=${WIDTH}x${HEIGHT}:r=${CLIP_FPS}:d=${CLIP_SECONDS}`,
-      '-vf', vf, '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '12', '-pix_fmt', 'yuv420p', '-g', String(CLIP_FPS), '-movflags', '+faststart', file]);
-    out[c] = file;
-  }));
+  await Promise.all(
+    COLOURS.map(async (c) => {
+      const file = join(dir, `${c}.mp4`);
+      const [r, g, b] = RGB[c];
+      // Bit k of the frame number N as a white block at x = 40k along the bottom strip.
+      const bit = `lt(Y,${STRIP_TOP})*%V+gte(Y,${STRIP_TOP})*255*mod(floor(N/pow(2,floor(X/40))),2)`;
+      const text = existsSync(FONT) ? `,drawtext=fontfile=${FONT}:text='%{frame_num}':fontsize=48:fontcolor=white:x=20:y=60` : '';
+      const vf = `format=gbrp,geq=r='${bit.replace('%V', String(r))}':g='${bit.replace('%V', String(g))}':b='${bit.replace('%V', String(b))}'${text}`;
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-y',
+        '-f',
+        'lavfi',
+        '-i',
+        `color=c=black:s=${WIDTH}x${HEIGHT}:r=${CLIP_FPS}:d=${CLIP_SECONDS}`,
+        '-vf',
+        vf,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'veryfast',
+        '-crf',
+        '12',
+        '-pix_fmt',
+        'yuv420p',
+        '-g',
+        String(CLIP_FPS),
+        '-movflags',
+        '+faststart',
+        file,
+      ]);
+      out[c] = file;
+    }),
+  );
   return out;
 }
 

@@ -43,7 +43,13 @@ function colourOf([r, g, b]: [number, number, number]): Colour | 'black' | null 
 /** Classifies one rgb24 frame of WIDTH × HEIGHT. */
 export function classify(rgb: Buffer): Seen {
   // Top, middle and bottom of the colour area: a frame torn between two clips disagrees.
-  const spots = [[40, 30], [160, 100], [280, 180], [60, 170], [260, 30]].map(([x, y]) => colourOf(patch(rgb, x as number, y as number)));
+  const spots = [
+    [40, 30],
+    [160, 100],
+    [280, 180],
+    [60, 170],
+    [260, 30],
+  ].map(([x, y]) => colourOf(patch(rgb, x as number, y as number)));
   const first = spots[0];
   if (first === null || first === undefined || spots.some((s) => s !== first)) return { kind: 'mixed' };
   const strip: number[] = [];
@@ -110,7 +116,13 @@ export function transitions(seen: readonly Seen[], periodMs: number, framePeriod
     }
     if (run) {
       out.push({
-        from: run.clip, to: s.clip, missing: framesPerClip - run.ns.size, lastN: run.lastN, firstN: s.n, black, mixed,
+        from: run.clip,
+        to: s.clip,
+        missing: framesPerClip - run.ns.size,
+        lastN: run.lastN,
+        firstN: s.n,
+        black,
+        mixed,
         holdBeyondMs: (i - run.lastStart) * periodMs - framePeriodMs,
         onScreenMs: run.complete ? (i - run.start) * periodMs : null,
       });

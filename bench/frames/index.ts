@@ -20,7 +20,16 @@ import { COLOURS, summarise, transitions, type Colour, type Seen, type Summary }
 const SECONDS = Number(process.env.FRAMES_SECONDS ?? 16);
 const PERIOD = 1000 / CAPTURE_FPS;
 const FRAME = 1000 / CLIP_FPS;
-const MPV_X11 = ['--no-config', '--vo=x11', '--ao=null', '--fullscreen', '--no-osc', '--osd-level=0', '--cursor-autohide=always', '--really-quiet'];
+const MPV_X11 = [
+  '--no-config',
+  '--vo=x11',
+  '--ao=null',
+  '--fullscreen',
+  '--no-osc',
+  '--osd-level=0',
+  '--cursor-autohide=always',
+  '--really-quiet',
+];
 
 type Player = (display: string, clips: Record<Colour, string>) => Promise<Seen[]>;
 
@@ -29,7 +38,12 @@ const loopPlayer: Player = async (display, clips) => {
   process.env.DISPLAY = display;
   const loop = await startPlayerLoop({ player: { vo: 'x11', ao: 'null', hang_timeout_ms: 3000 }, loop: { repeat: 1 } });
   try {
-    const media: Media[] = COLOURS.map((c, i) => ({ slug: `frames_${c}_${String(i + 1).padStart(16, '0')}`, path: clips[c], kind: 'video', duration: CLIP_SECONDS }));
+    const media: Media[] = COLOURS.map((c, i) => ({
+      slug: `frames_${c}_${String(i + 1).padStart(16, '0')}`,
+      path: clips[c],
+      kind: 'video',
+      duration: CLIP_SECONDS,
+    }));
     await publishLibrary(loop, media);
     for (const m of media) {
       const r = await http('POST', `${loop.http}/api/loop`, { slug: m.slug });
@@ -75,16 +89,21 @@ const edlTimeline: Player = async (display, clips) => {
  * Experiments for the stutter (FRAMES_VARIANTS="--flag a b;--other" runs one plain mpv playlist per
  * `;`-separated set of extra flags, with Loop's own mpv flags): does any mpv setting shorten the hold?
  */
-const playlistWith = (extra: string[]): Player => async (display, clips) => {
-  const args = mpvArgs({ ...playerDefaults, vo: 'x11', ao: 'null' }, 100, 10, true);
-  const p = spawn('mpv', [...args, ...extra, ...COLOURS.map((c) => clips[c])], { env: { ...process.env, DISPLAY: display }, stdio: 'ignore' });
-  try {
-    await sleep(1500);
-    return await capture(display, SECONDS);
-  } finally {
-    await stopChild(p);
-  }
-};
+const playlistWith =
+  (extra: string[]): Player =>
+  async (display, clips) => {
+    const args = mpvArgs({ ...playerDefaults, vo: 'x11', ao: 'null' }, 100, 10, true);
+    const p = spawn('mpv', [...args, ...extra, ...COLOURS.map((c) => clips[c])], {
+      env: { ...process.env, DISPLAY: display },
+      stdio: 'ignore',
+    });
+    try {
+      await sleep(1500);
+      return await capture(display, SECONDS);
+    } finally {
+      await stopChild(p);
+    }
+  };
 
 function row(name: string, s: Summary): string {
   const f = (x: number | null, d = 1): string => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
@@ -96,13 +115,24 @@ export default async function run(): Promise<void> {
   const screen = await startXvfb();
   try {
     const clips = await makeClips(dir);
-    console.log(`Xvfb ${screen.display} 320x240x24, x11grab at ${CAPTURE_FPS} fps (one capture every ${PERIOD} ms), ${SECONDS} s per player;`);
+    console.log(
+      `Xvfb ${screen.display} 320x240x24, x11grab at ${CAPTURE_FPS} fps (one capture every ${PERIOD} ms), ${SECONDS} s per player;`,
+    );
     console.log(`clips: red, green, blue, ${CLIP_SECONDS} s at ${CLIP_FPS} fps (frame period ${FRAME} ms), repeat 1.`);
     console.log('hold = how much longer than one frame period the last frame of a clip stays (black and mixed frames included).\n');
-    console.log('| player | transitions | black/transition | mixed/transition | hold p50 ms | hold p90 ms | hold max ms | holds > 1 frame | on screen p50 ms | frames missing |');
+    console.log(
+      '| player | transitions | black/transition | mixed/transition | hold p50 ms | hold p90 ms | hold max ms | holds > 1 frame | on screen p50 ms | frames missing |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
-    const players: Array<[string, Player]> = [['Loop (playlist)', loopPlayer], ['new mpv per clip (baseline)', mpvPerClip], ['edl:// timeline (reference)', edlTimeline]];
-    for (const v of (process.env.FRAMES_VARIANTS ?? '').split(';').map((x) => x.trim()).filter(Boolean)) {
+    const players: Array<[string, Player]> = [
+      ['Loop (playlist)', loopPlayer],
+      ['new mpv per clip (baseline)', mpvPerClip],
+      ['edl:// timeline (reference)', edlTimeline],
+    ];
+    for (const v of (process.env.FRAMES_VARIANTS ?? '')
+      .split(';')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       players.push([`mpv playlist ${v}`, playlistWith(v.split(/\s+/))]);
     }
     const results: Record<string, Summary> = {};
@@ -116,8 +146,10 @@ export default async function run(): Promise<void> {
     const loop = results['Loop (playlist)'];
     const base = results['new mpv per clip (baseline)'];
     if (loop && base) {
-      console.log(`\nLoop vs a new mpv per clip: black ${loop.blackPerTransition.toFixed(2)} vs ${base.blackPerTransition.toFixed(2)} frames per transition; ` +
-        `median hold ${loop.holdMedianMs.toFixed(0)} vs ${base.holdMedianMs.toFixed(0)} ms beyond one frame.`);
+      console.log(
+        `\nLoop vs a new mpv per clip: black ${loop.blackPerTransition.toFixed(2)} vs ${base.blackPerTransition.toFixed(2)} frames per transition; ` +
+          `median hold ${loop.holdMedianMs.toFixed(0)} vs ${base.holdMedianMs.toFixed(0)} ms beyond one frame.`,
+      );
     }
   } finally {
     await screen.stop();

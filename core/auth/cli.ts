@@ -61,7 +61,8 @@ export async function tokenCommand(dataDir: string, sub: string | undefined, arg
     }
     case 'list':
       if (data.tokens.length === 0) console.log('no API tokens');
-      for (const t of data.tokens) console.log(`${t.id}  ${JSON.stringify(t.name)}  created ${t.created_at}${t.last_used_at ? `  last used ${t.last_used_at}` : ''}`);
+      for (const t of data.tokens)
+        console.log(`${t.id}  ${JSON.stringify(t.name)}  created ${t.created_at}${t.last_used_at ? `  last used ${t.last_used_at}` : ''}`);
       return 0;
     case 'revoke': {
       const left = data.tokens.filter((t) => t.id !== arg);

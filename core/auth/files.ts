@@ -6,9 +6,22 @@ import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../store/atomic-write.js';
 
-export interface OwnerRecord { password_hash: string; changed_at: string }
-export interface SessionRecord { id_hash: string; created_at: string; expires_at: string }
-export interface TokenRecord { id: string; name: string; token_hash: string; created_at: string; last_used_at: string | null }
+export interface OwnerRecord {
+  password_hash: string;
+  changed_at: string;
+}
+export interface SessionRecord {
+  id_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+export interface TokenRecord {
+  id: string;
+  name: string;
+  token_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+}
 
 export interface AuthData {
   owner: OwnerRecord | null;
@@ -40,8 +53,12 @@ function parse<T>(text: string, fallback: T, valid: (v: unknown) => boolean): T 
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isOwner = (v: unknown): boolean => v === null || (isObject(v) && typeof v.password_hash === 'string' && v.password_hash.startsWith('scrypt$'));
-const isList = (keys: string[]) => (v: unknown): boolean => Array.isArray(v) && v.every((e) => isObject(e) && keys.every((k) => typeof e[k] === 'string'));
+const isOwner = (v: unknown): boolean =>
+  v === null || (isObject(v) && typeof v.password_hash === 'string' && v.password_hash.startsWith('scrypt$'));
+const isList =
+  (keys: string[]) =>
+  (v: unknown): boolean =>
+    Array.isArray(v) && v.every((e) => isObject(e) && keys.every((k) => typeof e[k] === 'string'));
 
 const RULES: { [K in Name]: { fallback: AuthData[K]; valid: (v: unknown) => boolean } } = {
   owner: { fallback: null, valid: isOwner },

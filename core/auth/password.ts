@@ -24,7 +24,10 @@ export function passwordProblem(pw: unknown): string | null {
 export class Gate {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
-  constructor(private readonly limit: number, private readonly queue: number) {}
+  constructor(
+    private readonly limit: number,
+    private readonly queue: number,
+  ) {}
 
   get busy(): boolean {
     return this.running >= this.limit && this.waiting.length >= this.queue;
@@ -50,9 +53,12 @@ export class Gate {
 const gate = new Gate(2, 16);
 
 function derive(pw: string, salt: Buffer, n: number, keylen: number): Promise<Buffer> {
-  return gate.run(() => new Promise<Buffer>((resolve, reject) => {
-    scrypt(pw.normalize('NFC'), salt, keylen, { N: n, r: R, p: 1, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
-  }));
+  return gate.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(pw.normalize('NFC'), salt, keylen, { N: n, r: R, p: 1, maxmem: MAXMEM }, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
 }
 
 /** `scrypt$<N>$<salt b64>$<hash b64>`, the format mqtt.users already uses. */

@@ -7,9 +7,23 @@ import { clearedCookie, readCookie, sessionCookie } from './cookie.js';
 import { AuthFailure, TOKEN_NAME_MAX, type AuthService } from './service.js';
 import { PASSWORD_MAX } from './password.js';
 
-const Status = Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]), logged_in: Type.Boolean() });
-const TokenInfo = Type.Object({ id: Type.String(), name: Type.String(), created_at: Type.String(), last_used_at: Type.Union([Type.String(), Type.Null()]) });
-const NewToken = Type.Object({ id: Type.String(), name: Type.String(), token: Type.String(), created_at: Type.String(), last_used_at: Type.Null() });
+const Status = Type.Object({
+  mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]),
+  logged_in: Type.Boolean(),
+});
+const TokenInfo = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  created_at: Type.String(),
+  last_used_at: Type.Union([Type.String(), Type.Null()]),
+});
+const NewToken = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  token: Type.String(),
+  created_at: Type.String(),
+  last_used_at: Type.Null(),
+});
 const Password = Type.String({ maxLength: PASSWORD_MAX * 4 });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 409: ErrorEnvelope, 429: ErrorEnvelope };
 
@@ -24,65 +38,127 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, logg
     if (err instanceof AuthFailure && err.retryAfterSeconds) reply.header('Retry-After', String(err.retryAfterSeconds));
     throw err;
   };
-  const status = (req: FastifyRequest, override?: boolean) => ({ mode: auth.mode(), logged_in: override ?? (auth.mode() !== 'on' || loggedIn(req)) });
-
-  app.get('/api/auth/status', {
-    schema: { tags: ['auth'], summary: 'off | onboarding (no owner yet: the first visitor sets the password) | on; and whether this client is logged in', response: { 200: EnvelopeOf(Status) } },
-  }, async (req) => ok(status(req)));
-
-  app.post('/api/auth/onboard', {
-    schema: { tags: ['auth'], summary: 'Claim a new device: set the owner password (only while onboarding) and log in', body: Type.Object({ password: Password }), response: { 200: EnvelopeOf(Status), ...errors } },
-  }, async (req, reply) => {
-    const id = await auth.onboard((req.body as { password: string }).password).catch((e: unknown) => fail(reply, e));
-    startSession(req, reply, id);
-    return ok(status(req, true), 'owner password set');
+  const status = (req: FastifyRequest, override?: boolean) => ({
+    mode: auth.mode(),
+    logged_in: override ?? (auth.mode() !== 'on' || loggedIn(req)),
   });
 
-  app.post('/api/auth/login', {
-    schema: { tags: ['auth'], summary: 'Log in as the owner: sets the loop_session cookie (HttpOnly, SameSite=Strict)', body: Type.Object({ password: Password }), response: { 200: EnvelopeOf(Status), ...errors } },
-  }, async (req, reply) => {
-    const id = await auth.login((req.body as { password: string }).password, req.ip).catch((e: unknown) => fail(reply, e));
-    startSession(req, reply, id);
-    return ok(status(req, true), 'logged in');
-  });
-
-  app.post('/api/auth/logout', {
-    schema: { tags: ['auth'], summary: 'End this session', response: { 200: EnvelopeOf(Status), ...errors } },
-  }, async (req, reply) => {
-    await auth.logout(readCookie(req.headers.cookie));
-    reply.header('Set-Cookie', clearedCookie(secure(req)));
-    return ok(status(req, auth.mode() !== 'on'), 'logged out');
-  });
-
-  app.post('/api/auth/password', {
-    schema: {
-      tags: ['auth'], summary: 'Change the owner password; every other session ends',
-      body: Type.Object({ current: Type.Optional(Password), password: Password }), response: { 200: EnvelopeOf(Status), ...errors },
+  app.get(
+    '/api/auth/status',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'off | onboarding (no owner yet: the first visitor sets the password) | on; and whether this client is logged in',
+        response: { 200: EnvelopeOf(Status) },
+      },
     },
-  }, async (req, reply) => {
-    const { current, password } = req.body as { current?: string; password: string };
-    if (auth.mode() === 'off') throw new AuthFailure(409, 'conflict', 'auth is off on this device');
-    const id = await auth.changePassword(current, password, req.ip).catch((e: unknown) => fail(reply, e));
-    startSession(req, reply, id);
-    return ok(status(req, true), 'password changed');
-  });
+    async (req) => ok(status(req)),
+  );
 
-  app.get('/api/auth/tokens', {
-    schema: { tags: ['auth'], summary: 'API tokens (names and dates; the secrets are never shown again)', response: { 200: EnvelopeOf(Type.Array(TokenInfo)), ...errors } },
-  }, async () => ok(auth.listTokens()));
-
-  app.post('/api/auth/tokens', {
-    schema: {
-      tags: ['auth'], summary: 'Make a long-lived API token (Authorization: Bearer <token>); the token is shown only in this answer',
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX }) }), response: { 200: EnvelopeOf(NewToken), ...errors },
+  app.post(
+    '/api/auth/onboard',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Claim a new device: set the owner password (only while onboarding) and log in',
+        body: Type.Object({ password: Password }),
+        response: { 200: EnvelopeOf(Status), ...errors },
+      },
     },
-  }, async (req) => ok(await auth.createToken((req.body as { name: string }).name), 'token created: copy it now, it is not shown again'));
+    async (req, reply) => {
+      const id = await auth.onboard((req.body as { password: string }).password).catch((e: unknown) => fail(reply, e));
+      startSession(req, reply, id);
+      return ok(status(req, true), 'owner password set');
+    },
+  );
 
-  app.delete('/api/auth/tokens/:id', {
-    schema: { tags: ['auth'], summary: 'Revoke an API token', params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{1,32}$' }) }), response: { 200: EnvelopeOf(Type.Object({ id: Type.String() })), 404: ErrorEnvelope, ...errors } },
-  }, async (req) => {
-    const { id } = req.params as { id: string };
-    if (!(await auth.revokeToken(id))) throw new AuthFailure(404, 'not_found', `no token ${id}`);
-    return ok({ id }, `revoked ${id}`);
-  });
+  app.post(
+    '/api/auth/login',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Log in as the owner: sets the loop_session cookie (HttpOnly, SameSite=Strict)',
+        body: Type.Object({ password: Password }),
+        response: { 200: EnvelopeOf(Status), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const id = await auth.login((req.body as { password: string }).password, req.ip).catch((e: unknown) => fail(reply, e));
+      startSession(req, reply, id);
+      return ok(status(req, true), 'logged in');
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    {
+      schema: { tags: ['auth'], summary: 'End this session', response: { 200: EnvelopeOf(Status), ...errors } },
+    },
+    async (req, reply) => {
+      await auth.logout(readCookie(req.headers.cookie));
+      reply.header('Set-Cookie', clearedCookie(secure(req)));
+      return ok(status(req, auth.mode() !== 'on'), 'logged out');
+    },
+  );
+
+  app.post(
+    '/api/auth/password',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change the owner password; every other session ends',
+        body: Type.Object({ current: Type.Optional(Password), password: Password }),
+        response: { 200: EnvelopeOf(Status), ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { current, password } = req.body as { current?: string; password: string };
+      if (auth.mode() === 'off') throw new AuthFailure(409, 'conflict', 'auth is off on this device');
+      const id = await auth.changePassword(current, password, req.ip).catch((e: unknown) => fail(reply, e));
+      startSession(req, reply, id);
+      return ok(status(req, true), 'password changed');
+    },
+  );
+
+  app.get(
+    '/api/auth/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'API tokens (names and dates; the secrets are never shown again)',
+        response: { 200: EnvelopeOf(Type.Array(TokenInfo)), ...errors },
+      },
+    },
+    async () => ok(auth.listTokens()),
+  );
+
+  app.post(
+    '/api/auth/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Make a long-lived API token (Authorization: Bearer <token>); the token is shown only in this answer',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX }) }),
+        response: { 200: EnvelopeOf(NewToken), ...errors },
+      },
+    },
+    async (req) => ok(await auth.createToken((req.body as { name: string }).name), 'token created: copy it now, it is not shown again'),
+  );
+
+  app.delete(
+    '/api/auth/tokens/:id',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke an API token',
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{1,32}$' }) }),
+        response: { 200: EnvelopeOf(Type.Object({ id: Type.String() })), 404: ErrorEnvelope, ...errors },
+      },
+    },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      if (!(await auth.revokeToken(id))) throw new AuthFailure(404, 'not_found', `no token ${id}`);
+      return ok({ id }, `revoked ${id}`);
+    },
+  );
 }

@@ -11,13 +11,25 @@ export type AuthMode = 'off' | 'onboarding' | 'on';
 
 /** A refusal with the HTTP status to answer (Fastify's error handler reads statusCode and code). */
 export class AuthFailure extends Error {
-  constructor(readonly statusCode: number, readonly code: string, message: string, readonly retryAfterSeconds?: number) {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message);
   }
 }
 
-export interface TokenInfo { id: string; name: string; created_at: string; last_used_at: string | null }
-export interface NewToken extends TokenInfo { token: string }
+export interface TokenInfo {
+  id: string;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+}
+export interface NewToken extends TokenInfo {
+  token: string;
+}
 
 /** Most sessions kept at once; the oldest goes first (a phone, a laptop, a tablet... not hundreds). */
 const MAX_SESSIONS = 32;
@@ -34,7 +46,12 @@ export function tokenNameProblem(name: unknown): string | null {
   return null;
 }
 
-export interface AuthOptions { dataDir: string; mode: 'on' | 'off'; sessionDays: number; log: Logger }
+export interface AuthOptions {
+  dataDir: string;
+  mode: 'on' | 'off';
+  sessionDays: number;
+  log: Logger;
+}
 
 export class AuthService {
   readonly files: AuthFiles;
@@ -103,7 +120,12 @@ export class AuthService {
   }
 
   async onboard(password: unknown): Promise<string> {
-    if (this.mode() !== 'onboarding' || this.claiming) throw new AuthFailure(409, 'conflict', this.o.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in');
+    if (this.mode() !== 'onboarding' || this.claiming)
+      throw new AuthFailure(
+        409,
+        'conflict',
+        this.o.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in',
+      );
     const problem = passwordProblem(password);
     if (problem) throw new AuthFailure(400, 'invalid', problem);
     this.claiming = true;
@@ -119,9 +141,11 @@ export class AuthService {
   async login(password: unknown, address: string): Promise<string> {
     if (this.mode() === 'off') throw new AuthFailure(409, 'conflict', 'auth is off on this device');
     const wait = this.throttle.waitMs(address);
-    if (wait > 0) throw new AuthFailure(429, 'too_many', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
+    if (wait > 0)
+      throw new AuthFailure(429, 'too_many', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
     if (scryptBusy()) throw new AuthFailure(429, 'too_many', 'too many logins at once; try again shortly', 1);
-    if (typeof password !== 'string' || password.length === 0 || password.length > 1024) throw new AuthFailure(400, 'invalid', 'password must be a non-empty string');
+    if (typeof password !== 'string' || password.length === 0 || password.length > 1024)
+      throw new AuthFailure(400, 'invalid', 'password must be a non-empty string');
     const good = await checkOwnerPassword(password, this.data.owner?.password_hash ?? null);
     if (!good) {
       this.throttle.failed(address);
@@ -144,7 +168,8 @@ export class AuthService {
   /** Changes the password; every other session ends, the caller gets a fresh one. */
   async changePassword(current: unknown, password: unknown, address: string): Promise<string> {
     const wait = this.throttle.waitMs(address);
-    if (wait > 0) throw new AuthFailure(429, 'too_many', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
+    if (wait > 0)
+      throw new AuthFailure(429, 'too_many', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
     const problem = passwordProblem(password);
     if (problem) throw new AuthFailure(400, 'invalid', problem);
     if (this.data.owner) {
@@ -192,7 +217,11 @@ export class AuthService {
   private async newSession(): Promise<string> {
     const id = randomSecret();
     const now = Date.now();
-    const rec: SessionRecord = { id_hash: digest(id), created_at: new Date(now).toISOString(), expires_at: new Date(now + this.sessionSeconds * 1000).toISOString() };
+    const rec: SessionRecord = {
+      id_hash: digest(id),
+      created_at: new Date(now).toISOString(),
+      expires_at: new Date(now + this.sessionSeconds * 1000).toISOString(),
+    };
     this.data.sessions = [...this.data.sessions.filter((s) => Date.parse(s.expires_at) > now), rec].slice(-MAX_SESSIONS);
     await this.files.write('sessions', this.data.sessions);
     return id;

@@ -1,14 +1,27 @@
 // Login back-off per client address: five free tries, then each failure doubles the wait
 // (1 s, 2 s, 4 s ... up to 15 min). A refused attempt costs Loop a map lookup, not a scrypt.
-export interface ThrottleRule { free: number; baseMs: number; maxMs: number; forgetMs: number; maxAddresses: number }
+export interface ThrottleRule {
+  free: number;
+  baseMs: number;
+  maxMs: number;
+  forgetMs: number;
+  maxAddresses: number;
+}
 
 export const LOGIN_THROTTLE: ThrottleRule = { free: 5, baseMs: 1000, maxMs: 15 * 60_000, forgetMs: 60 * 60_000, maxAddresses: 1024 };
 
-interface Entry { failures: number; until: number; last: number }
+interface Entry {
+  failures: number;
+  until: number;
+  last: number;
+}
 
 export class Throttle {
   private readonly byAddress = new Map<string, Entry>();
-  constructor(private readonly rule: ThrottleRule = LOGIN_THROTTLE, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly rule: ThrottleRule = LOGIN_THROTTLE,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Milliseconds this address must still wait; 0 when it may try. */
   waitMs(address: string): number {

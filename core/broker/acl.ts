@@ -8,7 +8,10 @@ export { matchLevels };
 
 export type Access = 'read' | 'write' | 'readwrite' | 'deny';
 
-export interface AclRule { access: Access; filter: string }
+export interface AclRule {
+  access: Access;
+  filter: string;
+}
 
 export interface AclFile {
   /** `topic` lines before the first `user` line. */

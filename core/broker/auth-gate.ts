@@ -14,7 +14,10 @@ export interface AuthGateOptions {
   now?: () => number;
 }
 
-interface Strikes { failures: number; until: number }
+interface Strikes {
+  failures: number;
+  until: number;
+}
 
 export class AuthGate {
   private active = 0;

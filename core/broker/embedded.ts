@@ -30,8 +30,14 @@ export interface BrokerLimits {
 }
 
 export const DEFAULT_LIMITS: BrokerLimits = {
-  max_packet_bytes: 1 << 20, max_connections: 64, connect_timeout_seconds: 10, retained_messages_per_user: 1000,
-  retained_bytes_per_user: 1 << 20, auth_concurrency: 1, auth_queue: 16, auth_backoff_max_seconds: 30,
+  max_packet_bytes: 1 << 20,
+  max_connections: 64,
+  connect_timeout_seconds: 10,
+  retained_messages_per_user: 1000,
+  retained_bytes_per_user: 1 << 20,
+  auth_concurrency: 1,
+  auth_queue: 16,
+  auth_backoff_max_seconds: 30,
 };
 
 export interface BrokerOptions {
@@ -104,8 +110,10 @@ export class EmbeddedBroker {
     const aclText = opts.aclFile ? readFileSync(opts.aclFile, 'utf8') : (opts.acl ?? defaultAcl(opts.baseTopic.split('/')[0] ?? 'loop'));
     this.acl = parseAcl(aclText, opts.aclFile ?? (opts.acl ? 'mqtt.acl' : 'default ACL'));
     this.gate = new AuthGate({
-      concurrency: this.limits.auth_concurrency, maxQueued: this.limits.auth_queue,
-      backoffBaseMs: BACKOFF_BASE_MS, backoffMaxMs: this.limits.auth_backoff_max_seconds * 1000,
+      concurrency: this.limits.auth_concurrency,
+      maxQueued: this.limits.auth_queue,
+      backoffBaseMs: BACKOFF_BASE_MS,
+      backoffMaxMs: this.limits.auth_backoff_max_seconds * 1000,
     });
     this.quota = new RetainedQuota({ maxMessages: this.limits.retained_messages_per_user, maxBytes: this.limits.retained_bytes_per_user });
     this.responsePrefix = `${opts.baseTopic}/bridge/response/`;
@@ -131,7 +139,10 @@ export class EmbeddedBroker {
       connectTimeout: this.limits.connect_timeout_seconds * 1000,
       preConnect: (client, packet, done) => done(null, this.preConnect(client, packet)),
       authenticate: (client, username, password, done) => {
-        this.authenticate(client, username, password).then((err) => done(err, err === null), (err: Error) => done(authError(err.message, 3), false));
+        this.authenticate(client, username, password).then(
+          (err) => done(err, err === null),
+          (err: Error) => done(authError(err.message, 3), false),
+        );
       },
       authorizePublish: (client, packet, cb) => cb(this.authorizePublish(client, packet)),
       authorizeSubscribe: (client, sub, cb) => cb(null, this.authorizeSubscribe(client, sub)),
@@ -139,13 +150,21 @@ export class EmbeddedBroker {
     });
     markRedeliveries(this.aedes);
     this.aedes.on('clientError', (client, err) => this.opts.log.debug({ client: client.id, err: err.message }, 'mqtt client error'));
-    this.aedes.on('connectionError', (client, err) => this.opts.log.debug({ remote: remoteAddress(client), err: err.message }, 'mqtt connection error'));
+    this.aedes.on('connectionError', (client, err) =>
+      this.opts.log.debug({ remote: remoteAddress(client), err: err.message }, 'mqtt connection error'),
+    );
     if (this.opts.listen) {
       const server = createServer({ noDelay: true }, (socket: Socket) => this.handleSocket(socket));
       await new Promise<void>((resolve, reject) => {
-        server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE'
-          ? new Error(`MQTT port ${this.opts.port} on ${this.opts.host} is in use (another broker?). Set mqtt.port (LOOP_MQTT_PORT), mqtt.listen: false, or mqtt.url to use that broker.`)
-          : err));
+        server.once('error', (err: NodeJS.ErrnoException) =>
+          reject(
+            err.code === 'EADDRINUSE'
+              ? new Error(
+                  `MQTT port ${this.opts.port} on ${this.opts.host} is in use (another broker?). Set mqtt.port (LOOP_MQTT_PORT), mqtt.listen: false, or mqtt.url to use that broker.`,
+                )
+              : err,
+          ),
+        );
         server.listen(this.opts.port, this.opts.host, () => resolve());
       });
       const addr = server.address();
@@ -179,9 +198,12 @@ export class EmbeddedBroker {
       counted = false;
     };
     stream.once('close', release);
-    guardStream(stream, this.limits.max_packet_bytes, () => this.opts.log.warn(
-      { remote: (stream as Partial<Socket>).remoteAddress ?? req?.socket.remoteAddress, max: this.limits.max_packet_bytes },
-      'MQTT connection cut: packet over mqtt.limits.max_packet_bytes'));
+    guardStream(stream, this.limits.max_packet_bytes, () =>
+      this.opts.log.warn(
+        { remote: (stream as Partial<Socket>).remoteAddress ?? req?.socket.remoteAddress, max: this.limits.max_packet_bytes },
+        'MQTT connection cut: packet over mqtt.limits.max_packet_bytes',
+      ),
+    );
     this.aedes.handle(stream, req);
   }
 
@@ -198,7 +220,11 @@ export class EmbeddedBroker {
   }
 
   /** null = accepted; otherwise the CONNACK error. */
-  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<AuthenticateError | null> {
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<AuthenticateError | null> {
     const c = client as LoopClient;
     if (username === INTERNAL_USER) {
       const ok = !!password && password.length === this.internalSecret.length && timingSafeEqual(password, this.internalSecret);
@@ -235,7 +261,7 @@ export class EmbeddedBroker {
     }
     const bound = this.idOwners.get(client.id);
     if (bound === INTERNAL_USER) {
-      this.opts.log.warn({ remote, client: client.id }, 'MQTT client refused: that client id is Loop\'s own');
+      this.opts.log.warn({ remote, client: client.id }, "MQTT client refused: that client id is Loop's own");
       return authError('client id reserved', 2);
     }
     if (this.opts.clientIdBinding !== false && bound !== undefined && bound !== owner) {
@@ -277,12 +303,12 @@ export class EmbeddedBroker {
 
   private publishRefusal(info: ClientInfo | undefined, packet: PublishPacket): string | null {
     const topic = packet.topic;
-    if (topic.startsWith('$')) return '$ topics are the broker\'s';
+    if (topic.startsWith('$')) return "$ topics are the broker's";
     const base = this.opts.baseTopic + '/';
     const empty = packet.payload.length === 0;
     if (topic.startsWith(base)) {
       const rel = topic.slice(base.length);
-      if (!isCommandTopic(rel)) return 'Loop\'s state and response topics are Loop\'s';
+      if (!isCommandTopic(rel)) return "Loop's state and response topics are Loop's";
       // Clearing a retained command (empty payload) stays allowed, so an old one can be removed.
       if (packet.retain && !empty) return 'commands may not be retained (a retained command would replay)';
     }
@@ -324,14 +350,19 @@ export class EmbeddedBroker {
     // to them; aedes.close() would destroy the sockets with data still queued. Aedes forwards a
     // publish a few ticks after it acknowledges it, hence the short grace period.
     if (this.sockets.size > 0) await new Promise((r) => setTimeout(r, 100));
-    await Promise.all([...this.sockets].map((s) => new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, 500);
-      s.once('close', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      s.end();
-    })));
+    await Promise.all(
+      [...this.sockets].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 500);
+            s.once('close', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            s.end();
+          }),
+      ),
+    );
     if (this.aedes) await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
     if (this.tcp) {
       const tcp = this.tcp;
@@ -376,10 +407,11 @@ function deliverAtHighestQos(client: LoopClient): void {
 function markRedeliveries(aedes: Aedes): void {
   const persistence = (aedes as unknown as { persistence: { outgoingStream(client: Client): Readable } }).persistence;
   const stream = persistence.outgoingStream.bind(persistence);
-  persistence.outgoingStream = (client) => stream(client).map((p: { cmd?: string; messageId?: number; dup?: boolean }) => {
-    if (p.cmd === 'publish' && p.messageId !== undefined) p.dup = true;
-    return p;
-  });
+  persistence.outgoingStream = (client) =>
+    stream(client).map((p: { cmd?: string; messageId?: number; dup?: boolean }) => {
+      if (p.cmd === 'publish' && p.messageId !== undefined) p.dup = true;
+      return p;
+    });
 }
 
 function remoteAddress(client: Client): string | undefined {

@@ -19,7 +19,11 @@ export function hashPassword(password: string): string {
 /** Checked for unknown usernames so they take as long as known ones (random bytes: nothing matches). */
 export const DUMMY_HASH = `scrypt$${N}$${randomBytes(16).toString('base64')}$${randomBytes(KEYLEN).toString('base64')}`;
 
-interface Parsed { n: number; salt: Buffer; expected: Buffer }
+interface Parsed {
+  n: number;
+  salt: Buffer;
+  expected: Buffer;
+}
 
 function parse(stored: string): Parsed | null {
   const parts = stored.split('$');
@@ -45,9 +49,13 @@ export function verifyPassword(password: string | Buffer, stored: string): Promi
 
 /** `username:hash` lines; `#` comments and blank lines ignored. */
 export function readPasswordFile(path: string): Array<{ username: string; password_hash: string }> {
-  return readFileSync(path, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const i = l.indexOf(':');
-    if (i <= 0) throw new Error(`${path}: expected username:hash, got "${l.slice(0, 40)}"`);
-    return { username: l.slice(0, i), password_hash: l.slice(i + 1) };
-  });
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const i = l.indexOf(':');
+      if (i <= 0) throw new Error(`${path}: expected username:hash, got "${l.slice(0, 40)}"`);
+      return { username: l.slice(0, i), password_hash: l.slice(i + 1) };
+    });
 }

@@ -1,9 +1,18 @@
 // Retained messages per outside user, counted in messages and bytes: a client may keep state on
 // the broker, not fill a Pi's memory with it. Loop's own retained state is not counted.
-export interface QuotaLimits { maxMessages: number; maxBytes: number }
+export interface QuotaLimits {
+  maxMessages: number;
+  maxBytes: number;
+}
 
-interface Entry { owner: string; bytes: number }
-interface Usage { messages: number; bytes: number }
+interface Entry {
+  owner: string;
+  bytes: number;
+}
+interface Usage {
+  messages: number;
+  bytes: number;
+}
 
 export class RetainedQuota {
   private readonly topics = new Map<string, Entry>();
@@ -22,8 +31,10 @@ export class RetainedQuota {
       const mine = prev?.owner === owner ? prev : undefined;
       const messages = u.messages - (mine ? 1 : 0) + 1;
       const total = u.bytes - (mine?.bytes ?? 0) + bytes;
-      if (messages > this.limits.maxMessages) return `over the limit of ${this.limits.maxMessages} retained messages per user (mqtt.limits.retained_messages_per_user)`;
-      if (total > this.limits.maxBytes) return `over the limit of ${this.limits.maxBytes} retained bytes per user (mqtt.limits.retained_bytes_per_user)`;
+      if (messages > this.limits.maxMessages)
+        return `over the limit of ${this.limits.maxMessages} retained messages per user (mqtt.limits.retained_messages_per_user)`;
+      if (total > this.limits.maxBytes)
+        return `over the limit of ${this.limits.maxBytes} retained bytes per user (mqtt.limits.retained_bytes_per_user)`;
     }
     if (prev) {
       const u = this.usage.get(prev.owner);

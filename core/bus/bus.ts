@@ -7,7 +7,21 @@ import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { compile } from '../config/validate.js';
 import {
-  ActionError, INTERNAL_TRANSACTION_PREFIX, isCommandTopic, isStateTopic, topicSchemas, requestTopic, responseTopic, type ActionName, type ActionResponse, type AnswerFor, type BuiltinPlugin, type RequestArgs, type RequestOptions, type TopicName, type TopicPayload,
+  ActionError,
+  INTERNAL_TRANSACTION_PREFIX,
+  isCommandTopic,
+  isStateTopic,
+  topicSchemas,
+  requestTopic,
+  responseTopic,
+  type ActionName,
+  type ActionResponse,
+  type AnswerFor,
+  type BuiltinPlugin,
+  type RequestArgs,
+  type RequestOptions,
+  type TopicName,
+  type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
 import { topicMatches } from './match.js';
@@ -183,12 +197,17 @@ export class Bus {
   async requestRaw(plugin: string, action: string, payload: unknown = {}, opts: RequestOptions = {}): Promise<unknown> {
     // Unguessable, so nobody can answer in Loop's place; the prefix keeps answers from outside clients.
     const transaction = `${INTERNAL_TRANSACTION_PREFIX}${randomUUID()}`;
-    const body = payload !== null && typeof payload === 'object' && !Array.isArray(payload)
-      ? { ...(payload as Record<string, unknown>), transaction }
-      : { value: payload, transaction };
+    const body =
+      payload !== null && typeof payload === 'object' && !Array.isArray(payload)
+        ? { ...(payload as Record<string, unknown>), transaction }
+        : { value: payload, transaction };
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
-    const result = this.pending.wait(transaction, timeoutMs,
-      () => new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`), responseTopic(plugin, action));
+    const result = this.pending.wait(
+      transaction,
+      timeoutMs,
+      () => new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`),
+      responseTopic(plugin, action),
+    );
     await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
     return result;
   }
@@ -236,7 +255,10 @@ export class Bus {
     }
     const tx = typeof res.transaction === 'string' ? res.transaction : undefined;
     if (!tx || this.pending.tagOf(tx) !== rel) return;
-    this.pending.settle(tx, res.status === 'ok' ? { value: res.data } : { error: new ActionError((res.code ?? 'internal'), res.error ?? 'failed', res.data) });
+    this.pending.settle(
+      tx,
+      res.status === 'ok' ? { value: res.data } : { error: new ActionError(res.code ?? 'internal', res.error ?? 'failed', res.data) },
+    );
   }
 
   /** A view for one plugin: relative topics, and every subscription undone at stop. */

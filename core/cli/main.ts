@@ -145,7 +145,11 @@ async function start(file: string | undefined): Promise<void> {
     }
     throw err;
   }
-  const runtime = new LoopRuntime({ config: loaded.config, deviceId: loaded.deviceId, baseDir: file ? dirname(resolve(file)) : process.cwd() });
+  const runtime = new LoopRuntime({
+    config: loaded.config,
+    deviceId: loaded.deviceId,
+    baseDir: file ? dirname(resolve(file)) : process.cwd(),
+  });
   let shuttingDown = false;
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
@@ -156,7 +160,10 @@ async function start(file: string | undefined): Promise<void> {
       runtime.log.error('shutdown took over 5 s; exiting anyway');
       process.exit(process.exitCode ?? 1);
     }, 5000).unref();
-    runtime.stop().then(() => process.exit(process.exitCode ?? 0), () => process.exit(1));
+    runtime.stop().then(
+      () => process.exit(process.exitCode ?? 0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

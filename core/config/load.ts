@@ -10,7 +10,10 @@ import { builtinPlugins } from '../plugins/builtin.js';
 import { check, type Problem } from './validate.js';
 
 export class ConfigError extends Error {
-  constructor(readonly problems: Problem[], readonly source: string) {
+  constructor(
+    readonly problems: Problem[],
+    readonly source: string,
+  ) {
     super(`invalid config (${source}):\n` + problems.map((p) => `  ${p.path}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
@@ -73,8 +76,15 @@ export function envOverrides(env: NodeJS.ProcessEnv, sections: string[]): Tree {
   return out;
 }
 
-export interface LoadOptions { file?: string | undefined; env?: NodeJS.ProcessEnv }
-export interface LoadedConfig { config: LoopConfig; deviceId: string; sources: string[] }
+export interface LoadOptions {
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+export interface LoadedConfig {
+  config: LoopConfig;
+  deviceId: string;
+  sources: string[];
+}
 
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
@@ -115,5 +125,8 @@ export function validateConfig(tree: Tree): Problem[] {
 /** `./plugins/my-thing` or `loop-plugin-my-thing` → section `my_thing`... by convention the plugin's id. */
 export function externalPluginSection(spec: string): string {
   const base = spec.replace(/\/+$/, '').split('/').pop() ?? spec;
-  return base.replace(/^loop-plugin-/, '').replace(/\.[cm]?js$/, '').replace(/-/g, '_');
+  return base
+    .replace(/^loop-plugin-/, '')
+    .replace(/\.[cm]?js$/, '')
+    .replace(/-/g, '_');
 }

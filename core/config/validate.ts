@@ -19,7 +19,10 @@ export function compile(schema: TSchema): ValidateFunction {
   return fn;
 }
 
-export interface Problem { path: string; message: string }
+export interface Problem {
+  path: string;
+  message: string;
+}
 
 function valueAt(root: unknown, pointer: string): unknown {
   let cur: unknown = root;
@@ -57,8 +60,13 @@ export function describeErrors(errors: ErrorObject[] | null | undefined, data: u
         path = [base, key].filter(Boolean).join('.');
         message = 'is required';
       } else if (e.keyword === 'anyOf') {
-        const alts = list.filter((x) => x.keyword === 'const' || x.keyword === 'type')
-          .map((x) => (x.keyword === 'const' ? JSON.stringify((x.params as { allowedValue: unknown }).allowedValue) : String((x.params as { type: string }).type)));
+        const alts = list
+          .filter((x) => x.keyword === 'const' || x.keyword === 'type')
+          .map((x) =>
+            x.keyword === 'const'
+              ? JSON.stringify((x.params as { allowedValue: unknown }).allowedValue)
+              : String((x.params as { type: string }).type),
+          );
         message = `is ${show(valueAt(data, pointer))}; must be one of ${[...new Set(alts)].join(', ') || 'the allowed forms'}`;
       } else if (list.some((x) => x.keyword === 'anyOf')) {
         continue; // folded into the anyOf line

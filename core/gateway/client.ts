@@ -7,7 +7,10 @@ import type { Room } from './rooms.js';
 export const CLOSE_TOO_SLOW = 4008;
 export const CLOSE_UNAUTHORIZED = 4401;
 
-export interface Bounds { soft: number; hard: number }
+export interface Bounds {
+  soft: number;
+  hard: number;
+}
 
 export class GatewayClient {
   readonly rooms = new Set<Room>();
@@ -15,7 +18,12 @@ export class GatewayClient {
   private readonly pending = new Map<string, string>();
   private closing = false;
 
-  constructor(readonly id: string, readonly ws: WebSocket, private readonly bounds: Bounds, readonly identity: Identity = { via: 'open' }) {}
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    private readonly bounds: Bounds,
+    readonly identity: Identity = { via: 'open' },
+  ) {}
 
   get healthy(): boolean {
     return this.alive && !this.closing && this.ws.readyState === this.ws.OPEN && this.ws.bufferedAmount < this.bounds.soft;

@@ -65,7 +65,9 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const known = this.o.identity(req) !== null;
     if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n',
+      );
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -114,7 +116,10 @@ export class Gateway {
     ws.on('close', () => this.clients.delete(client));
     ws.on('error', (err) => this.o.log.debug({ err: err.message, client: client.id }, 'ws client error'));
     client.send({
-      type: 'connection', status: 'connected', connection_id: client.id, timestamp: now(),
+      type: 'connection',
+      status: 'connected',
+      connection_id: client.id,
+      timestamp: now(),
       data: { status: 'connected', connection_id: client.id, rooms: ROOMS },
     });
     client.send({ type: 'initial_dashboard', data: this.o.view.build(), timestamp: now() });
@@ -163,8 +168,11 @@ export class Gateway {
     for (const room of wanted) {
       if (!isRoom(room)) {
         client.send({
-          type: `${type}_response`, room: typeof room === 'string' ? room.slice(0, 64) : null, success: false,
-          message: `Unknown room; rooms are ${ROOMS.join(', ')}`, timestamp: now(),
+          type: `${type}_response`,
+          room: typeof room === 'string' ? room.slice(0, 64) : null,
+          success: false,
+          message: `Unknown room; rooms are ${ROOMS.join(', ')}`,
+          timestamp: now(),
         });
         continue;
       }
@@ -213,7 +221,14 @@ export class Gateway {
       client.send({ type: 'response', id, success: true, data, timestamp: now() });
     } catch (err) {
       const e = err as ActionError;
-      client.send({ type: 'response', id, success: false, message: e.message, code: e instanceof ActionError ? e.code : 'internal', timestamp: now() });
+      client.send({
+        type: 'response',
+        id,
+        success: false,
+        message: e.message,
+        code: e instanceof ActionError ? e.code : 'internal',
+        timestamp: now(),
+      });
     }
   }
 

@@ -5,12 +5,18 @@ import type { WebSocket } from 'ws';
 import { frameText } from '../util/text.js';
 import { CLOSE_UNAUTHORIZED } from './client.js';
 
-export interface TokenCheck { tokenValid(token: string | null): { id: string } | null }
+export interface TokenCheck {
+  tokenValid(token: string | null): { id: string } | null;
+}
 
 export class PendingSockets {
   private readonly sockets = new Set<WebSocket>();
 
-  constructor(private readonly auth: TokenCheck, private readonly max: number, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly auth: TokenCheck,
+    private readonly max: number,
+    private readonly timeoutMs: number,
+  ) {}
 
   get full(): boolean {
     return this.sockets.size >= this.max;

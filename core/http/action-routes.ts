@@ -41,12 +41,19 @@ export type RouteTable = readonly ActionRoute[];
 /** A route builder bound to one plugin's declared actions: `r('POST', '/api/loop', 'add')`. */
 export function routesFor<M extends ActionSpecs>(plugin: string, actions: M) {
   return <A extends keyof M & string>(method: HttpMethod, path: string, action: A, options: RouteOptions<M[A]> = {}): ActionRoute => ({
-    method, path, plugin, action, spec: actions[action] as ActionSpec, options: options as RouteOptions,
+    method,
+    path,
+    plugin,
+    action,
+    spec: actions[action] as ActionSpec,
+    options: options as RouteOptions,
   });
 }
 
 /** Every error status of the one table, each answered with the error envelope. */
-const ERROR_RESPONSES: Record<number, TSchema> = Object.fromEntries([...new Set(Object.values(HTTP_STATUS))].map((s) => [s, ErrorEnvelope]));
+const ERROR_RESPONSES: Record<number, TSchema> = Object.fromEntries(
+  [...new Set(Object.values(HTTP_STATUS))].map((s) => [s, ErrorEnvelope]),
+);
 
 const paramNames = (path: string): string[] => [...path.matchAll(/:([a-z_]+)/g)].map((m) => m[1] as string);
 
@@ -66,7 +73,7 @@ export function mountActionRoutes(app: FastifyInstance, table: RouteTable, bus: 
     const body = hasBody ? (names.length ? Type.Omit(request, names) : request) : undefined;
     const answer = r.options.view?.schema ?? r.spec.response;
     // A body whose fields are all optional may be left out (the first version's toggles sent none).
-    const optionalBody = hasBody && !((body as TObject).required?.length);
+    const optionalBody = hasBody && !(body as TObject).required?.length;
     app.route({
       method: r.method,
       url: r.path,
@@ -77,11 +84,17 @@ export function mountActionRoutes(app: FastifyInstance, table: RouteTable, bus: 
         ...(body ? { body } : {}),
         response: { 200: r.options.envelope === false ? answer : EnvelopeOf(answer), ...ERROR_RESPONSES },
       },
-      ...(optionalBody ? { preValidation: async (req: { body: unknown }) => { req.body ??= {}; } } : {}),
+      ...(optionalBody
+        ? {
+            preValidation: async (req: { body: unknown }) => {
+              req.body ??= {};
+            },
+          }
+        : {}),
       handler: async (req) => {
         const payload = { ...(hasBody ? (req.body as object) : {}), ...(req.params as object) };
         const opts = r.options.timeoutMs ? { timeoutMs: r.options.timeoutMs } : undefined;
-        const data = (await bus.requestRaw(r.plugin, r.action, payload, opts));
+        const data = await bus.requestRaw(r.plugin, r.action, payload, opts);
         const shown = r.options.view ? r.options.view.from(data, bus) : data;
         if (r.options.envelope === false) return shown;
         return ok(shown, r.options.message?.(data));

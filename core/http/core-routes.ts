@@ -6,41 +6,76 @@ import type { DashboardView } from '../dashboard.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { EnvelopeOf, ok } from './envelope.js';
 
-export function registerCoreRoutes(app: FastifyInstance, deps: { bus: Bus; view: DashboardView; gateway: () => Gateway | null; version: string; requestTimeoutMs: number }): void {
-  app.get('/api/health', {
-    schema: {
-      tags: ['system'], summary: 'Liveness: answers while the HTTP server and the bus are up.',
-      response: { 200: Type.Object({ status: Type.String(), version: Type.String(), mqtt_connected: Type.Boolean(), uptime: Type.Number() }) },
+export function registerCoreRoutes(
+  app: FastifyInstance,
+  deps: { bus: Bus; view: DashboardView; gateway: () => Gateway | null; version: string; requestTimeoutMs: number },
+): void {
+  app.get(
+    '/api/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: answers while the HTTP server and the bus are up.',
+        response: {
+          200: Type.Object({ status: Type.String(), version: Type.String(), mqtt_connected: Type.Boolean(), uptime: Type.Number() }),
+        },
+      },
     },
-  }, async () => ({ status: 'ok', version: deps.version, mqtt_connected: deps.bus.client.connected, uptime: process.uptime() }));
+    async () => ({ status: 'ok', version: deps.version, mqtt_connected: deps.bus.client.connected, uptime: process.uptime() }),
+  );
 
-  app.get('/api/dashboard', {
-    schema: { tags: ['dashboard'], summary: 'The whole dashboard (player, wifi, system, library, loop, jobs); unwrapped, as the first version answered.' },
-  }, async () => deps.view.build());
+  app.get(
+    '/api/dashboard',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'The whole dashboard (player, wifi, system, library, loop, jobs); unwrapped, as the first version answered.',
+      },
+    },
+    async () => deps.view.build(),
+  );
 
   const RoomCounts = Type.Object({ dashboard: Type.Integer(), progress: Type.Integer(), wifi: Type.Integer(), system: Type.Integer() });
-  app.get('/api/websocket/status', {
-    schema: {
-      tags: ['dashboard'], summary: 'WebSocket gateway connections, per room.',
-      response: { 200: EnvelopeOf(Type.Object({ connections: Type.Object({ total_connections: Type.Integer(), rooms: RoomCounts, healthy_connections: Type.Integer() }) })) },
+  app.get(
+    '/api/websocket/status',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'WebSocket gateway connections, per room.',
+        response: {
+          200: EnvelopeOf(
+            Type.Object({
+              connections: Type.Object({ total_connections: Type.Integer(), rooms: RoomCounts, healthy_connections: Type.Integer() }),
+            }),
+          ),
+        },
+      },
     },
-  }, async () => {
-    const gw = deps.gateway();
-    const connections = gw ? gw.status() : { total_connections: 0, rooms: { dashboard: 0, progress: 0, wifi: 0, system: 0 }, healthy_connections: 0 };
-    return ok({ connections });
-  });
+    async () => {
+      const gw = deps.gateway();
+      const connections = gw
+        ? gw.status()
+        : { total_connections: 0, rooms: { dashboard: 0, progress: 0, wifi: 0, system: 0 }, healthy_connections: 0 };
+      return ok({ connections });
+    },
+  );
 
   // Any action of any plugin over REST, as over MQTT and the WebSocket: nothing is reachable
   // from one client kind only. The payload is validated by the plugin host against the contract.
-  app.post('/api/actions/:plugin/:action', {
-    schema: {
-      tags: ['dashboard'], summary: 'Run any plugin action (see docs/mqtt-reference.md); the body is the action payload.',
-      params: Type.Object({ plugin: Type.String({ pattern: '^[a-z0-9_-]+$' }), action: Type.String({ pattern: '^[a-z0-9_]+$' }) }),
-      body: Type.Optional(Type.Object({}, { additionalProperties: true })),
-      response: { 200: EnvelopeOf(Type.Unknown()) },
+  app.post(
+    '/api/actions/:plugin/:action',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Run any plugin action (see docs/mqtt-reference.md); the body is the action payload.',
+        params: Type.Object({ plugin: Type.String({ pattern: '^[a-z0-9_-]+$' }), action: Type.String({ pattern: '^[a-z0-9_]+$' }) }),
+        body: Type.Optional(Type.Object({}, { additionalProperties: true })),
+        response: { 200: EnvelopeOf(Type.Unknown()) },
+      },
     },
-  }, async (req) => {
-    const { plugin, action } = req.params as { plugin: string; action: string };
-    return ok(await deps.bus.requestRaw(plugin, action, req.body ?? {}, { timeoutMs: deps.requestTimeoutMs }));
-  });
+    async (req) => {
+      const { plugin, action } = req.params as { plugin: string; action: string };
+      return ok(await deps.bus.requestRaw(plugin, action, req.body ?? {}, { timeoutMs: deps.requestTimeoutMs }));
+    },
+  );
 }

@@ -22,7 +22,13 @@ export interface GuardOptions {
 }
 
 /** Routes anyone may call (method + path as Fastify declares it). */
-const PUBLIC_ROUTES = new Set(['GET /api/health', 'HEAD /api/health', 'GET /api/auth/status', 'POST /api/auth/login', 'POST /api/auth/logout']);
+const PUBLIC_ROUTES = new Set([
+  'GET /api/health',
+  'HEAD /api/health',
+  'GET /api/auth/status',
+  'POST /api/auth/login',
+  'POST /api/auth/logout',
+]);
 /** Prefixes whose every path needs a login, also paths no route matches (answer 401, not 404). */
 const PRIVATE_PREFIXES = ['/api/', '/media/'];
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -30,8 +36,17 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The page's headers: no inline script, no framing, no sniffing, no leaking URLs to other sites. */
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': [
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:", "media-src 'self' blob:",
-    "connect-src 'self'", "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
   ].join('; '),
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
@@ -102,7 +117,8 @@ export class Guard {
     const token = this.o.auth.tokenValid(bearerOf(headers.authorization));
     if (token) return { via: 'token', id: token.id };
     const session = readCookie(headers.cookie);
-    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && session && this.o.auth.sessionValid(session)) return { via: 'session', hash: digest(session) };
+    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && session && this.o.auth.sessionValid(session))
+      return { via: 'session', hash: digest(session) };
     return null;
   }
 
@@ -128,8 +144,12 @@ export class Guard {
       // A wildcard never carries credentials: such callers need a bearer token.
       if (kind === 'listed') reply.header('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        return reply.header('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
-          .header('Access-Control-Allow-Headers', 'content-type, authorization').header('Access-Control-Max-Age', '600').status(204).send();
+        return reply
+          .header('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
+          .header('Access-Control-Allow-Headers', 'content-type, authorization')
+          .header('Access-Control-Max-Age', '600')
+          .status(204)
+          .send();
       }
     }
     if (state) {

@@ -2,7 +2,9 @@
 // No inline style or script: the Content-Security-Policy (core/http/guard.ts) allows neither.
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export const placeholderPage = (rawName: string): string => { const name = esc(rawName); return `<!doctype html>
+export const placeholderPage = (rawName: string): string => {
+  const name = esc(rawName);
+  return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${name}</title>
 </head><body>
@@ -14,4 +16,5 @@ export const placeholderPage = (rawName: string): string => { const name = esc(r
 <li>Live events: WebSocket <code>/ws</code>; MQTT on port 1883 or over WebSocket at <code>/mqtt</code></li>
 </ul>
 </body></html>
-`; };
+`;
+};

@@ -38,22 +38,32 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
   // Query strings and path params are text, so they are coerced; JSON bodies are not, so that
   // `{"slug": 5}` is a 400 over REST exactly as it is an `invalid` over MQTT.
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
-  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
+  const coercing = addFormats(
+    new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }),
+  );
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   installErrorHandlers(app);
   o.guard.install(app);
   // A POST that declares JSON but sends nothing (logout, next...) is an empty payload, not an error.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => (body === '' ? done(null, undefined) : json(req, body as string, done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) =>
+    body === '' ? done(null, undefined) : json(req, body as string, done),
+  );
 
   const { default: swagger } = await import('@fastify/swagger');
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Loop REST API', version, description: 'Every route is a client of the MQTT bus; see docs/mqtt.md for the same actions over MQTT.' },
+      info: {
+        title: 'Loop REST API',
+        version,
+        description: 'Every route is a client of the MQTT bus; see docs/mqtt.md for the same actions over MQTT.',
+      },
       tags: [{ name: 'dashboard' }, { name: 'system' }, { name: 'player' }, { name: 'loop' }, { name: 'media' }, { name: 'auth' }],
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'loop_session' }, token: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'loop_session' }, token: { type: 'http', scheme: 'bearer' } },
+      },
       security: [{ session: [] }, { token: [] }],
     },
   });
@@ -78,7 +88,10 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
     const handler = upgrades.get(path);
     if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     const refused = o.guard.upgrade(req);
-    if (refused) return void socket.end(`HTTP/1.1 ${refused.status} ${refused.reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.reason}\n`);
+    if (refused)
+      return void socket.end(
+        `HTTP/1.1 ${refused.status} ${refused.reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.reason}\n`,
+      );
     handler(req, socket, head);
   });
   return { app, upgrades };

@@ -18,7 +18,9 @@ export async function serveDashboard(app: FastifyInstance, o: { deviceName: stri
   const root = o.distDir ?? webDistDir;
   if (!existsSync(join(root, 'index.html'))) {
     // Not built (npm run build builds it; npm start does so when it is missing or stale).
-    app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html').header('cache-control', REVALIDATE).send(placeholderPage(o.deviceName)));
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.type('text/html').header('cache-control', REVALIDATE).send(placeholderPage(o.deviceName)),
+    );
     return;
   }
   const { default: fastifyStatic } = await import('@fastify/static');

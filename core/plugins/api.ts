@@ -4,7 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type {
-  ActionName, ActionSpecs, AnswerFor, BuiltinPlugin, EventLevel, RequestArgs, RequestOf, RequestOptions, ResponseOf, TopicName, TopicPayload,
+  ActionName,
+  ActionSpecs,
+  AnswerFor,
+  BuiltinPlugin,
+  EventLevel,
+  RequestArgs,
+  RequestOf,
+  RequestOptions,
+  ResponseOf,
+  TopicName,
+  TopicPayload,
 } from '../protocol/index.js';
 import type { RouteTable } from '../http/action-routes.js';
 import type { StateStore } from '../store/store.js';
@@ -19,7 +29,10 @@ export interface DeviceInfo {
   readonly httpPort: number;
 }
 
-export interface PublishOptions { retain?: boolean; qos?: 0 | 1 }
+export interface PublishOptions {
+  retain?: boolean;
+  qos?: 0 | 1;
+}
 
 /** Handler for a message on a subscribed topic. `topic` is relative to the base topic. */
 export type MessageHandler<T> = (payload: T, topic: string) => void;
@@ -67,7 +80,10 @@ export interface PluginContext<C = unknown> {
 }
 
 /** Where a handler is called from, for logging and auditing. */
-export interface ActionMeta { readonly via: 'request' | 'set' | 'internal'; readonly transaction?: string | number }
+export interface ActionMeta {
+  readonly via: 'request' | 'set' | 'internal';
+  readonly transaction?: string | number;
+}
 
 /** One handler per declared action, each typed by its declaration (payload in, answer out). */
 export type ActionHandlers<M extends ActionSpecs> = {

@@ -35,7 +35,12 @@ export class CommandQueue {
       }
       if (this.waiting.length >= this.max) {
         const e = new ActionError('busy', `${this.max} commands are already waiting; try again in a moment`);
-        resolve({ status: 'error', code: e.code, error: e.message, ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}) });
+        resolve({
+          status: 'error',
+          code: e.code,
+          error: e.message,
+          ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}),
+        });
         return;
       }
       this.waiting.push({ cmd, answers: [answer] });

@@ -9,7 +9,12 @@ import { excerpt } from '../util/text.js';
 /** A running plugin's handlers, untyped: the host checks payloads against the specs before calling one. */
 export type AnyHandlers = Readonly<Record<string, (payload: never, meta: ActionMeta) => Promise<unknown>>>;
 
-export interface Command { action: string; payload: unknown; transaction?: string | number; via?: ActionMeta['via'] }
+export interface Command {
+  action: string;
+  payload: unknown;
+  transaction?: string | number;
+  via?: ActionMeta['via'];
+}
 
 /** Parse a `bridge/request/<plugin>/<action>` body: a JSON object (or empty = {}). */
 export function parseRequest(action: string, body: Buffer): Command {
@@ -62,14 +67,23 @@ export function parseSet(specs: ActionSpecs, body: Buffer): Command {
   throw new ActionError('invalid', `no action in payload; expected "action" or one of: ${Object.keys(specs).join(', ')}`);
 }
 
-export async function runAction(plugin: string, specs: ActionSpecs, handlers: AnyHandlers, cmd: Command, via: ActionMeta['via']): Promise<ActionResponse> {
+export async function runAction(
+  plugin: string,
+  specs: ActionSpecs,
+  handlers: AnyHandlers,
+  cmd: Command,
+  via: ActionMeta['via'],
+): Promise<ActionResponse> {
   const base = cmd.transaction !== undefined ? { transaction: cmd.transaction } : {};
   try {
     const known = Object.prototype.hasOwnProperty.call(specs, cmd.action);
     const spec = known ? specs[cmd.action] : undefined;
     const handler = known ? handlers[cmd.action] : undefined;
     if (!spec || !handler) {
-      throw new ActionError('not_found', `unknown action ${excerpt(cmd.action, 40)} for ${plugin}; known: ${Object.keys(specs).join(', ') || 'none'}`);
+      throw new ActionError(
+        'not_found',
+        `unknown action ${excerpt(cmd.action, 40)} for ${plugin}; known: ${Object.keys(specs).join(', ') || 'none'}`,
+      );
     }
     const validate = compile(spec.request);
     if (!validate(cmd.payload)) {

@@ -68,7 +68,8 @@ export class PluginHost {
     for (const spec of this.o.specs) {
       try {
         const { plugin, source } = await loadPlugin(spec, this.o.baseDir);
-        if (this.plugins.has(plugin.id) || loaded.some((p) => p.id === plugin.id)) throw new Error(`plugin id "${plugin.id}" is listed twice`);
+        if (this.plugins.has(plugin.id) || loaded.some((p) => p.id === plugin.id))
+          throw new Error(`plugin id "${plugin.id}" is listed twice`);
         loaded.push(plugin);
         this.statuses.push({ id: plugin.id, state: 'stopped', actions: Object.keys(plugin.actions), source });
       } catch (err) {
@@ -83,7 +84,9 @@ export class PluginHost {
     this.unsubscribe.push(this.o.bus.subscribeRaw('+/set', (buf, topic) => this.onSet(topic, buf)));
     // A group command is this device's own `<plugin>/set`, arriving on a topic shared by the group.
     for (const g of this.o.groupTopics ?? []) {
-      this.unsubscribe.push(this.o.bus.subscribeRaw(`${g}/+/set`, (buf, topic) => this.onSet(topic.slice(g.length + 1), buf), { absolute: true }));
+      this.unsubscribe.push(
+        this.o.bus.subscribeRaw(`${g}/+/set`, (buf, topic) => this.onSet(topic.slice(g.length + 1), buf), { absolute: true }),
+      );
     }
 
     for (const plugin of order) {
@@ -143,8 +146,12 @@ export class PluginHost {
     if (table?.length) this.o.http.register((app) => mountActionRoutes(app, table, scopedBus));
     for (const fn of routes) this.o.http.register(async (app) => fn(app));
     this.plugins.set(plugin.id, {
-      plugin, handlers: running.handlers, stop: () => running.stop(),
-      status: status as PluginStatus, abort, dispose: () => scopedBus.dispose(),
+      plugin,
+      handlers: running.handlers,
+      stop: () => running.stop(),
+      status: status as PluginStatus,
+      abort,
+      dispose: () => scopedBus.dispose(),
       queue: new CommandQueue(
         (cmd) => runAction(plugin.id, plugin.actions, running.handlers, cmd, cmd.via ?? 'request'),
         (action) => plugin.actions[action]?.coalesce === true,
@@ -174,7 +181,9 @@ export class PluginHost {
       const st = this.statuses.find((s) => s.id === pluginId);
       const why = st ? `plugin ${pluginId} is ${st.state}${st.error ? `: ${st.error}` : ''}` : `unknown plugin "${pluginId}"`;
       const res: ActionResponse = {
-        status: 'error', code: st ? 'unavailable' : 'not_found', error: why,
+        status: 'error',
+        code: st ? 'unavailable' : 'not_found',
+        error: why,
         ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}),
       };
       return Promise.resolve(res);
@@ -190,10 +199,21 @@ export class PluginHost {
     } catch (err) {
       const e = err as ActionError;
       const transaction = extractTransaction(buf);
-      void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify({
-        status: 'error', code: e.code ?? 'invalid', error: e.message, ...(transaction !== undefined ? { transaction } : {}),
-      }));
-      this.badCommand(pluginId, `bad request on ${excerpt(requestTopic(pluginId, action), 80)}: ${e.message}`, undefined, 'invalid_command');
+      void this.o.bus.publishRaw(
+        responseTopic(pluginId, action),
+        JSON.stringify({
+          status: 'error',
+          code: e.code ?? 'invalid',
+          error: e.message,
+          ...(transaction !== undefined ? { transaction } : {}),
+        }),
+      );
+      this.badCommand(
+        pluginId,
+        `bad request on ${excerpt(requestTopic(pluginId, action), 80)}: ${e.message}`,
+        undefined,
+        'invalid_command',
+      );
       return;
     }
     void this.run(pluginId, cmd, 'request').then((res) => {
@@ -218,7 +238,8 @@ export class PluginHost {
       return;
     }
     void this.run(pluginId, cmd, 'set').then((res) => {
-      if (res.status === 'error') this.badCommand(pluginId, `${topic} ${excerpt(cmd.action, 40)}: ${res.error}`, { code: res.code }, 'command_failed');
+      if (res.status === 'error')
+        this.badCommand(pluginId, `${topic} ${excerpt(cmd.action, 40)}: ${res.error}`, { code: res.code }, 'command_failed');
     });
   }
 
@@ -239,7 +260,13 @@ export class PluginHost {
     }
     b.tokens -= 1;
     if (b.dropped > 0) {
-      this.o.notify(pluginId, 'warning', `${b.dropped} more bad commands were not reported one by one`, { dropped: b.dropped }, 'commands_suppressed');
+      this.o.notify(
+        pluginId,
+        'warning',
+        `${b.dropped} more bad commands were not reported one by one`,
+        { dropped: b.dropped },
+        'commands_suppressed',
+      );
       b.dropped = 0;
     }
     this.o.notify(pluginId, 'error', message, data, type);

@@ -5,7 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { LoopPlugin, PluginFactory } from './api.js';
 import { builtinPlugins } from './builtin.js';
 
-export interface LoadedPlugin { spec: string; source: string; plugin: LoopPlugin }
+export interface LoadedPlugin {
+  spec: string;
+  source: string;
+  plugin: LoopPlugin;
+}
 
 export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedPlugin> {
   const builtin = builtinPlugins[spec];
@@ -25,7 +29,13 @@ export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedP
   const factory = mod.default;
   if (typeof factory !== 'function') throw new Error(`plugin "${spec}" has no default export factory`);
   const plugin = (factory as PluginFactory)();
-  if (!plugin || typeof plugin.id !== 'string' || typeof plugin.start !== 'function' || typeof plugin.actions !== 'object' || plugin.actions === null) {
+  if (
+    !plugin ||
+    typeof plugin.id !== 'string' ||
+    typeof plugin.start !== 'function' ||
+    typeof plugin.actions !== 'object' ||
+    plugin.actions === null
+  ) {
     throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start}`);
   }
   return { spec, source, plugin };

@@ -28,8 +28,11 @@ export type ActionName<P extends BuiltinPlugin> = keyof ActionsOf<P> & string;
 export type RequestFor<P extends BuiltinPlugin, A extends ActionName<P>> = RequestOf<SpecFor<P, A>>;
 /** The answer an action of a built-in plugin gives, from its declaration. */
 export type AnswerFor<P extends BuiltinPlugin, A extends ActionName<P>> = ResponseOf<SpecFor<P, A>>;
-export interface RequestOptions { timeoutMs?: number }
+export interface RequestOptions {
+  timeoutMs?: number;
+}
 /** `request(plugin, action, payload?, opts?)`: the payload may be left out only when the action takes none. */
-export type RequestArgs<P extends BuiltinPlugin, A extends ActionName<P>> = Record<string, never> extends RequestFor<P, A>
-  ? [payload?: RequestFor<P, A>, opts?: RequestOptions]
-  : [payload: RequestFor<P, A>, opts?: RequestOptions];
+export type RequestArgs<P extends BuiltinPlugin, A extends ActionName<P>> =
+  Record<string, never> extends RequestFor<P, A>
+    ? [payload?: RequestFor<P, A>, opts?: RequestOptions]
+    : [payload: RequestFor<P, A>, opts?: RequestOptions];

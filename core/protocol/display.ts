@@ -60,9 +60,14 @@ export const displayActions = {
   },
   schedule: {
     description: 'Sets the daily schedule (screen off at `off`, on at `on`, local time); kept across restarts.',
-    request: Type.Object({
-      enabled: Type.Optional(Type.Boolean()), off: Type.Optional(Clock), on: Type.Optional(Clock),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        enabled: Type.Optional(Type.Boolean()),
+        off: Type.Optional(Clock),
+        on: Type.Optional(Clock),
+      },
+      { additionalProperties: false },
+    ),
     response: DisplaySchedule,
   },
 } satisfies Record<string, ActionSpec>;

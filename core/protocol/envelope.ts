@@ -3,15 +3,35 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 /** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
 export const ErrorCodes = [
-  'invalid', 'not_found', 'conflict', 'too_large', 'unsupported', 'forbidden', 'storage_full', 'busy', 'unavailable', 'timeout', 'internal',
+  'invalid',
+  'not_found',
+  'conflict',
+  'too_large',
+  'unsupported',
+  'forbidden',
+  'storage_full',
+  'busy',
+  'unavailable',
+  'timeout',
+  'internal',
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 
 /** Transactions of Loop's own requests (one plugin asking another): random after the prefix. */
 export const INTERNAL_TRANSACTION_PREFIX = 'loop~';
 
-export interface OkResponse<T = unknown> { status: 'ok'; data: T; transaction?: string | number }
-export interface ErrorResponse { status: 'error'; error: string; code: ErrorCode; data?: unknown; transaction?: string | number }
+export interface OkResponse<T = unknown> {
+  status: 'ok';
+  data: T;
+  transaction?: string | number;
+}
+export interface ErrorResponse {
+  status: 'error';
+  error: string;
+  code: ErrorCode;
+  data?: unknown;
+  transaction?: string | number;
+}
 export type ActionResponse<T = unknown> = OkResponse<T> | ErrorResponse;
 
 /** An action's contract: the JSON schema of its payload and of its answer. */
@@ -34,7 +54,11 @@ export type ResponseOf<S extends ActionSpec> = Static<S['response']>;
 
 /** Thrown by action handlers; becomes `{status:"error", code, error}` and an HTTP status. */
 export class ActionError extends Error {
-  constructor(readonly code: ErrorCode, message: string, readonly data?: unknown) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly data?: unknown,
+  ) {
     super(message);
     this.name = 'ActionError';
   }

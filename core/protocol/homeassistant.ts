@@ -30,11 +30,14 @@ export const homeassistantActions = {
   announce: { description: 'Publish the Home Assistant discovery payload now.', request: NoPayload, response: Announced },
   remove: {
     description: 'Remove this device from Home Assistant (empty retained discovery payload); announces again only after a restart.',
-    request: NoPayload, response: Type.Object({ topic: Type.String() }),
+    request: NoPayload,
+    response: Type.Object({ topic: Type.String() }),
   },
   play_clip: {
-    description: 'Play the library item shown under this name in Home Assistant\'s clip select.',
+    description: "Play the library item shown under this name in Home Assistant's clip select.",
     request: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-    response: Type.Object({ slug: Type.String() }), shorthand: 'name', coalesce: true,
+    response: Type.Object({ slug: Type.String() }),
+    shorthand: 'name',
+    coalesce: true,
   },
 } satisfies Record<string, ActionSpec>;

@@ -40,15 +40,19 @@ export const loopActions = {
   add: {
     description: 'Append a library item to the loop (or insert it at position).',
     request: Type.Object({ slug: Slug, position: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false }),
-    response: Slugs, shorthand: 'slug',
+    response: Slugs,
+    shorthand: 'slug',
   },
   remove: {
     description: 'Remove an item from the loop (when it is playing, the next one starts).',
-    request: Type.Object({ slug: Slug }, { additionalProperties: false }), response: Slugs, shorthand: 'slug',
+    request: Type.Object({ slug: Slug }, { additionalProperties: false }),
+    response: Slugs,
+    shorthand: 'slug',
   },
   reorder: {
     description: 'Replace the order with this full list of slugs (same members, no duplicates).',
-    request: Type.Object({ loop: Type.Array(Slug) }, { additionalProperties: false }), response: Slugs,
+    request: Type.Object({ loop: Type.Array(Slug) }, { additionalProperties: false }),
+    response: Slugs,
   },
   move: {
     description: 'Move the item at index from to index to.',
@@ -59,32 +63,44 @@ export const loopActions = {
   activate: {
     description: 'Play this item now; adds it to the loop when absent.',
     request: Type.Object({ slug: Slug }, { additionalProperties: false }),
-    response: Cued, shorthand: 'slug',
+    response: Cued,
+    shorthand: 'slug',
   },
-  state: { description: 'The loop as the retained `loop` topic carries it (read after your own writes).', request: Empty, response: LoopState },
+  state: {
+    description: 'The loop as the retained `loop` topic carries it (read after your own writes).',
+    request: Empty,
+    response: LoopState,
+  },
   next: { description: 'Make the next item in play order the active one.', request: Empty, response: Cued },
   previous: { description: 'Make the previous item in play order the active one.', request: Empty, response: Cued },
   mode: {
     description: 'Set the loop mode: all items in turn, or the current one forever.',
     request: Type.Object({ loop_mode: LoopMode }, { additionalProperties: false }),
-    response: Type.Object({ loop_mode: LoopMode }), shorthand: 'loop_mode',
+    response: Type.Object({ loop_mode: LoopMode }),
+    shorthand: 'loop_mode',
   },
   settings: {
     description: 'Set the loop defaults: repeat count, still-image duration, shuffle.',
-    request: Type.Object({
-      repeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-      image_duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400 })),
-      shuffle: Type.Optional(Type.Boolean()),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        repeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        image_duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400 })),
+        shuffle: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
     response: LoopState,
   },
   item: {
     description: 'Override repeat count or still duration for one item (null restores the default).',
-    request: Type.Object({
-      slug: Slug,
-      repeat: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1000 }))),
-      duration: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 86400 }))),
-    }, { additionalProperties: false }),
+    request: Type.Object(
+      {
+        slug: Slug,
+        repeat: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 1000 }))),
+        duration: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 86400 }))),
+      },
+      { additionalProperties: false },
+    ),
     response: LoopItem,
   },
 } satisfies Record<string, ActionSpec>;

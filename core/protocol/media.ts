@@ -4,9 +4,11 @@ import { Nullable } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ActionSpec } from './envelope.js';
 
-
 export const ProcessingStatus = Type.Union([
-  Type.Literal('queued'), Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed'),
+  Type.Literal('queued'),
+  Type.Literal('processing'),
+  Type.Literal('ready'),
+  Type.Literal('failed'),
 ]);
 export type ProcessingStatus = Static<typeof ProcessingStatus>;
 
@@ -69,7 +71,10 @@ export const SeedMediaItem = Type.Object({
   processing_status: Type.Union([Type.Literal('queued'), Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]),
 });
 export type SeedMediaItem = Static<typeof SeedMediaItem>;
-export const toSeedItem = (item: MediaItem): SeedMediaItem => ({ ...item, processing_status: SEED_PROCESSING_STATUS[item.processing_status] });
+export const toSeedItem = (item: MediaItem): SeedMediaItem => ({
+  ...item,
+  processing_status: SEED_PROCESSING_STATUS[item.processing_status],
+});
 
 /** Bytes the library holds on disk, against the configured quota and the disk's free space. */
 export const MediaStorage = Type.Object({
@@ -88,8 +93,13 @@ export const MediaState = Type.Object({
 export type MediaState = Static<typeof MediaState>;
 
 export const MediaStage = Type.Union([
-  Type.Literal('uploading'), Type.Literal('queued'), Type.Literal('probing'), Type.Literal('converting'),
-  Type.Literal('thumbnail'), Type.Literal('done'), Type.Literal('failed'),
+  Type.Literal('uploading'),
+  Type.Literal('queued'),
+  Type.Literal('probing'),
+  Type.Literal('converting'),
+  Type.Literal('thumbnail'),
+  Type.Literal('done'),
+  Type.Literal('failed'),
 ]);
 export type MediaStage = Static<typeof MediaStage>;
 
@@ -128,15 +138,17 @@ const SlugReq = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }
 export const UploadResult = Type.Object({
   slug: Nullable(Type.String()),
   job_ids: Type.Array(Type.String()),
-  items: Type.Array(Type.Object({
-    slug: Type.String(),
-    job_id: Nullable(Type.String()),
-    filename: Type.String(),
-    /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
-    result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
-    /** In the first version's words (REST only): `completed` when playable. */
-    item: SeedMediaItem,
-  })),
+  items: Type.Array(
+    Type.Object({
+      slug: Type.String(),
+      job_id: Nullable(Type.String()),
+      filename: Type.String(),
+      /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
+      result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
+      /** In the first version's words (REST only): `completed` when playable. */
+      item: SeedMediaItem,
+    }),
+  ),
   /** Files of this request that were refused (the others were taken). */
   errors: Type.Array(Type.Object({ filename: Type.String(), code: Type.String(), error: Type.String() })),
 });
@@ -147,7 +159,9 @@ export const mediaActions = {
   get: { description: 'One library item.', request: SlugReq, response: MediaItem },
   delete: {
     description: 'Delete an item: cancels its job, removes its files, and the loop drops it.',
-    request: SlugReq, response: Type.Object({ slug: Type.String() }), shorthand: 'slug',
+    request: SlugReq,
+    response: Type.Object({ slug: Type.String() }),
+    shorthand: 'slug',
   },
   retry: { description: 'Convert a failed item again.', request: SlugReq, response: MediaItem, shorthand: 'slug' },
   cleanup: {

@@ -7,8 +7,13 @@ export const LoopMode = Type.Union([Type.Literal('all'), Type.Literal('one')]);
 export type LoopMode = Static<typeof LoopMode>;
 
 export const PlayerStateName = Type.Union([
-  Type.Literal('playing'), Type.Literal('paused'), Type.Literal('idle'), Type.Literal('stopped'),
-  Type.Literal('restarting'), Type.Literal('unavailable'), Type.Literal('error'),
+  Type.Literal('playing'),
+  Type.Literal('paused'),
+  Type.Literal('idle'),
+  Type.Literal('stopped'),
+  Type.Literal('restarting'),
+  Type.Literal('unavailable'),
+  Type.Literal('error'),
 ]);
 export type PlayerStateName = Static<typeof PlayerStateName>;
 
@@ -53,39 +58,55 @@ export const playerActions = {
   pause: { description: 'Pause playback.', request: NoPayload, response: Ok },
   toggle: { description: 'Toggle pause; answers {paused}.', request: NoPayload, response: Type.Object({ paused: Type.Boolean() }) },
   next: { description: 'Skip to the next loop item; answers once it plays.', request: NoPayload, response: Started, coalesce: true },
-  previous: { description: 'Go back to the previous loop item; answers once it plays.', request: NoPayload, response: Started, coalesce: true },
+  previous: {
+    description: 'Go back to the previous loop item; answers once it plays.',
+    request: NoPayload,
+    response: Started,
+    coalesce: true,
+  },
   stop: { description: 'Stop playback (the screen shows the idle card) until play.', request: NoPayload, response: Ok },
   seek: {
     description: 'Seek within the current clip, in seconds (absolute unless relative is true).',
     request: Type.Object({ position: Type.Number(), relative: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-    response: Ok, shorthand: 'position',
+    response: Ok,
+    shorthand: 'position',
   },
   volume: {
     description: 'Set the volume, 0..100.',
     request: Type.Object({ volume: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
-    response: Type.Object({ volume: Type.Number() }), shorthand: 'volume', coalesce: true,
+    response: Type.Object({ volume: Type.Number() }),
+    shorthand: 'volume',
+    coalesce: true,
   },
   mute: {
     description: 'Mute or unmute (toggles when muted is absent).',
     request: Type.Object({ mute: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-    response: Type.Object({ muted: Type.Boolean() }), shorthand: 'mute',
+    response: Type.Object({ muted: Type.Boolean() }),
+    shorthand: 'mute',
   },
   play_slug: {
     description: 'Play the given library item now (the loop activates it, adding it if absent).',
     request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-    response: Started, shorthand: 'slug', coalesce: true,
+    response: Started,
+    shorthand: 'slug',
+    coalesce: true,
   },
   show_text: {
     description: 'Show a line of text over the picture for a few seconds (mpv OSD), e.g. "Doorbell".',
-    request: Type.Object({
-      text: Type.String({ minLength: 1, maxLength: 500 }),
-      seconds: Type.Optional(Type.Number({ minimum: 0.5, maximum: 60 })),
-    }, { additionalProperties: false }),
-    response: Type.Object({ shown: Type.Boolean() }), shorthand: 'text',
+    request: Type.Object(
+      {
+        text: Type.String({ minLength: 1, maxLength: 500 }),
+        seconds: Type.Optional(Type.Number({ minimum: 0.5, maximum: 60 })),
+      },
+      { additionalProperties: false },
+    ),
+    response: Type.Object({ shown: Type.Boolean() }),
+    shorthand: 'text',
   },
   video_brightness: {
     description: "mpv's video brightness, -100..100 (0 = as made, -100 = black): how the display plugin dims a screen without a backlight.",
     request: Type.Object({ brightness: Type.Integer({ minimum: -100, maximum: 100 }) }, { additionalProperties: false }),
-    response: Type.Object({ brightness: Type.Integer() }), shorthand: 'brightness',
+    response: Type.Object({ brightness: Type.Integer() }),
+    shorthand: 'brightness',
   },
 } satisfies Record<string, ActionSpec>;

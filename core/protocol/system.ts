@@ -2,7 +2,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { NoPayload, type ActionSpec, Nullable } from './envelope.js';
 
-
 export const SystemState = Type.Object({
   hostname: Type.String(),
   version: Type.String(),
@@ -20,15 +19,23 @@ export type SystemState = Static<typeof SystemState>;
 
 /** The first version's `/api/dashboard/storage` answer, all in bytes. */
 export const StorageReport = Type.Object({
-  total: Type.Number(), used: Type.Number(), free: Type.Number(),
-  system: Type.Number(), app: Type.Number(), media: Type.Number(),
+  total: Type.Number(),
+  used: Type.Number(),
+  free: Type.Number(),
+  system: Type.Number(),
+  app: Type.Number(),
+  media: Type.Number(),
   units: Type.Literal('bytes'),
 });
 export type StorageReport = Static<typeof StorageReport>;
 
 export const systemActions = {
   health: { description: 'Samples health now and returns it (also republished on `system`).', request: NoPayload, response: SystemState },
-  storage: { description: 'Disk use of the data directory, split into media, app and system.', request: NoPayload, response: StorageReport },
+  storage: {
+    description: 'Disk use of the data directory, split into media, app and system.',
+    request: NoPayload,
+    response: StorageReport,
+  },
   restart: {
     description: 'Stops Loop gracefully and exits so that the service manager starts it again (system.allow_restart).',
     request: NoPayload,

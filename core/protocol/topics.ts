@@ -36,8 +36,17 @@ export type TopicPayload<T extends TopicName> = Static<(typeof topicSchemas)[T]>
 
 /** State topics: published retained, so a subscriber gets the current value at once. */
 export const retainedTopics: readonly TopicName[] = [
-  'bridge/state', 'bridge/info', 'system', 'player', 'loop', 'media', 'wifi', 'wifi/networks', 'display',
-  'homeassistant/last_error', 'homeassistant/clip',
+  'bridge/state',
+  'bridge/info',
+  'system',
+  'player',
+  'loop',
+  'media',
+  'wifi',
+  'wifi/networks',
+  'display',
+  'homeassistant/last_error',
+  'homeassistant/clip',
 ];
 
 export const requestTopic = (plugin: string, action: string): string => `bridge/request/${plugin}/${action}`;
@@ -58,6 +67,9 @@ export function groupTopic(prefix: string, group: string): string {
   return `${prefix}/group/${group}`;
 }
 export function sanitiseDeviceId(raw: string): string {
-  const id = raw.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  const id = raw
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return id === 'group' ? 'group-1' : id || 'loop';
 }

@@ -18,7 +18,11 @@ export type WifiNext = Static<typeof WifiNext>;
 export const WifiFailure = Type.Object({
   ssid: Type.String(),
   reason: Type.Union([
-    Type.Literal('wrong_password'), Type.Literal('not_found'), Type.Literal('busy'), Type.Literal('timeout'), Type.Literal('failed'),
+    Type.Literal('wrong_password'),
+    Type.Literal('not_found'),
+    Type.Literal('busy'),
+    Type.Literal('timeout'),
+    Type.Literal('failed'),
   ]),
   message: Type.String(),
   at: Type.String(),
@@ -96,19 +100,28 @@ export const WifiConnectResult = Type.Object({
 export type WifiConnectResult = Static<typeof WifiConnectResult>;
 
 export const wifiActions = {
-  status: { description: 'The WiFi state as the retained `wifi` topic carries it (refreshed from NetworkManager now).', request: NoPayload, response: WifiState },
+  status: {
+    description: 'The WiFi state as the retained `wifi` topic carries it (refreshed from NetworkManager now).',
+    request: NoPayload,
+    response: WifiState,
+  },
   scan: {
-    description: 'Scans (unless the last scan is younger than a few seconds, or rescan is false) and lists the visible networks, one per SSID (the strongest), strongest first. Also published on `wifi/networks`.',
+    description:
+      'Scans (unless the last scan is younger than a few seconds, or rescan is false) and lists the visible networks, one per SSID (the strongest), strongest first. Also published on `wifi/networks`.',
     request: Type.Object({ rescan: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     response: WifiNetworks,
   },
   connect: {
-    description: 'Joins a network (password empty or 8-63 characters; never logged or published). Errors say why: wrong password, network not found, device busy, timeout. From the hotspot, the hotspot comes back if it fails.',
-    request: Type.Object({
-      ssid: Ssid,
-      password: Type.Optional(Type.String({ maxLength: 64 })),
-      hidden: Type.Optional(Type.Boolean()),
-    }, { additionalProperties: false }),
+    description:
+      'Joins a network (password empty or 8-63 characters; never logged or published). Errors say why: wrong password, network not found, device busy, timeout. From the hotspot, the hotspot comes back if it fails.',
+    request: Type.Object(
+      {
+        ssid: Ssid,
+        password: Type.Optional(Type.String({ maxLength: 64 })),
+        hidden: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
     response: WifiConnectResult,
   },
   forget: {

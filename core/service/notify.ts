@@ -32,7 +32,12 @@ export class ServiceNotifier {
     delete env.WATCHDOG_USEC;
     delete env.WATCHDOG_PID;
     if (!socket) return null;
-    return new ServiceNotifier(socket, Number.isFinite(usec) && usec > 0 && forUs ? usec / 1000 : 0, opts.log, opts.command ?? 'systemd-notify');
+    return new ServiceNotifier(
+      socket,
+      Number.isFinite(usec) && usec > 0 && forUs ? usec / 1000 : 0,
+      opts.log,
+      opts.command ?? 'systemd-notify',
+    );
   }
 
   private constructor(

@@ -15,7 +15,10 @@ export interface DocumentOptions<T> {
   validate?: (value: unknown) => value is T;
 }
 
-interface Envelope { schema: number; data: unknown }
+interface Envelope {
+  schema: number;
+  data: unknown;
+}
 
 export class JsonDocument<T> {
   private value: T;
@@ -27,7 +30,11 @@ export class JsonDocument<T> {
   /** The newest generation that must be written now (deferred ones wait for their timer). */
   private due = 0;
 
-  constructor(readonly path: string, private readonly version: number, initial: T) {
+  constructor(
+    readonly path: string,
+    private readonly version: number,
+    initial: T,
+  ) {
     this.value = initial;
   }
 
@@ -86,16 +93,18 @@ export class JsonDocument<T> {
     if (this.written >= this.due) return;
     const gen = this.generation;
     const body = JSON.stringify({ schema: this.version, data: this.value } satisfies Envelope, null, 1);
-    this.writing = atomicWrite(this.path, body).then(
-      () => {
-        this.written = gen;
-        this.settle(gen, null);
-      },
-      (err: unknown) => this.settle(gen, err),
-    ).finally(() => {
-      this.writing = null;
-      this.kick();
-    });
+    this.writing = atomicWrite(this.path, body)
+      .then(
+        () => {
+          this.written = gen;
+          this.settle(gen, null);
+        },
+        (err: unknown) => this.settle(gen, err),
+      )
+      .finally(() => {
+        this.writing = null;
+        this.kick();
+      });
   }
 
   private settle(gen: number, err: unknown): void {

@@ -50,7 +50,8 @@ export class Waiters<T> {
   wait(pred: (v: T) => boolean, timeoutMs: number, onTimeout: () => T | Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const w = {
-        pred, resolve,
+        pred,
+        resolve,
         timer: setTimeout(() => {
           this.list = this.list.filter((x) => x !== w);
           const out = onTimeout();

@@ -4,16 +4,29 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class Backlight {
-  private constructor(readonly dir: string, readonly max: number, readonly hasPower: boolean) {}
+  private constructor(
+    readonly dir: string,
+    readonly max: number,
+    readonly hasPower: boolean,
+  ) {}
 
   /** `configured`: "auto" (the first device under root), a device directory, or null (none). */
   static async find(configured: string | null, root: string): Promise<Backlight | null> {
     if (configured === null) return null;
-    const dirs = configured === 'auto' ? await readdir(root).then((n) => n.sort().map((x) => join(root, x)), () => []) : [configured];
+    const dirs =
+      configured === 'auto'
+        ? await readdir(root).then(
+            (n) => n.sort().map((x) => join(root, x)),
+            () => [],
+          )
+        : [configured];
     for (const dir of dirs) {
       const max = Number((await readFile(join(dir, 'max_brightness'), 'utf8').catch(() => '')).trim());
       if (!Number.isInteger(max) || max <= 0) continue;
-      const hasPower = await access(join(dir, 'bl_power')).then(() => true, () => false);
+      const hasPower = await access(join(dir, 'bl_power')).then(
+        () => true,
+        () => false,
+      );
       return new Backlight(dir, max, hasPower);
     }
     return null;

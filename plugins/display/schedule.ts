@@ -56,7 +56,10 @@ const MAX_WAIT_MS = 3_600_000;
 export class Scheduler {
   private handle: unknown = null;
 
-  constructor(private readonly clock: Clock, private readonly apply: (power: PowerState) => void) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly apply: (power: PowerState) => void,
+  ) {}
 
   set(s: DisplaySchedule): void {
     this.cancel();
@@ -65,15 +68,18 @@ export class Scheduler {
       const at = nextSwitch(now, s);
       if (!at) return;
       const wait = at.getTime() - now.getTime();
-      this.handle = this.clock.setTimeout(() => {
-        this.handle = null;
-        const t = this.clock.now();
-        if (t.getTime() >= at.getTime()) {
-          const p = scheduledPower(t, s);
-          if (p) this.apply(p);
-        }
-        arm();
-      }, Math.min(wait, MAX_WAIT_MS));
+      this.handle = this.clock.setTimeout(
+        () => {
+          this.handle = null;
+          const t = this.clock.now();
+          if (t.getTime() >= at.getTime()) {
+            const p = scheduledPower(t, s);
+            if (p) this.apply(p);
+          }
+          arm();
+        },
+        Math.min(wait, MAX_WAIT_MS),
+      );
     };
     arm();
   }

@@ -10,11 +10,21 @@ import { cecPower } from './cec.js';
 import type { DisplayConfig } from './config.js';
 import { Scheduler, scheduledPower, systemClock, type Clock } from './schedule.js';
 
-interface Settings { brightness: number; power: PowerState; schedule: DisplaySchedule }
+interface Settings {
+  brightness: number;
+  power: PowerState;
+  schedule: DisplaySchedule;
+}
 
 const isSettings = (v: unknown): v is Settings => {
   const s = v as Settings;
-  return typeof s === 'object' && s !== null && typeof s.brightness === 'number' && (s.power === 'on' || s.power === 'off') && typeof s.schedule === 'object';
+  return (
+    typeof s === 'object' &&
+    s !== null &&
+    typeof s.brightness === 'number' &&
+    (s.power === 'on' || s.power === 'off') &&
+    typeof s.schedule === 'object'
+  );
 };
 
 /** Player states in which mpv runs and holds our brightness. */
@@ -28,8 +38,17 @@ export class DisplayService {
   private playerUp = false;
   private lock: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly ctx: PluginContext<DisplayConfig>, private readonly clock: Clock = systemClock) {
-    this.scheduler = new Scheduler(clock, (p) => void this.serial(() => this.setPower(p)).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'scheduled power change failed')));
+  constructor(
+    private readonly ctx: PluginContext<DisplayConfig>,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.scheduler = new Scheduler(
+      clock,
+      (p) =>
+        void this.serial(() => this.setPower(p)).catch((err: Error) =>
+          this.ctx.log.warn({ err: err.message }, 'scheduled power change failed'),
+        ),
+    );
   }
 
   async start(): Promise<void> {
@@ -40,15 +59,20 @@ export class DisplayService {
       validate: isSettings,
     });
     this.backlight = await Backlight.find(c.backlight, c.backlight_root);
-    this.ctx.log.info({ backlight: this.backlight?.dir ?? null, brightness_via: this.brightnessVia(), power_via: this.powerVia() }, 'display');
+    this.ctx.log.info(
+      { backlight: this.backlight?.dir ?? null, brightness_via: this.brightnessVia(), power_via: this.powerVia() },
+      'display',
+    );
     // mpv forgets its brightness when it restarts: send it again whenever the player comes (back) up.
     const player = this.ctx.bus.last('player');
     this.playerUp = player !== undefined && MPV_UP.includes(player.state);
-    this.offs.push(this.ctx.bus.subscribe('player', (p) => {
-      const up = MPV_UP.includes(p.state);
-      if (up && !this.playerUp) void this.serial(() => this.applyMpv()).catch(() => undefined);
-      this.playerUp = up;
-    }));
+    this.offs.push(
+      this.ctx.bus.subscribe('player', (p) => {
+        const up = MPV_UP.includes(p.state);
+        if (up && !this.playerUp) void this.serial(() => this.applyMpv()).catch(() => undefined);
+        this.playerUp = up;
+      }),
+    );
     const s = this.settings.get();
     const wanted = scheduledPower(this.clock.now(), s.schedule);
     if (wanted && wanted !== s.power) await this.settings.set({ ...s, power: wanted });
@@ -85,9 +109,17 @@ export class DisplayService {
     const c = this.ctx.config;
     const s = this.settings.get();
     return {
-      brightness: s.brightness, power: s.power, brightness_via: this.brightnessVia(), power_via: this.powerVia(),
-      backlight: this.backlight?.dir ?? null, schedule: s.schedule,
-      width: c.width, height: c.height, fps: c.fps, rotation: c.rotation, updated_at: new Date().toISOString(),
+      brightness: s.brightness,
+      power: s.power,
+      brightness_via: this.brightnessVia(),
+      power_via: this.powerVia(),
+      backlight: this.backlight?.dir ?? null,
+      schedule: s.schedule,
+      width: c.width,
+      height: c.height,
+      fps: c.fps,
+      rotation: c.rotation,
+      updated_at: new Date().toISOString(),
     };
   }
 
@@ -117,7 +149,9 @@ export class DisplayService {
   private async applyAll(): Promise<void> {
     const s = this.settings.get();
     if (this.backlight) {
-      await this.backlight.setBrightness(s.brightness).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'backlight brightness not written'));
+      await this.backlight
+        .setBrightness(s.brightness)
+        .catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'backlight brightness not written'));
     }
     await this.applyPower(s.power).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'screen power not applied'));
     await this.applyMpv();
@@ -130,7 +164,8 @@ export class DisplayService {
   }
 
   async setBrightness(brightness: number): Promise<number> {
-    if (this.brightnessVia() === 'none') throw new ActionError('unsupported', 'This screen has no backlight and mpv_fallback is off: brightness cannot be set');
+    if (this.brightnessVia() === 'none')
+      throw new ActionError('unsupported', 'This screen has no backlight and mpv_fallback is off: brightness cannot be set');
     if (this.backlight) {
       try {
         await this.backlight.setBrightness(brightness);
@@ -146,7 +181,8 @@ export class DisplayService {
 
   async setPower(power: PowerState | 'toggle'): Promise<PowerState> {
     const next: PowerState = power === 'toggle' ? (this.settings.get().power === 'on' ? 'off' : 'on') : power;
-    if (this.powerVia() === 'none') throw new ActionError('unsupported', 'No way to switch this screen: no backlight, CEC off and mpv_fallback off');
+    if (this.powerVia() === 'none')
+      throw new ActionError('unsupported', 'No way to switch this screen: no backlight, CEC off and mpv_fallback off');
     try {
       await this.applyPower(next);
     } catch (err) {

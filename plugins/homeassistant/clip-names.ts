@@ -12,8 +12,12 @@ export interface ClipNames {
 }
 
 export function baseName(filename: string, slug: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = filename.replace(/\.[A-Za-z0-9]{1,5}$/, '').replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const cleaned = filename
+    .replace(/\.[A-Za-z0-9]{1,5}$/, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return (cleaned || slug).slice(0, MAX);
 }
 

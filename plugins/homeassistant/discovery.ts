@@ -27,7 +27,10 @@ export const discoveryTopic = (prefix: string, deviceId: string): string => `${p
 export const uniqueId = (deviceId: string, entity: string): string => `loop_${deviceId}_${entity}`;
 
 export function buildDiscovery(
-  facts: DeviceFacts, ctx: EntityContext, defs: readonly EntityDef[], previous: Readonly<Record<string, Platform>> = {},
+  facts: DeviceFacts,
+  ctx: EntityContext,
+  defs: readonly EntityDef[],
+  previous: Readonly<Record<string, Platform>> = {},
 ): Discovery {
   const cmps: Record<string, Record<string, unknown>> = {};
   const components: Record<string, Platform> = {};
@@ -41,7 +44,11 @@ export function buildDiscovery(
     if (!(id in cmps)) cmps[id] = { p: platform };
   }
   const device: Record<string, unknown> = {
-    identifiers: [`loop_${facts.id}`], name: facts.name, manufacturer: 'Loop', model: facts.model, sw_version: facts.version,
+    identifiers: [`loop_${facts.id}`],
+    name: facts.name,
+    manufacturer: 'Loop',
+    model: facts.model,
+    sw_version: facts.version,
   };
   if (facts.configUrl) device.configuration_url = facts.configUrl;
   const origin: Record<string, unknown> = { name: 'Loop', sw_version: facts.version };

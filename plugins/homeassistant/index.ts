@@ -6,9 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
-import {
-  ActionError, HA_THUMBNAIL_TOPIC, homeassistantActions, setTopic, type HaClip, type MediaItem,
-} from '../../core/protocol/index.js';
+import { ActionError, HA_THUMBNAIL_TOPIC, homeassistantActions, setTopic, type HaClip, type MediaItem } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import { clipNames, type ClipNames } from './clip-names.js';
 import { homeassistantConfig, type HomeassistantConfig } from './config.js';
@@ -20,7 +18,9 @@ import { thumbnailBytes } from './thumbnail.js';
 /** Changes arriving together (bridge/info, library, start) make one announcement. */
 const DEBOUNCE_MS = 150;
 
-interface Doc { components: Record<string, Platform> }
+interface Doc {
+  components: Record<string, Platform>;
+}
 
 function model(): string {
   try {
@@ -78,13 +78,21 @@ class HomeAssistantService {
     });
     bus.subscribe('bridge/event', (e) => {
       if (e.level !== 'error') return;
-      void bus.publish('homeassistant/last_error', { message: e.message, source: e.source, type: e.type, timestamp: e.timestamp }, { retain: true });
+      void bus.publish(
+        'homeassistant/last_error',
+        { message: e.message, source: e.source, type: e.type, timestamp: e.timestamp },
+        { retain: true },
+      );
     });
     // Home Assistant's birth message: announce again after a random delay, so a fleet does not answer at once.
-    bus.subscribeRaw(`${this.ctx.config.discovery_prefix}/status`, (buf) => {
-      if (buf.toString('utf8').trim() !== 'online') return;
-      this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
-    }, { absolute: true });
+    bus.subscribeRaw(
+      `${this.ctx.config.discovery_prefix}/status`,
+      (buf) => {
+        if (buf.toString('utf8').trim() !== 'online') return;
+        this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
+      },
+      { absolute: true },
+    );
     this.schedule();
   }
 
@@ -115,13 +123,22 @@ class HomeAssistantService {
     const base = this.ctx.device.baseTopic;
     return {
       t: { state: (rel) => `${base}/${rel}`, set: (plugin) => `${base}/${setTopic(plugin)}` },
-      clipNames: this.names.names, config: this.ctx.config,
+      clipNames: this.names.names,
+      config: this.ctx.config,
     };
   }
 
   private facts(): DeviceFacts {
     const d = this.ctx.device;
-    return { id: d.id, name: d.name, version: d.version, configUrl: this.configUrl, model: this.model, baseTopic: d.baseTopic, running: this.running };
+    return {
+      id: d.id,
+      name: d.name,
+      version: d.version,
+      configUrl: this.configUrl,
+      model: this.model,
+      baseTopic: d.baseTopic,
+      running: this.running,
+    };
   }
 
   /** Publishes the discovery payload when it changed (always when forced); returns the components announced. */
@@ -148,14 +165,18 @@ class HomeAssistantService {
 
   slugOf(name: string): string {
     const slug = this.names.slugOf.get(name);
-    if (!slug) throw new ActionError('not_found', `no clip named "${name}"; the clip select offers: ${this.names.names.slice(0, 10).join(', ') || 'none'}`);
+    if (!slug)
+      throw new ActionError(
+        'not_found',
+        `no clip named "${name}"; the clip select offers: ${this.names.names.slice(0, 10).join(', ') || 'none'}`,
+      );
     return slug;
   }
 
   /** The clip select's state and the thumbnail follow what plays. */
   private async follow(): Promise<void> {
     const slug = this.playingSlug;
-    const clip: HaClip = { name: slug ? this.names.nameOf.get(slug) ?? null : null, slug };
+    const clip: HaClip = { name: slug ? (this.names.nameOf.get(slug) ?? null) : null, slug };
     if (JSON.stringify(clip) !== JSON.stringify(this.clip)) {
       this.clip = clip;
       await this.ctx.bus.publish('homeassistant/clip', clip, { retain: true });
@@ -179,7 +200,10 @@ export default function createHomeAssistantPlugin(): LoopPlugin<HomeassistantCon
       await svc.start();
       return {
         handlers: {
-          announce: async () => ({ topic: discoveryTopic(ctx.config.discovery_prefix, ctx.device.id), components: await svc.announce(true) }),
+          announce: async () => ({
+            topic: discoveryTopic(ctx.config.discovery_prefix, ctx.device.id),
+            components: await svc.announce(true),
+          }),
           remove: async () => ({ topic: await svc.remove() }),
           play_clip: async ({ name }) => {
             const slug = svc.slugOf(name);

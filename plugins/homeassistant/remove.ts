@@ -11,13 +11,16 @@ export async function removeFromHomeAssistant(config: LoopConfig, deviceId: stri
   const topic = discoveryTopic(prefix, deviceId);
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.mqtt.port}`;
   const client = connect(url, {
-    protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000,
+    protocolVersion: 4,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
     ...(config.mqtt.url && config.mqtt.username ? { username: config.mqtt.username } : {}),
     ...(config.mqtt.url && config.mqtt.password ? { password: config.mqtt.password } : {}),
   });
-  const publish = (t: string, body: string, retain: boolean) => new Promise<void>((resolve, reject) => {
-    client.publish(t, body, { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
-  });
+  const publish = (t: string, body: string, retain: boolean) =>
+    new Promise<void>((resolve, reject) => {
+      client.publish(t, body, { qos: 1, retain }, (err) => (err ? reject(err) : resolve()));
+    });
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());

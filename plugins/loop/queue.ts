@@ -49,7 +49,8 @@ export function toState(doc: LoopDoc, now = new Date()): LoopState {
 
 function checkLibrary(slug: string, library: LibraryLookup): void {
   const status = library(slug);
-  if (status === 'no_library') throw new ActionError('unavailable', 'the media library has not published its state yet (is the media plugin running?)');
+  if (status === 'no_library')
+    throw new ActionError('unavailable', 'the media library has not published its state yet (is the media plugin running?)');
   if (status === 'unknown') throw new ActionError('not_found', `no media item "${slug}" in the library`);
   if (status === 'failed') throw new ActionError('conflict', `media item "${slug}" failed to convert; retry or delete it`);
 }
@@ -84,7 +85,13 @@ export function shuffleOrder(slugs: readonly string[], random: Random, first: st
   return first !== null && slugs.includes(first) ? [first, ...a] : a;
 }
 
-export function add(doc: LoopDoc, slug: string, position: number | undefined, library: LibraryLookup, random: Random = Math.random): LoopDoc {
+export function add(
+  doc: LoopDoc,
+  slug: string,
+  position: number | undefined,
+  library: LibraryLookup,
+  random: Random = Math.random,
+): LoopDoc {
   if (indexOf(doc, slug) >= 0) throw new ActionError('conflict', `"${slug}" is already in the loop (at ${indexOf(doc, slug)})`);
   checkLibrary(slug, library);
   if (position !== undefined && position > doc.items.length) {
@@ -131,14 +138,21 @@ export function reorder(doc: LoopDoc, order: readonly string[]): LoopDoc {
   if (unknown.length) problems.push(`not in the loop: ${unknown.join(', ')}`);
   if (missing.length) problems.push(`missing from the new order: ${missing.join(', ')}`);
   if (problems.length) {
-    throw new ActionError('invalid', `the new order must list each loop item exactly once (${problems.join('; ')})`, { duplicates, unknown, missing });
+    throw new ActionError('invalid', `the new order must list each loop item exactly once (${problems.join('; ')})`, {
+      duplicates,
+      unknown,
+      missing,
+    });
   }
   const bySlug = new Map(doc.items.map((i) => [i.slug, i]));
   return { ...doc, items: order.map((s) => bySlug.get(s) as LoopItem) };
 }
 
 export function move(doc: LoopDoc, from: number, to: number): LoopDoc {
-  for (const [name, v] of [['from', from], ['to', to]] as const) {
+  for (const [name, v] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (v >= doc.items.length) throw new ActionError('invalid', `${name} index ${v} is out of range: ${range(doc)}`);
   }
   const items = [...doc.items];
@@ -173,7 +187,11 @@ export function setMode(doc: LoopDoc, mode: LoopMode): LoopDoc {
   return { ...doc, mode };
 }
 
-export function settings(doc: LoopDoc, s: { repeat?: number; image_duration?: number; shuffle?: boolean }, random: Random = Math.random): LoopDoc {
+export function settings(
+  doc: LoopDoc,
+  s: { repeat?: number; image_duration?: number; shuffle?: boolean },
+  random: Random = Math.random,
+): LoopDoc {
   const next: LoopDoc = {
     ...doc,
     repeat: s.repeat ?? doc.repeat,
@@ -214,9 +232,15 @@ export function reshuffle(doc: LoopDoc, random: Random = Math.random): LoopDoc {
 export function isLoopDoc(v: unknown): v is LoopDoc {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Record<string, unknown>;
-  return Array.isArray(d.items) && d.items.every((i) => typeof i === 'object' && i !== null && typeof (i as LoopItem).slug === 'string')
-    && (d.active === null || typeof d.active === 'string')
-    && (d.mode === 'all' || d.mode === 'one')
-    && typeof d.repeat === 'number' && typeof d.image_duration === 'number'
-    && typeof d.shuffle === 'boolean' && Array.isArray(d.shuffled) && typeof d.cue === 'number';
+  return (
+    Array.isArray(d.items) &&
+    d.items.every((i) => typeof i === 'object' && i !== null && typeof (i as LoopItem).slug === 'string') &&
+    (d.active === null || typeof d.active === 'string') &&
+    (d.mode === 'all' || d.mode === 'one') &&
+    typeof d.repeat === 'number' &&
+    typeof d.image_duration === 'number' &&
+    typeof d.shuffle === 'boolean' &&
+    Array.isArray(d.shuffled) &&
+    typeof d.cue === 'number'
+  );
 }

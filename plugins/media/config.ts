@@ -2,46 +2,61 @@
 import { Nullable } from '../../core/protocol/envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
-
-export const displayProfile = Type.Object({
-  width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),
-  height: Type.Integer({ minimum: 16, maximum: 4320, multipleOf: 2 }),
-  fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
-  fit: Type.Union([Type.Literal('cover'), Type.Literal('contain')]),
-  /** Letterbox colour for `contain` (ffmpeg colour syntax). */
-  background: Type.String({ pattern: '^[A-Za-z0-9#@.]+$', maxLength: 32 }),
-}, { additionalProperties: false });
+export const displayProfile = Type.Object(
+  {
+    width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),
+    height: Type.Integer({ minimum: 16, maximum: 4320, multipleOf: 2 }),
+    fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
+    fit: Type.Union([Type.Literal('cover'), Type.Literal('contain')]),
+    /** Letterbox colour for `contain` (ffmpeg colour syntax). */
+    background: Type.String({ pattern: '^[A-Za-z0-9#@.]+$', maxLength: 32 }),
+  },
+  { additionalProperties: false },
+);
 export type DisplayProfile = Static<typeof displayProfile>;
 
-export const mediaConfig = Type.Object({
-  max_upload_bytes: Type.Integer({ minimum: 1 }),
-  max_files_per_request: Type.Integer({ minimum: 1, maximum: 1000 }),
-  max_storage_bytes: Nullable(Type.Integer({ minimum: 0 })),
-  max_storage_share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
-  max_queued_jobs: Type.Integer({ minimum: 1, maximum: 10_000 }),
-  max_queued_jobs_per_client: Type.Integer({ minimum: 1, maximum: 10_000 }),
-  min_free_bytes: Type.Integer({ minimum: 0 }),
-  max_pixels: Type.Integer({ minimum: 1 }),
-  max_duration_seconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
-  concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
-  display: displayProfile,
-  video: Type.Object({
-    crf: Type.Integer({ minimum: 0, maximum: 51 }),
-    preset: Type.Union([
-      Type.Literal('ultrafast'), Type.Literal('superfast'), Type.Literal('veryfast'), Type.Literal('faster'), Type.Literal('fast'),
-      Type.Literal('medium'), Type.Literal('slow'), Type.Literal('slower'), Type.Literal('veryslow'),
-    ]),
-    keep_audio: Type.Boolean(),
-    audio_bitrate: Type.String({ pattern: '^[0-9]+k$' }),
-    threads: Type.Integer({ minimum: 0, maximum: 64 }),
-  }, { additionalProperties: false }),
-  thumbnail_width: Type.Integer({ minimum: 16, maximum: 1920, multipleOf: 2 }),
-  add_to_loop: Type.Boolean(),
-  keep_originals: Type.Boolean(),
-  ffmpeg_path: Nullable(Type.String({ minLength: 1 })),
-  ffprobe_path: Nullable(Type.String({ minLength: 1 })),
-  probe_timeout_seconds: Type.Number({ exclusiveMinimum: 0 }),
-}, { additionalProperties: false });
+export const mediaConfig = Type.Object(
+  {
+    max_upload_bytes: Type.Integer({ minimum: 1 }),
+    max_files_per_request: Type.Integer({ minimum: 1, maximum: 1000 }),
+    max_storage_bytes: Nullable(Type.Integer({ minimum: 0 })),
+    max_storage_share: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    max_queued_jobs: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    max_queued_jobs_per_client: Type.Integer({ minimum: 1, maximum: 10_000 }),
+    min_free_bytes: Type.Integer({ minimum: 0 }),
+    max_pixels: Type.Integer({ minimum: 1 }),
+    max_duration_seconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+    concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
+    display: displayProfile,
+    video: Type.Object(
+      {
+        crf: Type.Integer({ minimum: 0, maximum: 51 }),
+        preset: Type.Union([
+          Type.Literal('ultrafast'),
+          Type.Literal('superfast'),
+          Type.Literal('veryfast'),
+          Type.Literal('faster'),
+          Type.Literal('fast'),
+          Type.Literal('medium'),
+          Type.Literal('slow'),
+          Type.Literal('slower'),
+          Type.Literal('veryslow'),
+        ]),
+        keep_audio: Type.Boolean(),
+        audio_bitrate: Type.String({ pattern: '^[0-9]+k$' }),
+        threads: Type.Integer({ minimum: 0, maximum: 64 }),
+      },
+      { additionalProperties: false },
+    ),
+    thumbnail_width: Type.Integer({ minimum: 16, maximum: 1920, multipleOf: 2 }),
+    add_to_loop: Type.Boolean(),
+    keep_originals: Type.Boolean(),
+    ffmpeg_path: Nullable(Type.String({ minLength: 1 })),
+    ffprobe_path: Nullable(Type.String({ minLength: 1 })),
+    probe_timeout_seconds: Type.Number({ exclusiveMinimum: 0 }),
+  },
+  { additionalProperties: false },
+);
 export type MediaConfig = Static<typeof mediaConfig>;
 
 /** The defaults, as in config/default.yaml (tests and benches build on them). */

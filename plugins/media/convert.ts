@@ -13,7 +13,6 @@ import { probeMedia } from './probe.js';
 import { profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
 import { round1, type MediaShared } from './shared.js';
 
-
 const PROGRESS_INTERVAL_MS = 200;
 
 export class Converter {
@@ -57,7 +56,8 @@ export class Converter {
   enqueue(sha: string, jobId: string, filename: string, client = 'device'): void {
     this.owners.set(jobId, client);
     this.queue.push({
-      id: jobId, key: sha,
+      id: jobId,
+      key: sha,
       run: (signal) => this.convert(sha, jobId, signal).finally(() => this.owners.delete(jobId)),
     });
     this.s.progress({ job_id: jobId, slug: this.s.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
@@ -98,7 +98,13 @@ export class Converter {
       const out = await probeMedia(tmpClip, { ...this.s.probeLimits, maxDurationSeconds: null });
       send('thumbnail', 95);
       const at = kind === 'video' ? Math.min(1, (out.duration ?? 0) / 3) : 0;
-      await runFfmpeg({ input: tmpClip, output: tmpThumb, args: thumbnailArgs(this.s.cfg, at), ffmpegPath: this.s.cfg.ffmpeg_path, signal });
+      await runFfmpeg({
+        input: tmpClip,
+        output: tmpThumb,
+        args: thumbnailArgs(this.s.cfg, at),
+        ffmpegPath: this.s.cfg.ffmpeg_path,
+        signal,
+      });
       await fsyncPath(tmpClip);
       await fsyncPath(tmpThumb);
       if (signal.aborted) throw new FfmpegCancelled();
@@ -111,11 +117,19 @@ export class Converter {
       const original = start.original;
       const keep = this.s.cfg.keep_originals;
       const entry = await this.s.update(sha, {
-        status: 'ready', error: null, job_id: null, clip, thumbnail: thumb,
+        status: 'ready',
+        error: null,
+        job_id: null,
+        clip,
+        thumbnail: thumb,
         original: keep ? original : null,
         output: {
-          width: out.width, height: out.height, duration: kind === 'video' ? out.duration : null,
-          frame_count: out.frame_count, size: clipStat.size, thumb_size: thumbStat.size,
+          width: out.width,
+          height: out.height,
+          duration: kind === 'video' ? out.duration : null,
+          frame_count: out.frame_count,
+          size: clipStat.size,
+          thumb_size: thumbStat.size,
         },
       });
       // Only now that the index no longer names it.

@@ -13,7 +13,12 @@ export interface FfmpegArgs {
   output: string[];
 }
 
-export interface FfmpegTick { seconds: number; percent: number | null; speed: number | null; frames: number | null }
+export interface FfmpegTick {
+  seconds: number;
+  percent: number | null;
+  speed: number | null;
+  frames: number | null;
+}
 
 export interface RunFfmpegOptions {
   input: string;
@@ -33,9 +38,29 @@ export interface RunFfmpegOptions {
  * manifests (hls, dash, concat, sdp, ...) are not among them: they make ffmpeg open other files.
  */
 export const ACCEPTED_DEMUXERS = [
-  'mov', 'mp4', 'm4a', '3gp', '3g2', 'mj2', 'matroska', 'webm', 'avi', 'mpegts', 'gif', 'image2',
-  'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'jpegls_pipe', 'j2k_pipe', 'jpegxl_pipe',
-  'ppm_pipe', 'pgm_pipe', 'qoi_pipe',
+  'mov',
+  'mp4',
+  'm4a',
+  '3gp',
+  '3g2',
+  'mj2',
+  'matroska',
+  'webm',
+  'avi',
+  'mpegts',
+  'gif',
+  'image2',
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'bmp_pipe',
+  'tiff_pipe',
+  'jpegls_pipe',
+  'j2k_pipe',
+  'jpegxl_pipe',
+  'ppm_pipe',
+  'pgm_pipe',
+  'qoi_pipe',
 ] as const;
 
 /** Input options for every ffmpeg and ffprobe run (ffmpeg 5.1 has both): those demuxers, local files only. */
@@ -56,7 +81,10 @@ export class FfmpegCancelled extends Error {
 export async function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
   const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
-    if (opts.signal?.aborted) { reject(new FfmpegCancelled()); return; }
+    if (opts.signal?.aborted) {
+      reject(new FfmpegCancelled());
+      return;
+    }
     const cmd = ffmpeg(opts.input, { stdoutLines: 0 });
     if (opts.ffmpegPath) cmd.setFfmpegPath(opts.ffmpegPath);
     // Several arguments at once: fluent-ffmpeg then never splits an option on its spaces.
@@ -111,9 +139,17 @@ export function shortReason(message: string, max = 240): string {
     .replace(/^ffprobe exited with code \d+\s*/i, '')
     .split(/\r?\n/)
     .map((l) => l.replace(/^\[[^\]]+\]\s*/, '').trim())
-    .filter((l) => l && !/^(ffmpeg|ffprobe) version|^built with|^configuration:|^lib(av|sw|post)|^Conversion failed!?$|^Input #|^Output #|^Stream mapping|^Press \[q\]/.test(l));
-  const text = (lines.slice(-3).join('; ') || message.trim() || 'ffmpeg failed')
-    .replace(/\/[^\s:'"]*\/(\.tmp-[^\s:'"]*|[0-9a-f]{64}[^\s:'"]*)/g, '<file>');
+    .filter(
+      (l) =>
+        l &&
+        !/^(ffmpeg|ffprobe) version|^built with|^configuration:|^lib(av|sw|post)|^Conversion failed!?$|^Input #|^Output #|^Stream mapping|^Press \[q\]/.test(
+          l,
+        ),
+    );
+  const text = (lines.slice(-3).join('; ') || message.trim() || 'ffmpeg failed').replace(
+    /\/[^\s:'"]*\/(\.tmp-[^\s:'"]*|[0-9a-f]{64}[^\s:'"]*)/g,
+    '<file>',
+  );
   if (/No space left on device/i.test(text)) return 'no space left on the device';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -22,7 +22,13 @@ function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
       progress: (p) => void bus.publish('media/progress', p).catch(published('media/progress')),
       event: (e) => {
         void bus.publish('media/event', e).catch(published('media/event'));
-        if (e.type === 'failed') ctx.notify('warning', `${e.item?.filename ?? e.slug} could not be converted: ${e.item?.error ?? 'unknown reason'}`, { slug: e.slug }, 'media_failed');
+        if (e.type === 'failed')
+          ctx.notify(
+            'warning',
+            `${e.item?.filename ?? e.slug} could not be converted: ${e.item?.error ?? 'unknown reason'}`,
+            { slug: e.slug },
+            'media_failed',
+          );
       },
     },
   });
@@ -38,7 +44,8 @@ async function letLoopGo(ctx: PluginContext<MediaConfig>, slug: string): Promise
     await ctx.bus.request('loop', 'remove', { slug }, { timeoutMs: 5000 });
   } catch (err) {
     const code = err instanceof ActionError ? err.code : 'internal';
-    if (code !== 'not_found' && code !== 'unavailable') ctx.log.warn({ slug, err: (err as Error).message }, 'the loop did not confirm it let a deleted item go');
+    if (code !== 'not_found' && code !== 'unavailable')
+      ctx.log.warn({ slug, err: (err as Error).message }, 'the loop did not confirm it let a deleted item go');
   }
 }
 

@@ -52,7 +52,10 @@ export class Ingest {
   /** Bytes being received right now, counted against the quota. */
   private readonly receiving = new Map<string, number>();
 
-  constructor(private readonly s: MediaShared, private readonly jobs: JobAdmission) {}
+  constructor(
+    private readonly s: MediaShared,
+    private readonly jobs: JobAdmission,
+  ) {}
 
   /** Receives one file, checks it and queues its conversion. Throws ActionError on refusal. */
   async ingest(file: IncomingFile): Promise<IngestResult> {
@@ -68,8 +71,13 @@ export class Ingest {
       const all = file.offsetBytes + received;
       const percent = total ? Math.min(99.9, (all / total) * 100) : 0;
       this.s.progress({
-        job_id: jobId, slug: null, filename, stage: 'uploading', percent: round1(percent),
-        bytes_received: all, total_bytes: total,
+        job_id: jobId,
+        slug: null,
+        filename,
+        stage: 'uploading',
+        percent: round1(percent),
+        bytes_received: all,
+        total_bytes: total,
       });
     };
     const fail = (err: unknown): never => {
@@ -86,7 +94,10 @@ export class Ingest {
         dir: this.s.layout.incoming,
         maxBytes: this.s.cfg.max_upload_bytes,
         signal: file.signal,
-        onBytes: (n) => { this.receiving.set(jobId, n); sendUpload(n); },
+        onBytes: (n) => {
+          this.receiving.set(jobId, n);
+          sendUpload(n);
+        },
         checkSpace: (n) => this.checkSpace(jobId, n, total !== null ? Math.max(0, total - file.offsetBytes) : null),
       });
     } catch (err) {
@@ -104,8 +115,9 @@ export class Ingest {
       const slug = slugFor(filename, sha);
       const existing = this.s.bySha(sha);
       if (this.claims.has(sha) || existing?.status === 'queued' || existing?.status === 'processing') {
-        throw new ActionError('conflict', `the same content is already being processed (${existing?.slug ?? slug})`,
-          { slug: existing?.slug ?? slug });
+        throw new ActionError('conflict', `the same content is already being processed (${existing?.slug ?? slug})`, {
+          slug: existing?.slug ?? slug,
+        });
       }
       if (existing?.status === 'ready') {
         this.s.progress({ job_id: jobId, slug: existing.slug, filename, stage: 'done', percent: 100, message: 'already in the library' });
@@ -129,11 +141,23 @@ export class Ingest {
           uploaded_at: existing?.uploaded_at ?? now(),
           kind: probe.kind,
           source: {
-            format: probe.format, codec: probe.codec, width: probe.width, height: probe.height, duration: probe.duration,
-            has_audio: probe.has_audio, frame_count: probe.frame_count, fps: probe.fps, ext: probe.ext,
+            format: probe.format,
+            codec: probe.codec,
+            width: probe.width,
+            height: probe.height,
+            duration: probe.duration,
+            has_audio: probe.has_audio,
+            frame_count: probe.frame_count,
+            fps: probe.fps,
+            ext: probe.ext,
           },
-          status: 'queued', error: null, job_id: jobId,
-          original, clip: null, thumbnail: null, output: null,
+          status: 'queued',
+          error: null,
+          job_id: jobId,
+          original,
+          clip: null,
+          thumbnail: null,
+          output: null,
         };
         // The upload is acknowledged once this is durable.
         await this.s.put(entry);
@@ -154,10 +178,16 @@ export class Ingest {
   private admit(client: string): void {
     const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.s.cfg;
     if (this.jobs.waiting() >= all) {
-      throw new ActionError('busy', `${all} conversions are already waiting (media.max_queued_jobs); try again when some are done, or raise the bound`);
+      throw new ActionError(
+        'busy',
+        `${all} conversions are already waiting (media.max_queued_jobs); try again when some are done, or raise the bound`,
+      );
     }
     if (this.jobs.waiting(client) >= each) {
-      throw new ActionError('busy', `${each} conversions from this client are already waiting (media.max_queued_jobs_per_client); try again when they are done, or raise the bound`);
+      throw new ActionError(
+        'busy',
+        `${each} conversions from this client are already waiting (media.max_queued_jobs_per_client); try again when they are done, or raise the bound`,
+      );
     }
   }
 
@@ -169,14 +199,18 @@ export class Ingest {
     if (quota !== null) {
       const used = this.s.usedBytes() + others;
       if (used + incoming > quota) {
-        throw new StorageFullError(`not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (${this.s.cfg.max_storage_bytes === null ? 'media.max_storage_share of the disk' : 'media.max_storage_bytes'}); delete something first`);
+        throw new StorageFullError(
+          `not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (${this.s.cfg.max_storage_bytes === null ? 'media.max_storage_share of the disk' : 'media.max_storage_bytes'}); delete something first`,
+        );
       }
     }
     const free = await diskFree(this.s.layout.root);
     if (free === null) return;
     const need = received === 0 ? (expected ?? 0) : 0;
     if (free - need < this.s.cfg.min_free_bytes) {
-      throw new StorageFullError(`not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.s.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`);
+      throw new StorageFullError(
+        `not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.s.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`,
+      );
     }
   }
 }

@@ -6,7 +6,11 @@ export interface QueuedJob {
   run(signal: AbortSignal): Promise<void>;
 }
 
-interface Running { job: QueuedJob; controller: AbortController; done: Promise<void> }
+interface Running {
+  job: QueuedJob;
+  controller: AbortController;
+  done: Promise<void>;
+}
 
 export class JobQueue {
   private readonly waiting: QueuedJob[] = [];
@@ -14,7 +18,10 @@ export class JobQueue {
   private stopped = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(private readonly concurrency: number, private readonly onError: (job: QueuedJob, err: unknown) => void) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly onError: (job: QueuedJob, err: unknown) => void,
+  ) {}
 
   push(job: QueuedJob): void {
     if (this.stopped) return;
@@ -59,7 +66,8 @@ export class JobQueue {
     while (!this.stopped && this.running.size < this.concurrency && this.waiting.length > 0) {
       const job = this.waiting.shift() as QueuedJob;
       const controller = new AbortController();
-      const done = job.run(controller.signal)
+      const done = job
+        .run(controller.signal)
         .catch((err: unknown) => this.onError(job, err))
         .finally(() => {
           this.running.delete(job.key);

@@ -24,7 +24,9 @@ export interface LibraryEntry {
   output: { width: number; height: number; duration: number | null; frame_count: number; size: number; thumb_size: number } | null;
 }
 
-export interface LibraryDoc { items: LibraryEntry[] }
+export interface LibraryDoc {
+  items: LibraryEntry[];
+}
 
 const isEntry = (v: unknown): v is LibraryEntry => {
   const e = v as Partial<LibraryEntry> | null;
@@ -39,7 +41,9 @@ export async function openLibrary(store: StateStore): Promise<JsonDocument<Libra
   });
 }
 
-export interface UrlBase { files: string }
+export interface UrlBase {
+  files: string;
+}
 
 /** The public shape (the first version's MediaItem plus Loop's fields). */
 export function toItem(e: LibraryEntry, layout: MediaLayout, urls: UrlBase): MediaItem {
@@ -53,19 +57,23 @@ export function toItem(e: LibraryEntry, layout: MediaLayout, urls: UrlBase): Med
     url: ready && e.clip ? `${urls.files}/${e.clip}` : '',
     thumbnail_url: ready && e.thumbnail ? `${urls.files}/${e.thumbnail}` : null,
     kind: e.kind,
-    duration: ready ? e.output?.duration ?? null : e.source.duration,
-    width: ready ? e.output?.width ?? 0 : e.source.width,
-    height: ready ? e.output?.height ?? 0 : e.source.height,
-    frame_count: ready ? e.output?.frame_count ?? 0 : e.source.frame_count,
+    duration: ready ? (e.output?.duration ?? null) : e.source.duration,
+    width: ready ? (e.output?.width ?? 0) : e.source.width,
+    height: ready ? (e.output?.height ?? 0) : e.source.height,
+    frame_count: ready ? (e.output?.frame_count ?? 0) : e.source.frame_count,
     processing_status: e.status,
     error: e.error,
     path: ready && e.clip ? layout.abs(e.clip) : null,
     sha256: e.sha256,
-    converted_size: ready ? e.output?.size ?? null : null,
+    converted_size: ready ? (e.output?.size ?? null) : null,
     job_id: e.job_id,
     source: {
-      format: e.source.format, codec: e.source.codec, width: e.source.width, height: e.source.height,
-      duration: e.source.duration, has_audio: e.source.has_audio,
+      format: e.source.format,
+      codec: e.source.codec,
+      width: e.source.width,
+      height: e.source.height,
+      duration: e.source.duration,
+      has_audio: e.source.has_audio,
     },
   };
 }

@@ -18,7 +18,12 @@ export interface ProbeResult extends MediaSource {
   fps: number | null;
 }
 
-export interface ProbeLimits { maxPixels: number; maxDurationSeconds: number | null; timeoutMs: number; ffprobePath: string | null }
+export interface ProbeLimits {
+  maxPixels: number;
+  maxDurationSeconds: number | null;
+  timeoutMs: number;
+  ffprobePath: string | null;
+}
 
 const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpegls', 'bmp', 'webp', 'tiff', 'gif', 'jpeg2000', 'jpegxl', 'ppm', 'pgm', 'qoi']);
 
@@ -28,7 +33,11 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
   if (head.length === 0) throw new ActionError('unsupported', 'the file is empty');
   const list = playlistKind(head);
   // Never handed to ffprobe: a manifest names other files (file://...), which would be read instead.
-  if (list) throw new ActionError('unsupported', `${list} is not accepted: playlists and manifests point at other files; upload the video or picture itself`);
+  if (list)
+    throw new ActionError(
+      'unsupported',
+      `${list} is not accepted: playlists and manifests point at other files; upload the video or picture itself`,
+    );
   const declared = await declaredSize(path);
   if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format);
 
@@ -60,42 +69,58 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
     data = await ffprobe(path, ['-count_packets'], limits);
     packets = Number(pickVideo(data)?.nb_read_packets ?? NaN);
   }
-  const isStill = IMAGE_CODECS.has(codec) && (packets === null || !Number.isFinite(packets) || packets <= 1)
-    && !/mov|mp4|matroska|avi/.test(formatName);
+  const isStill =
+    IMAGE_CODECS.has(codec) && (packets === null || !Number.isFinite(packets) || packets <= 1) && !/mov|mp4|matroska|avi/.test(formatName);
   const kind: MediaKind = isStill ? 'image' : 'video';
 
-  const duration = kind === 'image' ? null : positive(Number(data.format.duration)) ?? positive(Number(video.duration));
+  const duration = kind === 'image' ? null : (positive(Number(data.format.duration)) ?? positive(Number(video.duration)));
   if (kind === 'video' && duration === null) throw new ActionError('unsupported', `${formatName}/${codec}: no duration, cannot convert`);
   if (kind === 'video' && duration !== null && limits.maxDurationSeconds !== null && duration > limits.maxDurationSeconds) {
-    throw new ActionError('too_large', `the clip lasts ${Math.round(duration)} s, more than media.max_duration_seconds (${limits.maxDurationSeconds} s)`);
+    throw new ActionError(
+      'too_large',
+      `the clip lasts ${Math.round(duration)} s, more than media.max_duration_seconds (${limits.maxDurationSeconds} s)`,
+    );
   }
   const fps = rate(video.avg_frame_rate) ?? rate(video.r_frame_rate);
   const nbFrames = Number(video.nb_frames ?? packets ?? NaN);
-  const frame_count = kind === 'image' ? 1
-    : Number.isFinite(nbFrames) && nbFrames > 0 ? nbFrames
-      : Math.round((duration ?? 0) * (fps ?? 25));
+  const frame_count =
+    kind === 'image' ? 1 : Number.isFinite(nbFrames) && nbFrames > 0 ? nbFrames : Math.round((duration ?? 0) * (fps ?? 25));
   const [width, height] = rotated(video) ? [video.height, video.width] : [video.width, video.height];
   const { mime, ext } = mimeOf(formatName, codec, data);
   return {
-    kind, mime, ext, format: formatName, codec, width, height, duration, frame_count, fps,
+    kind,
+    mime,
+    ext,
+    format: formatName,
+    codec,
+    width,
+    height,
+    duration,
+    frame_count,
+    fps,
     has_audio: data.streams.some((s) => s.codec_type === 'audio'),
   };
 }
 
 function checkPixels(width: number, height: number, maxPixels: number, what: string): void {
   if (width * height > maxPixels) {
-    throw new ActionError('too_large',
-      `${what} of ${width}x${height} (${Math.round(width * height / 1e6)} megapixels) is larger than media.max_pixels (${Math.round(maxPixels / 1e6)} megapixels); refused before decoding`);
+    throw new ActionError(
+      'too_large',
+      `${what} of ${width}x${height} (${Math.round((width * height) / 1e6)} megapixels) is larger than media.max_pixels (${Math.round(maxPixels / 1e6)} megapixels); refused before decoding`,
+    );
   }
 }
 
-const NOT_ACCEPTED = 'the file\'s format is not accepted';
+const NOT_ACCEPTED = "the file's format is not accepted";
 
 async function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
   const ffmpeg = await loadFluent();
   return new Promise((resolve, reject) => {
     // fluent-ffmpeg cannot kill ffprobe; past the timeout the upload is refused and ffprobe ends on its own.
-    const timer = setTimeout(() => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')), limits.timeoutMs);
+    const timer = setTimeout(
+      () => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')),
+      limits.timeoutMs,
+    );
     const cmd = ffmpeg(path);
     if (limits.ffprobePath) cmd.setFfprobePath(limits.ffprobePath);
     cmd.ffprobe(['-v', 'error', ...INPUT_WHITELIST, ...options], (err: unknown, data: FfprobeData) => {
@@ -104,7 +129,12 @@ async function ffprobe(path: string, options: string[], limits: ProbeLimits): Pr
         const msg = err instanceof Error ? err.message : asText(err);
         const refused = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(msg);
         if (refused) {
-          reject(new ActionError('unsupported', `${NOT_ACCEPTED} (${refused[1]}): Loop takes MP4, MOV, MKV, WebM, AVI, MPEG-TS, GIF and pictures`));
+          reject(
+            new ActionError(
+              'unsupported',
+              `${NOT_ACCEPTED} (${refused[1]}): Loop takes MP4, MOV, MKV, WebM, AVI, MPEG-TS, GIF and pictures`,
+            ),
+          );
         } else if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
           reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
         } else {
@@ -120,7 +150,7 @@ async function ffprobe(path: string, options: string[], limits: ProbeLimits): Pr
 function pickVideo(data: FfprobeData): FfprobeStream | undefined {
   const videos = data.streams.filter((s) => s.codec_type === 'video');
   // Cover art in an audio file is an attached picture, not a video.
-  return videos.find((s) => !(s.disposition?.attached_pic)) ?? undefined;
+  return videos.find((s) => !s.disposition?.attached_pic) ?? undefined;
 }
 
 function rotated(s: FfprobeStream): boolean {
@@ -196,9 +226,15 @@ export function playlistKind(head: Buffer): string | null {
 /** What a file that is not media looks like, for the refusal message. */
 export function describeBytes(b: Buffer): string {
   const magic: Array<[string, string]> = [
-    ['PK\x03\x04', 'a zip archive'], ['%PDF', 'a PDF document'], ['\x7fELF', 'a program (ELF)'], ['\x1f\x8b', 'gzip data'],
-    ['Rar!', 'a RAR archive'], ['7z\xbc\xaf', 'a 7-Zip archive'], ['ftypheic', 'a HEIC image this ffmpeg cannot read'],
-    ['ftyp', 'a damaged or incomplete MP4/QuickTime file'], ['\x1aE\xdf\xa3', 'a damaged or incomplete WebM/Matroska file'],
+    ['PK\x03\x04', 'a zip archive'],
+    ['%PDF', 'a PDF document'],
+    ['\x7fELF', 'a program (ELF)'],
+    ['\x1f\x8b', 'gzip data'],
+    ['Rar!', 'a RAR archive'],
+    ['7z\xbc\xaf', 'a 7-Zip archive'],
+    ['ftypheic', 'a HEIC image this ffmpeg cannot read'],
+    ['ftyp', 'a damaged or incomplete MP4/QuickTime file'],
+    ['\x1aE\xdf\xa3', 'a damaged or incomplete WebM/Matroska file'],
   ];
   const latin = b.toString('latin1', 0, 16);
   for (const [sig, what] of magic) if (latin.includes(sig)) return what;

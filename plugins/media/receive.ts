@@ -14,7 +14,11 @@ const SYNC_EVERY = 32 * 1024 * 1024;
 /** The file stream's buffer: a few socket reads (64 KiB) queue while one write runs, then go out as one writev. */
 const WRITE_HWM = 64 * 1024;
 
-export interface Received { path: string; sha256: string; size: number }
+export interface Received {
+  path: string;
+  sha256: string;
+  size: number;
+}
 
 export interface ReceiveOptions {
   dir: string;
@@ -47,28 +51,52 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
   let syncing: Promise<void> | null = null;
   let syncError: Error | null = null;
   let nextSync = SYNC_EVERY;
-  const idle = async (): Promise<void> => { while (syncing) await syncing; };
+  const idle = async (): Promise<void> => {
+    while (syncing) await syncing;
+  };
   const meter = new Transform({
     flush(cb: TransformCallback) {
       void idle().then(() => cb(syncError));
     },
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      if (syncError) { cb(syncError); return; }
+      if (syncError) {
+        cb(syncError);
+        return;
+      }
       if (size >= nextSync && !syncing) {
         nextSync = size + SYNC_EVERY;
         // Any descriptor of the file flushes its data; the write stream's own is not exposed.
-        syncing = (async () => { syncFh ??= await open(path, 'r'); await syncFh.datasync(); })().then(() => { syncing = null; }, (err: unknown) => { syncing = null; syncError = err as Error; });
+        syncing = (async () => {
+          syncFh ??= await open(path, 'r');
+          await syncFh.datasync();
+        })().then(
+          () => {
+            syncing = null;
+          },
+          (err: unknown) => {
+            syncing = null;
+            syncError = err as Error;
+          },
+        );
       }
       size += chunk.length;
       if (size > opts.maxBytes) {
-        cb(new ActionError('too_large', `the file is larger than the upload limit of ${formatBytes(opts.maxBytes)} (media.max_upload_bytes)`));
+        cb(
+          new ActionError(
+            'too_large',
+            `the file is larger than the upload limit of ${formatBytes(opts.maxBytes)} (media.max_upload_bytes)`,
+          ),
+        );
         return;
       }
       hash.update(chunk);
       opts.onBytes?.(size);
       if (opts.checkSpace && size >= nextCheck) {
         nextCheck = size + checkEvery;
-        opts.checkSpace(size).then(() => cb(null, chunk), (err: unknown) => cb(err as Error));
+        opts.checkSpace(size).then(
+          () => cb(null, chunk),
+          (err: unknown) => cb(err as Error),
+        );
         return;
       }
       cb(null, chunk);
@@ -93,7 +121,10 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
     // The upload's own stream failing (a body cut before its closing boundary) is the client's fault.
     if (err === source.errored && !(err instanceof ActionError)) {
-      throw new ActionError('invalid', `the upload ended before its last part was complete (${(err as Error).message.slice(0, 80)}); send it again`);
+      throw new ActionError(
+        'invalid',
+        `the upload ended before its last part was complete (${(err as Error).message.slice(0, 80)}); send it again`,
+      );
     }
     throw err;
   }

@@ -16,12 +16,25 @@ export const FILES_URL = '/media/files';
 const r = routesFor('media', mediaActions);
 /** Items in the first version's words (`completed` when playable). */
 const seedView = { schema: SeedMediaItem, from: toSeedItem };
-const Library = Type.Object({ media: Type.Array(SeedMediaItem), active: Nullable(Type.String()), last_updated: Type.String(), storage: Type.Optional(Type.Unknown()) });
+const Library = Type.Object({
+  media: Type.Array(SeedMediaItem),
+  active: Nullable(Type.String()),
+  last_updated: Type.String(),
+  storage: Type.Optional(Type.Unknown()),
+});
 
 export const mediaRoutes: RouteTable = [
   r('GET', '/api/media', 'list', {
     summary: 'The library and the active item',
-    view: { schema: Library, from: (s, bus) => ({ media: s.items.map(toSeedItem), active: bus.last('loop')?.active ?? null, last_updated: s.updated_at, storage: s.storage }) },
+    view: {
+      schema: Library,
+      from: (s, bus) => ({
+        media: s.items.map(toSeedItem),
+        active: bus.last('loop')?.active ?? null,
+        last_updated: s.updated_at,
+        storage: s.storage,
+      }),
+    },
   }),
   r('GET', '/api/media/:slug', 'get', { view: seedView }),
   r('DELETE', '/api/media/:slug', 'delete', { timeoutMs: 30_000, message: (d) => `deleted ${d.slug}` }),

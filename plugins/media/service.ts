@@ -58,9 +58,15 @@ export class MediaService {
   constructor(private readonly o: MediaServiceOptions) {
     this.layout = new MediaLayout(o.dataDir);
     const shared: MediaShared = {
-      get cfg() { return withScreen(o.config, o.screen?.()); },
-      layout: this.layout, log: o.log, busy: this.busy,
-      get probeLimits() { return probeLimitsOf(o.config); },
+      get cfg() {
+        return withScreen(o.config, o.screen?.());
+      },
+      layout: this.layout,
+      log: o.log,
+      busy: this.busy,
+      get probeLimits() {
+        return probeLimitsOf(o.config);
+      },
       progress: (p) => this.progress(p),
       event: (e) => o.out.event(e),
       bySha: (sha) => this.bySha(sha),
@@ -83,7 +89,9 @@ export class MediaService {
     return this.ingester.ingest(file);
   }
 
-  private get cfg(): MediaConfig { return this.o.config; }
+  private get cfg(): MediaConfig {
+    return this.o.config;
+  }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
@@ -110,7 +118,12 @@ export class MediaService {
    */
   private async recover(): Promise<void> {
     const requeue: LibraryEntry[] = [];
-    const exists = async (rel: string | null): Promise<boolean> => !!rel && (await stat(this.layout.abs(rel)).then(() => true, () => false));
+    const exists = async (rel: string | null): Promise<boolean> =>
+      !!rel &&
+      (await stat(this.layout.abs(rel)).then(
+        () => true,
+        () => false,
+      ));
     const fixed: LibraryEntry[] = [];
     let changed = false;
     for (const e of this.doc.get().items) {
@@ -122,7 +135,14 @@ export class MediaService {
         else Object.assign(next, { status: 'failed', error: 'the converted file is missing and the original is gone; upload it again' });
       } else if (e.status === 'queued' || e.status === 'processing') {
         if (hasOriginal) Object.assign(next, { status: 'queued', error: null });
-        else Object.assign(next, { status: 'failed', error: 'interrupted, and the original is gone; upload it again', clip: null, thumbnail: null, output: null });
+        else
+          Object.assign(next, {
+            status: 'failed',
+            error: 'interrupted, and the original is gone; upload it again',
+            clip: null,
+            thumbnail: null,
+            output: null,
+          });
       }
       if (next.status === 'queued') requeue.push(next);
       if (JSON.stringify(next) !== JSON.stringify(e)) changed = true;
@@ -130,7 +150,8 @@ export class MediaService {
     }
     if (changed) await this.doc.set({ items: fixed });
     const { removed } = await this.cleanup();
-    if (removed.length) this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
+    if (removed.length)
+      this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
     for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);
   }
 
@@ -241,7 +262,12 @@ export class MediaService {
         if (owned.has(p)) continue;
         const s = await stat(p).catch(() => null);
         if (!s?.isFile()) continue;
-        if (await unlink(p).then(() => true, () => false)) {
+        if (
+          await unlink(p).then(
+            () => true,
+            () => false,
+          )
+        ) {
           removed.push(`${basename(dir)}/${name}`);
           freed += s.size;
         }
@@ -254,7 +280,9 @@ export class MediaService {
 
 function probeLimitsOf(cfg: MediaConfig): ProbeLimits {
   return {
-    maxPixels: cfg.max_pixels, maxDurationSeconds: cfg.max_duration_seconds,
-    timeoutMs: cfg.probe_timeout_seconds * 1000, ffprobePath: cfg.ffprobe_path,
+    maxPixels: cfg.max_pixels,
+    maxDurationSeconds: cfg.max_duration_seconds,
+    timeoutMs: cfg.probe_timeout_seconds * 1000,
+    ffprobePath: cfg.ffprobe_path,
   };
 }

@@ -3,7 +3,11 @@
 // are left to ffprobe (whose answer is checked against the same limit before conversion).
 import { open } from 'node:fs/promises';
 
-export interface DeclaredSize { format: string; width: number; height: number }
+export interface DeclaredSize {
+  format: string;
+  width: number;
+  height: number;
+}
 
 const HEAD_BYTES = 256 * 1024;
 
@@ -50,10 +54,19 @@ function webp(b: Buffer): DeclaredSize | null {
 function jpeg(b: Buffer): DeclaredSize | null {
   let i = 2;
   while (i + 9 < b.length) {
-    if (b[i] !== 0xff) { i++; continue; }
+    if (b[i] !== 0xff) {
+      i++;
+      continue;
+    }
     const marker = b[i + 1] ?? 0;
-    if (marker === 0xff) { i++; continue; }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; }
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
     const len = b.readUInt16BE(i + 2);
     if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
       return { format: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };

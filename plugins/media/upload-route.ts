@@ -22,67 +22,94 @@ export async function registerUpload(app: FastifyInstance, svc: MediaService, cf
     // the request and the part stream. 64 KiB each keeps the bytes moving (receive.ts).
     highWaterMark: PARSER_HWM,
     fileHwm: PARSER_HWM,
-    limits: { fileSize: cfg.max_upload_bytes + 1, files: cfg.max_files_per_request, fields: 20, fieldSize: 4096, parts: cfg.max_files_per_request + 20 },
+    limits: {
+      fileSize: cfg.max_upload_bytes + 1,
+      files: cfg.max_files_per_request,
+      fields: 20,
+      fieldSize: 4096,
+      parts: cfg.max_files_per_request + 20,
+    },
   });
 
-  app.post('/api/media', {
-    schema: {
-      tags: ['media'],
-      summary: 'Upload pictures, GIFs or videos (multipart, parts named `files`)',
-      description: 'Each file is streamed to disk, checked with ffprobe and queued for conversion; progress is on `media/progress` '
-        + '(WebSocket room `progress`). 409 when the same content is being processed; the existing item when it is already in the library. '
-        + '413 over media.max_upload_bytes or media.max_pixels, 415 when it is not a picture or video, 507 when storage is full.',
-      consumes: ['multipart/form-data'],
-      response: { 200: EnvelopeOf(UploadResult), 400: ErrorEnvelope, 409: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 507: ErrorEnvelope },
+  app.post(
+    '/api/media',
+    {
+      schema: {
+        tags: ['media'],
+        summary: 'Upload pictures, GIFs or videos (multipart, parts named `files`)',
+        description:
+          'Each file is streamed to disk, checked with ffprobe and queued for conversion; progress is on `media/progress` ' +
+          '(WebSocket room `progress`). 409 when the same content is being processed; the existing item when it is already in the library. ' +
+          '413 over media.max_upload_bytes or media.max_pixels, 415 when it is not a picture or video, 507 when storage is full.',
+        consumes: ['multipart/form-data'],
+        response: {
+          200: EnvelopeOf(UploadResult),
+          400: ErrorEnvelope,
+          409: ErrorEnvelope,
+          413: ErrorEnvelope,
+          415: ErrorEnvelope,
+          507: ErrorEnvelope,
+        },
+      },
     },
-  }, async (req, reply) => {
-    if (!req.isMultipart()) throw new ActionError('unsupported', 'send multipart/form-data with one or more parts named `files`');
-    const declared = Number(req.headers['content-length']);
-    const total = Number.isFinite(declared) && declared > 0 ? declared : null;
-    const result: UploadResult = { slug: null, job_ids: [], items: [], errors: [] };
-    const failures: Array<{ err: unknown; filename: string }> = [];
-    const aborted = new AbortController();
-    req.raw.once('close', () => { if (!req.raw.readableEnded) aborted.abort(); });
-    let offset = 0;
-    let fatal = false;
-    try {
-      for await (const part of req.parts()) {
-        if (part.type !== 'file') continue;
-        if (fatal || (part.fieldname !== 'files' && part.fieldname !== 'file')) {
-          part.file.resume();
-          continue;
+    async (req, reply) => {
+      if (!req.isMultipart()) throw new ActionError('unsupported', 'send multipart/form-data with one or more parts named `files`');
+      const declared = Number(req.headers['content-length']);
+      const total = Number.isFinite(declared) && declared > 0 ? declared : null;
+      const result: UploadResult = { slug: null, job_ids: [], items: [], errors: [] };
+      const failures: Array<{ err: unknown; filename: string }> = [];
+      const aborted = new AbortController();
+      req.raw.once('close', () => {
+        if (!req.raw.readableEnded) aborted.abort();
+      });
+      let offset = 0;
+      let fatal = false;
+      try {
+        for await (const part of req.parts()) {
+          if (part.type !== 'file') continue;
+          if (fatal || (part.fieldname !== 'files' && part.fieldname !== 'file')) {
+            part.file.resume();
+            continue;
+          }
+          try {
+            const r = await svc.ingest({
+              stream: part.file,
+              filename: part.filename,
+              totalBytes: total,
+              offsetBytes: offset,
+              signal: aborted.signal,
+              client: req.ip,
+            });
+            offset += r.size;
+            result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: toSeedItem(r.item) });
+            if (r.job_id) result.job_ids.push(r.job_id);
+            result.slug ??= r.slug;
+          } catch (err) {
+            part.file.resume();
+            failures.push({ err, filename: part.filename ?? 'upload' });
+            const code = errCode(err);
+            result.errors.push({ filename: part.filename ?? 'upload', code, error: (err as Error).message });
+            // Past a size or space refusal the rest of the body is not worth reading.
+            if (code === 'too_large' || code === 'storage_full' || code === 'busy') fatal = true;
+          }
         }
-        try {
-          const r = await svc.ingest({ stream: part.file, filename: part.filename, totalBytes: total, offsetBytes: offset, signal: aborted.signal, client: req.ip });
-          offset += r.size;
-          result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: toSeedItem(r.item) });
-          if (r.job_id) result.job_ids.push(r.job_id);
-          result.slug ??= r.slug;
-        } catch (err) {
-          part.file.resume();
-          failures.push({ err, filename: part.filename ?? 'upload' });
-          const code = errCode(err);
-          result.errors.push({ filename: part.filename ?? 'upload', code, error: (err as Error).message });
-          // Past a size or space refusal the rest of the body is not worth reading.
-          if (code === 'too_large' || code === 'storage_full' || code === 'busy') fatal = true;
-        }
+      } catch (err) {
+        if (aborted.signal.aborted) return reply; // the client went away
+        failures.push({ err: new ActionError('invalid', `malformed upload: ${(err as Error).message}`), filename: 'upload' });
       }
-    } catch (err) {
-      if (aborted.signal.aborted) return reply; // the client went away
-      failures.push({ err: new ActionError('invalid', `malformed upload: ${(err as Error).message}`), filename: 'upload' });
-    }
-    if (result.items.length === 0) {
-      const first = failures[0];
-      if (!first) throw new ActionError('invalid', 'no file in the upload: send one or more parts named `files`');
-      // Read (and drop) what the client is still sending before answering, within bounds: a socket
-      // closed with unread data is reset, and the reset can destroy the 413 before the client reads it.
-      const drained = fatal ? await drainBody(req.raw, LINGER_BYTES, LINGER_MS) : true;
-      return sendError(reply, first.err, result.errors, !drained);
-    }
-    const n = result.items.length;
-    const message = `${n} file${n === 1 ? '' : 's'} received${result.errors.length ? `, ${result.errors.length} refused` : ''}`;
-    return reply.send({ success: true, message, data: result });
-  });
+      if (result.items.length === 0) {
+        const first = failures[0];
+        if (!first) throw new ActionError('invalid', 'no file in the upload: send one or more parts named `files`');
+        // Read (and drop) what the client is still sending before answering, within bounds: a socket
+        // closed with unread data is reset, and the reset can destroy the 413 before the client reads it.
+        const drained = fatal ? await drainBody(req.raw, LINGER_BYTES, LINGER_MS) : true;
+        return sendError(reply, first.err, result.errors, !drained);
+      }
+      const n = result.items.length;
+      const message = `${n} file${n === 1 ? '' : 's'} received${result.errors.length ? `, ${result.errors.length} refused` : ''}`;
+      return reply.send({ success: true, message, data: result });
+    },
+  );
 }
 
 const LINGER_BYTES = 64 * 1024 * 1024;

@@ -24,18 +24,28 @@ export interface MpvIpcOptions {
 }
 
 /** An mpv event as sent on the socket, e.g. {event:'end-file', reason:'eof', playlist_entry_id:3}. */
-export interface MpvEvent { event: string; [key: string]: unknown }
+export interface MpvEvent {
+  event: string;
+  [key: string]: unknown;
+}
 
-export interface MpvExit { code: number | null; signal: NodeJS.Signals | null; expected: boolean; stderr: string }
+export interface MpvExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  expected: boolean;
+  stderr: string;
+}
 
 /** mpv answered with an error (e.g. "property unavailable"), or did not answer in time. */
 export class MpvError extends Error {
-  constructor(message: string, readonly kind: 'mpv' | 'timeout' | 'closed' | 'missing' | 'start') {
+  constructor(
+    message: string,
+    readonly kind: 'mpv' | 'timeout' | 'closed' | 'missing' | 'start',
+  ) {
     super(message);
     this.name = 'MpvError';
   }
 }
-
 
 export interface MpvIpcEvents {
   event: [MpvEvent];
@@ -109,7 +119,10 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     for (;;) {
       if (spawnError) throw new MpvError(`mpv could not start: ${(spawnError as Error).message}`, 'start');
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new MpvError(`mpv exited at start (${child.exitCode ?? child.signalCode}): ${this.stderrTail.trim() || 'no output'}`, 'start');
+        throw new MpvError(
+          `mpv exited at start (${child.exitCode ?? child.signalCode}): ${this.stderrTail.trim() || 'no output'}`,
+          'start',
+        );
       }
       try {
         await this.connectSocket();
@@ -183,8 +196,14 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
   }
 
   /** Loads a file; resolves the playlist entry id mpv gave it. `options` become per-file options. */
-  async load(file: string, mode: 'replace' | 'append' | 'append-play' = 'replace', options: Record<string, string | number> = {}): Promise<number> {
-    const opts = Object.entries(options).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  async load(
+    file: string,
+    mode: 'replace' | 'append' | 'append-play' = 'replace',
+    options: Record<string, string | number> = {},
+  ): Promise<number> {
+    const opts = Object.entries(options)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(',');
     const data = (await this.command('loadfile', file, mode, ...(opts ? [opts] : []))) as { playlist_entry_id?: number } | null;
     return data?.playlist_entry_id ?? -1;
   }
@@ -218,7 +237,11 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     const sock = this.sock;
     if (!sock) return Promise.reject(new MpvError('mpv is not connected', 'closed'));
     const id = this.nextId++;
-    const answer = this.pending.wait(id, timeoutMs, () => new MpvError(`mpv did not answer ${String(cmd[0])} within ${timeoutMs} ms`, 'timeout'));
+    const answer = this.pending.wait(
+      id,
+      timeoutMs,
+      () => new MpvError(`mpv did not answer ${String(cmd[0])} within ${timeoutMs} ms`, 'timeout'),
+    );
     sock.write(JSON.stringify({ command: cmd, request_id: id }) + '\n');
     return answer;
   }
@@ -236,8 +259,10 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
         sock.on('error', () => undefined);
         sock.on('close', () => this.onSocketClosed(sock));
         // Re-send the observations: mpv keeps them per connection (the node-mpv 1.5 bug).
-        Promise.all([...this.observed].map(([id, name]) => this.command('observe_property', id, name)))
-          .then(() => resolve(), (err: unknown) => reject(err as Error));
+        Promise.all([...this.observed].map(([id, name]) => this.command('observe_property', id, name))).then(
+          () => resolve(),
+          (err: unknown) => reject(err as Error),
+        );
       });
     });
   }
@@ -295,7 +320,10 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     }
     const id = msg.request_id;
     if (typeof id !== 'number') return;
-    this.pending.settle(id, msg.error === 'success' ? { value: msg.data ?? null } : { error: new MpvError(`mpv: ${asText(msg.error)}`, 'mpv') });
+    this.pending.settle(
+      id,
+      msg.error === 'success' ? { value: msg.data ?? null } : { error: new MpvError(`mpv: ${asText(msg.error)}`, 'mpv') },
+    );
   }
 }
 

@@ -34,12 +34,26 @@ const GRACE_MS = 1000;
 export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number, screen = hasScreen()): string[] {
   const vo = effectiveVo(c.vo, screen);
   const args = [
-    '--no-config', '--no-input-terminal', '--quiet', '--term-osd=no', '--msg-level=all=warn',
-    '--loop-playlist=inf', '--prefetch-playlist=yes', '--keep-open=no', '--gapless-audio=yes',
-    `--image-display-duration=${imageDuration}`, '--audio-display=no',
-    '--osd-level=0', '--no-osc', '--no-input-default-bindings', '--input-vo-keyboard=no', '--cursor-autohide=always',
-    '--demuxer-max-bytes=16MiB', '--demuxer-max-back-bytes=4MiB',
-    `--hwdec=${c.hwdec}`, `--volume=${volume}`,
+    '--no-config',
+    '--no-input-terminal',
+    '--quiet',
+    '--term-osd=no',
+    '--msg-level=all=warn',
+    '--loop-playlist=inf',
+    '--prefetch-playlist=yes',
+    '--keep-open=no',
+    '--gapless-audio=yes',
+    `--image-display-duration=${imageDuration}`,
+    '--audio-display=no',
+    '--osd-level=0',
+    '--no-osc',
+    '--no-input-default-bindings',
+    '--input-vo-keyboard=no',
+    '--cursor-autohide=always',
+    '--demuxer-max-bytes=16MiB',
+    '--demuxer-max-back-bytes=4MiB',
+    `--hwdec=${c.hwdec}`,
+    `--volume=${volume}`,
   ];
   if (vo !== 'auto') args.push(`--vo=${vo}`);
   if (c.ao !== 'auto') args.push(`--ao=${c.ao}`);

@@ -6,7 +6,12 @@
 import { existsSync } from 'node:fs';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
-  ActionError, type LoopState, type MediaItem, type PlayerState, type PlayerStateName, type WifiState,
+  ActionError,
+  type LoopState,
+  type MediaItem,
+  type PlayerState,
+  type PlayerStateName,
+  type WifiState,
 } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
@@ -21,7 +26,10 @@ import { Waiters } from '../../core/util/pending.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
-interface Settings { volume: number; muted: boolean }
+interface Settings {
+  volume: number;
+  muted: boolean;
+}
 
 type Options = Record<string, string | number>;
 
@@ -94,33 +102,44 @@ export class PlayerService implements MpvOwner {
     this.settings = await this.ctx.store.open<Settings>('settings', {
       version: 1,
       defaults: () => ({ volume: c.volume, muted: false }),
-      validate: (v): v is Settings => typeof v === 'object' && v !== null && typeof (v as Settings).volume === 'number' && typeof (v as Settings).muted === 'boolean',
+      validate: (v): v is Settings =>
+        typeof v === 'object' && v !== null && typeof (v as Settings).volume === 'number' && typeof (v as Settings).muted === 'boolean',
     });
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
-    this.offs.push(this.ctx.bus.subscribe('display', (d) => {
-      if (d.rotation === this.rotation) return;
-      this.rotation = d.rotation;
-      // A running mpv turns at once; a starting one gets it in prepare().
-      if (this.supervisor.phase === 'running') {
-        this.supervisor.mpv?.setProperty('video-rotate', this.rotation).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not rotate the picture'));
-      }
-    }));
-    this.offs.push(this.ctx.bus.subscribe('loop', (l) => {
-      this.loop = l;
-      this.requestSync();
-    }));
-    this.offs.push(this.ctx.bus.subscribe('media', (m) => {
-      this.library = playableLibrary(m.items);
-      this.requestSync();
-    }));
-    this.offs.push(this.ctx.bus.subscribe('wifi', (w) => {
-      this.wifi = w;
-      // Always: the card may be being drawn right now with the old facts. While a clip plays, sync is a no-op.
-      this.requestSync();
-    }));
+    this.offs.push(
+      this.ctx.bus.subscribe('display', (d) => {
+        if (d.rotation === this.rotation) return;
+        this.rotation = d.rotation;
+        // A running mpv turns at once; a starting one gets it in prepare().
+        if (this.supervisor.phase === 'running') {
+          this.supervisor.mpv
+            ?.setProperty('video-rotate', this.rotation)
+            .catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not rotate the picture'));
+        }
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('loop', (l) => {
+        this.loop = l;
+        this.requestSync();
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('media', (m) => {
+        this.library = playableLibrary(m.items);
+        this.requestSync();
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('wifi', (w) => {
+        this.wifi = w;
+        // Always: the card may be being drawn right now with the old facts. While a clip plays, sync is a no-op.
+        this.requestSync();
+      }),
+    );
     await this.supervisor.start();
     this.ticker = setInterval(() => this.tick(), c.position_interval_seconds * 1000);
   }
@@ -212,15 +231,25 @@ export class PlayerService implements MpvOwner {
       this.resume = null;
     }
     const d = decide({
-      loop, library: this.library, fresh, stopped: this.stopped, playing: this.current?.entry.slug ?? null,
-      applied: this.appliedKey, wanted: this.wanted, resume: this.resume?.slug ?? null,
+      loop,
+      library: this.library,
+      fresh,
+      stopped: this.stopped,
+      playing: this.current?.entry.slug ?? null,
+      applied: this.appliedKey,
+      wanted: this.wanted,
+      resume: this.resume?.slug ?? null,
     });
     this.wanted = d.wanted;
     switch (d.act) {
-      case 'idle': return this.showIdle(mpv, d.why, loop?.cue ?? this.shownCue);
-      case 'keep': return;
-      case 'rebuild': return this.rebuildKeeping(mpv, loop as LoopState);
-      case 'load': return this.loadFresh(mpv, loop as LoopState, d.target, d.unpause);
+      case 'idle':
+        return this.showIdle(mpv, d.why, loop?.cue ?? this.shownCue);
+      case 'keep':
+        return;
+      case 'rebuild':
+        return this.rebuildKeeping(mpv, loop as LoopState);
+      case 'load':
+        return this.loadFresh(mpv, loop as LoopState, d.target, d.unpause);
     }
   }
 
@@ -240,7 +269,7 @@ export class PlayerService implements MpvOwner {
       // Resumed mid-clip: `start` must not outlive this pass (a loop-file would seek back to it, and
       // so would every later pass), so this entry plays once from there and a fresh copy follows.
       const { 'loop-file': lf, ...o } = first.options;
-      firstOptions = { ...o, 'loop-file': lf === 'inf' ? 'no' : lf ?? 'no', start: resume.position.toFixed(3) };
+      firstOptions = { ...o, 'loop-file': lf === 'inf' ? 'no' : (lf ?? 'no'), start: resume.position.toFixed(3) };
     }
     const cue = loop.cue;
     this.loaded.clear();
@@ -345,7 +374,9 @@ export class PlayerService implements MpvOwner {
         const l = id === null ? undefined : this.loaded.get(id);
         if (l) this.onStarted(l);
         if (this.retiring !== null && id !== this.retiring) {
-          void this.serial(() => this.retire()).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not retire a playlist entry'));
+          void this.serial(() => this.retire()).catch((err: unknown) =>
+            this.ctx.log.warn({ err: (err as Error).message }, 'could not retire a playlist entry'),
+          );
         }
         break;
       }
@@ -407,7 +438,10 @@ export class PlayerService implements MpvOwner {
   }
 
   private async failPlayback(): Promise<void> {
-    const lines = (this.supervisor.mpv?.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = (this.supervisor.mpv?.stderr ?? '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
     const reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
     this.supervisor.failed(reason);
@@ -451,11 +485,16 @@ export class PlayerService implements MpvOwner {
 
   stateName(): PlayerStateName {
     switch (this.supervisor.phase) {
-      case 'unavailable': return 'unavailable';
-      case 'error': return 'error';
-      case 'restarting': return 'restarting';
-      case 'starting': return 'restarting';
-      default: break;
+      case 'unavailable':
+        return 'unavailable';
+      case 'error':
+        return 'error';
+      case 'restarting':
+        return 'restarting';
+      case 'starting':
+        return 'restarting';
+      default:
+        break;
     }
     if (this.stopped) return 'stopped';
     if (!this.current) return 'idle';
@@ -472,7 +511,8 @@ export class PlayerService implements MpvOwner {
       title: this.current?.entry.title ?? null,
       index: slug === null || !this.loop ? -1 : this.loop.items.findIndex((i) => i.slug === slug),
       position: this.position,
-      duration: this.current?.entry.kind === 'video' ? this.duration ?? this.library.get(slug ?? '')?.duration ?? null : this.imageDuration(),
+      duration:
+        this.current?.entry.kind === 'video' ? (this.duration ?? this.library.get(slug ?? '')?.duration ?? null) : this.imageDuration(),
       volume: s.volume,
       muted: s.muted,
       loop_mode: this.loop?.mode ?? 'all',
@@ -524,7 +564,13 @@ export class PlayerService implements MpvOwner {
   private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
     if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
     // Bounded: past the deadline the answer goes out anyway, with whatever is on screen.
-    return this.waiters.wait((shown) => cue === null || cue <= shown, timeoutMs, () => this.shownCue).then(() => undefined);
+    return this.waiters
+      .wait(
+        (shown) => cue === null || cue <= shown,
+        timeoutMs,
+        () => this.shownCue,
+      )
+      .then(() => undefined);
   }
 
   // ---- actions ----------------------------------------------------------------------------
@@ -542,7 +588,8 @@ export class PlayerService implements MpvOwner {
   }
 
   private requireCurrent(): Loaded {
-    if (!this.current) throw new ActionError('conflict', this.stopped ? 'playback is stopped: send play first' : 'nothing is playing: the loop is empty');
+    if (!this.current)
+      throw new ActionError('conflict', this.stopped ? 'playback is stopped: send play first' : 'nothing is playing: the loop is empty');
     return this.current;
   }
 

@@ -7,6 +7,7 @@ const r = routesFor('player', playerActions);
 
 export const playbackRoutes: RouteTable = [
   r('GET', '/api/playback', 'state', { summary: 'The player state (what plays, position, volume...)', timeoutMs: 5000 }),
-  ...(['toggle', 'next', 'previous', 'play', 'pause', 'stop', 'seek', 'volume', 'mute'] as const)
-    .map((action) => r('POST', `/api/playback/${action}`, action, { timeoutMs: 10_000 })),
+  ...(['toggle', 'next', 'previous', 'play', 'pause', 'stop', 'seek', 'volume', 'mute'] as const).map((action) =>
+    r('POST', `/api/playback/${action}`, action, { timeoutMs: 10_000 }),
+  ),
 ];

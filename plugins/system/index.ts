@@ -19,7 +19,10 @@ async function run(ctx: PluginContext<SystemConfig>) {
   }
   await sample(true);
   // A slow timer, not a poll of anything that has an event: health has no event source.
-  const timer = setInterval(() => void sample(false).catch((err: Error) => ctx.log.warn({ err: err.message }, 'health sample failed')), ctx.config.interval_seconds * 1000);
+  const timer = setInterval(
+    () => void sample(false).catch((err: Error) => ctx.log.warn({ err: err.message }, 'health sample failed')),
+    ctx.config.interval_seconds * 1000,
+  );
   timer.unref();
   return {
     handlers: {

@@ -26,7 +26,12 @@ export async function storageReport(dataDir: string): Promise<StorageReport> {
   const media = await directorySize(join(dataDir, 'media'));
   const app = Math.max(0, (await directorySize(dataDir)) - media);
   return {
-    total: disk.total, used: disk.used, free: disk.free,
-    system: Math.max(0, disk.used - media - app), app, media, units: 'bytes',
+    total: disk.total,
+    used: disk.used,
+    free: disk.free,
+    system: Math.max(0, disk.used - media - app),
+    app,
+    media,
+    units: 'bytes',
   };
 }

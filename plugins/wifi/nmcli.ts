@@ -4,7 +4,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import type { WifiFailure } from '../../core/protocol/index.js';
 
-export interface NmcliResult { code: number; stdout: string; stderr: string }
+export interface NmcliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Arguments that follow these words are secrets. */
 const SECRET_KEYS = new Set(['password', 'wifi-sec.psk', '802-11-wireless-security.psk', 'psk']);
@@ -18,18 +22,27 @@ export const NMCLI_ENV = { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', LANGUAGE: '' };
 export class NmcliMissing extends Error {}
 
 export class Nmcli {
-  constructor(private readonly bin: string, private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly bin: string,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
 
   /** Runs nmcli; resolves with its exit code and output (a non-zero exit is not an exception). */
   run(args: readonly string[], timeoutMs = 20_000): Promise<NmcliResult> {
     const argv = ['-t', '-e', 'yes', ...args];
     return new Promise((resolve, reject) => {
-      execFile(this.bin, argv, { env: { ...this.env, ...NMCLI_ENV }, timeout: timeoutMs, maxBuffer: 4 << 20, killSignal: 'SIGTERM' }, (err, stdout, stderr) => {
-        if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new NmcliMissing(`nmcli not found (${this.bin})`));
-        if (err && (err as NodeJS.ErrnoException).code === 'EACCES') return reject(new NmcliMissing(`nmcli cannot be run (${this.bin}: permission denied)`));
-        const code = err ? (typeof err.code === 'number' ? err.code : err.killed ? 3 : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      });
+      execFile(
+        this.bin,
+        argv,
+        { env: { ...this.env, ...NMCLI_ENV }, timeout: timeoutMs, maxBuffer: 4 << 20, killSignal: 'SIGTERM' },
+        (err, stdout, stderr) => {
+          if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new NmcliMissing(`nmcli not found (${this.bin})`));
+          if (err && (err as NodeJS.ErrnoException).code === 'EACCES')
+            return reject(new NmcliMissing(`nmcli cannot be run (${this.bin}: permission denied)`));
+          const code = err ? (typeof err.code === 'number' ? err.code : err.killed ? 3 : 1) : 0;
+          resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
     });
   }
 

@@ -12,12 +12,27 @@ import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
-  ActionError, type ErrorCode, type WifiConnectResult, type WifiFailure, type WifiNetworks, type WifiSaved, type WifiState,
+  ActionError,
+  type ErrorCode,
+  type WifiConnectResult,
+  type WifiFailure,
+  type WifiNetworks,
+  type WifiSaved,
+  type WifiState,
 } from '../../core/protocol/index.js';
 import type { WifiConfig } from './config.js';
 import { classify, errorText, Nmcli, NmcliMissing, NM_NOT_RUNNING, redact, type NmcliResult } from './nmcli.js';
 import {
-  CONNECTION_FIELDS, DEVICE_FIELDS, networksOf, parseConnections, parseDevices, parseFields, parseScan, ipv4Of, SCAN_FIELDS, type Profile,
+  CONNECTION_FIELDS,
+  DEVICE_FIELDS,
+  networksOf,
+  parseConnections,
+  parseDevices,
+  parseFields,
+  parseScan,
+  ipv4Of,
+  SCAN_FIELDS,
+  type Profile,
 } from './terse.js';
 import { checkConnect } from './validate.js';
 
@@ -27,7 +42,11 @@ const MONITOR_BACKOFF_MAX_MS = 60_000;
 type HotspotReason = NonNullable<WifiState['hotspot_reason']>;
 
 const CODE_OF: Record<WifiFailure['reason'], ErrorCode> = {
-  wrong_password: 'invalid', not_found: 'not_found', busy: 'conflict', timeout: 'timeout', failed: 'internal',
+  wrong_password: 'invalid',
+  not_found: 'not_found',
+  busy: 'conflict',
+  timeout: 'timeout',
+  failed: 'internal',
 };
 
 export class WifiService {
@@ -106,9 +125,21 @@ export class WifiService {
 
   private baseState(): WifiState {
     return {
-      mode: 'disconnected', connected: false, ssid: null, signal: null, ip: null, configured_ssid: null,
-      hotspot: { active: false, ssid: this.c.hotspot.ssid }, updated_at: new Date().toISOString(),
-      reason: null, interface: null, busy: false, hotspot_reason: null, local_url: this.localUrl(), next: null, last_error: null,
+      mode: 'disconnected',
+      connected: false,
+      ssid: null,
+      signal: null,
+      ip: null,
+      configured_ssid: null,
+      hotspot: { active: false, ssid: this.c.hotspot.ssid },
+      updated_at: new Date().toISOString(),
+      reason: null,
+      interface: null,
+      busy: false,
+      hotspot_reason: null,
+      local_url: this.localUrl(),
+      next: null,
+      last_error: null,
     };
   }
 
@@ -143,7 +174,8 @@ export class WifiService {
   }
 
   private requireAvailable(): string {
-    if (this.unavailable || !this.iface) throw new ActionError('unavailable', `WiFi is unavailable: ${this.unavailable ?? 'no WiFi device'}`);
+    if (this.unavailable || !this.iface)
+      throw new ActionError('unavailable', `WiFi is unavailable: ${this.unavailable ?? 'no WiFi device'}`);
     return this.iface;
   }
 
@@ -228,7 +260,13 @@ export class WifiService {
     const ip = ipv4Of(fields);
     const conName = fields.get('GENERAL.CONNECTION') ?? '';
     if (conName === this.c.hotspot.connection_name) {
-      return { ...base, mode: 'hotspot', ip, hotspot: { active: true, ssid: this.c.hotspot.ssid }, hotspot_reason: this.hotspotReason ?? 'manual' };
+      return {
+        ...base,
+        mode: 'hotspot',
+        ip,
+        hotspot: { active: true, ssid: this.c.hotspot.ssid },
+        hotspot_reason: this.hotspotReason ?? 'manual',
+      };
     }
     const list = await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'no', 'ifname', iface]);
     const inUse = parseScan(list.stdout).find((a) => a.inUse);
@@ -309,7 +347,8 @@ export class WifiService {
       }
       if (await this.tryKnown(false)) return;
       await this.findDevice();
-      if (this.c.auto_hotspot && !this.wired) await this.startHotspot('no_network').catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not start the hotspot'));
+      if (this.c.auto_hotspot && !this.wired)
+        await this.startHotspot('no_network').catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not start the hotspot'));
     }).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'wifi start-up policy failed'));
   }
 
@@ -386,7 +425,10 @@ export class WifiService {
     this.setBusy(true);
     try {
       for (const p of candidates) {
-        const r = await this.run(['-w', String(this.c.connect_timeout_seconds), 'connection', 'up', 'uuid', p.uuid, 'ifname', iface], (this.c.connect_timeout_seconds + 5) * 1000);
+        const r = await this.run(
+          ['-w', String(this.c.connect_timeout_seconds), 'connection', 'up', 'uuid', p.uuid, 'ifname', iface],
+          (this.c.connect_timeout_seconds + 5) * 1000,
+        );
         if (r.code === 0) {
           this.hotspotReason = null;
           this.stopRetry();
@@ -415,10 +457,40 @@ export class WifiService {
     await this.scanNow(true).catch(() => undefined);
     await this.run(['connection', 'delete', 'id', h.connection_name]);
     const add = await this.run([
-      'connection', 'add', 'type', 'wifi', 'ifname', iface, 'con-name', h.connection_name, 'autoconnect', 'no', 'ssid', h.ssid,
-      '802-11-wireless.mode', 'ap', '802-11-wireless.band', 'bg', '802-11-wireless.channel', String(h.channel),
-      'ipv4.method', 'shared', 'ipv4.addresses', h.address, 'ipv6.method', 'disabled',
-      'wifi-sec.key-mgmt', 'wpa-psk', 'wifi-sec.proto', 'rsn', 'wifi-sec.pairwise', 'ccmp', 'wifi-sec.group', 'ccmp', 'wifi-sec.psk', h.password,
+      'connection',
+      'add',
+      'type',
+      'wifi',
+      'ifname',
+      iface,
+      'con-name',
+      h.connection_name,
+      'autoconnect',
+      'no',
+      'ssid',
+      h.ssid,
+      '802-11-wireless.mode',
+      'ap',
+      '802-11-wireless.band',
+      'bg',
+      '802-11-wireless.channel',
+      String(h.channel),
+      'ipv4.method',
+      'shared',
+      'ipv4.addresses',
+      h.address,
+      'ipv6.method',
+      'disabled',
+      'wifi-sec.key-mgmt',
+      'wpa-psk',
+      'wifi-sec.proto',
+      'rsn',
+      'wifi-sec.pairwise',
+      'ccmp',
+      'wifi-sec.group',
+      'ccmp',
+      'wifi-sec.psk',
+      h.password,
     ]);
     if (add.code !== 0) throw new ActionError('internal', `could not create the hotspot: ${errorText(add)}`);
     this.hotspotReason = reason;
@@ -448,7 +520,10 @@ export class WifiService {
     if (fresh && this.scanCache && !saved) return this.scanCache.result;
     // Serving the hotspot, a rescan would fail or drop the phone: answer the list from before.
     const doRescan = rescan && this.state.mode !== 'hotspot';
-    const r = await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', doRescan ? 'yes' : 'no', 'ifname', iface], 30_000);
+    const r = await this.run(
+      ['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', doRescan ? 'yes' : 'no', 'ifname', iface],
+      30_000,
+    );
     if (r.code !== 0) {
       if (this.scanCache) return this.scanCache.result;
       const why = classify(r, '');
@@ -471,7 +546,10 @@ export class WifiService {
     this.requireAvailable();
     const active = this.state.mode === 'client' ? this.state.ssid : null;
     return (await this.profiles()).map((p) => ({
-      ssid: p.name, uuid: p.uuid, active: p.device !== '' || p.name === active, autoconnect: p.autoconnect,
+      ssid: p.name,
+      uuid: p.uuid,
+      active: p.device !== '' || p.name === active,
+      autoconnect: p.autoconnect,
       last_used: p.timestamp > 0 ? new Date(p.timestamp * 1000).toISOString() : null,
     }));
   }
@@ -521,9 +599,21 @@ export class WifiService {
           await this.stopHotspotNow();
           await this.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'yes', 'ifname', iface], 30_000);
         }
-        const args = existing && !password
-          ? ['-w', String(t), 'connection', 'up', 'uuid', existing.uuid, 'ifname', iface]
-          : ['-w', String(t), 'device', 'wifi', 'connect', ssid, ...(password ? ['password', password] : []), ...(hidden ? ['hidden', 'yes'] : []), 'ifname', iface];
+        const args =
+          existing && !password
+            ? ['-w', String(t), 'connection', 'up', 'uuid', existing.uuid, 'ifname', iface]
+            : [
+                '-w',
+                String(t),
+                'device',
+                'wifi',
+                'connect',
+                ssid,
+                ...(password ? ['password', password] : []),
+                ...(hidden ? ['hidden', 'yes'] : []),
+                'ifname',
+                iface,
+              ];
         r = await this.run(args, (t + 5) * 1000);
       } catch (err) {
         this.setBusy(false);
@@ -551,7 +641,10 @@ export class WifiService {
       }
       this.lastError = { ssid, reason: why.reason, message: why.message, at: new Date().toISOString() };
       this.busy = false;
-      if (fromHotspot) await this.startHotspot(fromHotspot).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not restore the hotspot'));
+      if (fromHotspot)
+        await this.startHotspot(fromHotspot).catch((err: Error) =>
+          this.ctx.log.warn({ err: err.message }, 'could not restore the hotspot'),
+        );
       await this.refresh();
       throw new ActionError(CODE_OF[why.reason], why.message, { reason: why.reason });
     });

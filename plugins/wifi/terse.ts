@@ -105,7 +105,9 @@ export function apOf(r: ScanRow): Ap | null {
 }
 
 export function parseScan(stdout: string): Ap[] {
-  return parseRows(stdout, SCAN_FIELDS).map(apOf).filter((a): a is Ap => a !== null);
+  return parseRows(stdout, SCAN_FIELDS)
+    .map(apOf)
+    .filter((a): a is Ap => a !== null);
 }
 
 /**
@@ -124,8 +126,14 @@ export function networksOf(aps: readonly Ap[], known: ReadonlySet<string>): { ne
     const inUse = ap.inUse || (prev?.in_use ?? false);
     if (!prev || ap.signal > prev.signal) {
       best.set(ap.ssidHex, {
-        ssid: ap.ssid, ssid_hex: ap.ssidHex, signal: ap.signal, secured: ap.security !== '', security: ap.security,
-        channel: ap.channel, in_use: inUse, known: known.has(ap.ssid),
+        ssid: ap.ssid,
+        ssid_hex: ap.ssidHex,
+        signal: ap.signal,
+        secured: ap.security !== '',
+        security: ap.security,
+        channel: ap.channel,
+        in_use: inUse,
+        known: known.has(ap.ssid),
       });
     } else if (inUse) {
       prev.in_use = true;
@@ -136,18 +144,35 @@ export function networksOf(aps: readonly Ap[], known: ReadonlySet<string>): { ne
 }
 
 export const DEVICE_FIELDS = ['DEVICE', 'TYPE', 'STATE', 'CONNECTION'] as const;
-export interface Device { iface: string; type: string; state: string; connection: string }
+export interface Device {
+  iface: string;
+  type: string;
+  state: string;
+  connection: string;
+}
 
 export function parseDevices(stdout: string): Device[] {
   return parseRows(stdout, DEVICE_FIELDS).map((r) => ({ iface: r.DEVICE, type: r.TYPE, state: r.STATE, connection: r.CONNECTION }));
 }
 
 export const CONNECTION_FIELDS = ['NAME', 'UUID', 'TYPE', 'DEVICE', 'AUTOCONNECT', 'TIMESTAMP'] as const;
-export interface Profile { name: string; uuid: string; type: string; device: string; autoconnect: boolean; timestamp: number }
+export interface Profile {
+  name: string;
+  uuid: string;
+  type: string;
+  device: string;
+  autoconnect: boolean;
+  timestamp: number;
+}
 
 export function parseConnections(stdout: string): Profile[] {
   return parseRows(stdout, CONNECTION_FIELDS).map((r) => ({
-    name: r.NAME, uuid: r.UUID, type: r.TYPE, device: r.DEVICE, autoconnect: r.AUTOCONNECT === 'yes', timestamp: Number(r.TIMESTAMP) || 0,
+    name: r.NAME,
+    uuid: r.UUID,
+    type: r.TYPE,
+    device: r.DEVICE,
+    autoconnect: r.AUTOCONNECT === 'yes',
+    timestamp: Number(r.TIMESTAMP) || 0,
   }));
 }
 
@@ -161,6 +186,9 @@ export function ipv4Of(fields: Map<string, string>): string | null {
 
 /** One `nmcli monitor` line → the interface it is about and its new device state, when it says so. */
 export function monitorLine(line: string): { iface: string; state: string } | null {
-  const m = /^([^\s:'][^:]*): (unmanaged|unavailable|disconnected|connecting \([^)]*\)|connected(?: \([^)]*\))?|deactivating|connection failed|unknown)$/.exec(line);
+  const m =
+    /^([^\s:'][^:]*): (unmanaged|unavailable|disconnected|connecting \([^)]*\)|connected(?: \([^)]*\))?|deactivating|connection failed|unknown)$/.exec(
+      line,
+    );
   return m ? { iface: m[1] as string, state: m[2] as string } : null;
 }

@@ -16,8 +16,17 @@ export const ARTIFACTS = process.env.LOOP_ARTIFACTS ?? join(tmpdir(), 'loop-e2e-
 export async function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
   });
 }
 
@@ -30,8 +39,19 @@ export interface WatchedPage {
   allow(pred: (line: string) => boolean): () => void;
 }
 
-export async function openPage(browser: Browser, base: string, opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark'; touch?: boolean; bypassCSP?: boolean } = {}): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? PHONE, colorScheme: opts.scheme ?? 'light', baseURL: base, deviceScaleFactor: 1, hasTouch: opts.touch ?? false, bypassCSP: opts.bypassCSP ?? false });
+export async function openPage(
+  browser: Browser,
+  base: string,
+  opts: { viewport?: { width: number; height: number }; scheme?: 'light' | 'dark'; touch?: boolean; bypassCSP?: boolean } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? PHONE,
+    colorScheme: opts.scheme ?? 'light',
+    baseURL: base,
+    deviceScaleFactor: 1,
+    hasTouch: opts.touch ?? false,
+    bypassCSP: opts.bypassCSP ?? false,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   const allowed: Array<(line: string) => boolean> = [];
@@ -52,7 +72,9 @@ export async function openPage(browser: Browser, base: string, opts: { viewport?
     if (r.status() >= 400) note(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
   return {
-    page, context, problems,
+    page,
+    context,
+    problems,
     allow: (pred) => {
       allowed.push(pred);
       return () => void allowed.splice(allowed.indexOf(pred), 1);
@@ -68,7 +90,12 @@ export function shotPath(name: string): string {
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
 
-export interface AxeViolation { id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
 
 /** Runs axe-core in the page; the serious and critical violations. */
 export async function axe(page: Page): Promise<AxeViolation[]> {

@@ -16,7 +16,13 @@ import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
 import { axe, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
 
-const VIEWS: Array<[name: string, path: string]> = [['now', '/'], ['loop', '/loop'], ['library', '/library'], ['wifi', '/wifi'], ['system', '/system']];
+const VIEWS: Array<[name: string, path: string]> = [
+  ['now', '/'],
+  ['loop', '/loop'],
+  ['library', '/library'],
+  ['wifi', '/wifi'],
+  ['system', '/system'],
+];
 
 const eventually = (cond: () => Promise<boolean> | boolean, ms: number, what: string): Promise<void> => until(cond, ms, what, 50);
 
@@ -26,7 +32,8 @@ async function loopState(base: string): Promise<LoopState> {
 async function library(base: string): Promise<SeedMediaItem[]> {
   return ((await http('GET', `${base}/api/media`)).json.data as { media: SeedMediaItem[] }).media;
 }
-const rowSlugs = (page: Page): Promise<string[]> => page.locator('li.queue-item').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { slug: string } }).dataset.slug));
+const rowSlugs = (page: Page): Promise<string[]> =>
+  page.locator('li.queue-item').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { slug: string } }).dataset.slug));
 const indicator = (page: Page): Locator => page.getByTestId('live-indicator');
 
 describe('e2e: the dashboard in Chromium against a running Loop', function () {
@@ -41,7 +48,8 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   let b: WatchedPage;
   /** While Loop is stopped on purpose, refused connections are what the page must live with. */
   let loopDown = false;
-  const outage = (line: string): boolean => loopDown && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|WebSocket connection to/.test(line);
+  const outage = (line: string): boolean =>
+    loopDown && /ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|WebSocket connection to/.test(line);
 
   const config = {
     device: { id: 'e2e', name: 'Loop e2e' },
@@ -62,7 +70,8 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   };
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build` (npm test builds it)');
+    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html')))
+      throw new Error('web/dist is not built: run `npm run build` (npm test builds it)');
     if (!existsSync('/usr/bin/chromium') && !process.env.LOOP_CHROMIUM) {
       // Not silently: say what is missing and how to get it.
       console.log('    (skipped: /usr/bin/chromium is missing; apt-get install chromium)');
@@ -88,7 +97,11 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   });
 
   it('uploads two clips and a picture through the file input: progress to done, in the library and the loop, one playing', async () => {
-    const files = [await makeClip({ seconds: 1, name: 'beach' }), await makeClip({ seconds: 1, format: 'webm', name: 'forest' }), await makeStill({ name: 'poster' })];
+    const files = [
+      await makeClip({ seconds: 1, name: 'beach' }),
+      await makeClip({ seconds: 1, format: 'webm', name: 'forest' }),
+      await makeStill({ name: 'poster' }),
+    ];
     a = await watch();
     const { page } = a;
     await page.goto('/library');
@@ -103,8 +116,14 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     await page.getByLabel('Choose files to upload').setInputFiles(files);
     await eventually(async () => (await page.locator('li.upload[data-state="done"]').count()) === 3, 60_000, 'three uploads done');
     const seen = await page.evaluate<string[]>('window.__seen');
-    expect(seen.some((t) => /^Uploading /.test(t)), seen.join(' | ')).to.equal(true);
-    expect(seen.some((t) => /^(Queued|Checking|Converting|Making the thumbnail)/.test(t)), seen.join(' | ')).to.equal(true);
+    expect(
+      seen.some((t) => /^Uploading /.test(t)),
+      seen.join(' | '),
+    ).to.equal(true);
+    expect(
+      seen.some((t) => /^(Queued|Checking|Converting|Making the thumbnail)/.test(t)),
+      seen.join(' | '),
+    ).to.equal(true);
     expect(await page.locator('.upload-status').allInnerTexts()).to.deep.equal(['Done', 'Done', 'Done']);
 
     const names = ['beach.mp4', 'forest.webm', 'poster.png'];
@@ -156,10 +175,15 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     if (!first || !hb) throw new Error('rows are not laid out');
     await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2);
     await page.mouse.down();
-    for (let i = 1; i <= 8; i++) await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2 + ((first.y + 4 - (hb.y + hb.height / 2)) * i) / 8);
+    for (let i = 1; i <= 8; i++)
+      await page.mouse.move(hb.x + hb.width / 2, hb.y + hb.height / 2 + ((first.y + 4 - (hb.y + hb.height / 2)) * i) / 8);
     await page.mouse.up();
     const dragged = [start0[2], start0[0], start0[1]] as string[];
-    await eventually(async () => (await loopState(base)).items.map((i) => i.slug).join() === dragged.join(), 5000, 'the loop to take the dragged order');
+    await eventually(
+      async () => (await loopState(base)).items.map((i) => i.slug).join() === dragged.join(),
+      5000,
+      'the loop to take the dragged order',
+    );
     expect(await rowSlugs(page)).to.deep.equal(dragged);
 
     // The keyboard alternative: focus "Move … down" on the first row and press Enter.
@@ -183,10 +207,15 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     const y0 = th.y + th.height / 2;
     const y1 = last.y + last.height - 4;
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y: y0 }] });
-    for (let i = 1; i <= 8; i++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 + ((y1 - y0) * i) / 8 }] });
+    for (let i = 1; i <= 8; i++)
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: y0 + ((y1 - y0) * i) / 8 }] });
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     const touched = [moved[1], moved[2], moved[0]] as string[];
-    await eventually(async () => (await loopState(base)).items.map((i) => i.slug).join() === touched.join(), 5000, 'the loop to take the touch-dragged order');
+    await eventually(
+      async () => (await loopState(base)).items.map((i) => i.slug).join() === touched.join(),
+      5000,
+      'the loop to take the touch-dragged order',
+    );
     await eventually(async () => (await rowSlugs(page)).join() === touched.join(), 5000, 'the first page to follow');
     await t.context.close();
     pages.splice(pages.indexOf(t), 1);
@@ -204,7 +233,9 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     await page.evaluate('window.__notReloaded = true');
     loopDown = true;
     await proc.stop();
-    await indicator(page).getByText(/Reconnecting/).waitFor({ timeout: 15_000 });
+    await indicator(page)
+      .getByText(/Reconnecting/)
+      .waitFor({ timeout: 15_000 });
     await start();
     await indicator(page).getByText('Live').waitFor({ timeout: 45_000 });
     expect(await page.evaluate('window.__notReloaded')).to.equal(true);
@@ -219,7 +250,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     loopDown = false;
   });
 
-  it('a file that is neither picture nor video: the upload shows the server\'s reason, with Retry and Dismiss', async () => {
+  it("a file that is neither picture nor video: the upload shows the server's reason, with Retry and Dismiss", async () => {
     const { page } = a;
     const bogus = join(dataDir, '..', `${dataDir.split('/').pop()}-notes.mp4`);
     writeFileSync(bogus, 'these are words, not a video\n'.repeat(200));
@@ -229,19 +260,34 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/media'));
     await page.getByLabel('Choose files to upload').setInputFiles(bogus);
     // The server's words, as the page received them.
-    const answer = (await (await answered).json()) as { data?: { errors?: Array<{ error: string }> }; errors?: Array<{ error: string }>; message: string };
+    const answer = (await (await answered).json()) as {
+      data?: { errors?: Array<{ error: string }> };
+      errors?: Array<{ error: string }>;
+      message: string;
+    };
     expect((await answered).status()).to.equal(415);
     const why = answer.errors?.[0]?.error ?? answer.data?.errors?.[0]?.error ?? answer.message;
     const row = page.locator('li.upload', { has: page.getByRole('button', { name: `Retry ${basename(bogus)}` }) });
-    await eventually(async () => (await row.locator('.upload-status').innerText().catch(() => '')) === `Failed: ${why}`, 15_000, `"Failed: ${why}" on the upload`);
+    await eventually(
+      async () =>
+        (await row
+          .locator('.upload-status')
+          .innerText()
+          .catch(() => '')) === `Failed: ${why}`,
+      15_000,
+      `"Failed: ${why}" on the upload`,
+    );
     await row.getByRole('button', { name: `Dismiss ${basename(bogus)}` }).click();
     await row.waitFor({ state: 'detached' });
-    await page.getByRole('alert').getByRole('button', { name: /^Dismiss: / }).click();
+    await page
+      .getByRole('alert')
+      .getByRole('button', { name: /^Dismiss: / })
+      .click();
     rmSync(bogus, { force: true });
     expected415();
   });
 
-  it('a command the server refuses (deleting twice from two phones) shows the server\'s words; the page stays true', async () => {
+  it("a command the server refuses (deleting twice from two phones) shows the server's words; the page stays true", async () => {
     await a.page.goto('/library');
     await b.page.goto('/library');
     const victim = (await library(base)).find((m) => m.filename === 'poster.png') as SeedMediaItem;
@@ -257,12 +303,19 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     expect(refusal.status).to.equal(404);
     const words = refusal.json.message as string;
     await b.page.getByRole('alert').getByText(words).waitFor();
-    const shown = await b.page.locator('li.tile').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { slug: string } }).dataset.slug));
+    const shown = await b.page
+      .locator('li.tile')
+      .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { slug: string } }).dataset.slug));
     expect(shown.sort()).to.deep.equal((await library(base)).map((m) => m.slug).sort());
     // Every message on screen is about this refusal, in the server's words; each can be dismissed.
     const texts = await b.page.getByRole('alert').locator('.toast-text').allInnerTexts();
     for (const t of texts) expect(t, texts.join(' | ')).to.contain(words);
-    for (let i = 0; i < texts.length; i++) await b.page.getByRole('alert').first().getByRole('button', { name: /^Dismiss: / }).click();
+    for (let i = 0; i < texts.length; i++)
+      await b.page
+        .getByRole('alert')
+        .first()
+        .getByRole('button', { name: /^Dismiss: / })
+        .click();
     await b.page.getByRole('alert').first().waitFor({ state: 'detached' });
   });
 
@@ -274,8 +327,12 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
       else void ws.close({ code: 1011, reason: 'refused by the test' });
     });
     await c.page.goto('/loop');
-    await indicator(c.page).getByText(/Reconnecting/).waitFor({ timeout: 10_000 });
-    await indicator(c.page).getByText(/updating every few seconds/).waitFor({ timeout: 10_000 });
+    await indicator(c.page)
+      .getByText(/Reconnecting/)
+      .waitFor({ timeout: 10_000 });
+    await indicator(c.page)
+      .getByText(/updating every few seconds/)
+      .waitFor({ timeout: 10_000 });
     const order = (await loopState(base)).items.map((i) => i.slug);
     await eventually(async () => (await rowSlugs(c.page)).join() === order.join(), 10_000, 'the polled loop');
     const reversed = [...order].reverse();
@@ -294,7 +351,10 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   it('every view: no serious or critical axe-core violations, light and dark; screenshots at phone and desktop size', async function () {
     this.timeout(180_000);
     for (const scheme of ['light', 'dark'] as const) {
-      for (const [label, viewport] of [['phone', PHONE], ['desktop', DESKTOP]] as const) {
+      for (const [label, viewport] of [
+        ['phone', PHONE],
+        ['desktop', DESKTOP],
+      ] as const) {
         // axe-core is injected as an inline script, which Loop's CSP (script-src 'self') rightly refuses.
         const w = await watch({ viewport, scheme, bypassCSP: true });
         for (const [name, path] of VIEWS) {
@@ -303,7 +363,10 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
           await w.page.waitForLoadState('networkidle');
           if (label === 'phone') {
             const violations = await axe(w.page);
-            expect(violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`), `${name} ${scheme}`).to.deep.equal([]);
+            expect(
+              violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`),
+              `${name} ${scheme}`,
+            ).to.deep.equal([]);
           }
           // A phone shows one screen at a time (the tab bar stays put); a desktop shows the whole page.
           await w.page.screenshot({ path: shotPath(`${name}-${label}-${scheme}`), fullPage: label === 'desktop' });

@@ -2,25 +2,43 @@
 // (node:http, because fetch may not set Host), and logging in as the owner of a test Loop.
 import { request } from 'node:http';
 
-export interface RawAnswer { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: Record<string, unknown> | null }
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: Record<string, unknown> | null;
+}
 
-export function raw(method: string, url: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawAnswer> {
+export function raw(
+  method: string,
+  url: string,
+  opts: { headers?: Record<string, string>; body?: string | Buffer } = {},
+): Promise<RawAnswer> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = request({ method, host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let json: Record<string, unknown> | null = null;
-        try {
-          json = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          json = null;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = request(
+      {
+        method,
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        headers: { ...(opts.body !== undefined ? { 'content-length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let json: Record<string, unknown> | null = null;
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            json = null;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -36,7 +54,9 @@ export function sessionFrom(a: RawAnswer): string | null {
 
 /** Headers of the device's own page: its Origin, a JSON body, and the session when given. */
 export const own = (base: string, cookie?: string | null): Record<string, string> => ({
-  origin: base, 'content-type': 'application/json', ...(cookie ? { cookie } : {}),
+  origin: base,
+  'content-type': 'application/json',
+  ...(cookie ? { cookie } : {}),
 });
 
 export const OWNER_PASSWORD = 'correct horse battery';

@@ -27,7 +27,11 @@ for job in json.load(sys.stdin):
 json.dump(out, sys.stdout)
 `;
 
-export interface RenderJob { template: string; value?: string | number; vars?: Record<string, unknown> }
+export interface RenderJob {
+  template: string;
+  value?: string | number;
+  vars?: Record<string, unknown>;
+}
 export type Rendered = { ok: true; result: string } | { ok: false; error: string };
 
 /** Whether Jinja2 can be used here (the test says why it skips when not). */

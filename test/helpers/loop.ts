@@ -112,30 +112,46 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
   const dataDir = opts.dataDir ?? tempDir();
   const httpPort = opts.ports?.http ?? (await freePort());
   const mqttPort = opts.ports?.mqtt ?? (await freePort());
-  const deviceId = (opts.config?.device as Tree | undefined)?.id as string | undefined ?? 'proc';
-  const cfg = merge({ device: { id: deviceId, name: 'Loop test' }, plugins: ['system'], log: { level: 'info', json: false }, auth: { mode: 'off' } }, opts.config ?? {});
+  const deviceId = ((opts.config?.device as Tree | undefined)?.id as string | undefined) ?? 'proc';
+  const cfg = merge(
+    { device: { id: deviceId, name: 'Loop test' }, plugins: ['system'], log: { level: 'info', json: false }, auth: { mode: 'off' } },
+    opts.config ?? {},
+  );
   const cfgFile = join(dataDir, '..', `${dataDir.split('/').pop()}-config.yaml`);
   writeFileSync(cfgFile, stringify(cfg));
   const env = {
     ...process.env,
-    LOOP_HTTP_PORT: String(httpPort), LOOP_HTTP_HOST: '127.0.0.1',
-    LOOP_MQTT_PORT: String(mqttPort), LOOP_MQTT_HOST: '127.0.0.1',
-    LOOP_DATA_DIR: dataDir, LOOP_HTTP_DOCS_UI: 'false',
+    LOOP_HTTP_PORT: String(httpPort),
+    LOOP_HTTP_HOST: '127.0.0.1',
+    LOOP_MQTT_PORT: String(mqttPort),
+    LOOP_MQTT_HOST: '127.0.0.1',
+    LOOP_DATA_DIR: dataDir,
+    LOOP_HTTP_DOCS_UI: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
+  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.detached ?? false,
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   if (!opts.noWait) {
-    await withDeadline(new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (out.includes('Loop is up')) resolve();
-      };
-      child.stdout?.on('data', check);
-      void exited.then(({ code, signal }) => reject(new Error(`Loop exited (${code ?? signal}) before it was up:\n${out}`)));
-    }), opts.startTimeoutMs ?? 15_000, `Loop process start\n${out}`);
+    await withDeadline(
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (out.includes('Loop is up')) resolve();
+        };
+        child.stdout?.on('data', check);
+        void exited.then(({ code, signal }) => reject(new Error(`Loop exited (${code ?? signal}) before it was up:\n${out}`)));
+      }),
+      opts.startTimeoutMs ?? 15_000,
+      `Loop process start\n${out}`,
+    );
   }
   return {
     child,
@@ -169,7 +185,9 @@ export function removeDir(dir: string): void {
 export async function http(method: string, url: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(url, {
     method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    ...(body !== undefined
+      ? { headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) }
+      : {}),
   });
   const text = await res.text();
   let json: Record<string, unknown>;
@@ -183,14 +201,29 @@ export async function http(method: string, url: string, body?: unknown): Promise
 
 // ---- the player and loop on a headless mpv ------------------------------------------------------
 
-export interface Media { slug: string; path: string; kind: 'video' | 'image'; duration?: number }
+export interface Media {
+  slug: string;
+  path: string;
+  kind: 'video' | 'image';
+  duration?: number;
+}
 
 export function mediaItem(m: Media): MediaItem {
   return {
-    slug: m.slug, filename: `${m.slug}.${m.kind === 'image' ? 'png' : 'mp4'}`, type: m.kind === 'image' ? 'image/png' : 'video/mp4',
-    size: 1000, uploadedAt: new Date().toISOString(), url: `/media/${m.slug}`, thumbnail_url: null, kind: m.kind,
-    duration: m.duration ?? (m.kind === 'video' ? 1 : null), width: 320, height: 240, frame_count: 25,
-    processing_status: 'ready', path: m.path,
+    slug: m.slug,
+    filename: `${m.slug}.${m.kind === 'image' ? 'png' : 'mp4'}`,
+    type: m.kind === 'image' ? 'image/png' : 'video/mp4',
+    size: 1000,
+    uploadedAt: new Date().toISOString(),
+    url: `/media/${m.slug}`,
+    thumbnail_url: null,
+    kind: m.kind,
+    duration: m.duration ?? (m.kind === 'video' ? 1 : null),
+    width: 320,
+    height: 240,
+    frame_count: 25,
+    processing_status: 'ready',
+    path: m.path,
   };
 }
 
@@ -211,17 +244,28 @@ export interface PlayerLoopOptions {
 
 /** A Loop with system, player (mpv --vo=null --ao=null) and loop. */
 export function startPlayerLoop(o: PlayerLoopOptions = {}): Promise<TestLoop> {
-  return startTestLoop({
-    plugins: ['system', 'player', 'loop'],
-    player: { vo: 'null', ao: 'null', ipc_socket: o.socket ?? mpvSocket(), hang_timeout_ms: 1000, ...o.player },
-    loop: { repeat: 1, image_duration: 1, ...o.loop },
-  }, o.dataDir ? { dataDir: o.dataDir } : {});
+  return startTestLoop(
+    {
+      plugins: ['system', 'player', 'loop'],
+      player: { vo: 'null', ao: 'null', ipc_socket: o.socket ?? mpvSocket(), hang_timeout_ms: 1000, ...o.player },
+      loop: { repeat: 1, image_duration: 1, ...o.loop },
+    },
+    o.dataDir ? { dataDir: o.dataDir } : {},
+  );
 }
 
-export interface Seen { event: string; t: number; id?: number; reason?: string }
+export interface Seen {
+  event: string;
+  t: number;
+  id?: number;
+  reason?: string;
+}
 
 /** A change of mpv's `path` property: the file on screen changed. */
-export interface PathChange { path: string; t: number }
+export interface PathChange {
+  path: string;
+  t: number;
+}
 
 /** A second connection to the player's mpv: records events, reads properties, follows restarts. */
 export class MpvWatch {
@@ -295,7 +339,9 @@ export class MpvWatch {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if ((await this.path()) === path) return;
-      await this.next((e) => e.event === 'start-file' || e.event === 'file-loaded', Math.max(50, Math.min(500, end - Date.now()))).catch(() => undefined);
+      await this.next((e) => e.event === 'start-file' || e.event === 'file-loaded', Math.max(50, Math.min(500, end - Date.now()))).catch(
+        () => undefined,
+      );
     }
     throw new Error(`mpv did not play ${path} within ${timeoutMs} ms (plays ${await this.path()})`);
   }
@@ -310,11 +356,26 @@ export class MpvWatch {
  * it; the answer is matched on a fresh `transaction`. A string payload is sent as it is (bad input
  * tests), and then only the topic can match.
  */
-export async function mqttRequest(mqtt: TestMqtt, baseTopic: string, plugin: string, action: string, payload: object | string = {}, timeoutMs = 8000): Promise<Record<string, unknown>> {
+export async function mqttRequest(
+  mqtt: TestMqtt,
+  baseTopic: string,
+  plugin: string,
+  action: string,
+  payload: object | string = {},
+  timeoutMs = 8000,
+): Promise<Record<string, unknown>> {
   const since = mqtt.mark();
   const transaction = typeof payload === 'string' ? null : `t${Math.random().toString(36).slice(2)}`;
-  await mqtt.publish(`${baseTopic}/bridge/request/${plugin}/${action}`, typeof payload === 'string' ? payload : { ...payload, transaction });
-  const res = await mqtt.next((m) => m.topic === `${baseTopic}/bridge/response/${plugin}/${action}`
-    && (transaction === null || (m.json as { transaction?: string } | undefined)?.transaction === transaction), timeoutMs, since);
+  await mqtt.publish(
+    `${baseTopic}/bridge/request/${plugin}/${action}`,
+    typeof payload === 'string' ? payload : { ...payload, transaction },
+  );
+  const res = await mqtt.next(
+    (m) =>
+      m.topic === `${baseTopic}/bridge/response/${plugin}/${action}` &&
+      (transaction === null || (m.json as { transaction?: string } | undefined)?.transaction === transaction),
+    timeoutMs,
+    since,
+  );
   return res.json as Record<string, unknown>;
 }

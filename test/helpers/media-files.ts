@@ -59,17 +59,72 @@ async function makeFixtures(): Promise<MediaFixtures> {
   const f = (name: string): string => join(dir, name);
   const lavfi = (src: string): string[] => ['-f', 'lavfi', '-i', src];
   await Promise.all([
-    ffmpeg([...lavfi('testsrc2=size=640x360:rate=30:duration=2'), ...lavfi('sine=frequency=440:duration=2'),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', f('clip.mp4')]),
-    ffmpeg([...lavfi('testsrc=size=480x640:rate=25:duration=1'), ...lavfi('sine=frequency=220:duration=1'),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', '-f', 'mov', f('portrait.mov')]),
-    ffmpeg([...lavfi('smptebars=size=320x180:rate=25:duration=1'), '-c:v', 'libvpx', '-b:v', '300k', '-deadline', 'realtime', f('bars.webm')]),
+    ffmpeg([
+      ...lavfi('testsrc2=size=640x360:rate=30:duration=2'),
+      ...lavfi('sine=frequency=440:duration=2'),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      f('clip.mp4'),
+    ]),
+    ffmpeg([
+      ...lavfi('testsrc=size=480x640:rate=25:duration=1'),
+      ...lavfi('sine=frequency=220:duration=1'),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      '-f',
+      'mov',
+      f('portrait.mov'),
+    ]),
+    ffmpeg([
+      ...lavfi('smptebars=size=320x180:rate=25:duration=1'),
+      '-c:v',
+      'libvpx',
+      '-b:v',
+      '300k',
+      '-deadline',
+      'realtime',
+      f('bars.webm'),
+    ]),
     ffmpeg([...lavfi('testsrc=size=160x120:rate=10:duration=1'), f('anim.gif')]),
     ffmpeg([...lavfi('testsrc2=size=800x600:rate=1'), '-frames:v', '1', f('still.png')]),
     ffmpeg([...lavfi('mandelbrot=size=1024x768:rate=1'), '-frames:v', '1', '-q:v', '3', f('photo.jpg')]),
     ffmpeg([...lavfi('sine=frequency=440:duration=1'), '-c:a', 'aac', f('tone.m4a')]),
-    ffmpeg([...lavfi('testsrc2=size=320x240:rate=25:duration=2'), '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', f('faststart.mp4')]),
-    ffmpeg([...lavfi('testsrc2=size=960x540:rate=30:duration=6'), '-vf', 'noise=alls=8:allf=t', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', f('long.mp4')]),
+    ffmpeg([
+      ...lavfi('testsrc2=size=320x240:rate=25:duration=2'),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-movflags',
+      '+faststart',
+      f('faststart.mp4'),
+    ]),
+    ffmpeg([
+      ...lavfi('testsrc2=size=960x540:rate=30:duration=6'),
+      '-vf',
+      'noise=alls=8:allf=t',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      f('long.mp4'),
+    ]),
   ]);
   const fast = await readFile(f('faststart.mp4'));
   const mdat = fast.indexOf('mdat', 0, 'latin1');
@@ -82,9 +137,21 @@ async function makeFixtures(): Promise<MediaFixtures> {
   await writeFile(f('bomb.png'), pixelBombPng(50_000, 50_000));
   await writeFile(f('notes.txt'), 'not a picture\n'.repeat(100));
   return {
-    dir, mp4: f('clip.mp4'), mov: f('portrait.mov'), webm: f('bars.webm'), gif: f('anim.gif'), png: f('still.png'), jpg: f('photo.jpg'),
-    truncated: f('truncated.mp4'), random: f('random.mp4'), empty: f('empty.mp4'), bomb: f('bomb.png'), text: f('notes.txt'), audio: f('tone.m4a'),
-    undecodable: f('undecodable.mp4'), long: f('long.mp4'),
+    dir,
+    mp4: f('clip.mp4'),
+    mov: f('portrait.mov'),
+    webm: f('bars.webm'),
+    gif: f('anim.gif'),
+    png: f('still.png'),
+    jpg: f('photo.jpg'),
+    truncated: f('truncated.mp4'),
+    random: f('random.mp4'),
+    empty: f('empty.mp4'),
+    bomb: f('bomb.png'),
+    text: f('notes.txt'),
+    audio: f('tone.m4a'),
+    undecodable: f('undecodable.mp4'),
+    long: f('long.mp4'),
   };
 }
 
@@ -104,7 +171,9 @@ export function pixelBombPng(width: number, height: number): Buffer {
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -120,7 +189,11 @@ export const hostileNames = {
 /** Plays a file with mpv (no screen, no sound): true when mpv decoded it to the end of a short window. */
 export async function playableByMpv(path: string): Promise<boolean> {
   try {
-    await run('mpv', ['--no-config', '--vo=null', '--ao=null', '--untimed', '--length=0.5', '--image-display-duration=0.1', '--really-quiet', path], { timeout: 20_000 });
+    await run(
+      'mpv',
+      ['--no-config', '--vo=null', '--ao=null', '--untimed', '--length=0.5', '--image-display-duration=0.1', '--really-quiet', path],
+      { timeout: 20_000 },
+    );
     return true;
   } catch {
     return false;
@@ -145,37 +218,67 @@ export interface UploadPart {
   contentType?: string;
 }
 
-export interface UploadAnswer { status: number; json: Record<string, unknown>; headers: Record<string, string | string[] | undefined> }
+export interface UploadAnswer {
+  status: number;
+  json: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+}
 
 /**
  * POST multipart/form-data streamed from disk (never buffered), as a browser would. Resolves with
  * the server's answer even when it answers early and closes (a 413 mid-body).
  */
-export async function uploadFiles(url: string, parts: UploadPart[], opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number; chunked?: boolean; localAddress?: string } = {}): Promise<UploadAnswer> {
+export async function uploadFiles(
+  url: string,
+  parts: UploadPart[],
+  opts: { signal?: AbortSignal; onSent?: (n: number) => void; bytesPerSecond?: number; chunked?: boolean; localAddress?: string } = {},
+): Promise<UploadAnswer> {
   const { request } = await import('node:http');
   const { createReadStream } = await import('node:fs');
   const boundary = `----loop${randomBytes(12).toString('hex')}`;
-  const heads = parts.map((p) => Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="${p.field ?? 'files'}"; filename="${p.name.replace(/"/g, '%22').replace(/\r|\n/g, ' ')}"\r\n`
-    + `Content-Type: ${p.contentType ?? 'application/octet-stream'}\r\n\r\n`, 'utf8'));
+  const heads = parts.map((p) =>
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${p.field ?? 'files'}"; filename="${p.name.replace(/"/g, '%22').replace(/\r|\n/g, ' ')}"\r\n` +
+        `Content-Type: ${p.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+      'utf8',
+    ),
+  );
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
-  const sizes = await Promise.all(parts.map(async (p) => (p.path ? sizeOf(p.path) : p.bytes?.size ?? 0)));
+  const sizes = await Promise.all(parts.map(async (p) => (p.path ? sizeOf(p.path) : (p.bytes?.size ?? 0))));
   const length = heads.reduce((n, h, i) => n + h.length + (sizes[i] ?? 0) + (i > 0 ? 2 : 0), 0) + tail.length;
   return new Promise<UploadAnswer>((resolve, reject) => {
     let answered = false;
-    const req = request(url, { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(opts.chunked ? {} : { 'content-length': length }) }, signal: opts.signal, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) }, (res) => {
-      answered = true;
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (text += d));
-      res.on('end', () => {
-        let json: Record<string, unknown>;
-        try { json = JSON.parse(text) as Record<string, unknown>; } catch { json = { raw: text }; }
-        resolve({ status: res.statusCode ?? 0, json, headers: res.headers });
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...(opts.chunked ? {} : { 'content-length': length }) },
+        signal: opts.signal,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      },
+      (res) => {
+        answered = true;
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          let json: Record<string, unknown>;
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            json = { raw: text };
+          }
+          resolve({ status: res.statusCode ?? 0, json, headers: res.headers });
+        });
+      },
+    );
     // A server that refuses mid-body answers and closes: the write fails (EPIPE) just before the answer is read.
-    req.on('error', (err) => { if (!answered) setTimeout(() => { if (!answered) reject(err); }, 1000); });
+    req.on('error', (err) => {
+      if (!answered)
+        setTimeout(() => {
+          if (!answered) reject(err);
+        }, 1000);
+    });
     let sent = 0;
     const started = Date.now();
     const write = async (buf: Buffer): Promise<void> => {
@@ -215,7 +318,12 @@ export async function uploadFiles(url: string, parts: UploadPart[], opts: { sign
   });
 }
 
-export async function waitItem(base: string, slug: string, pred: (i: SeedMediaItem) => boolean, timeoutMs = 30_000): Promise<SeedMediaItem> {
+export async function waitItem(
+  base: string,
+  slug: string,
+  pred: (i: SeedMediaItem) => boolean,
+  timeoutMs = 30_000,
+): Promise<SeedMediaItem> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
@@ -233,4 +341,3 @@ export async function mediaFiles(dataDir: string): Promise<Record<string, string
   for (const d of ['incoming', 'originals', 'clips', 'thumbs']) out[d] = await readdir(join(dataDir, 'media', d)).catch(() => []);
   return out;
 }
-

@@ -9,7 +9,12 @@ import { sleep, withDeadline } from './wait.js';
 
 export const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p)) ?? null;
 
-export interface Mosquitto { url: string; port: number; stop(): Promise<void>; restart(): Promise<void> }
+export interface Mosquitto {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
 
 async function launch(conf: string, port: number): Promise<ChildProcess> {
   if (!MOSQUITTO) throw new Error('mosquitto is not installed (apt-get install mosquitto)');
@@ -43,7 +48,10 @@ export async function startMosquitto(configure?: (dir: string, port: number) => 
   const dir = tempDir('loop-mosq-');
   const conf = join(dir, 'mosquitto.conf');
   // No persistence: a restart loses retained messages, which is what Loop must survive.
-  writeFileSync(conf, configure ? configure(dir, port) : `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
+  writeFileSync(
+    conf,
+    configure ? configure(dir, port) : `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`,
+  );
   let child = await launch(conf, port);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -3,7 +3,12 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { withDeadline } from './wait.js';
 import { Waiters } from '../../core/util/pending.js';
 
-export interface Received { topic: string; payload: Buffer; json: unknown; retain: boolean }
+export interface Received {
+  topic: string;
+  payload: Buffer;
+  json: unknown;
+  retain: boolean;
+}
 
 export interface TestMqtt {
   client: MqttClient;
@@ -18,10 +23,14 @@ export interface TestMqtt {
 
 export async function connectMqtt(url: string, opts: IClientOptions = {}): Promise<TestMqtt> {
   const client = connect(url, { protocolVersion: 4, reconnectPeriod: 200, connectTimeout: 5000, ...opts });
-  await withDeadline(new Promise<void>((resolve, reject) => {
-    client.once('connect', () => resolve());
-    client.once('error', reject);
-  }), 5000, `MQTT connect to ${url}`);
+  await withDeadline(
+    new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    }),
+    5000,
+    `MQTT connect to ${url}`,
+  );
   const received: Received[] = [];
   const waiters = new Waiters<Received>();
   client.on('message', (topic, payload, packet) => {
@@ -39,9 +48,15 @@ export async function connectMqtt(url: string, opts: IClientOptions = {}): Promi
     client,
     received,
     subscribe: (filter) => new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err) => (err ? reject(err) : resolve()))),
-    publish: (topic, payload, o = {}) => new Promise((resolve, reject) => {
-      client.publish(topic, typeof payload === 'string' ? payload : JSON.stringify(payload), { qos: o.qos ?? 1, retain: o.retain ?? false }, (err) => (err ? reject(err) : resolve()));
-    }),
+    publish: (topic, payload, o = {}) =>
+      new Promise((resolve, reject) => {
+        client.publish(
+          topic,
+          typeof payload === 'string' ? payload : JSON.stringify(payload),
+          { qos: o.qos ?? 1, retain: o.retain ?? false },
+          (err) => (err ? reject(err) : resolve()),
+        );
+      }),
     mark: () => received.length,
     next: (pred, timeoutMs = 5000, since = 0) => {
       const hit = received.slice(since).find(pred);

@@ -33,30 +33,48 @@ export async function startNodeRed(flows: unknown[], opts: { waitFor?: RegExp; t
   const dir = tempDir('loop-nodered-');
   const port = await freePort();
   writeFileSync(join(dir, 'flows.json'), JSON.stringify(flows, null, 2));
-  writeFileSync(join(dir, 'settings.js'), `module.exports = ${JSON.stringify({
-    uiHost: '127.0.0.1', uiPort: port, flowFile: 'flows.json', credentialSecret: false,
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-    diagnostics: { enabled: false, ui: false },
-    telemetry: { enabled: false, updateNotification: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false } },
-    editorTheme: { tours: false, projects: { enabled: false } },
-  }, null, 2)};\n`);
-  const child = spawn(process.execPath, [bin, '--userDir', dir, '--settings', join(dir, 'settings.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  writeFileSync(
+    join(dir, 'settings.js'),
+    `module.exports = ${JSON.stringify(
+      {
+        uiHost: '127.0.0.1',
+        uiPort: port,
+        flowFile: 'flows.json',
+        credentialSecret: false,
+        logging: { console: { level: 'info', metrics: false, audit: false } },
+        diagnostics: { enabled: false, ui: false },
+        telemetry: { enabled: false, updateNotification: false },
+        externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false } },
+        editorTheme: { tours: false, projects: { enabled: false } },
+      },
+      null,
+      2,
+    )};\n`,
+  );
+  const child = spawn(process.execPath, [bin, '--userDir', dir, '--settings', join(dir, 'settings.js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const ready = opts.waitFor ?? /Connected to broker/;
-  await withDeadline(new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (/Started flows/.test(out) && ready.test(out)) resolve();
-    };
-    child.stdout?.on('data', check);
-    void exited.then(() => reject(new Error(`Node-RED exited before it was ready:\n${out}`)));
-  }), opts.timeoutMs ?? 30_000, `Node-RED to start and connect\n${out}`);
+  await withDeadline(
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (/Started flows/.test(out) && ready.test(out)) resolve();
+      };
+      child.stdout?.on('data', check);
+      void exited.then(() => reject(new Error(`Node-RED exited before it was ready:\n${out}`)));
+    }),
+    opts.timeoutMs ?? 30_000,
+    `Node-RED to start and connect\n${out}`,
+  );
   const url = `http://127.0.0.1:${port}`;
   return {
-    url, child, output: () => out,
+    url,
+    child,
+    output: () => out,
     inject: async (id) => {
       const res = await fetch(`${url}/inject/${id}`, { method: 'POST' });
       if (res.status !== 200) throw new Error(`inject ${id}: HTTP ${res.status} ${await res.text()}`);

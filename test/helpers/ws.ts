@@ -16,7 +16,10 @@ export interface TestWs {
   close(): Promise<void>;
 }
 
-export const ofType = (type: string, extra?: (m: WsMessage) => boolean) => (m: WsMessage): boolean => m.type === type && (!extra || extra(m));
+export const ofType =
+  (type: string, extra?: (m: WsMessage) => boolean) =>
+  (m: WsMessage): boolean =>
+    m.type === type && (!extra || extra(m));
 
 export async function connectWs(url: string, opts: { waitInitial?: boolean } = {}): Promise<TestWs> {
   const ws = new WebSocket(url);
@@ -27,12 +30,18 @@ export async function connectWs(url: string, opts: { waitInitial?: boolean } = {
     messages.push(m);
     waiters.offer(m);
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-  await withDeadline(new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-  }), 5000, `WebSocket open ${url}`);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await withDeadline(
+    new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    }),
+    5000,
+    `WebSocket open ${url}`,
+  );
   const client: TestWs = {
     ws,
     messages,

@@ -12,25 +12,35 @@ import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom } from '
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { until, withDeadline } from '../helpers/wait.js';
 
-const cli = (dataDir: string, args: string[], input?: string) => new Promise<{ code: number; out: string }>((resolve) => {
-  const child = execFile(process.execPath, [join(packageRoot, 'bin', 'loop.js'), ...args], { env: { ...process.env, LOOP_DATA_DIR: dataDir } }, (err, stdout, stderr) =>
-    resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }));
-  child.stdin?.end(input ?? '');
-});
+const cli = (dataDir: string, args: string[], input?: string) =>
+  new Promise<{ code: number; out: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [join(packageRoot, 'bin', 'loop.js'), ...args],
+      { env: { ...process.env, LOOP_DATA_DIR: dataDir } },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
+    );
+    child.stdin?.end(input ?? '');
+  });
 
-type Opened = { opened: true; ws: WebSocket; messages: Array<Record<string, unknown>>; closed: Promise<number> } | { opened: false; status: number };
+type Opened =
+  { opened: true; ws: WebSocket; messages: Array<Record<string, unknown>>; closed: Promise<number> } | { opened: false; status: number };
 
 /** Opens a WebSocket with the given headers; answers what a client sees (the upgrade's status, or the socket). */
 function openWs(url: string, headers: Record<string, string> = {}, protocol?: string): Promise<Opened> {
-  return withDeadline(new Promise<Opened>((resolve, reject) => {
-    const ws = new WebSocket(url, protocol ? [protocol] : [], { headers });
-    const messages: Array<Record<string, unknown>> = [];
-    ws.on('message', (d) => messages.push(JSON.parse(frameText(d)) as Record<string, unknown>));
-    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-    ws.once('open', () => resolve({ opened: true, ws, messages, closed }));
-    ws.once('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode ?? 0 }));
-    ws.once('error', (e) => reject(e));
-  }), 5000, `WebSocket ${url}`);
+  return withDeadline(
+    new Promise<Opened>((resolve, reject) => {
+      const ws = new WebSocket(url, protocol ? [protocol] : [], { headers });
+      const messages: Array<Record<string, unknown>> = [];
+      ws.on('message', (d) => messages.push(JSON.parse(frameText(d)) as Record<string, unknown>));
+      const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+      ws.once('open', () => resolve({ opened: true, ws, messages, closed }));
+      ws.once('unexpected-response', (_req, res) => resolve({ opened: false, status: res.statusCode ?? 0 }));
+      ws.once('error', (e) => reject(e));
+    }),
+    5000,
+    `WebSocket ${url}`,
+  );
 }
 
 const waitFor = async (o: Opened, type: string): Promise<Record<string, unknown>> => {
@@ -60,7 +70,10 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect(loop.runtime.bridgeInfo().auth?.mode).to.equal('on');
     const second = await raw('POST', `${b}/api/auth/onboard`, { headers: own(b), body: JSON.stringify({ password: 'mine now, thanks' }) });
     expect(second.status, 'a second visitor cannot re-claim').to.equal(401);
-    const again = await raw('POST', `${b}/api/auth/onboard`, { headers: own(b, cookie), body: JSON.stringify({ password: 'mine now, thanks' }) });
+    const again = await raw('POST', `${b}/api/auth/onboard`, {
+      headers: own(b, cookie),
+      body: JSON.stringify({ password: 'mine now, thanks' }),
+    });
     expect(again.status, 'not even the owner: it is a password change').to.equal(409);
 
     expect((await raw('GET', `${b}/api/dashboard`)).status).to.equal(401);
@@ -72,10 +85,17 @@ describe('auth: the owner, sessions and API tokens', function () {
 
   it('the session cookie is HttpOnly, SameSite=Strict, Path=/, expires, and is not Secure over plain http', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
-    const a = await raw('POST', `${loop.http}/api/auth/onboard`, { headers: own(loop.http), body: JSON.stringify({ password: OWNER_PASSWORD }) });
+    const a = await raw('POST', `${loop.http}/api/auth/onboard`, {
+      headers: own(loop.http),
+      body: JSON.stringify({ password: OWNER_PASSWORD }),
+    });
     const set = String(a.headers['set-cookie']);
     expect(set).to.match(/^loop_session=[A-Za-z0-9_-]{43};/);
-    expect(set).to.include('HttpOnly').and.include('SameSite=Strict').and.include('Path=/').and.match(/Max-Age=\d+/);
+    expect(set)
+      .to.include('HttpOnly')
+      .and.include('SameSite=Strict')
+      .and.include('Path=/')
+      .and.match(/Max-Age=\d+/);
     expect(set).not.to.include('Secure');
   });
 
@@ -100,7 +120,9 @@ describe('auth: the owner, sessions and API tokens', function () {
     await claim(b);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
-      statuses.push((await raw('POST', `${b}/api/auth/login`, { headers: own(b), body: JSON.stringify({ password: `guess number ${i}` }) })).status);
+      statuses.push(
+        (await raw('POST', `${b}/api/auth/login`, { headers: own(b), body: JSON.stringify({ password: `guess number ${i}` }) })).status,
+      );
     }
     expect(statuses.slice(0, 5)).to.deep.equal([401, 401, 401, 401, 401]);
     expect(statuses[5]).to.equal(429);
@@ -118,16 +140,23 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect(token).to.match(/^loop_[A-Za-z0-9_-]{43}$/);
     const bearer = { authorization: `Bearer ${token}` };
     expect((await raw('GET', `${b}/api/dashboard`, { headers: bearer })).status).to.equal(200);
-    const post = await raw('POST', `${b}/api/actions/system/health`, { headers: { ...bearer, 'content-type': 'application/json' }, body: '{}' });
+    const post = await raw('POST', `${b}/api/actions/system/health`, {
+      headers: { ...bearer, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(post.status, post.text).to.equal(200);
-    expect((await raw('POST', `${b}/api/actions/system/health`, { headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).status,
-      'a cookie without Origin is not enough for a change').to.equal(403);
+    expect(
+      (await raw('POST', `${b}/api/actions/system/health`, { headers: { cookie, 'content-type': 'application/json' }, body: '{}' })).status,
+      'a cookie without Origin is not enough for a change',
+    ).to.equal(403);
     const list = await raw('GET', `${b}/api/auth/tokens`, { headers: { cookie } });
     expect(list.text).not.to.include(token);
     expect((list.json?.data as Array<Record<string, unknown>>)[0]).to.include({ id, name: 'Home Assistant' });
     expect((await raw('DELETE', `${b}/api/auth/tokens/${id}`, { headers: own(b, cookie) })).status).to.equal(200);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: bearer })).status).to.equal(401);
-    expect((await raw('GET', `${b}/api/dashboard`, { headers: { authorization: 'Bearer loop_not-a-real-token-at-all-000000000' } })).status).to.equal(401);
+    expect(
+      (await raw('GET', `${b}/api/dashboard`, { headers: { authorization: 'Bearer loop_not-a-real-token-at-all-000000000' } })).status,
+    ).to.equal(401);
   });
 
   it('changing the password ends every other session', async () => {
@@ -135,9 +164,15 @@ describe('auth: the owner, sessions and API tokens', function () {
     const b = loop.http;
     const phone = await claim(b);
     const laptop = await login(b);
-    const wrong = await raw('POST', `${b}/api/auth/password`, { headers: own(b, laptop), body: JSON.stringify({ current: 'nope nope nope', password: 'a whole new one' }) });
+    const wrong = await raw('POST', `${b}/api/auth/password`, {
+      headers: own(b, laptop),
+      body: JSON.stringify({ current: 'nope nope nope', password: 'a whole new one' }),
+    });
     expect(wrong.status).to.equal(403);
-    const changed = await raw('POST', `${b}/api/auth/password`, { headers: own(b, laptop), body: JSON.stringify({ current: OWNER_PASSWORD, password: 'a whole new one' }) });
+    const changed = await raw('POST', `${b}/api/auth/password`, {
+      headers: own(b, laptop),
+      body: JSON.stringify({ current: OWNER_PASSWORD, password: 'a whole new one' }),
+    });
     expect(changed.status).to.equal(200);
     const fresh = sessionFrom(changed);
     expect((await raw('GET', `${b}/api/system`, { headers: { cookie: phone } })).status).to.equal(401);
@@ -152,12 +187,20 @@ describe('auth: the owner, sessions and API tokens', function () {
     const made = await cli(loop.dataDir, ['token', 'create', 'node-red']);
     expect(made.code, made.out).to.equal(0);
     const token = /loop_[A-Za-z0-9_-]{43}/.exec(made.out)?.[0] as string;
-    await until(async () => (await raw('GET', `${b}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } })).status === 200, 5000, 'the CLI token to work');
+    await until(
+      async () => (await raw('GET', `${b}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } })).status === 200,
+      5000,
+      'the CLI token to work',
+    );
     const list = await cli(loop.dataDir, ['token', 'list']);
     expect(list.out).to.include('"node-red"').and.not.include(token);
     const id = list.out.split(/\s+/)[0] as string;
     expect((await cli(loop.dataDir, ['token', 'revoke', id])).code).to.equal(0);
-    await until(async () => (await raw('GET', `${b}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } })).status === 401, 5000, 'the revoked token to stop working');
+    await until(
+      async () => (await raw('GET', `${b}/api/dashboard`, { headers: { authorization: `Bearer ${token}` } })).status === 401,
+      5000,
+      'the revoked token to stop working',
+    );
 
     const reset = await cli(loop.dataDir, ['passwd', '--owner'], 'forgot it, new one\n');
     expect(reset.code, reset.out).to.equal(0);
@@ -171,7 +214,10 @@ describe('auth: the owner, sessions and API tokens', function () {
     const dataDir = loop.dataDir;
     const cookie = await claim(loop.http);
     const { token } = await makeToken(loop.http, cookie);
-    const mode = await raw('POST', `${loop.http}/api/playback/loop-mode`, { headers: own(loop.http, cookie), body: JSON.stringify({ loop_mode: 'one' }) });
+    const mode = await raw('POST', `${loop.http}/api/playback/loop-mode`, {
+      headers: own(loop.http, cookie),
+      body: JSON.stringify({ loop_mode: 'one' }),
+    });
     expect(mode.status, mode.text).to.equal(200);
     await loop.stop();
     loop = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system', 'loop'] }, { dataDir });
@@ -190,7 +236,7 @@ describe('auth: the owner, sessions and API tokens', function () {
     for (const f of state) expect(statSync(join(dataDir, 'state', f)).mode & 0o777, f).to.equal(0o600);
   });
 
-  it('a Host that is not one of the device\'s names is 421 for the API (DNS rebinding), a redirect home for page visits; configured names and localhost work', async () => {
+  it("a Host that is not one of the device's names is 421 for the API (DNS rebinding), a redirect home for page visits; configured names and localhost work", async () => {
     loop = await startTestLoop({ auth: { mode: 'off' }, http: { allowed_hosts: ['loop.example.lan'] } });
     const b = loop.http;
     const port = new URL(b).port;
@@ -219,9 +265,15 @@ describe('auth: the owner, sessions and API tokens', function () {
     const any = await raw('GET', `${b}/api/system`, { headers: { origin: 'http://anyone.example', cookie } });
     expect(any.status, 'the cookie does not count from an unlisted origin').to.equal(401);
     expect(any.headers['access-control-allow-credentials']).to.equal(undefined);
-    const post = await raw('POST', `${b}/api/actions/system/health`, { headers: { origin: 'http://anyone.example', cookie, 'content-type': 'application/json' }, body: '{}' });
+    const post = await raw('POST', `${b}/api/actions/system/health`, {
+      headers: { origin: 'http://anyone.example', cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(post.status).to.equal(401);
-    const withToken = await raw('POST', `${b}/api/actions/system/health`, { headers: { origin: 'http://anyone.example', authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const withToken = await raw('POST', `${b}/api/actions/system/health`, {
+      headers: { origin: 'http://anyone.example', authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(withToken.status).to.equal(200);
     const ws = await openWs(loop.ws, { origin: 'http://anyone.example', cookie });
     if (!ws.opened) throw new Error('refused');
@@ -229,11 +281,16 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect(await withDeadline(ws.closed, 3000, 'close'), 'the cookie does not open /ws from "*"').to.equal(4401);
   });
 
-  it('only JSON bodies: text/plain, forms and empty text bodies are 415 even from the device\'s own page', async () => {
+  it("only JSON bodies: text/plain, forms and empty text bodies are 415 even from the device's own page", async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
     const cookie = await claim(b);
-    for (const [type, body] of [['text/plain', '{}'], ['text/plain', ''], ['application/x-www-form-urlencoded', 'a=b'], ['multipart/form-data; boundary=x', '--x--']] as const) {
+    for (const [type, body] of [
+      ['text/plain', '{}'],
+      ['text/plain', ''],
+      ['application/x-www-form-urlencoded', 'a=b'],
+      ['multipart/form-data; boundary=x', '--x--'],
+    ] as const) {
       const a = await raw('POST', `${b}/api/actions/system/health`, { headers: { origin: b, cookie, 'content-type': type }, body });
       expect(a.status, `${type} ${JSON.stringify(body)}`).to.equal(415);
     }
@@ -247,7 +304,11 @@ describe('auth: the owner, sessions and API tokens', function () {
     const page = await raw('GET', `${b}/`);
     expect(page.status).to.equal(200);
     const csp = String(page.headers['content-security-policy']);
-    expect(csp).to.include("default-src 'self'").and.include("frame-ancestors 'none'").and.include("script-src 'self'").and.not.include('unsafe-inline');
+    expect(csp)
+      .to.include("default-src 'self'")
+      .and.include("frame-ancestors 'none'")
+      .and.include("script-src 'self'")
+      .and.not.include('unsafe-inline');
     expect(page.headers['x-content-type-options']).to.equal('nosniff');
     expect(page.headers['referrer-policy']).to.equal('same-origin');
     expect(page.text).not.to.match(/<script(?![^>]*\bsrc=)|<style|\son\w+=/i);
@@ -286,7 +347,9 @@ describe('auth: the owner, sessions and API tokens', function () {
       const cookieNoOrigin = await openWs(loop.ws, { cookie });
       if (!cookieNoOrigin.opened) throw new Error('refused');
       cookieNoOrigin.ws.send(JSON.stringify({ type: 'subscribe', room: 'dashboard' }));
-      expect(await withDeadline(cookieNoOrigin.closed, 3000, 'close'), 'a cookie without Origin is not a browser: token needed').to.equal(4401);
+      expect(await withDeadline(cookieNoOrigin.closed, 3000, 'close'), 'a cookie without Origin is not a browser: token needed').to.equal(
+        4401,
+      );
 
       const silent = await openWs(loop.ws);
       if (!silent.opened) throw new Error('refused');
@@ -312,10 +375,10 @@ describe('auth: the owner, sessions and API tokens', function () {
       await waitFor(page, 'initial_dashboard');
 
       expect((await raw('DELETE', `${b}/api/auth/tokens/${id}`, { headers: own(b, cookie) })).status).to.equal(200);
-      expect(await withDeadline(script.closed, 3000, 'close of the revoked token\'s socket')).to.equal(4401);
-      expect(page.ws.readyState, 'the page\'s socket stays').to.equal(WebSocket.OPEN);
+      expect(await withDeadline(script.closed, 3000, "close of the revoked token's socket")).to.equal(4401);
+      expect(page.ws.readyState, "the page's socket stays").to.equal(WebSocket.OPEN);
       await raw('POST', `${b}/api/auth/logout`, { headers: own(b, cookie) });
-      expect(await withDeadline(page.closed, 3000, 'close of the logged-out page\'s socket')).to.equal(4401);
+      expect(await withDeadline(page.closed, 3000, "close of the logged-out page's socket")).to.equal(4401);
     });
 
     it('a foreign Origin is refused at upgrade on /ws and /mqtt, with or without a session', async () => {
@@ -335,7 +398,10 @@ describe('auth: the owner, sessions and API tokens', function () {
     });
 
     it('silent sockets cannot crowd out the page: past the small pending limit they get 503, the page still connects', async () => {
-      loop = await startTestLoop({ auth: { mode: 'on' }, gateway: { max_connections: 4, max_unauthenticated: 8, auth_timeout_ms: 60_000 } });
+      loop = await startTestLoop({
+        auth: { mode: 'on' },
+        gateway: { max_connections: 4, max_unauthenticated: 8, auth_timeout_ms: 60_000 },
+      });
       const b = loop.http;
       const cookie = await claim(b);
       const silent: Opened[] = [];
@@ -348,7 +414,7 @@ describe('auth: the owner, sessions and API tokens', function () {
       for (const o of [...silent, page]) if (o.opened) o.ws.terminate();
     });
 
-    it('with auth off the first version\'s protocol is unchanged, and foreign pages are still refused', async () => {
+    it("with auth off the first version's protocol is unchanged, and foreign pages are still refused", async () => {
       loop = await startTestLoop({ auth: { mode: 'off' } });
       const b = loop.http;
       expect((await raw('GET', `${b}/api/auth/status`)).json?.data).to.deep.equal({ mode: 'off', logged_in: true });
@@ -357,8 +423,13 @@ describe('auth: the owner, sessions and API tokens', function () {
       expect(first.status).to.equal('connected');
       await waitFor(ws, 'initial_dashboard');
       const json = { 'content-type': 'application/json' };
-      expect((await raw('POST', `${b}/api/actions/system/health`, { headers: json, body: '{}' })).status, 'a script without Origin or token').to.equal(200);
-      expect((await raw('POST', `${b}/api/actions/system/health`, { headers: { ...json, origin: 'http://evil.example' }, body: '{}' })).status).to.equal(403);
+      expect(
+        (await raw('POST', `${b}/api/actions/system/health`, { headers: json, body: '{}' })).status,
+        'a script without Origin or token',
+      ).to.equal(200);
+      expect(
+        (await raw('POST', `${b}/api/actions/system/health`, { headers: { ...json, origin: 'http://evil.example' }, body: '{}' })).status,
+      ).to.equal(403);
       const evil = await openWs(loop.ws, { origin: 'http://evil.example' });
       expect(evil.opened ? 101 : evil.status).to.equal(403);
       expect(loop.runtime.bridgeInfo().auth?.mode).to.equal('off');

@@ -52,7 +52,8 @@ describe('command floods and oversized commands', () => {
     const since = watcher.mark();
     const sinceWs = pages.map((p) => p.mark());
     await watcher.publish(`${loop.baseTopic}/player/set`, JSON.stringify({ action: 'volume', volume: 'x'.repeat(900_000) }), { qos: 1 });
-    const ev = (await watcher.next((m) => m.topic.endsWith('/bridge/event') && (m.json as BridgeEvent).level === 'error', 5000, since)).json as BridgeEvent;
+    const ev = (await watcher.next((m) => m.topic.endsWith('/bridge/event') && (m.json as BridgeEvent).level === 'error', 5000, since))
+      .json as BridgeEvent;
     expect(JSON.stringify(ev).length).to.be.lessThan(2000);
     expect(ev.message).to.match(/volume/);
     for (const [i, p] of pages.entries()) {
@@ -81,10 +82,17 @@ describe('command floods and oversized commands', () => {
     // Coalescing: far fewer moves were applied than commands sent.
     expect(cueLater).to.be.lessThan(5000);
     // The player plays what the loop says.
-    await until(() => loop.runtime.bus.last('player')?.slug === (loop.runtime.bus.last('loop') as LoopState).active, 5000, 'player on the active item');
+    await until(
+      () => loop.runtime.bus.last('player')?.slug === (loop.runtime.bus.last('loop') as LoopState).active,
+      5000,
+      'player on the active item',
+    );
     expect(closed, 'pages closed').to.deep.equal([]);
     for (const p of pages) expect(p.ws.readyState).to.equal(p.ws.OPEN);
-    expect(warnings.filter((w) => /MaxListeners/.test(w)), 'listener leaks').to.deep.equal([]);
+    expect(
+      warnings.filter((w) => /MaxListeners/.test(w)),
+      'listener leaks',
+    ).to.deep.equal([]);
     // In-process, so this is the test's RSS too (its own client buffers included): a loose bound.
     expect((process.memoryUsage().rss - before) / 2 ** 20).to.be.lessThan(80);
   });

@@ -30,9 +30,23 @@ describe('display: the screen profile drives conversion', function () {
     const f = await mediaFixtures();
     const r = await uploadFiles(`${loop.http}/api/media`, [{ path: f.mp4, name: 'clip.mp4' }]);
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
-    const item = await waitItem(loop.http, (r.json.data as UploadResult).slug as string, (x) => x.processing_status === 'completed' || x.processing_status === 'failed');
+    const item = await waitItem(
+      loop.http,
+      (r.json.data as UploadResult).slug as string,
+      (x) => x.processing_status === 'completed' || x.processing_status === 'failed',
+    );
     expect(item.processing_status, String(item.error)).to.equal('completed');
-    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,avg_frame_rate', '-of', 'default=nw=1', item.path as string]);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-show_entries',
+      'stream=width,height,avg_frame_rate',
+      '-of',
+      'default=nw=1',
+      item.path as string,
+    ]);
     expect(stdout).to.include('width=160').and.include('height=120').and.include('avg_frame_rate=10/1');
     // Brightness cannot be set on a screen with no backlight and no mpv fallback: said plainly.
     const b = await http('POST', `${loop.http}/api/display/brightness`, { brightness: 50 });

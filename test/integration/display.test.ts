@@ -31,7 +31,10 @@ describe('display: a sysfs backlight', function () {
   let mqtt: TestMqtt;
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
   const start = async () => {
-    loop = await startTestLoop({ plugins: ['system', 'display'], display: { backlight: 'auto', backlight_root: root, brightness: 80 } }, { dataDir });
+    loop = await startTestLoop(
+      { plugins: ['system', 'display'], display: { backlight: 'auto', backlight_root: root, brightness: 80 } },
+      { dataDir },
+    );
     mqtt = await connectMqtt(loop.mqtt as string);
     await mqtt.subscribe(`${loop.baseTopic}/display`);
   };
@@ -54,7 +57,17 @@ describe('display: a sysfs backlight', function () {
 
   it('finds the backlight and applies the configured first brightness', async () => {
     const d = await lastDisplay();
-    expect(d).to.include({ brightness: 80, power: 'on', brightness_via: 'backlight', power_via: 'backlight', backlight: bl, width: 320, height: 240, fps: 25, rotation: 0 });
+    expect(d).to.include({
+      brightness: 80,
+      power: 'on',
+      brightness_via: 'backlight',
+      power_via: 'backlight',
+      backlight: bl,
+      width: 320,
+      height: 240,
+      fps: 25,
+      rotation: 0,
+    });
     expect(readNum(bl, 'brightness')).to.equal(204);
   });
 
@@ -69,7 +82,11 @@ describe('display: a sysfs backlight', function () {
     expect(res.json.data).to.deep.equal({ brightness: 40 });
     expect(readNum(bl, 'brightness')).to.equal(102);
     expect((await lastDisplay((d) => d.brightness === 40, mark)).brightness).to.equal(40);
-    const ev = await ws.next(ofType('display_changed', (m) => (m.data as DisplayState).brightness === 40), 10_000, since);
+    const ev = await ws.next(
+      ofType('display_changed', (m) => (m.data as DisplayState).brightness === 40),
+      10_000,
+      since,
+    );
     expect(ev.type).to.equal('display_changed');
     await ws.close();
     const get = await http('GET', `${loop.http}/api/display/brightness`);
@@ -144,7 +161,7 @@ describe('display: no backlight, so mpv dims the picture (real mpv through the p
 
   const mpvBrightness = async (): Promise<number> => Number(await watch.ipc.getProperty('brightness'));
 
-  it('brightness 30 sets mpv\'s brightness to -70; power off blacks it out (-100); on restores -70', async () => {
+  it("brightness 30 sets mpv's brightness to -70; power off blacks it out (-100); on restores -70", async () => {
     const state = (await http('GET', `${loop.http}/api/display`)).json.data as DisplayState;
     expect(state).to.include({ brightness_via: 'mpv', power_via: 'mpv', backlight: null });
     const res = await http('POST', `${loop.http}/api/display/brightness`, { brightness: 30 });
@@ -159,19 +176,24 @@ describe('display: no backlight, so mpv dims the picture (real mpv through the p
   it('an mpv that died and was restarted by the player gets the brightness again', async () => {
     const pid = Number(await watch.ipc.getProperty('pid'));
     process.kill(pid, 'SIGKILL');
-    await until(async () => {
-      try {
-        await watch.attach(2000);
-        return Number(await watch.ipc.getProperty('pid')) !== pid && (await mpvBrightness()) === -70;
-      } catch {
-        return false;
-      }
-    }, 30_000, 'a new mpv with brightness -70', 250);
+    await until(
+      async () => {
+        try {
+          await watch.attach(2000);
+          return Number(await watch.ipc.getProperty('pid')) !== pid && (await mpvBrightness()) === -70;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      'a new mpv with brightness -70',
+      250,
+    );
     // The display's rotation reaches the new mpv too.
     expect(Number(await watch.ipc.getProperty('video-rotate'))).to.equal(90);
   });
 
-  it('the display profile\'s rotation turns mpv\'s picture (one setting for the whole screen)', async () => {
+  it("the display profile's rotation turns mpv's picture (one setting for the whole screen)", async () => {
     await until(async () => Number(await watch.ipc.getProperty('video-rotate')) === 90, 10_000, 'video-rotate 90');
   });
 });

@@ -9,7 +9,10 @@ import { http, mqttRequest, startTestLoop, type TestLoop, mpvSocket, publishLibr
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { until } from '../helpers/wait.js';
 
-interface Counts { counts: Record<string, number>; total: number }
+interface Counts {
+  counts: Record<string, number>;
+  total: number;
+}
 
 describe('example plugin: play-counter, loaded from a folder', () => {
   let loop: TestLoop;
@@ -36,15 +39,22 @@ describe('example plugin: play-counter, loaded from a folder', () => {
 
   it('runs beside the built-ins and lists its actions in bridge/info', async () => {
     const info = (await mqtt.next((m) => m.topic.endsWith('/bridge/info'))).json as BridgeInfo;
-    expect(info.plugins.find((p) => p.id === 'play_counter')).to.include({ state: 'running' }).and.to.have.property('actions').that.deep.equals(['counts', 'reset']);
+    expect(info.plugins.find((p) => p.id === 'play_counter'))
+      .to.include({ state: 'running' })
+      .and.to.have.property('actions')
+      .that.deep.equals(['counts', 'reset']);
   });
 
   it('counts clips as they play, and answers over MQTT and REST', async () => {
     let counts: Counts = { counts: {}, total: 0 };
-    await until(async () => {
-      counts = (await http('POST', `${loop.http}/api/actions/play_counter/counts`, {})).json.data as Counts;
-      return counts.total >= 4;
-    }, 15_000, 'four clip starts counted');
+    await until(
+      async () => {
+        counts = (await http('POST', `${loop.http}/api/actions/play_counter/counts`, {})).json.data as Counts;
+        return counts.total >= 4;
+      },
+      15_000,
+      'four clip starts counted',
+    );
     expect(Object.keys(counts.counts)).to.have.members(['ex_a_0000000000000001', 'ex_b_0000000000000002']);
     // Matched on the response topic and a fresh transaction (the request itself comes back on `#` too).
     const res = (await mqttRequest(mqtt, loop.baseTopic, 'play_counter', 'counts')) as unknown as ActionResponse<Counts>;

@@ -28,8 +28,10 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
   const players: Record<string, LoopProcess> = {};
   const configs = { livingroom: example('loop-livingroom.yaml'), kitchen: example('loop-kitchen.yaml') };
 
-  const stateOf = (id: string): PlayerState | undefined => [...ha.received].reverse().find((m) => m.topic === `loop/${id}/player`)?.json as PlayerState | undefined;
-  const online = (id: string): string | undefined => ([...ha.received].reverse().find((m) => m.topic === `loop/${id}/bridge/state`)?.json as BridgeState | undefined)?.state;
+  const stateOf = (id: string): PlayerState | undefined =>
+    [...ha.received].reverse().find((m) => m.topic === `loop/${id}/player`)?.json as PlayerState | undefined;
+  const online = (id: string): string | undefined =>
+    ([...ha.received].reverse().find((m) => m.topic === `loop/${id}/bridge/state`)?.json as BridgeState | undefined)?.state;
   const volume = (id: string, v: number) => until(() => stateOf(id)?.volume === v, 8000, `${id} volume ${v} (is ${stateOf(id)?.volume})`);
 
   before(async function () {
@@ -48,10 +50,13 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
       chmodSync(dir, 0o755);
       for (const f of ['acl', 'passwd']) chmodSync(join(dir, f), 0o644);
       // The example as it is, on a loopback port, with the test's files and no persistence.
-      return readFileSync(join(FLEET, 'mosquitto.conf'), 'utf8')
-        .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
-        .replace('/etc/mosquitto/passwd', pw).replace('/etc/mosquitto/acl', join(dir, 'acl'))
-        .replace(/^persistence.*$/gm, '') + 'persistence false\nlog_dest stderr\n';
+      return (
+        readFileSync(join(FLEET, 'mosquitto.conf'), 'utf8')
+          .replace(/^listener 1883$/m, `listener ${port} 127.0.0.1`)
+          .replace('/etc/mosquitto/passwd', pw)
+          .replace('/etc/mosquitto/acl', join(dir, 'acl'))
+          .replace(/^persistence.*$/gm, '') + 'persistence false\nlog_dest stderr\n'
+      );
     });
     ha = await connectMqtt(broker.url, { username: 'homeassistant', password: 'ha-secret' });
     await ha.subscribe('homeassistant/device/+/config');
@@ -81,13 +86,17 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
 
   it('both players appear as separate Home Assistant devices with their own entities', async () => {
     const payloads: Record<string, Json> = {};
-    await until(() => {
-      for (const id of Object.keys(configs)) {
-        const m = [...ha.received].reverse().find((x) => x.topic === `homeassistant/device/${id}/config` && x.payload.length > 0);
-        if ((m?.json as { cmps?: Json } | undefined)?.cmps?.volume) payloads[id] = m?.json as Json;
-      }
-      return Object.keys(payloads).length === 2;
-    }, 10000, 'two discovery payloads');
+    await until(
+      () => {
+        for (const id of Object.keys(configs)) {
+          const m = [...ha.received].reverse().find((x) => x.topic === `homeassistant/device/${id}/config` && x.payload.length > 0);
+          if ((m?.json as { cmps?: Json } | undefined)?.cmps?.volume) payloads[id] = m?.json as Json;
+        }
+        return Object.keys(payloads).length === 2;
+      },
+      10000,
+      'two discovery payloads',
+    );
     const [a, b] = [payloads.livingroom as Json, payloads.kitchen as Json];
     expect(devicePayloadProblems(a)).to.deep.equal([]);
     expect((a.device as Json).name).to.equal('Living room');
@@ -128,7 +137,8 @@ describe('a fleet: two Loops on one Mosquitto with ACLs', function () {
     await volume('kitchen', 55);
     // Any plugin's set topic works under a group: the loop's mode here.
     await ha.publish('loop/group/all/loop/set', { mode: 'one' });
-    const mode = (id: string) => ([...ha.received].reverse().find((x) => x.topic === `loop/${id}/loop`)?.json as LoopState | undefined)?.mode;
+    const mode = (id: string) =>
+      ([...ha.received].reverse().find((x) => x.topic === `loop/${id}/loop`)?.json as LoopState | undefined)?.mode;
     await until(() => mode('livingroom') === 'one' && mode('kitchen') === 'one', 8000, 'both loops in mode one');
     // A group nobody lists reaches no one.
     await ha.publish('loop/group/upstairs/player/set', { volume: 70 });

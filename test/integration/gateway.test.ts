@@ -54,7 +54,14 @@ for (const mode of modes) {
       expect(init?.type).to.equal('initial_dashboard');
       const data = init?.data as Record<string, unknown>;
       expect(data).to.have.keys('status', 'media', 'active', 'loop', 'last_updated', 'processing');
-      expect((data.status as Record<string, unknown>).player).to.include.keys('is_playing', 'current_media', 'loop_index', 'total_media', 'frame_rate', 'loop_mode');
+      expect((data.status as Record<string, unknown>).player).to.include.keys(
+        'is_playing',
+        'current_media',
+        'loop_index',
+        'total_media',
+        'frame_rate',
+        'loop_mode',
+      );
     });
 
     it('answers subscribe/unsubscribe, accepts a rooms list, refuses unknown rooms', async () => {
@@ -82,7 +89,9 @@ for (const mode of modes) {
       const err = await c.next(ofType('error'));
       expect(err.message).to.equal('Invalid JSON format');
       c.send({ type: 'dance' });
-      expect(String((await c.next(ofType('error', (m) => String(m.message).includes('Unknown message type')))).message)).to.include('dance');
+      expect(String((await c.next(ofType('error', (m) => String(m.message).includes('Unknown message type')))).message)).to.include(
+        'dance',
+      );
       c.send('[1,2]');
       await c.next(ofType('error', (m) => String(m.message).includes('JSON object')));
       c.send({ type: 'ping' });
@@ -111,7 +120,11 @@ for (const mode of modes) {
       const otherSince = other.mark();
       const state = (await http('GET', `${loop.http}/api/system`)).json.data as SystemState;
       // /api/system asks the system plugin, which republishes `system` (retained): one event each.
-      const ev = await sys.next(ofType('system_status_changed', (m) => m.snapshot === undefined), 5000, since);
+      const ev = await sys.next(
+        ofType('system_status_changed', (m) => m.snapshot === undefined),
+        5000,
+        since,
+      );
       expect(ev.room).to.equal('system');
       expect(ev.seq).to.be.greaterThan(Number(sub.seq));
       expect((ev.data as SystemState).hostname).to.equal(state.hostname);
@@ -134,7 +147,11 @@ for (const mode of modes) {
       const c = await ws();
       const since = c.mark();
       await mqtt.publish(`${loop.baseTopic}/bridge/request/nosuchplugin/go`, '{}');
-      const err = await c.next(ofType('error', (m) => String(m.message).includes('nosuchplugin')), 5000, since);
+      const err = await c.next(
+        ofType('error', (m) => String(m.message).includes('nosuchplugin')),
+        5000,
+        since,
+      );
       expect(err.data).to.be.an('object');
     });
 
@@ -160,7 +177,12 @@ for (const mode of modes) {
       // Twenty processing-progress changes as fast as the bus takes them (each refreshes the dashboard).
       for (let i = 0; i < 20; i++) {
         await loop.runtime.bus.publish('media/progress', {
-          job_id: 'j1', slug: null, filename: 'a.mp4', stage: 'converting', percent: i * 5, timestamp: new Date().toISOString(),
+          job_id: 'j1',
+          slug: null,
+          filename: 'a.mp4',
+          stage: 'converting',
+          percent: i * 5,
+          timestamp: new Date().toISOString(),
         });
       }
       await sleep(400);
@@ -185,7 +207,10 @@ describe('WebSocket gateway limits', () => {
     loop = await startTestLoop({ gateway: { max_connections: 2 } });
     const a = await connectWs(loop.ws);
     const b = await connectWs(loop.ws);
-    const err = await connectWs(loop.ws).then(() => null, (e: Error) => e);
+    const err = await connectWs(loop.ws).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/503/);
     await a.close();
     await b.close();
@@ -211,7 +236,13 @@ describe('WebSocket gateway limits', () => {
     // Stop reading on the slow client's socket: the server's send buffer for it grows.
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const bus = loop.runtime.bus;
-    const notice = { type: 'flood', level: 'info' as const, message: 'x'.repeat(2000), source: 'test', timestamp: new Date().toISOString() };
+    const notice = {
+      type: 'flood',
+      level: 'info' as const,
+      message: 'x'.repeat(2000),
+      source: 'test',
+      timestamp: new Date().toISOString(),
+    };
     let closedCode: number | null = null;
     void slow.closed.then((c) => (closedCode = c.code));
     for (let i = 0; i < 3000 && closedCode === null; i++) {

@@ -39,12 +39,17 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
   const waitState = async (id: string, pred: (s: string) => boolean, what: string, ms = 10000): Promise<string> => {
     const c = cmps[id] as Json;
     let last = '';
-    await until(async () => {
-      const m = lastOn(c.state_topic as string);
-      if (!m) return false;
-      last = c.value_template ? await render(c.value_template as string, m.payload.toString()) : m.payload.toString();
-      return pred(last);
-    }, ms, `${id} to show ${what} (last: ${last})`, 150);
+    await until(
+      async () => {
+        const m = lastOn(c.state_topic as string);
+        if (!m) return false;
+        last = c.value_template ? await render(c.value_template as string, m.payload.toString()) : m.payload.toString();
+        return pred(last);
+      },
+      ms,
+      `${id} to show ${what} (last: ${last})`,
+      150,
+    );
     return last;
   };
   /** What HA publishes when the entity is used: command_template applied to the value, on command_topic. */
@@ -79,14 +84,25 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
       const slug = (r.json.data as { items: Array<{ slug: string }> }).items[0]?.slug as string;
       // REST speaks the first version's words (`completed`); the bus's library item is what HA's side reads.
       await waitItem(loop.http, slug, (it) => it.processing_status === 'completed', 120_000);
-      await until(() => loop.runtime.bus.last('media')?.items.some((it) => it.slug === slug && it.processing_status === 'ready') === true, 10_000, `${slug} ready on the bus`);
+      await until(
+        () => loop.runtime.bus.last('media')?.items.some((it) => it.slug === slug && it.processing_status === 'ready') === true,
+        10_000,
+        `${slug} ready on the bus`,
+      );
       items.push(loop.runtime.bus.last('media')?.items.find((it) => it.slug === slug) as MediaItem);
     }
-    busyMedia = mqtt.received.find((m) => m.topic === T('media') && (m.json as MediaState).items.some((i) => i.processing_status !== 'ready' && i.processing_status !== 'failed'));
+    busyMedia = mqtt.received.find(
+      (m) =>
+        m.topic === T('media') &&
+        (m.json as MediaState).items.some((i) => i.processing_status !== 'ready' && i.processing_status !== 'failed'),
+    );
     mpv = new MpvWatch(socket);
     await mpv.attach();
     // Wait for the announcement that knows the whole library.
-    await mqtt.next((m) => m.topic === discoveryTopic && ((m.json as { cmps?: Cmps })?.cmps?.clip?.options as unknown[] | undefined)?.length === 3, 10000);
+    await mqtt.next(
+      (m) => m.topic === discoveryTopic && ((m.json as { cmps?: Cmps })?.cmps?.clip?.options as unknown[] | undefined)?.length === 3,
+      10000,
+    );
     payload = latestDiscovery();
     cmps = payload.cmps as Cmps;
     // An error for the Last error sensor: a command no plugin knows.
@@ -119,8 +135,12 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     const id = loop.runtime.config.device.id as string;
     const info = loop.runtime.bus.last('bridge/info');
     expect(payload.device).to.deep.include({ identifiers: [`loop_${id}`], name: 'Loop test', manufacturer: 'Loop', sw_version: version });
-    expect((payload.device as Json).model).to.be.a('string').and.not.equal('');
-    expect((payload.device as Json).configuration_url).to.equal(info?.config_url).and.match(/^http:\/\//);
+    expect((payload.device as Json).model)
+      .to.be.a('string')
+      .and.not.equal('');
+    expect((payload.device as Json).configuration_url)
+      .to.equal(info?.config_url)
+      .and.match(/^http:\/\//);
     expect(payload.origin).to.deep.include({ name: 'Loop', sw_version: version });
     const avty = payload.availability as Array<{ topic: string; value_template: string }>;
     expect(avty).to.have.length(1);
@@ -128,12 +148,30 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     expect(await render(avty[0]?.value_template as string, (lastOn(T('bridge/state')) as Received).payload.toString())).to.equal('online');
   });
 
-  it('offers the entities of the plugins that run, each following its platform\'s rules', () => {
+  it("offers the entities of the plugins that run, each following its platform's rules", () => {
     const problems = Object.entries(cmps).flatMap(([id, c]) => componentProblems(id, c));
     expect(problems).to.deep.equal([]);
     expect(Object.keys(cmps)).to.have.members([
-      'state', 'title', 'position', 'duration', 'playing', 'next', 'previous', 'volume', 'message', 'thumbnail', 'clip',
-      'loop_mode', 'repeat', 'still_duration', 'media_count', 'processing', 'storage_free', 'cpu_temperature', 'restart', 'last_error',
+      'state',
+      'title',
+      'position',
+      'duration',
+      'playing',
+      'next',
+      'previous',
+      'volume',
+      'message',
+      'thumbnail',
+      'clip',
+      'loop_mode',
+      'repeat',
+      'still_duration',
+      'media_count',
+      'processing',
+      'storage_free',
+      'cpu_temperature',
+      'restart',
+      'last_error',
     ]);
     // wifi and display do not run here: their entities are not offered.
     expect(cmps).to.not.have.any.keys('wifi_signal', 'wifi_connected', 'brightness', 'screen_on');
@@ -141,7 +179,7 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     expect(new Set(ids).size).to.equal(ids.length);
   });
 
-  it('keeps every topic inside the device\'s tree, and sends commands only to running plugins\' set topics', () => {
+  it("keeps every topic inside the device's tree, and sends commands only to running plugins' set topics", () => {
     const running = (loop.runtime.bus.last('bridge/info')?.plugins ?? []).filter((p) => p.state === 'running').map((p) => p.id);
     for (const [id, c] of Object.entries(cmps)) {
       for (const k of ['state_topic', 'json_attributes_topic', 'image_topic']) {
@@ -169,9 +207,13 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
       const r = results[i];
       expect(r?.ok, `${id}: ${r && !r.ok ? r.error : ''}`).to.equal(true);
       const out = r?.ok ? r.result : '';
-      const numeric = c.platform === 'number' || c.state_class !== undefined || ['duration', 'temperature', 'data_size'].includes(c.device_class as string);
+      const numeric =
+        c.platform === 'number' ||
+        c.state_class !== undefined ||
+        ['duration', 'temperature', 'data_size'].includes(c.device_class as string);
       if (c.p === 'sensor' && c.device_class === 'enum') expect(c.options, id).to.include(out);
-      else if (c.p === 'sensor' && numeric) expect(out === 'None' || Number.isFinite(Number(out)), `${id} renders a number: ${out}`).to.equal(true);
+      else if (c.p === 'sensor' && numeric)
+        expect(out === 'None' || Number.isFinite(Number(out)), `${id} renders a number: ${out}`).to.equal(true);
       if (c.p === 'binary_sensor') expect(['ON', 'OFF'], id).to.include(out);
       if (c.p === 'switch') expect([c.state_on, c.state_off], id).to.include(out);
       if (c.p === 'select') expect(c.options, id).to.include(out);
@@ -181,10 +223,12 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     expect(await render(cmps.processing?.value_template as string, (lastOn(T('media')) as Received).payload.toString())).to.equal('OFF');
     expect(busyMedia, 'a media payload while converting').to.not.equal(undefined);
     expect(await render(cmps.processing?.value_template as string, (busyMedia as Received).payload.toString())).to.equal('ON');
-    expect(await render(cmps.last_error?.value_template as string, (lastOn(T('homeassistant/last_error')) as Received).payload.toString())).to.match(/frobnicate/);
+    expect(
+      await render(cmps.last_error?.value_template as string, (lastOn(T('homeassistant/last_error')) as Received).payload.toString()),
+    ).to.match(/frobnicate/);
   });
 
-  it('offers select options the command side accepts: loop modes from the loop\'s contract, clips by unique human names', () => {
+  it("offers select options the command side accepts: loop modes from the loop's contract, clips by unique human names", () => {
     const modes = (loopActions.mode.request.properties.loop_mode.anyOf as Array<{ const: string }>).map((x) => x.const);
     expect(cmps.loop_mode?.options).to.deep.equal(modes);
     expect(cmps.clip?.options).to.deep.equal(["Cat's video", "Cat's video (2)", 'Café à la plage']);
@@ -215,7 +259,7 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     await waitState('loop_mode', (s) => s === 'one', 'one again');
   });
 
-  it('the Volume slider sets mpv\'s volume', async () => {
+  it("the Volume slider sets mpv's volume", async () => {
     await command('volume', 40);
     await waitState('volume', (s) => Number(s) === 40, '40');
     expect(await mpv.ipc.getProperty('volume')).to.equal(40);
@@ -229,12 +273,16 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     await mpv.playing(target.path as string);
   });
 
-  it('the Thumbnail image carries the playing clip\'s JPEG bytes', async () => {
+  it("the Thumbnail image carries the playing clip's JPEG bytes", async () => {
     const slug = player().slug as string;
     const item = items.find((i) => i.slug === slug) as MediaItem;
     const file = join(loop.dataDir, 'media', (item.thumbnail_url as string).replace('/media/files/', ''));
     const expected = await readFile(file);
-    await until(() => lastOn(cmps.thumbnail?.image_topic as string)?.payload.equals(expected) === true, 8000, 'the thumbnail of the playing clip');
+    await until(
+      () => lastOn(cmps.thumbnail?.image_topic as string)?.payload.equals(expected) === true,
+      8000,
+      'the thumbnail of the playing clip',
+    );
     expect(expected.subarray(0, 3).toString('hex')).to.equal('ffd8ff');
   });
 
@@ -248,7 +296,7 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     await until(() => player().slug === before, 8000, 'the previous clip');
   });
 
-  it('the Screen message notify puts the text on mpv\'s screen', async () => {
+  it("the Screen message notify puts the text on mpv's screen", async () => {
     const since = mqtt.mark();
     const body = await command('message', 'Doorbell "front"');
     expect(JSON.parse(body)).to.deep.equal({ action: 'show_text', text: 'Doorbell "front"', seconds: 5 });
@@ -280,7 +328,11 @@ describe('Home Assistant: Loop is one device whose entities work', function () {
     const gone = items[2] as MediaItem;
     const since = mqtt.mark();
     await mqtt.publish(T('bridge/request/media/delete'), { slug: gone.slug });
-    const m = await mqtt.next((x) => x.topic === discoveryTopic && ((x.json as { cmps: Cmps }).cmps.clip?.options as string[]).length === 2, 8000, since);
+    const m = await mqtt.next(
+      (x) => x.topic === discoveryTopic && ((x.json as { cmps: Cmps }).cmps.clip?.options as string[]).length === 2,
+      8000,
+      since,
+    );
     expect((m.json as { cmps: Cmps }).cmps.clip?.options).to.deep.equal(["Cat's video", "Cat's video (2)"]);
   });
 });
@@ -296,7 +348,7 @@ describe('Home Assistant: several devices, removal and uninstall', function () {
     const c = await connectMqtt(l.mqtt as string);
     try {
       await c.subscribe(`homeassistant/device/${l.runtime.config.device.id as string}/config`);
-      return (await c.next((m) => m.payload.length > 0 && ((m.json as { cmps?: Cmps }).cmps !== undefined))).json as Json;
+      return (await c.next((m) => m.payload.length > 0 && (m.json as { cmps?: Cmps }).cmps !== undefined)).json as Json;
     } finally {
       await c.end();
     }
@@ -321,7 +373,9 @@ describe('Home Assistant: several devices, removal and uninstall', function () {
     const id = `rm${Math.random().toString(36).slice(2, 7)}`;
     const first = await startTestLoop({ device: { id }, plugins: ['system', 'loop', 'homeassistant'] });
     const dataDir = first.dataDir;
-    expect((await discoveryOf(first)).cmps).to.have.property('loop_mode').that.has.property('p', 'select');
+    expect((await discoveryOf(first)).cmps)
+      .to.have.property('loop_mode')
+      .that.has.property('p', 'select');
     await first.stop();
     const second = await startTestLoop({ device: { id }, plugins: ['system', 'homeassistant'] }, { dataDir });
     opened.push(second);
@@ -355,7 +409,13 @@ describe('Home Assistant: several devices, removal and uninstall', function () {
       const cfg = join(l.dataDir, 'remove.yaml');
       writeFileSync(cfg, stringify({ device: { id: l.runtime.config.device.id }, mqtt: { port: l.runtime.mqttPort } }));
       const { packageRoot } = await import('../../core/paths.js');
-      const out = await new Promise<string>((resolve, reject) => execFile(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'homeassistant', 'remove', '--config', cfg], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(
+          process.execPath,
+          [join(packageRoot, 'bin', 'loop.js'), 'homeassistant', 'remove', '--config', cfg],
+          (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)),
+        ),
+      );
       expect(out).to.contain(`removed: ${topic}`);
       await mqtt.next((m) => m.payload.length === 0);
       const since = mqtt.mark();

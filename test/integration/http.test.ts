@@ -15,12 +15,20 @@ describe('HTTP API (core and system routes)', () => {
   });
   after(async () => loop.stop());
 
-  it('GET /api/dashboard answers the first version\'s document, unwrapped', async () => {
+  it("GET /api/dashboard answers the first version's document, unwrapped", async () => {
     const r = await http('GET', `${loop.http}/api/dashboard`);
     expect(r.status).to.equal(200);
     expect(r.json).to.have.keys('status', 'media', 'active', 'loop', 'last_updated', 'processing');
     const status = r.json.status as Record<string, Record<string, unknown>>;
-    expect(status.wifi).to.have.keys('connected', 'hotspot_active', 'current_ssid', 'ip_address', 'configured_ssid', 'hotspot_ssid', 'signal_strength');
+    expect(status.wifi).to.have.keys(
+      'connected',
+      'hotspot_active',
+      'current_ssid',
+      'ip_address',
+      'configured_ssid',
+      'hotspot_ssid',
+      'signal_strength',
+    );
     expect(status.system?.hostname).to.be.a('string');
   });
 
@@ -55,7 +63,10 @@ describe('HTTP API (core and system routes)', () => {
     expect(ok.headers.get('access-control-allow-origin')).to.equal('http://phone.example');
     const other = await fetch(`${loop.http}/api/health`, { headers: { origin: 'http://evil.example' } });
     expect(other.headers.get('access-control-allow-origin')).to.equal(null);
-    const pre = await fetch(`${loop.http}/api/health`, { method: 'OPTIONS', headers: { origin: 'http://phone.example', 'access-control-request-method': 'POST' } });
+    const pre = await fetch(`${loop.http}/api/health`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://phone.example', 'access-control-request-method': 'POST' },
+    });
     expect(pre.status).to.equal(204);
   });
 
@@ -79,7 +90,10 @@ describe('HTTP with a password file for MQTT users', () => {
       await tcp.end();
       const ws = await connectMqtt(loop.ws.replace(/\/ws$/, '/mqtt'), { username: 'nodered', password: 'flows' });
       await ws.end();
-      const refused = await connectMqtt(loop.ws.replace(/\/ws$/, '/mqtt'), { reconnectPeriod: 0 }).then(() => 'connected', () => 'refused');
+      const refused = await connectMqtt(loop.ws.replace(/\/ws$/, '/mqtt'), { reconnectPeriod: 0 }).then(
+        () => 'connected',
+        () => 'refused',
+      );
       expect(refused).to.equal('refused');
     } finally {
       await loop.stop();

@@ -65,7 +65,8 @@ describe('install.sh into a scratch root', function () {
   it('--help explains the options; an unknown option is refused with a clear message', () => {
     const help = run(['--help']);
     expect(help.code).to.equal(0);
-    for (const opt of ['--dry-run', '--uninstall', '--purge', '--dev', '--root DIR', '--panel ili9341', '--yes']) expect(help.out).to.include(opt);
+    for (const opt of ['--dry-run', '--uninstall', '--purge', '--dev', '--root DIR', '--panel ili9341', '--yes'])
+      expect(help.out).to.include(opt);
     expect(run(['--dev', '--dry-run']).out).to.include('bash scripts/setup.sh test; node scripts/ensure-built.js');
     const bad = run(['--frobnicate']);
     expect(bad.code).to.equal(2);
@@ -93,7 +94,8 @@ describe('install.sh into a scratch root', function () {
       `write ${root}/etc/avahi/services/loop-http.service`,
       `mv ${root}/opt/loop.new ${root}/opt/loop`,
       'skipped (--root): systemctl enable loop; systemctl restart loop',
-    ]) expect(r.out).to.include(action);
+    ])
+      expect(r.out).to.include(action);
     rmSync(join(root, 'already-here'));
   });
 
@@ -119,7 +121,14 @@ describe('install.sh into a scratch root', function () {
     expect(mode(join(root, 'var/lib/loop'))).to.equal('700');
     const unit = read(join(root, 'etc/systemd/system/loop.service'));
     expect(unit).to.equal(read(join(DEPLOY, 'loop.service')));
-    for (const line of ['Type=notify', 'ExecStart=/opt/loop/bin/loop.js start --config /etc/loop/config.yaml', 'RestartPreventExitStatus=78', 'ProtectSystem=strict', 'ReadWritePaths=/var/lib/loop', 'NoNewPrivileges=yes'])
+    for (const line of [
+      'Type=notify',
+      'ExecStart=/opt/loop/bin/loop.js start --config /etc/loop/config.yaml',
+      'RestartPreventExitStatus=78',
+      'ProtectSystem=strict',
+      'ReadWritePaths=/var/lib/loop',
+      'NoNewPrivileges=yes',
+    ])
       expect(unit).to.include(line);
     expect(unit, 'Loop starts offline').not.to.match(/^(After|Wants|Requires)=.*network-online/m);
     // Port 80 (the installed default) needs the capability; the drop-in grants it.
@@ -135,8 +144,12 @@ describe('install.sh into a scratch root', function () {
     expect(decide('pi', 'org.freedesktop.NetworkManager.network-control')).to.equal(undefined);
     expect(read(join(root, 'etc/NetworkManager/conf.d/loop-wifi-powersave.conf'))).to.include('wifi.powersave = 2');
     expect(read(join(root, 'etc/NetworkManager/dnsmasq-shared.d/loop-captive-dns.conf'))).to.include('address=/#/192.168.100.1');
-    expect(read(join(root, 'etc/avahi/services/loop-http.service'))).to.include('<type>_http._tcp</type>').and.to.include('<port>80</port>');
-    expect(read(join(root, 'etc/avahi/services/loop-mqtt.service'))).to.include('<type>_mqtt._tcp</type>').and.to.include('<port>1883</port>');
+    expect(read(join(root, 'etc/avahi/services/loop-http.service')))
+      .to.include('<type>_http._tcp</type>')
+      .and.to.include('<port>80</port>');
+    expect(read(join(root, 'etc/avahi/services/loop-mqtt.service')))
+      .to.include('<type>_mqtt._tcp</type>')
+      .and.to.include('<port>1883</port>');
     for (const f of ['loop.service', 'loop.service.d/port.conf']) expect(mode(join(root, 'etc/systemd/system', f))).to.equal('644');
   });
 
@@ -146,7 +159,10 @@ describe('install.sh into a scratch root', function () {
     // unit directory of its own so that the drop-in is read as systemd would read it.
     const units = mkdtempSync(join(tmpdir(), 'loop-units-'));
     mkdirSync(join(units, 'loop.service.d'));
-    writeFileSync(join(units, 'loop.service'), read(join(root, 'etc/systemd/system/loop.service')).replaceAll('/opt/loop/', `${root}/opt/loop/`));
+    writeFileSync(
+      join(units, 'loop.service'),
+      read(join(root, 'etc/systemd/system/loop.service')).replaceAll('/opt/loop/', `${root}/opt/loop/`),
+    );
     writeFileSync(join(units, 'loop.service.d/port.conf'), read(join(root, 'etc/systemd/system/loop.service.d/port.conf')));
     const env = { ...process.env, SYSTEMD_UNIT_PATH: `${units}:` };
     const r = spawnSync('systemd-analyze', ['verify', join(units, 'loop.service')], { encoding: 'utf8', env });
@@ -195,7 +211,10 @@ describe('install.sh into a scratch root', function () {
     const marker = join(root, 'opt/loop/installed-before');
     writeFileSync(marker, 'old');
     const bin = mkdtempSync(join(tmpdir(), 'loop-fake-npm-'));
-    writeFileSync(join(bin, 'npm'), '#!/bin/sh\n[ "$1" = "-v" ] && { echo 10.0.0; exit 0; }\necho "npm ERR! network unreachable" >&2\nexit 1\n');
+    writeFileSync(
+      join(bin, 'npm'),
+      '#!/bin/sh\n[ "$1" = "-v" ] && { echo 10.0.0; exit 0; }\necho "npm ERR! network unreachable" >&2\nexit 1\n',
+    );
     chmodSync(join(bin, 'npm'), 0o755);
     const r = run(['--root', root], { PATH: `${bin}:${process.env.PATH}` });
     rmSync(bin, { recursive: true });
@@ -208,17 +227,30 @@ describe('install.sh into a scratch root', function () {
   });
 
   it('--uninstall removes what install added and nothing else; --purge also the config and media', () => {
-    const foreign = ['etc/NetworkManager/conf.d/other.conf', 'etc/avahi/services/ssh.service', 'etc/systemd/system/other.service',
-      'etc/polkit-1/rules.d/10-other.rules', 'opt/other/file', 'etc/systemd/system/loop.service.d/local.conf'];
+    const foreign = [
+      'etc/NetworkManager/conf.d/other.conf',
+      'etc/avahi/services/ssh.service',
+      'etc/systemd/system/other.service',
+      'etc/polkit-1/rules.d/10-other.rules',
+      'opt/other/file',
+      'etc/systemd/system/loop.service.d/local.conf',
+    ];
     for (const f of foreign) {
       mkdirSync(join(root, f, '..'), { recursive: true });
       writeFileSync(join(root, f), 'not Loop\n');
     }
     const r = run(['--root', root, '--uninstall']);
     expect(r.code, r.out).to.equal(0);
-    for (const gone of ['opt/loop', 'etc/systemd/system/loop.service', 'etc/polkit-1/rules.d/50-loop-networkmanager.rules',
-      'etc/NetworkManager/conf.d/loop-wifi-powersave.conf', 'etc/NetworkManager/dnsmasq-shared.d/loop-captive-dns.conf',
-      'etc/avahi/services/loop-http.service', 'etc/avahi/services/loop-mqtt.service', 'etc/loop/config.yaml.new'])
+    for (const gone of [
+      'opt/loop',
+      'etc/systemd/system/loop.service',
+      'etc/polkit-1/rules.d/50-loop-networkmanager.rules',
+      'etc/NetworkManager/conf.d/loop-wifi-powersave.conf',
+      'etc/NetworkManager/dnsmasq-shared.d/loop-captive-dns.conf',
+      'etc/avahi/services/loop-http.service',
+      'etc/avahi/services/loop-mqtt.service',
+      'etc/loop/config.yaml.new',
+    ])
       expect(existsSync(join(root, gone)), gone).to.equal(false);
     for (const f of foreign) expect(read(join(root, f)), f).to.equal('not Loop\n');
     expect(read(join(root, 'etc/loop/config.yaml'))).to.include('name: Kitchen');

@@ -22,7 +22,8 @@ describe('loop and player: bad input is refused clearly and changes nothing', fu
     const { updated_at: _u, ...rest } = loop.runtime.bus.last('loop') as LoopState;
     return JSON.stringify(rest);
   };
-  const request = (plugin: string, action: string, payload: object | string): Promise<Record<string, unknown>> => mqttRequest(mqtt, loop.baseTopic, plugin, action, payload, 3000);
+  const request = (plugin: string, action: string, payload: object | string): Promise<Record<string, unknown>> =>
+    mqttRequest(mqtt, loop.baseTopic, plugin, action, payload, 3000);
 
   before(async () => {
     const [a, b] = await Promise.all([makeClip({ seconds: 2 }), makeClip({ seconds: 2 })]);
@@ -137,7 +138,11 @@ describe('loop and player: bad input is refused clearly and changes nothing', fu
   it('over the WebSocket, a bad request gets a response with success false and the reason', async () => {
     const since = ws.mark();
     ws.send({ type: 'request', id: 'r1', action: 'loop/move', data: { from: 0, to: 7 } });
-    const res = await ws.next(ofType('response', (m) => m.id === 'r1'), 3000, since);
+    const res = await ws.next(
+      ofType('response', (m) => m.id === 'r1'),
+      3000,
+      since,
+    );
     expect(res.success).to.equal(false);
     expect(String(res.message)).to.match(/to index 7 is out of range/);
   });

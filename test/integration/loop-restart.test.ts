@@ -7,7 +7,18 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, removeDir, startLoopProcess, tempDir, type LoopProcess, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
+import {
+  http,
+  removeDir,
+  startLoopProcess,
+  tempDir,
+  type LoopProcess,
+  MpvWatch,
+  mpvSocket,
+  publishLibrary,
+  startPlayerLoop,
+  type Media,
+} from '../helpers/loop.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
 import { until } from '../helpers/wait.js';
@@ -34,12 +45,22 @@ describe('loop: a clean restart of Loop resumes the loop and the active item', f
     try {
       await publishLibrary(loop, lib);
       for (const m of lib) await http('POST', `${loop.http}/api/loop`, { slug: m.slug });
-      expect((await http('PUT', `${loop.http}/api/loop`, { loop: ['r_s_00000000000000c1', 'r_a_00000000000000a1', 'r_b_00000000000000b1'] })).status).to.equal(200);
+      expect(
+        (await http('PUT', `${loop.http}/api/loop`, { loop: ['r_s_00000000000000c1', 'r_a_00000000000000a1', 'r_b_00000000000000b1'] }))
+          .status,
+      ).to.equal(200);
       expect((await http('PATCH', `${loop.http}/api/loop/settings`, { repeat: 3, image_duration: 4 })).status).to.equal(200);
-      expect((await http('PATCH', `${loop.http}/api/loop/items/r_s_00000000000000c1`, { duration: 7 })).json.data).to.deep.equal({ slug: 'r_s_00000000000000c1', repeat: null, duration: 7 });
+      expect((await http('PATCH', `${loop.http}/api/loop/items/r_s_00000000000000c1`, { duration: 7 })).json.data).to.deep.equal({
+        slug: 'r_s_00000000000000c1',
+        repeat: null,
+        duration: 7,
+      });
       expect((await http('POST', `${loop.http}/api/playback/loop-mode`, { loop_mode: 'one' })).status).to.equal(200);
       expect((await http('POST', `${loop.http}/api/media/r_b_00000000000000b1/activate`)).status).to.equal(200);
-      expect((await http('POST', `${loop.http}/api/playback/volume`, { volume: 40 })).json).to.deep.equal({ success: true, data: { volume: 40 } });
+      expect((await http('POST', `${loop.http}/api/playback/volume`, { volume: 40 })).json).to.deep.equal({
+        success: true,
+        data: { volume: 40 },
+      });
       before = strip(loop.runtime.bus.last('loop') as LoopState);
     } finally {
       await loop.stop();
@@ -48,7 +69,10 @@ describe('loop: a clean restart of Loop resumes the loop and the active item', f
     const mpv = new MpvWatch(socket);
     try {
       const got = await http('GET', `${loop.http}/api/loop`);
-      expect(strip(got.json.data as Record<string, unknown>)).to.deep.equal({ loop: ['r_s_00000000000000c1', 'r_a_00000000000000a1', 'r_b_00000000000000b1'], ...before });
+      expect(strip(got.json.data as Record<string, unknown>)).to.deep.equal({
+        loop: ['r_s_00000000000000c1', 'r_a_00000000000000a1', 'r_b_00000000000000b1'],
+        ...before,
+      });
       // The library comes back (here published by the test; on a device by the media plugin): B plays.
       await publishLibrary(loop, lib);
       await mpv.attach();
@@ -93,13 +117,20 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
     let slugs: string[];
     try {
       await mqtt.subscribe(`${proc.baseTopic}/media`);
-      const ready = await mqtt.next((m) => (m.json as MediaState).items?.length === 3 && (m.json as MediaState).items.every((i) => i.processing_status === 'ready'), 30000);
+      const ready = await mqtt.next(
+        (m) => (m.json as MediaState).items?.length === 3 && (m.json as MediaState).items.every((i) => i.processing_status === 'ready'),
+        30000,
+      );
       slugs = (ready.json as MediaState).items.map((i) => i.slug);
     } finally {
       await mqtt.end();
     }
     // media.add_to_loop put them all in, in some order; make it ours.
-    await until(async () => ((await http('GET', `${proc?.http}/api/loop`)).json.data as { loop?: string[] } | undefined)?.loop?.length === 3, 5000, 'auto-added items');
+    await until(
+      async () => ((await http('GET', `${proc?.http}/api/loop`)).json.data as { loop?: string[] } | undefined)?.loop?.length === 3,
+      5000,
+      'auto-added items',
+    );
     const order = [slugs[2], slugs[0], slugs[1]] as string[];
     expect((await http('PUT', `${proc.http}/api/loop`, { loop: order })).status).to.equal(200);
     expect((await http('PATCH', `${proc.http}/api/loop/items/${order[1]}`, { repeat: 4 })).status).to.equal(200);
@@ -109,7 +140,11 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
     expect(existsSync(`/proc/${oldMpv}`), 'mpv runs').to.equal(true);
     await proc.kill('SIGKILL');
     // mpv does not outlive the Loop that started it (its watch script quits it within a second or so).
-    await until(() => !existsSync(`/proc/${oldMpv}`) || readFileSync(`/proc/${oldMpv}/stat`, 'utf8').split(' ')[2] === 'Z', 3000, 'the orphaned mpv to quit');
+    await until(
+      () => !existsSync(`/proc/${oldMpv}`) || readFileSync(`/proc/${oldMpv}/stat`, 'utf8').split(' ')[2] === 'Z',
+      3000,
+      'the orphaned mpv to quit',
+    );
 
     proc = await startLoopProcess({ config, dataDir, ports });
     const got = strip((await http('GET', `${proc.http}/api/loop`)).json.data as Record<string, unknown>);
@@ -120,10 +155,14 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
     const mpv = new MpvWatch(socket);
     try {
       await mpv.attach(8000);
-      await until(async () => {
-        const p = (await http('GET', `${proc?.http}/api/playback`)).json.data as PlayerState | undefined;
-        return p?.state === 'playing' && p.slug === got.active;
-      }, 8000, 'the active item to play after the restart');
+      await until(
+        async () => {
+          const p = (await http('GET', `${proc?.http}/api/playback`)).json.data as PlayerState | undefined;
+          return p?.state === 'playing' && p.slug === got.active;
+        },
+        8000,
+        'the active item to play after the restart',
+      );
       expect(String(await mpv.path())).to.include('/');
     } finally {
       mpv.close();

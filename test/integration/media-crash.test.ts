@@ -19,7 +19,11 @@ async function libraryIndex(dataDir: string): Promise<LibraryDoc> {
   return (JSON.parse(await readFile(join(dir, name), 'utf8')) as { data: LibraryDoc }).data;
 }
 
-const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
+const exists = (p: string): Promise<boolean> =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Every item ready or failed, in the API and in the index file (whose write lands just after). */
 async function waitSettled(base: string, dataDir: string, timeoutMs = 40_000): Promise<MediaItem[]> {
@@ -29,8 +33,12 @@ async function waitSettled(base: string, dataDir: string, timeoutMs = 40_000): P
     const r = await http('GET', `${base}/api/media`);
     const media = (r.json.data as { media: MediaItem[] }).media;
     const index = await libraryIndex(dataDir);
-    if (media.every((m) => done(m.processing_status)) && index.items.length === media.length && index.items.every((e) => done(e.status))) return media;
-    if (Date.now() > end) throw new Error(`not settled: ${JSON.stringify(media.map((m) => [m.slug, m.processing_status]))} index: ${JSON.stringify(index.items.map((e) => [e.slug, e.status]))} ${(await readdir(dataDir)).join(",")}`);
+    if (media.every((m) => done(m.processing_status)) && index.items.length === media.length && index.items.every((e) => done(e.status)))
+      return media;
+    if (Date.now() > end)
+      throw new Error(
+        `not settled: ${JSON.stringify(media.map((m) => [m.slug, m.processing_status]))} index: ${JSON.stringify(index.items.map((e) => [e.slug, e.status]))} ${(await readdir(dataDir)).join(',')}`,
+      );
     await new Promise((res) => setTimeout(res, 100));
   }
 }
@@ -51,7 +59,8 @@ async function checkInvariants(dataDir: string, settled: boolean): Promise<void>
       owned.add(rel);
     }
     if (e.status === 'ready') expect(e.clip && e.thumbnail, `${e.slug} ready with files`).to.be.a('string');
-    if (e.status !== 'ready') expect(e.original !== null || e.status === 'failed', `${e.slug} ${e.status} needs its original`).to.equal(true);
+    if (e.status !== 'ready')
+      expect(e.original !== null || e.status === 'failed', `${e.slug} ${e.status} needs its original`).to.equal(true);
   }
   for (const dir of settled ? ['incoming', 'originals', 'clips', 'thumbs'] : ['incoming']) {
     for (const name of await readdir(join(media, dir)).catch(() => [] as string[])) {
@@ -84,10 +93,17 @@ describe('media survives kill -9 at any moment', function () {
     for (let round = 0; round < ROUNDS; round++) {
       proc = await startLoopProcess({ dataDir, config });
       // Right after the restart, before anything new happens: the state recovery left behind.
-      await checkInvariants(dataDir, false).catch((err: Error) => { throw new Error(`round ${round}, after restart: ${err.message}\n${proc?.output()}`); });
+      await checkInvariants(dataDir, false).catch((err: Error) => {
+        throw new Error(`round ${round}, after restart: ${err.message}\n${proc?.output()}`);
+      });
       const settled = await waitSettled(proc.http, dataDir);
-      await checkInvariants(dataDir, true).catch((err: Error) => { throw new Error(`round ${round}, settled: ${err.message}`); });
-      expect(settled.filter((m) => m.processing_status === 'failed'), 'only undecodable media may fail').to.deep.equal([]);
+      await checkInvariants(dataDir, true).catch((err: Error) => {
+        throw new Error(`round ${round}, settled: ${err.message}`);
+      });
+      expect(
+        settled.filter((m) => m.processing_status === 'failed'),
+        'only undecodable media may fail',
+      ).to.deep.equal([]);
 
       // Something to interrupt: an upload (unique bytes, sometimes slow), often with a conversion, or a delete.
       const action = settled.length > 2 && Math.random() < 0.3 ? 'delete' : 'upload';
@@ -100,8 +116,12 @@ describe('media survives kill -9 at any moment', function () {
         const copy = join(work, `r${round}-${src.split('/').pop()}`);
         await copyFile(src, copy);
         await appendFile(copy, randomBytes(32)); // new content, same media
-        void uploadFiles(`${proc.http}/api/media`, [{ path: copy, name: `round ${round}.${src.split('.').pop()}` }],
-          { bytesPerSecond: Math.random() < 0.5 ? 8 * 1024 * 1024 : undefined }).then(() => seen.convert++, () => seen.upload++);
+        void uploadFiles(`${proc.http}/api/media`, [{ path: copy, name: `round ${round}.${src.split('.').pop()}` }], {
+          bytesPerSecond: Math.random() < 0.5 ? 8 * 1024 * 1024 : undefined,
+        }).then(
+          () => seen.convert++,
+          () => seen.upload++,
+        );
       }
       await new Promise((res) => setTimeout(res, Math.random() * (action === 'delete' ? 40 : 1500)));
       await proc.kill('SIGKILL');

@@ -6,13 +6,36 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { MediaItem, SeedMediaItem, UploadResult } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { hostileNames, mediaFiles as mediaFilesOnDisk, mediaFixtures, playableByMpv, uploadFiles, waitItem, type MediaFixtures } from '../helpers/media-files.js';
+import {
+  hostileNames,
+  mediaFiles as mediaFilesOnDisk,
+  mediaFixtures,
+  playableByMpv,
+  uploadFiles,
+  waitItem,
+  type MediaFixtures,
+} from '../helpers/media-files.js';
 
 const run = promisify(execFile);
 
 async function streamInfo(path: string): Promise<Record<string, string>> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile', '-of', 'default=nw=1', path]);
-  return Object.fromEntries(stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile',
+    '-of',
+    'default=nw=1',
+    path,
+  ]);
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 const uploadData = (r: { json: Record<string, unknown> }): UploadResult => r.json.data as UploadResult;
@@ -32,7 +55,7 @@ describe('media library over HTTP', function () {
     if (loop) removeDir(loop.dataDir);
   });
 
-  it('converts every accepted kind (mp4, mov, webm, gif, png, jpg) to the screen\'s profile, playable by mpv, with a thumbnail', async () => {
+  it("converts every accepted kind (mp4, mov, webm, gif, png, jpg) to the screen's profile, playable by mpv, with a thumbnail", async () => {
     const files = [f.mp4, f.mov, f.webm, f.gif, f.png, f.jpg];
     const slugs: string[] = [];
     for (const path of files) {
@@ -60,7 +83,11 @@ describe('media library over HTTP', function () {
       const thumb = await fetch(`${loop.http}${item.thumbnail_url}`);
       expect(thumb.status).to.equal(200);
       expect(thumb.headers.get('content-type')).to.equal('image/jpeg');
-      expect(Buffer.from(await thumb.arrayBuffer()).subarray(0, 2).toString('hex')).to.equal('ffd8');
+      expect(
+        Buffer.from(await thumb.arrayBuffer())
+          .subarray(0, 2)
+          .toString('hex'),
+      ).to.equal('ffd8');
     }
     const gif = await waitItem(loop.http, slugs[3] as string, () => true);
     expect(gif.kind).to.equal('video');
@@ -72,14 +99,26 @@ describe('media library over HTTP', function () {
     expect((await mediaFilesOnDisk(loop.dataDir)).originals).to.deep.equal([]);
   });
 
-  it('lists the library in the first version\'s shape', async () => {
+  it("lists the library in the first version's shape", async () => {
     const r = await http('GET', url());
     expect(r.status).to.equal(200);
     expect(r.json.success).to.equal(true);
     const data = r.json.data as { media: MediaItem[]; active: unknown; last_updated: string };
     expect(data).to.have.keys('media', 'active', 'last_updated', 'storage');
     expect(data.media.length).to.be.greaterThanOrEqual(6);
-    expect(data.media[0]).to.include.keys('slug', 'filename', 'type', 'size', 'uploadedAt', 'url', 'duration', 'width', 'height', 'frame_count', 'processing_status');
+    expect(data.media[0]).to.include.keys(
+      'slug',
+      'filename',
+      'type',
+      'size',
+      'uploadedAt',
+      'url',
+      'duration',
+      'width',
+      'height',
+      'frame_count',
+      'processing_status',
+    );
     expect(data.active).to.equal(null);
   });
 
@@ -96,7 +135,12 @@ describe('media library over HTTP', function () {
     expect(part.status).to.equal(206);
     expect(part.headers.get('content-range')).to.equal(`bytes 100-199/${bytes.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).to.equal(true);
-    for (const bad of ['/media/files/../state', '/media/files/originals/x.mp4', '/media/files/clips/.tmp-x.mp4', '/media/files/%2e%2e/%2e%2e/etc/passwd']) {
+    for (const bad of [
+      '/media/files/../state',
+      '/media/files/originals/x.mp4',
+      '/media/files/clips/.tmp-x.mp4',
+      '/media/files/%2e%2e/%2e%2e/etc/passwd',
+    ]) {
       expect((await fetch(`${loop.http}${bad}`)).status, bad).to.equal(404);
     }
   });
@@ -136,7 +180,10 @@ describe('media library over HTTP', function () {
     const names = [hostileNames.traversal, hostileNames.quotes, hostileNames.emoji, hostileNames.windows];
     const sources = [f.mp4, f.gif, f.jpg, f.png];
     // Same content as earlier uploads: these come back as the existing items, so make new content by name only where needed.
-    const r = await uploadFiles(url(), names.map((name, i) => ({ path: sources[i] as string, name })));
+    const r = await uploadFiles(
+      url(),
+      names.map((name, i) => ({ path: sources[i] as string, name })),
+    );
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     for (const it of uploadData(r).items) expect(it.slug).to.match(/^[a-z0-9_-]+_[0-9a-f]{16}$/);
     const disk = await mediaFilesOnDisk(loop.dataDir);
@@ -173,17 +220,20 @@ describe('media library over HTTP', function () {
     expect(del.json.data).to.deep.equal({ slug: freshSlug });
     const sha = freshSlug.slice(-16);
     const disk = await mediaFilesOnDisk(loop.dataDir);
-    for (const list of Object.values(disk)) for (const name of list) expect(name.startsWith(sha) || name.includes(`-${sha}`)).to.equal(false);
+    for (const list of Object.values(disk))
+      for (const name of list) expect(name.startsWith(sha) || name.includes(`-${sha}`)).to.equal(false);
     expect((disk.clips ?? []).filter((n) => n.startsWith('.tmp-'))).to.deep.equal([]);
     expect((await http('DELETE', `${url()}/${freshSlug}`)).status).to.equal(404);
   });
 
-  it('marks a conversion that fails with ffmpeg\'s reason, leaves no half file, and can retry or delete it', async () => {
+  it("marks a conversion that fails with ffmpeg's reason, leaves no half file, and can retry or delete it", async () => {
     const r = await uploadFiles(url(), [{ path: f.undecodable, name: 'broken.mp4' }]);
     expect(r.status).to.equal(200);
     const slug = uploadData(r).slug as string;
     const failed = await waitItem(loop.http, slug, (x) => x.processing_status === 'failed');
-    expect(failed.error).to.be.a('string').and.match(/.{10,}/);
+    expect(failed.error)
+      .to.be.a('string')
+      .and.match(/.{10,}/);
     expect(failed.error).to.not.include(loop.dataDir);
     expect(failed.path).to.equal(null);
     let disk = await mediaFilesOnDisk(loop.dataDir);
@@ -211,7 +261,8 @@ describe('media library over HTTP', function () {
     expect(data.freed_bytes).to.equal(16);
     // Owned files are untouched: every ready item still plays.
     const all = (await http('GET', url())).json.data as { media: SeedMediaItem[] };
-    for (const m of all.media.filter((x) => x.processing_status === 'completed')) expect((await readFile(m.path as string)).length).to.be.greaterThan(0);
+    for (const m of all.media.filter((x) => x.processing_status === 'completed'))
+      expect((await readFile(m.path as string)).length).to.be.greaterThan(0);
   });
 
   it('documents its routes in the OpenAPI document', async () => {

@@ -5,7 +5,16 @@ import { removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { mediaFixtures, uploadFiles } from '../helpers/media-files.js';
 import { connectWs, ofType, type TestWs, type WsMessage } from '../helpers/ws.js';
 
-interface Progress { job_id: string; slug: string | null; stage: string; percent: number; bytes_received?: number; total_bytes?: number | null; filename: string; message?: string }
+interface Progress {
+  job_id: string;
+  slug: string | null;
+  stage: string;
+  percent: number;
+  bytes_received?: number;
+  total_bytes?: number | null;
+  filename: string;
+  message?: string;
+}
 const data = (m: WsMessage): Progress => m.data as Progress;
 
 describe('media progress on the WebSocket', function () {
@@ -34,7 +43,9 @@ describe('media progress on the WebSocket', function () {
     }
     const marks = pages.map((p) => p.mark());
     // About two seconds of upload, as from a phone.
-    const r = await uploadFiles(`${loop.http}/api/media`, [{ path: f.long, name: 'from the phone.mp4' }], { bytesPerSecond: 4 * 1024 * 1024 });
+    const r = await uploadFiles(`${loop.http}/api/media`, [{ path: f.long, name: 'from the phone.mp4' }], {
+      bytesPerSecond: 4 * 1024 * 1024,
+    });
     expect(r.status, JSON.stringify(r.json)).to.equal(200);
     const jobId = (r.json.data as { job_ids: string[] }).job_ids[0] as string;
     const slug = (r.json.data as { slug: string }).slug;
@@ -42,13 +53,24 @@ describe('media progress on the WebSocket', function () {
     const seen: Progress[][] = [];
     for (const [i, p] of pages.entries()) {
       const since = marks[i] as number;
-      await p.next(ofType('processing_progress', (m) => data(m).job_id === jobId && data(m).stage === 'done'), 30_000, since);
-      const uploaded = await p.next(ofType('media_uploaded', (m) => (m.data as { slug: string }).slug === slug), 5000, since);
+      await p.next(
+        ofType('processing_progress', (m) => data(m).job_id === jobId && data(m).stage === 'done'),
+        30_000,
+        since,
+      );
+      const uploaded = await p.next(
+        ofType('media_uploaded', (m) => (m.data as { slug: string }).slug === slug),
+        5000,
+        since,
+      );
       // The first version's word for a playable item, on its surfaces (REST and /ws).
       expect((uploaded.data as { item: MediaItem }).item.processing_status).to.equal('completed');
-      seen.push(p.messages.slice(since)
-        .filter((m) => (m.type === 'upload_progress' || m.type === 'processing_progress') && data(m).job_id === jobId)
-        .map((m) => ({ ...data(m), event: m.type })));
+      seen.push(
+        p.messages
+          .slice(since)
+          .filter((m) => (m.type === 'upload_progress' || m.type === 'processing_progress') && data(m).job_id === jobId)
+          .map((m) => ({ ...data(m), event: m.type })),
+      );
     }
     const [a, b] = seen as [Progress[], Progress[]];
     expect(a).to.deep.equal(b);
@@ -81,7 +103,11 @@ describe('media progress on the WebSocket', function () {
     const r = await uploadFiles(`${loop.http}/api/media`, [{ path: f.text, name: 'notes.mp4' }]);
     expect(r.status).to.equal(415);
     for (const [i, p] of pages.entries()) {
-      const m = await p.next(ofType('processing_progress', (x) => data(x).stage === 'failed' && data(x).filename === 'notes.mp4'), 5000, marks[i]);
+      const m = await p.next(
+        ofType('processing_progress', (x) => data(x).stage === 'failed' && data(x).filename === 'notes.mp4'),
+        5000,
+        marks[i],
+      );
       expect(data(m).message).to.match(/found text/);
     }
   });
@@ -90,7 +116,10 @@ describe('media progress on the WebSocket', function () {
     const f = await mediaFixtures();
     const r = await uploadFiles(`${loop.http}/api/media`, [{ path: f.png, name: 'to delete.png' }]);
     const slug = (r.json.data as { slug: string }).slug;
-    await pages[0]?.next(ofType('media_uploaded', (m) => (m.data as { slug: string }).slug === slug), 20_000);
+    await pages[0]?.next(
+      ofType('media_uploaded', (m) => (m.data as { slug: string }).slug === slug),
+      20_000,
+    );
     const marks = pages.map((p) => p.mark());
     const del = await fetch(`${loop.http}/api/media/${slug}`, { method: 'DELETE' });
     expect(del.status).to.equal(200);

@@ -36,10 +36,15 @@ describe('media when storage runs out', function () {
       expect(big.json.code).to.equal('storage_full');
       expect(big.json.message).to.match(/not enough room in the library.*max_storage_bytes/);
       await intact(loop, slug);
-      const list = (await http('GET', `${loop.http}/api/media`)).json.data as { media: MediaItem[]; storage: { used_bytes: number; quota_bytes: number } };
+      const list = (await http('GET', `${loop.http}/api/media`)).json.data as {
+        media: MediaItem[];
+        storage: { used_bytes: number; quota_bytes: number };
+      };
       expect(list.media).to.have.length(1);
       expect(list.storage.quota_bytes).to.equal(2 * 1024 * 1024);
-      expect(list.storage.used_bytes).to.be.greaterThan(0).and.below(2 * 1024 * 1024);
+      expect(list.storage.used_bytes)
+        .to.be.greaterThan(0)
+        .and.below(2 * 1024 * 1024);
     } finally {
       await loop.stop();
       removeDir(loop.dataDir);
@@ -60,7 +65,10 @@ describe('media when storage runs out', function () {
     let loop: TestLoop | null = null;
     try {
       // No quota (a share of a 24 MB disk would refuse first): this is about the disk itself filling.
-      loop = await startTestLoop({ plugins: ['system', 'media'], media: { min_free_bytes: 0, max_upload_bytes: 100 * 1024 * 1024, max_storage_bytes: 1e12 } }, { dataDir: join(mnt, 'data') });
+      loop = await startTestLoop(
+        { plugins: ['system', 'media'], media: { min_free_bytes: 0, max_upload_bytes: 100 * 1024 * 1024, max_storage_bytes: 1e12 } },
+        { dataDir: join(mnt, 'data') },
+      );
       const ok = await uploadFiles(`${loop.http}/api/media`, [{ path: f.mp4, name: 'first.mp4' }]);
       expect(ok.status).to.equal(200);
       const slug = (ok.json.data as { slug: string }).slug;
@@ -70,7 +78,9 @@ describe('media when storage runs out', function () {
       expect(declared.status, JSON.stringify(declared.json)).to.equal(507);
       expect(declared.json.message).to.match(/not enough free space on the device/);
       // The same, chunked (no length to check): the disk really fills, ENOSPC mid-stream.
-      const full = await uploadFiles(`${loop.http}/api/media`, [{ bytes: { size: 40 * 1024 * 1024 }, name: 'fills the disk.mp4' }], { chunked: true });
+      const full = await uploadFiles(`${loop.http}/api/media`, [{ bytes: { size: 40 * 1024 * 1024 }, name: 'fills the disk.mp4' }], {
+        chunked: true,
+      });
       expect(full.status, JSON.stringify(full.json)).to.equal(507);
       expect(full.json.message).to.match(/no space left/);
       await intact(loop, slug);
@@ -83,7 +93,11 @@ describe('media when storage runs out', function () {
     } finally {
       await loop?.stop();
       await run('umount', [mnt]).catch(() => undefined);
-      try { rmdirSync(mnt); } catch { /* still mounted: left for the OS */ }
+      try {
+        rmdirSync(mnt);
+      } catch {
+        /* still mounted: left for the OS */
+      }
       removeDir(dir);
     }
   });
@@ -91,9 +105,15 @@ describe('media when storage runs out', function () {
   it('bounds the conversions one client can queue; another client still gets through, and the refusal names the bound', async () => {
     // 12 s clips: each conversion outlasts the upload of the next parts, so the queue really fills.
     const clips = await Promise.all([0, 1, 2, 3].map((n) => makeClip({ seconds: 12, size: '640x480', name: `queued-${n}` })));
-    const loop = await startTestLoop({ plugins: ['system', 'media'], media: { max_queued_jobs: 3, max_queued_jobs_per_client: 2, min_free_bytes: 0 } });
+    const loop = await startTestLoop({
+      plugins: ['system', 'media'],
+      media: { max_queued_jobs: 3, max_queued_jobs_per_client: 2, min_free_bytes: 0 },
+    });
     try {
-      const flood = await uploadFiles(`${loop.http}/api/media`, clips.slice(0, 3).map((path, n) => ({ path, name: `flood-${n}.mp4` })));
+      const flood = await uploadFiles(
+        `${loop.http}/api/media`,
+        clips.slice(0, 3).map((path, n) => ({ path, name: `flood-${n}.mp4` })),
+      );
       expect(flood.status, JSON.stringify(flood.json)).to.equal(200);
       const data = flood.json.data as UploadResult;
       expect(data.items).to.have.length(2);

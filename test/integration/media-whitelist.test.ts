@@ -29,12 +29,24 @@ describe('Media uploads: manifests and unlisted formats are refused', () => {
   after(async () => loop.stop());
 
   const manifests = (): Array<[string, string, RegExp]> => [
-    ['playlist.m3u8', `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${secret}\n#EXT-X-ENDLIST\n`, /HLS \/ M3U playlist is not accepted/],
+    [
+      'playlist.m3u8',
+      `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:1.0,\nfile://${secret}\n#EXT-X-ENDLIST\n`,
+      /HLS \/ M3U playlist is not accepted/,
+    ],
     ['innocent.mp4', `#EXTM3U\n#EXTINF:1.0,\nfile://${secret}\n`, /HLS \/ M3U playlist is not accepted/],
-    ['manifest.mpd', `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="1" bandwidth="1000" width="64" height="48"><BaseURL>file://${secret}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`, /DASH manifest is not accepted/],
+    [
+      'manifest.mpd',
+      `<?xml version="1.0"?>\n<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT1S"><Period><AdaptationSet><Representation id="1" bandwidth="1000" width="64" height="48"><BaseURL>file://${secret}</BaseURL></Representation></AdaptationSet></Period></MPD>\n`,
+      /DASH manifest is not accepted/,
+    ],
     ['list.txt', `ffconcat version 1.0\nfile '${secret}'\n`, /concat list is not accepted/],
     ['clip.mov', `file '${secret}'\n`, /concat list is not accepted/],
-    ['session.sdp', 'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5004 RTP/AVP 96\r\n', /SDP session description is not accepted/],
+    [
+      'session.sdp',
+      'v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=x\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=video 5004 RTP/AVP 96\r\n',
+      /SDP session description is not accepted/,
+    ],
   ];
 
   it('refuses HLS, DASH, concat and SDP files with 415, whatever their name, and converts nothing', async () => {
@@ -84,20 +96,25 @@ describe('Media uploads: a truncated multipart body', () => {
   });
   after(async () => loop.stop());
 
-  it('is answered 400 (the client\'s fault), not 500, and leaves nothing behind', async () => {
+  it("is answered 400 (the client's fault), not 500, and leaves nothing behind", async () => {
     const boundary = '----loopTruncated';
     const body = Buffer.concat([
       Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="cut.mp4"\r\nContent-Type: video/mp4\r\n\r\n`),
       Buffer.alloc(20_000, 7),
     ]); // no closing boundary, but the body is complete as far as HTTP is concerned
     const res = await new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-      const req = request(`${loop.http}/api/media`, {
-        method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
-      }, (r) => {
-        let text = '';
-        r.on('data', (d: Buffer) => (text += d.toString()));
-        r.on('end', () => resolve({ status: r.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
-      });
+      const req = request(
+        `${loop.http}/api/media`,
+        {
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': body.length },
+        },
+        (r) => {
+          let text = '';
+          r.on('data', (d: Buffer) => (text += d.toString()));
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -20,31 +20,41 @@ import { sleep, until, withDeadline } from '../helpers/wait.js';
 /** Connects and resolves with the CONNACK outcome: 'ok' or the refusal's return code. */
 function tryConnect(url: string, opts: IClientOptions = {}): Promise<{ client: MqttClient; code: number }> {
   const client = connect(url, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
-  return withDeadline(new Promise((resolve) => {
-    client.once('connect', () => resolve({ client, code: 0 }));
-    client.once('error', (err: Error & { code?: number }) => resolve({ client, code: typeof err.code === 'number' ? err.code : -1 }));
-  }), 8000, 'a CONNACK');
+  return withDeadline(
+    new Promise((resolve) => {
+      client.once('connect', () => resolve({ client, code: 0 }));
+      client.once('error', (err: Error & { code?: number }) => resolve({ client, code: typeof err.code === 'number' ? err.code : -1 }));
+    }),
+    8000,
+    'a CONNACK',
+  );
 }
 
 function subscribeGranted(client: MqttClient, filter: string): Promise<number> {
   // mqtt.js reports a refusal as an error carrying the SUBACK packet.
-  return new Promise((resolve, reject) => client.subscribe(filter, { qos: 1 }, (err, granted) => {
-    const failure: unknown = err;
-    const code = (failure as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
-    if (typeof code === 'number') resolve(code);
-    else if (err) reject(err);
-    else resolve(granted?.[0]?.qos ?? -1);
-  }));
+  return new Promise((resolve, reject) =>
+    client.subscribe(filter, { qos: 1 }, (err, granted) => {
+      const failure: unknown = err;
+      const code = (failure as { packet?: { granted?: number[] } } | null)?.packet?.granted?.[0];
+      if (typeof code === 'number') resolve(code);
+      else if (err) reject(err);
+      else resolve(granted?.[0]?.qos ?? -1);
+    }),
+  );
 }
 
 /** Publishes at QoS 1; resolves 'acked' or 'closed' (the broker hangs up on a refused publish). */
 function publishOutcome(client: MqttClient, topic: string, payload: string, retain = false): Promise<'acked' | 'closed'> {
-  return withDeadline(new Promise((resolve) => {
-    client.once('close', () => resolve('closed'));
-    client.publish(topic, payload, { qos: 1, retain }, (err) => {
-      if (!err) resolve('acked');
-    });
-  }), 5000, `the outcome of a publish on ${topic}`);
+  return withDeadline(
+    new Promise((resolve) => {
+      client.once('close', () => resolve('closed'));
+      client.publish(topic, payload, { qos: 1, retain }, (err) => {
+        if (!err) resolve('acked');
+      });
+    }),
+    5000,
+    `the outcome of a publish on ${topic}`,
+  );
 }
 
 describe('MQTT ACLs and reserved topics (embedded broker)', () => {
@@ -59,7 +69,10 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
   before(async () => {
     loop = await startTestLoop({
       mqtt: {
-        users: [{ username: 'ha', password_hash: hashPassword('ha-pass') }, { username: 'red', password_hash: hashPassword('red-pass') }],
+        users: [
+          { username: 'ha', password_hash: hashPassword('ha-pass') },
+          { username: 'red', password_hash: hashPassword('red-pass') },
+        ],
         limits: { retained_messages_per_user: 2, retained_bytes_per_user: 1000, auth_backoff_max_seconds: 2 },
       },
     });
@@ -82,7 +95,7 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(await publishOutcome(client, 'zigbee2mqtt/bulb/set', '{"state":"ON"}')).to.equal('closed');
   });
 
-  it('anonymous clients from loopback may use any topic but Loop\'s reserved ones', async () => {
+  it("anonymous clients from loopback may use any topic but Loop's reserved ones", async () => {
     const { client } = track(await tryConnect(loop.mqtt as string));
     expect(await subscribeGranted(client, '#')).to.equal(1);
     expect(await publishOutcome(client, 'anything/at/all', 'x')).to.equal('acked');
@@ -98,7 +111,7 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(res.status).to.equal(200);
   });
 
-  it('Loop\'s own client id cannot be taken over (0x02), and Loop stays connected', async () => {
+  it("Loop's own client id cannot be taken over (0x02), and Loop stays connected", async () => {
     const ownId = loop.runtime.bus.client.options.clientId as string;
     const { code } = track(await tryConnect(loop.mqtt as string, { clientId: ownId }));
     expect(code).to.equal(2);
@@ -107,7 +120,7 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(loop.runtime.bus.client.connected).to.equal(true);
   });
 
-  it('refuses publishing Loop\'s state or responses, and a retained command; clearing one stays allowed', async () => {
+  it("refuses publishing Loop's state or responses, and a retained command; clearing one stays allowed", async () => {
     const watcher = track(await connectMqtt(loop.mqtt as string));
     await watcher.subscribe(t('#'));
     for (const rel of ['player', 'bridge/state', 'bridge/response/system/health']) {
@@ -127,7 +140,7 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(late.received.filter((m) => m.payload.length > 0)).to.deep.equal([]);
   });
 
-  it('does not send outside clients the answers to Loop\'s own (REST) requests; their own answers arrive', async () => {
+  it("does not send outside clients the answers to Loop's own (REST) requests; their own answers arrive", async () => {
     const spy = track(await connectMqtt(loop.mqtt as string));
     await spy.subscribe(t('bridge/response/#'));
     const res = await http('POST', `${loop.http}/api/actions/system/health`, {});
@@ -186,10 +199,15 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(codes.filter((c) => c === 3).length).to.be.greaterThan(codes.filter((c) => c === 4).length);
     expect(Math.max(...latencies)).to.be.lessThan(2000);
     // The right password still works for another address... and for this one once it waited.
-    await until(async () => (await tryConnect(loop.mqtt as string, { username: 'ha', password: 'ha-pass' }).then((r) => {
-      r.client.end(true);
-      return r.code;
-    })) === 0, 40_000, 'the back-off to end');
+    await until(
+      async () =>
+        (await tryConnect(loop.mqtt as string, { username: 'ha', password: 'ha-pass' }).then((r) => {
+          r.client.end(true);
+          return r.code;
+        })) === 0,
+      40_000,
+      'the back-off to end',
+    );
   });
 });
 
@@ -221,14 +239,25 @@ describe('A retained command on an external broker with persistence', function (
     const dir = tempDir('loop-mosq-persist-');
     const port = await freePort();
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\nlog_dest stderr\n${process.getuid?.() === 0 ? 'user root\n' : ''}`);
+    writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location ${dir}/\nautosave_interval 1\nlog_dest stderr\n${process.getuid?.() === 0 ? 'user root\n' : ''}`,
+    );
     const url = `mqtt://127.0.0.1:${port}`;
     const run = async () => {
       const child = spawn(MOSQUITTO as string, ['-c', conf], { stdio: 'ignore' });
-      await until(async () => (await tryConnect(url).then((r) => {
-        r.client.end(true);
-        return r.code;
-      }, () => -1)) === 0, 10_000, 'mosquitto to listen');
+      await until(
+        async () =>
+          (await tryConnect(url).then(
+            (r) => {
+              r.client.end(true);
+              return r.code;
+            },
+            () => -1,
+          )) === 0,
+        10_000,
+        'mosquitto to listen',
+      );
       return child;
     };
     let broker = await run();
@@ -265,7 +294,7 @@ describe('A retained command on an external broker with persistence', function (
   });
 });
 
-describe('Answers to Loop\'s requests on an external broker (where anyone may publish)', function () {
+describe("Answers to Loop's requests on an external broker (where anyone may publish)", function () {
   before(function () {
     if (!MOSQUITTO) skipBecause(this, 'Debian mosquitto is not installed (apt-get install mosquitto)');
   });
@@ -273,7 +302,12 @@ describe('Answers to Loop\'s requests on an external broker (where anyone may pu
   it('are matched by the unguessable transaction and the response topic, not the transaction alone', async () => {
     const broker = await startMosquitto();
     const base = 'loop/answers';
-    const bus = new Bus({ client: connect(broker.url, { protocolVersion: 4 }), baseTopic: base, log: createLogger('silent', false), requestTimeoutMs: 1500 });
+    const bus = new Bus({
+      client: connect(broker.url, { protocolVersion: 4 }),
+      baseTopic: base,
+      log: createLogger('silent', false),
+      requestTimeoutMs: 1500,
+    });
     const attacker = await connectMqtt(broker.url);
     try {
       await bus.waitConnected();
@@ -286,12 +320,21 @@ describe('Answers to Loop\'s requests on an external broker (where anyone may pu
       // A forged answer with the right transaction on another response topic, and one with a guess.
       await attacker.publish(`${base}/bridge/response/media/delete`, { status: 'ok', data: { forged: true }, transaction: tx });
       await attacker.publish(`${base}/bridge/response/system/health`, { status: 'ok', data: { forged: 'guess' }, transaction: 'loop~1' });
-      const outcome = await pending.then((v) => ({ ok: v }), (e: Error) => ({ err: e.message }));
+      const outcome = await pending.then(
+        (v) => ({ ok: v }),
+        (e: Error) => ({ err: e.message }),
+      );
       expect(outcome).to.deep.equal({ err: 'no answer from system/health within 1500 ms' });
       // The real answer (right topic, right transaction) is taken.
       const second = bus.request('system', 'health', {});
-      const seen2 = await attacker.next((m) => m.topic === `${base}/bridge/request/system/health` && (m.json as { transaction: string }).transaction !== tx);
-      await attacker.publish(`${base}/bridge/response/system/health`, { status: 'ok', data: { real: true }, transaction: (seen2.json as { transaction: string }).transaction });
+      const seen2 = await attacker.next(
+        (m) => m.topic === `${base}/bridge/request/system/health` && (m.json as { transaction: string }).transaction !== tx,
+      );
+      await attacker.publish(`${base}/bridge/response/system/health`, {
+        status: 'ok',
+        data: { real: true },
+        transaction: (seen2.json as { transaction: string }).transaction,
+      });
       expect(await second).to.deep.equal({ real: true });
     } finally {
       await attacker.end();

@@ -77,7 +77,9 @@ describe('MQTT API (embedded broker, real TCP clients)', () => {
     const ev = (await c.next((m) => m.topic === t('bridge/event'), 5000, since)).json as BridgeEvent;
     expect(ev.message).to.match(/unknown action "fly"/);
     await c.publish(t('system/set'), '{{{');
-    const ev2 = (await c.next((m) => m.topic === t('bridge/event') && String((m.json as BridgeEvent).message).includes('neither'), 5000, since)).json as BridgeEvent;
+    const ev2 = (
+      await c.next((m) => m.topic === t('bridge/event') && String((m.json as BridgeEvent).message).includes('neither'), 5000, since)
+    ).json as BridgeEvent;
     expect(ev2.level).to.equal('error');
   });
 
@@ -104,11 +106,19 @@ describe('MQTT broker credentials', () => {
   });
 
   it('refuses anonymous clients when allow_anonymous is false, accepts a configured user', async () => {
-    loop = await startTestLoop({ mqtt: { allow_anonymous: false, users: [{ username: 'ha', password_hash: hashPassword('p4ss "word"') }] } });
+    loop = await startTestLoop({
+      mqtt: { allow_anonymous: false, users: [{ username: 'ha', password_hash: hashPassword('p4ss "word"') }] },
+    });
     const url = loop.mqtt as string;
-    const anon = await connectMqtt(url, { reconnectPeriod: 0 }).then(() => 'connected', (e: Error) => e.message);
+    const anon = await connectMqtt(url, { reconnectPeriod: 0 }).then(
+      () => 'connected',
+      (e: Error) => e.message,
+    );
     expect(anon).to.match(/Not authorized|Bad username|credentials|refused/i);
-    const wrong = await connectMqtt(url, { reconnectPeriod: 0, username: 'ha', password: 'nope' }).then(() => 'connected', (e: Error) => e.message);
+    const wrong = await connectMqtt(url, { reconnectPeriod: 0, username: 'ha', password: 'nope' }).then(
+      () => 'connected',
+      (e: Error) => e.message,
+    );
     expect(wrong).to.not.equal('connected');
     await sleep(300); // a wrong password makes this address wait 0.25 s before its next check
     const ok = await connectMqtt(url, { username: 'ha', password: 'p4ss "word"' });

@@ -52,10 +52,8 @@ function openSocket(port: number): Promise<Socket> {
   });
 }
 
-const closedWithin = (s: Socket, ms: number): Promise<boolean> => Promise.race([
-  new Promise<boolean>((r) => (s.destroyed ? r(true) : s.once('close', () => r(true)))),
-  sleep(ms).then(() => false),
-]);
+const closedWithin = (s: Socket, ms: number): Promise<boolean> =>
+  Promise.race([new Promise<boolean>((r) => (s.destroyed ? r(true) : s.once('close', () => r(true)))), sleep(ms).then(() => false)]);
 
 describe('MQTT bounds before authentication (a real Loop process)', () => {
   let loop: LoopProcess;
@@ -87,10 +85,14 @@ describe('MQTT bounds before authentication (a real Loop process)', () => {
     const cuts = () => loop.output().split('packet over mqtt.limits.max_packet_bytes').length;
     const cutsBefore = cuts();
     const ws = new WebSocket(`${loop.http.replace('http', 'ws')}/mqtt`, 'mqtt');
-    await withDeadline(new Promise((r, j) => {
-      ws.once('open', r);
-      ws.once('error', j);
-    }), 5000, '/mqtt to open');
+    await withDeadline(
+      new Promise((r, j) => {
+        ws.once('open', r);
+        ws.once('error', j);
+      }),
+      5000,
+      '/mqtt to open',
+    );
     const closed = new Promise<void>((r) => ws.once('close', () => r()));
     let sent = 0;
     ws.send(header(0x10, 256 * MB));

@@ -52,22 +52,44 @@ class RawClient {
       this.packets.splice(this.packets.indexOf(hit), 1);
       return Promise.resolve(hit);
     }
-    return withDeadline(new Promise<Packet>((resolve) => this.waiters.push({
-      pred, resolve: (p) => {
-        this.packets.splice(this.packets.indexOf(p), 1);
-        resolve(p);
-      },
-    })), timeoutMs, what);
+    return withDeadline(
+      new Promise<Packet>((resolve) =>
+        this.waiters.push({
+          pred,
+          resolve: (p) => {
+            this.packets.splice(this.packets.indexOf(p), 1);
+            resolve(p);
+          },
+        }),
+      ),
+      timeoutMs,
+      what,
+    );
   }
 
-  async connect(o: { clientId: string; clean: boolean; keepalive?: number; username?: string; password?: string; will?: { topic: string; payload: string } }): Promise<{ returnCode: number; sessionPresent: boolean }> {
+  async connect(o: {
+    clientId: string;
+    clean: boolean;
+    keepalive?: number;
+    username?: string;
+    password?: string;
+    will?: { topic: string; payload: string };
+  }): Promise<{ returnCode: number; sessionPresent: boolean }> {
     this.send({
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: o.clientId, clean: o.clean, keepalive: o.keepalive ?? 60,
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clientId: o.clientId,
+      clean: o.clean,
+      keepalive: o.keepalive ?? 60,
       ...(o.username ? { username: o.username, password: Buffer.from(o.password ?? '') } : {}),
       ...(o.will ? { will: { topic: o.will.topic, payload: Buffer.from(o.will.payload), qos: 0, retain: false } } : {}),
     });
     const ack = await this.next((p) => p.cmd === 'connack', 'CONNACK');
-    return { returnCode: (ack as { returnCode?: number }).returnCode ?? -1, sessionPresent: (ack as { sessionPresent?: boolean }).sessionPresent ?? false };
+    return {
+      returnCode: (ack as { returnCode?: number }).returnCode ?? -1,
+      sessionPresent: (ack as { sessionPresent?: boolean }).sessionPresent ?? false,
+    };
   }
 
   async subscribe(topic: string, qos: 0 | 1 | 2, messageId = 1): Promise<number[]> {
@@ -143,7 +165,7 @@ describe('MQTT 3.1.1 conformance (embedded broker)', () => {
     const b = keep(await RawClient.open(port));
     // Written by hand: mqtt-packet refuses to encode what the spec forbids a client to send.
     b.sendRaw([0x10, 12, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x00, 0, 60, 0, 0]);
-    const ack = await b.next((p) => p.cmd === 'connack', 'CONNACK') as Packet & { returnCode: number };
+    const ack = (await b.next((p) => p.cmd === 'connack', 'CONNACK')) as Packet & { returnCode: number };
     expect(ack.returnCode).to.equal(2);
     await withDeadline(b.closed, 5000, 'the refused client to be disconnected');
   });
@@ -159,7 +181,7 @@ describe('MQTT 3.1.1 conformance (embedded broker)', () => {
     expect(ack).to.deep.equal({ returnCode: 0, sessionPresent: true });
     const got: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const p = await raw.next((x) => x.cmd === 'publish', 'a queued message') as Packet & { payload: Buffer; messageId: number };
+      const p = (await raw.next((x) => x.cmd === 'publish', 'a queued message')) as Packet & { payload: Buffer; messageId: number };
       got.push(p.payload.toString());
       raw.send({ cmd: 'puback', messageId: p.messageId });
     }
@@ -173,7 +195,7 @@ describe('MQTT 3.1.1 conformance (embedded broker)', () => {
     expect(await raw.subscribe('ov/+/x', 2, 2)).to.deep.equal([2]);
     const pub = await mqtt();
     await pub.publish('ov/a/x', 'both', { qos: 1 });
-    const p = await raw.next((x) => x.cmd === 'publish', 'the message') as Packet & { qos: number };
+    const p = (await raw.next((x) => x.cmd === 'publish', 'the message')) as Packet & { qos: number };
     await sleep(200);
     const copies = [p, ...raw.packets.filter((x) => x.cmd === 'publish')] as Array<Packet & { qos: number }>;
     expect(copies.length).to.be.within(1, 2);
@@ -204,8 +226,14 @@ describe('MQTT 3.1.1 conformance (embedded broker)', () => {
     await raw.closed;
     const again = keep(await RawClient.open(port));
     expect((await again.connect({ clientId: 'redeliver', clean: false })).sessionPresent).to.equal(true);
-    const r1 = await again.next((x) => x.cmd === 'publish' && (x as { topic: string }).topic === 'rd/1', 'rd/1 again') as Packet & { dup: boolean; payload: Buffer };
-    const r2 = await again.next((x) => x.cmd === 'publish' && (x as { topic: string }).topic === 'rd/2', 'rd/2 again') as Packet & { dup: boolean; payload: Buffer };
+    const r1 = (await again.next((x) => x.cmd === 'publish' && (x as { topic: string }).topic === 'rd/1', 'rd/1 again')) as Packet & {
+      dup: boolean;
+      payload: Buffer;
+    };
+    const r2 = (await again.next((x) => x.cmd === 'publish' && (x as { topic: string }).topic === 'rd/2', 'rd/2 again')) as Packet & {
+      dup: boolean;
+      payload: Buffer;
+    };
     expect([r1.payload.toString(), r1.dup]).to.deep.equal(['one', true]);
     expect([r2.payload.toString(), r2.dup]).to.deep.equal(['two', true]);
   });

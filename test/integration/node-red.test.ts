@@ -22,7 +22,11 @@ const EXAMPLES = join(packageRoot, 'examples', 'node-red');
 const CORE_NODES = ['tab', 'mqtt in', 'mqtt out', 'mqtt-broker', 'inject', 'change', 'switch', 'function', 'delay', 'debug', 'comment'];
 
 function examples(): Record<string, Node[]> {
-  return Object.fromEntries(readdirSync(EXAMPLES).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')) as Node[]]));
+  return Object.fromEntries(
+    readdirSync(EXAMPLES)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => [f, JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')) as Node[]]),
+  );
 }
 
 describe('Node-RED examples in a real Node-RED', function () {
@@ -42,15 +46,26 @@ describe('Node-RED examples in a real Node-RED', function () {
     const files = examples();
     expect(Object.keys(files)).to.have.length.of.at.least(5);
     for (const [file, nodes] of Object.entries(files)) {
-      expect(nodes.map((n) => n.type).filter((t) => !CORE_NODES.includes(t)), file).to.deep.equal([]);
-      expect(nodes.filter((n) => n.type === 'mqtt-broker').map((n) => n.id), file).to.deep.equal(['loop_broker']);
-      expect(nodes.filter((n) => n.type === 'tab'), file).to.have.length(1);
+      expect(
+        nodes.map((n) => n.type).filter((t) => !CORE_NODES.includes(t)),
+        file,
+      ).to.deep.equal([]);
+      expect(
+        nodes.filter((n) => n.type === 'mqtt-broker').map((n) => n.id),
+        file,
+      ).to.deep.equal(['loop_broker']);
+      expect(
+        nodes.filter((n) => n.type === 'tab'),
+        file,
+      ).to.have.length(1);
       const note = nodes.find((n) => n.type === 'comment');
       expect((note?.info as string | undefined)?.length ?? 0, `${file} explains itself`).to.be.greaterThan(80);
       const ids = nodes.map((n) => n.id);
       expect(new Set(ids).size, `${file} ids unique`).to.equal(ids.length);
       // Every wire leads to a node of the same file.
-      for (const n of nodes) for (const out of (n.wires as string[][] | undefined) ?? []) for (const to of out) expect(ids, `${file}: ${n.id} → ${to}`).to.include(to);
+      for (const n of nodes)
+        for (const out of (n.wires as string[][] | undefined) ?? [])
+          for (const to of out) expect(ids, `${file}: ${n.id} → ${to}`).to.include(to);
     }
   });
 
@@ -83,7 +98,8 @@ describe('Node-RED examples in a real Node-RED', function () {
       for (const nodes of Object.values(examples())) {
         for (const n of nodes) {
           if (n.type === 'mqtt-broker') Object.assign(n, { broker: '127.0.0.1', port });
-          if (n.type === 'tab') n.env = (n.env as Array<{ name: string; value: string; type: string }>).map((e) => ({ ...e, value: env[e.name] ?? e.value }));
+          if (n.type === 'tab')
+            n.env = (n.env as Array<{ name: string; value: string; type: string }>).map((e) => ({ ...e, value: env[e.name] ?? e.value }));
           all.set(n.id, n);
         }
       }
@@ -121,28 +137,45 @@ describe('Node-RED examples in a real Node-RED', function () {
       const since = mqtt.mark();
       await mqtt.publish('home/doorbell', 'ding');
       await until(() => player().slug === 'doorbell_0000000000000003' && player().state === 'playing', 8000, 'the doorbell clip');
-      const osd = await mqtt.next((m) => m.topic === T('player/set') && (m.json as { action?: string })?.action === 'show_text', 3000, since);
+      const osd = await mqtt.next(
+        (m) => m.topic === T('player/set') && (m.json as { action?: string })?.action === 'show_text',
+        3000,
+        since,
+      );
       expect(osd.json).to.deep.equal({ action: 'show_text', text: 'Doorbell', seconds: 5 });
       await until(() => player().slug === was && player().state === 'playing', 8000, `back to ${was}`);
-      expect(mqtt.received.slice(since).filter((m) => m.topic === T('bridge/event') && (m.json as { level: string }).level === 'error').map((m) => m.json)).to.deep.equal([]);
+      expect(
+        mqtt.received
+          .slice(since)
+          .filter((m) => m.topic === T('bridge/event') && (m.json as { level: string }).level === 'error')
+          .map((m) => m.json),
+      ).to.deep.equal([]);
     });
 
-    it('dim at night: its 22:00 and 07:00 injects send the display plugin\'s brightness command', async () => {
+    it("dim at night: its 22:00 and 07:00 injects send the display plugin's brightness command", async () => {
       const since = mqtt.mark();
       await red.inject('dim_night');
       const night = await mqtt.next((m) => m.topic === T('display/set'), 5000, since);
       expect(night.json).to.deep.equal({ brightness: 10 });
       await red.inject('dim_morning');
-      const day = await mqtt.next((m) => m.topic === T('display/set') && (m.json as { brightness: number }).brightness === 100, 5000, since);
+      const day = await mqtt.next(
+        (m) => m.topic === T('display/set') && (m.json as { brightness: number }).brightness === 100,
+        5000,
+        since,
+      );
       expect(day.json).to.deep.equal({ brightness: 100 });
     });
 
     it('the dashboard keeps one row per player from loop/+/player and loop/+/bridge/state', async () => {
-      const row = await until(() => {
-        const m = [...mqtt.received].reverse().find((x) => x.topic === 'nodered/loop/players');
-        const r = (m?.json as Record<string, { state: string; online: boolean; title: string }> | undefined)?.[device];
-        return r?.online === true && r.state === player().state && r.title === player().title;
-      }, 8000, 'the dashboard row of this player').then(() => true);
+      const row = await until(
+        () => {
+          const m = [...mqtt.received].reverse().find((x) => x.topic === 'nodered/loop/players');
+          const r = (m?.json as Record<string, { state: string; online: boolean; title: string }> | undefined)?.[device];
+          return r?.online === true && r.state === player().state && r.title === player().title;
+        },
+        8000,
+        'the dashboard row of this player',
+      ).then(() => true);
       expect(row).to.equal(true);
       // Retained, so a dashboard that opens later gets the table at once.
       const late = await connectMqtt(loop.mqtt as string);

@@ -3,7 +3,17 @@
 import { expect } from 'chai';
 import type { LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, mqttRequest, type TestLoop, MpvWatch, mediaItem, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
+import {
+  http,
+  mqttRequest,
+  type TestLoop,
+  MpvWatch,
+  mediaItem,
+  mpvSocket,
+  publishLibrary,
+  startPlayerLoop,
+  type Media,
+} from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -23,7 +33,8 @@ describe('player and loop: playing the loop on mpv', function () {
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
   const lastPlayer = (): PlayerState => loop.runtime.bus.last('player') as PlayerState;
   const lastLoop = (): LoopState => loop.runtime.bus.last('loop') as LoopState;
-  const request = (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> => mqttRequest(mqtt, loop.baseTopic, plugin, action, payload);
+  const request = (plugin: string, action: string, payload: object = {}): Promise<Record<string, unknown>> =>
+    mqttRequest(mqtt, loop.baseTopic, plugin, action, payload);
   /** Resets the loop to these items, with repeat 1 and stills of 1 s. */
   const setLoop = async (slugs: string[]): Promise<void> => {
     await request('loop', 'clear');
@@ -32,7 +43,12 @@ describe('player and loop: playing the loop on mpv', function () {
   };
 
   before(async () => {
-    const [a, b, c, s] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 2 }), makeStill({ format: 'png' })]);
+    const [a, b, c, s] = await Promise.all([
+      makeClip({ seconds: 1 }),
+      makeClip({ seconds: 1 }),
+      makeClip({ seconds: 2 }),
+      makeStill({ format: 'png' }),
+    ]);
     A = { slug: 'clip_a_0000000000000001', path: a, kind: 'video' };
     B = { slug: 'clip_b_0000000000000002', path: b, kind: 'video' };
     C = { slug: 'clip_c_0000000000000003', path: c, kind: 'video', duration: 2 };
@@ -67,7 +83,9 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(res.status).to.equal(200);
     expect(res.json).to.deep.equal({ success: true, data: { loop: [A.slug] } });
     await mpv.playing(A.path);
-    const p = await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).slug === A.slug && (m.json as PlayerState).state === 'playing');
+    const p = await mqtt.next(
+      (m) => m.topic === T('player') && (m.json as PlayerState).slug === A.slug && (m.json as PlayerState).state === 'playing',
+    );
     expect(p.json).to.include({ index: 0, title: 'clip_a_0000000000000001', kind: 'video', screen: null });
   });
 
@@ -97,7 +115,13 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(startB.t - startS.t, 'the still stays 0.6 s').to.be.within(450, 2500);
     const back = await started(idA, mpv.events.indexOf(startB) + 1);
     expect(back.t - startB.t, 'B plays once (its own repeat 1)').to.be.within(850, 1400);
-    expect(mpv.events.slice(mpv.events.indexOf(startA) + 1, mpv.events.indexOf(back)).filter((e) => e.event === 'start-file').map((e) => e.id), 'nothing else started').to.deep.equal([idS, idB]);
+    expect(
+      mpv.events
+        .slice(mpv.events.indexOf(startA) + 1, mpv.events.indexOf(back))
+        .filter((e) => e.event === 'start-file')
+        .map((e) => e.id),
+      'nothing else started',
+    ).to.deep.equal([idS, idB]);
     // The loop followed the player round: A is active again.
     await sleep(100);
     expect(lastLoop().active).to.equal(A.slug);
@@ -119,10 +143,18 @@ describe('player and loop: playing the loop on mpv', function () {
 
     const since = ws.mark();
     ws.send({ type: 'request', id: 7, action: 'player/play_slug', data: { slug: C.slug } });
-    const res = await ws.next(ofType('response', (m) => m.id === 7), 8000, since);
+    const res = await ws.next(
+      ofType('response', (m) => m.id === 7),
+      8000,
+      since,
+    );
     expect(res.success).to.equal(true);
     expect(await mpv.path()).to.equal(C.path);
-    const changed = await ws.next(ofType('playback_changed', (m) => ((m.data as { player: { current_media: string } }).player.current_media === C.slug)), 3000, since);
+    const changed = await ws.next(
+      ofType('playback_changed', (m) => (m.data as { player: { current_media: string } }).player.current_media === C.slug),
+      3000,
+      since,
+    );
     expect((changed.data as { player: Record<string, unknown> }).player).to.include({ is_playing: true, loop_index: 2 });
 
     const act = await http('POST', `${loop.http}/api/media/${B.slug}/activate`);
@@ -140,7 +172,10 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(res.status).to.equal(200);
     expect(res.json.data).to.deep.equal({ loop: [C.slug, B.slug, A.slug] });
     await sleep(200);
-    expect(mpv.events.slice(since).filter((e) => e.event === 'start-file' || e.event === 'end-file'), 'C kept playing').to.deep.equal([]);
+    expect(
+      mpv.events.slice(since).filter((e) => e.event === 'start-file' || e.event === 'end-file'),
+      'C kept playing',
+    ).to.deep.equal([]);
     expect(await mpv.path()).to.equal(C.path);
     await mpv.next((e) => e.event === 'start-file', 3000, since);
     expect(await mpv.path()).to.equal(B.path);
@@ -168,12 +203,20 @@ describe('player and loop: playing the loop on mpv', function () {
     await setLoop([A.slug, B.slug]);
     let since = ws.mark();
     await request('loop', 'remove', { slug: B.slug });
-    const upd = await ws.next(ofType('loop_updated', (m) => JSON.stringify((m.data as { loop: unknown }).loop) === JSON.stringify([A.slug])), 3000, since);
+    const upd = await ws.next(
+      ofType('loop_updated', (m) => JSON.stringify((m.data as { loop: unknown }).loop) === JSON.stringify([A.slug])),
+      3000,
+      since,
+    );
     expect(upd.type).to.equal('loop_updated');
 
     since = mqtt.mark();
     ws.send({ type: 'request', id: 9, action: 'loop/add', data: { slug: C.slug, position: 0 } });
-    const m = await mqtt.next((x) => x.topic === T('loop') && (x.json as LoopState).items.map((i) => i.slug).join() === [C.slug, A.slug].join(), 3000, since);
+    const m = await mqtt.next(
+      (x) => x.topic === T('loop') && (x.json as LoopState).items.map((i) => i.slug).join() === [C.slug, A.slug].join(),
+      3000,
+      since,
+    );
     expect(m.retain || true).to.equal(true);
     since = mqtt.mark();
     ws.send({ type: 'request', id: 10, action: 'loop/mode', data: { loop_mode: 'one' } });
@@ -183,7 +226,12 @@ describe('player and loop: playing the loop on mpv', function () {
 
   it('every change reaches the dashboard room, whoever made it: remove, activate and mode included', async () => {
     await setLoop([A.slug, B.slug, C.slug]);
-    const changes: Array<[string, object]> = [['remove', { slug: C.slug }], ['activate', { slug: B.slug }], ['mode', { loop_mode: 'one' }], ['mode', { loop_mode: 'all' }]];
+    const changes: Array<[string, object]> = [
+      ['remove', { slug: C.slug }],
+      ['activate', { slug: B.slug }],
+      ['mode', { loop_mode: 'one' }],
+      ['mode', { loop_mode: 'all' }],
+    ];
     for (const [action, payload] of changes) {
       const since = ws.mark();
       expect(await request('loop', action, payload), action).to.deep.include({ status: 'ok' });
@@ -210,7 +258,11 @@ describe('player and loop: playing the loop on mpv', function () {
     expect(await mpv.ipc.getProperty('volume')).to.equal(35);
     mark = mqtt.mark();
     await mqtt.publish(T('player/set'), 'play');
-    await mqtt.next((m) => m.topic === T('player') && (m.json as PlayerState).state === 'playing' && (m.json as PlayerState).volume === 35, 3000, mark);
+    await mqtt.next(
+      (m) => m.topic === T('player') && (m.json as PlayerState).state === 'playing' && (m.json as PlayerState).volume === 35,
+      3000,
+      mark,
+    );
     expect(await mpv.ipc.getProperty('pause')).to.equal(false);
     const toggled = await http('POST', `${loop.http}/api/playback/toggle`);
     expect(toggled.json).to.deep.equal({ success: true, data: { paused: true } });
@@ -226,12 +278,17 @@ describe('player and loop: playing the loop on mpv', function () {
     const mpvSince = mpv.mark();
     await sleep(3200);
     const seen = mpv.events.slice(mpvSince);
-    expect(seen.filter((e) => e.event === 'start-file' || e.event === 'end-file'), 'C is never reopened').to.deep.equal([]);
+    expect(
+      seen.filter((e) => e.event === 'start-file' || e.event === 'end-file'),
+      'C is never reopened',
+    ).to.deep.equal([]);
     expect(seen.filter((e) => e.event === 'playback-restart').length, 'it looped (a 2 s clip over 3.2 s)').to.be.at.least(1);
     const ticks = mqtt.received.slice(since).filter((m) => m.topic === T('player/position'));
     expect(ticks.length).to.be.within(2, 4);
     for (const t of ticks) expect(t.json).to.have.keys('slug', 'position', 'duration');
-    expect(ws.messages.slice(wsSince).filter((m) => m.type === 'dashboard_update').length, 'ticks do not refresh the dashboard').to.equal(0);
+    expect(ws.messages.slice(wsSince).filter((m) => m.type === 'dashboard_update').length, 'ticks do not refresh the dashboard').to.equal(
+      0,
+    );
   });
 
   it('a lone clip that gets company moves on after its current pass', async () => {
@@ -287,7 +344,11 @@ describe('player and loop: playing the loop on mpv', function () {
     await setLoop([A.slug, B.slug]);
     const D: Media = { slug: 'clip_d_0000000000000005', path: C.path, kind: 'video', duration: 2 };
     const lib = [A, B, C, S].map(mediaItem);
-    await loop.runtime.bus.publish('media', { items: [...lib, { ...mediaItem(D), processing_status: 'processing', path: null }], updated_at: new Date().toISOString() }, { retain: true });
+    await loop.runtime.bus.publish(
+      'media',
+      { items: [...lib, { ...mediaItem(D), processing_status: 'processing', path: null }], updated_at: new Date().toISOString() },
+      { retain: true },
+    );
     const res = await request('player', 'play_slug', { slug: D.slug });
     expect(res.status).to.equal('ok');
     expect((res.data as PlayerState).slug, 'a stand-in plays').to.equal(A.slug);
@@ -301,10 +362,20 @@ describe('player and loop: playing the loop on mpv', function () {
   it('in hotspot mode the idle card names the network to join', async () => {
     await request('loop', 'clear');
     const mark = mqtt.mark();
-    await loop.runtime.bus.publish('wifi', {
-      mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null,
-      hotspot: { active: true, ssid: 'LOOP-Setup' }, updated_at: new Date().toISOString(),
-    }, { retain: true });
+    await loop.runtime.bus.publish(
+      'wifi',
+      {
+        mode: 'hotspot',
+        connected: false,
+        ssid: null,
+        signal: null,
+        ip: '192.168.100.1',
+        configured_ssid: null,
+        hotspot: { active: true, ssid: 'LOOP-Setup' },
+        updated_at: new Date().toISOString(),
+      },
+      { retain: true },
+    );
     const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 10_000, mark);
     expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
   });
@@ -323,12 +394,25 @@ describe('player and loop: playing the loop on mpv', function () {
   });
 
   it('the OpenAPI document lists every playback and loop route with its schemas', async () => {
-    const doc = (await http('GET', `${loop.http}/api/docs/json`)).json as { paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>> };
+    const doc = (await http('GET', `${loop.http}/api/docs/json`)).json as {
+      paths: Record<string, Record<string, { requestBody?: unknown; responses?: Record<string, unknown> }>>;
+    };
     const want: Array<[string, string]> = [
-      ['/api/loop', 'get'], ['/api/loop', 'post'], ['/api/loop', 'put'], ['/api/loop', 'delete'], ['/api/loop/{slug}', 'delete'],
-      ['/api/loop/move', 'post'], ['/api/loop/settings', 'patch'], ['/api/loop/items/{slug}', 'patch'], ['/api/media/{slug}/activate', 'post'],
-      ['/api/playback', 'get'], ['/api/playback/loop-mode', 'post'],
-      ...['toggle', 'next', 'previous', 'play', 'pause', 'stop', 'seek', 'volume', 'mute'].map((a): [string, string] => [`/api/playback/${a}`, 'post']),
+      ['/api/loop', 'get'],
+      ['/api/loop', 'post'],
+      ['/api/loop', 'put'],
+      ['/api/loop', 'delete'],
+      ['/api/loop/{slug}', 'delete'],
+      ['/api/loop/move', 'post'],
+      ['/api/loop/settings', 'patch'],
+      ['/api/loop/items/{slug}', 'patch'],
+      ['/api/media/{slug}/activate', 'post'],
+      ['/api/playback', 'get'],
+      ['/api/playback/loop-mode', 'post'],
+      ...['toggle', 'next', 'previous', 'play', 'pause', 'stop', 'seek', 'volume', 'mute'].map((a): [string, string] => [
+        `/api/playback/${a}`,
+        'post',
+      ]),
     ];
     for (const [path, method] of want) {
       const op = doc.paths[path]?.[method];

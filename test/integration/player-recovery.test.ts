@@ -18,7 +18,10 @@ describe('player: recovering from mpv crashes and hangs', function () {
   let A: Media;
   let B: Media;
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
-  const playerIs = (state: string) => (m: { topic: string; json: unknown }): boolean => m.topic === T('player') && (m.json as PlayerState).state === state;
+  const playerIs =
+    (state: string) =>
+    (m: { topic: string; json: unknown }): boolean =>
+      m.topic === T('player') && (m.json as PlayerState).state === state;
 
   before(async () => {
     const [a, b] = await Promise.all([makeClip({ seconds: 3 }), makeClip({ seconds: 3 })]);
@@ -78,7 +81,15 @@ describe('player: recovering from mpv crashes and hangs', function () {
     expect(JSON.stringify(after.items)).to.equal(loopBefore);
     // The resume point belongs to that pass only: the next round plays B from its start.
     const seen = mpv.paths.length;
-    await until(() => mpv.paths.slice(seen).map((p) => p.path).join() === [A.path, B.path].join(), 10_000, 'A, then B again');
+    await until(
+      () =>
+        mpv.paths
+          .slice(seen)
+          .map((p) => p.path)
+          .join() === [A.path, B.path].join(),
+      10_000,
+      'A, then B again',
+    );
     let again: number | null = null;
     for (let i = 0; i < 40 && again === null; i++) {
       again = (await mpv.ipc.getProperty('time-pos').catch(() => null)) as number | null;
@@ -105,10 +116,17 @@ describe('player: recovering from mpv crashes and hangs', function () {
     expect((err.json as PlayerState).reason).to.match(/crashed 3 times within 60 s/);
     const ev = await mqtt.next((m) => m.topic === T('bridge/event') && (m.json as BridgeEvent).type === 'player_error', 2000, mark);
     expect((ev.json as BridgeEvent).level).to.equal('error');
-    const info = await mqtt.next((m) => m.topic === T('bridge/info') && (m.json as BridgeInfo).plugins.some((p) => p.id === 'player' && p.detail?.mpv === 'error'), 2000, mark);
+    const info = await mqtt.next(
+      (m) => m.topic === T('bridge/info') && (m.json as BridgeInfo).plugins.some((p) => p.id === 'player' && p.detail?.mpv === 'error'),
+      2000,
+      mark,
+    );
     expect(info.topic).to.equal(T('bridge/info'));
     await sleep(1500);
-    expect(mqtt.received.slice(mark).filter((m) => playerIs('restarting')(m)), 'no restart after the third crash').to.have.length(0);
+    expect(
+      mqtt.received.slice(mark).filter((m) => playerIs('restarting')(m)),
+      'no restart after the third crash',
+    ).to.have.length(0);
     const next = await http('POST', `${loop.http}/api/playback/next`);
     expect(next.status).to.equal(503);
     expect(next.json.message).to.match(/player error/);
@@ -137,8 +155,12 @@ describe('player: without mpv', function () {
       await mqtt.subscribe(`${loop.baseTopic}/#`);
       const p = await mqtt.next((m) => m.topic === `${loop.baseTopic}/player`, 3000);
       expect(p.json).to.include({ state: 'unavailable', reason: 'mpv not found at /nonexistent/bin/mpv' });
-      const info = await mqtt.next((m) => m.topic === `${loop.baseTopic}/bridge/info`
-        && (m.json as BridgeInfo).plugins.some((x) => x.id === 'player' && x.state === 'running' && x.detail?.mpv === 'unavailable'), 3000);
+      const info = await mqtt.next(
+        (m) =>
+          m.topic === `${loop.baseTopic}/bridge/info` &&
+          (m.json as BridgeInfo).plugins.some((x) => x.id === 'player' && x.state === 'running' && x.detail?.mpv === 'unavailable'),
+        3000,
+      );
       expect(info.retain || info.topic.endsWith('bridge/info')).to.equal(true);
     } finally {
       await mqtt.end();
@@ -157,7 +179,7 @@ describe('player: without mpv', function () {
 describe('player: a video output that cannot open', function () {
   this.timeout(15000);
 
-  it('is an error state with mpv\'s reason, not a loop of failing files', async () => {
+  it("is an error state with mpv's reason, not a loop of failing files", async () => {
     const loop = await startPlayerLoop({ player: { vo: 'drm', drm_device: '/dev/dri/card-does-not-exist' } });
     try {
       const clip = await makeClip({ seconds: 1 });
@@ -170,7 +192,10 @@ describe('player: a video output that cannot open', function () {
         expect((err.json as PlayerState).reason).to.match(/mpv cannot play any item .*check the video output/);
         const mark = mqtt.mark();
         await sleep(800);
-        expect(mqtt.received.slice(mark).filter((m) => m.topic === `${loop.baseTopic}/player`), 'quiet once in error').to.have.length(0);
+        expect(
+          mqtt.received.slice(mark).filter((m) => m.topic === `${loop.baseTopic}/player`),
+          'quiet once in error',
+        ).to.have.length(0);
       } finally {
         await mqtt.end();
       }
@@ -189,7 +214,10 @@ describe('player: files deleted while they play', function () {
     const mpv = new MpvWatch(socket);
     try {
       const [x, y] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
-      await publishLibrary(loop, [{ slug: 'gone_x_00000000000001', path: x, kind: 'video' }, { slug: 'gone_y_00000000000002', path: y, kind: 'video' }]);
+      await publishLibrary(loop, [
+        { slug: 'gone_x_00000000000001', path: x, kind: 'video' },
+        { slug: 'gone_y_00000000000002', path: y, kind: 'video' },
+      ]);
       await http('POST', `${loop.http}/api/loop`, { slug: 'gone_x_00000000000001' });
       await http('POST', `${loop.http}/api/loop`, { slug: 'gone_y_00000000000002' });
       await mpv.attach();
@@ -200,7 +228,8 @@ describe('player: files deleted while they play', function () {
       const p = loop.runtime.bus.last('player') as PlayerState;
       expect(p.reason).to.equal(null);
       expect(p.screen).to.match(/Preparing media/);
-      for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002']) await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
+      for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002'])
+        await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
       await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop them');
       expect((loop.runtime.bus.last('player') as PlayerState).state).to.equal('idle');
     } finally {

@@ -5,7 +5,17 @@
 import { expect } from 'chai';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { http, mqttRequest, startTestLoop, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
+import {
+  http,
+  mqttRequest,
+  startTestLoop,
+  type TestLoop,
+  MpvWatch,
+  mpvSocket,
+  publishLibrary,
+  startPlayerLoop,
+  type Media,
+} from '../helpers/loop.js';
 import { uploadFiles } from '../helpers/media-files.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -25,27 +35,51 @@ function expectInOrder(seq: readonly string[], order: readonly string[], who: st
   }
 }
 
-interface Watchers { loop: TestLoop; mqtt: TestMqtt; mpv: MpvWatch }
+interface Watchers {
+  loop: TestLoop;
+  mqtt: TestMqtt;
+  mpv: MpvWatch;
+}
 
 /**
  * From now on, waits for `rounds` whole rounds of `order` (on mpv and on the `player` topic) and
  * checks each step. Returns mpv's path changes, for timing checks.
  */
-async function seeRounds(w: Watchers, order: readonly string[], slugOf: (path: string) => string, rounds = 2): Promise<Array<{ slug: string; t: number }>> {
+async function seeRounds(
+  w: Watchers,
+  order: readonly string[],
+  slugOf: (path: string) => string,
+  rounds = 2,
+): Promise<Array<{ slug: string; t: number }>> {
   const mqttSince = w.mqtt.mark();
   const mpvSince = w.mpv.paths.length;
   const need = rounds * order.length + 1;
   const fromMpv = () => w.mpv.paths.slice(mpvSince).map((p) => ({ slug: slugOf(p.path), t: p.t }));
-  const fromTopic = () => changes(w.mqtt.received.slice(mqttSince)
-    .filter((m) => m.topic === `${w.loop.baseTopic}/player`)
-    .map((m) => (m.json as PlayerState).slug));
+  const fromTopic = () =>
+    changes(
+      w.mqtt.received
+        .slice(mqttSince)
+        .filter((m) => m.topic === `${w.loop.baseTopic}/player`)
+        .map((m) => (m.json as PlayerState).slug),
+    );
   const budget = (need + 2) * 2500;
-  await until(() => fromMpv().length >= need && fromTopic().length >= need, budget,
-    `${rounds} rounds of ${order.join(', ')}`, 100).catch((err: Error) => {
-    throw new Error(`${err.message}; mpv played ${fromMpv().map((p) => p.slug).join(' → ') || 'nothing new'}; player said ${fromTopic().join(' → ')}`);
-  });
+  await until(() => fromMpv().length >= need && fromTopic().length >= need, budget, `${rounds} rounds of ${order.join(', ')}`, 100).catch(
+    (err: Error) => {
+      throw new Error(
+        `${err.message}; mpv played ${
+          fromMpv()
+            .map((p) => p.slug)
+            .join(' → ') || 'nothing new'
+        }; player said ${fromTopic().join(' → ')}`,
+      );
+    },
+  );
   const mpvSeq = fromMpv();
-  expectInOrder(mpvSeq.map((p) => p.slug), order, 'mpv');
+  expectInOrder(
+    mpvSeq.map((p) => p.slug),
+    order,
+    'mpv',
+  );
   expectInOrder(fromTopic(), order, 'player topic');
   return mpvSeq;
 }
@@ -80,14 +114,21 @@ describe('player: the loop goes round by itself', function () {
     it('plays every clip in order, round after round, with nobody touching anything', async () => {
       // Large enough that each conversion takes a moment: the first is ready (and plays alone) well before the rest.
       const files = await Promise.all([1, 2, 3].map((n) => makeClip({ seconds: 1, size: '1280x720', name: `upload-${n}` })));
-      const r = await uploadFiles(`${loop.http}/api/media`, files.map((path) => ({ path, name: path.split('/').pop() as string })));
+      const r = await uploadFiles(
+        `${loop.http}/api/media`,
+        files.map((path) => ({ path, name: path.split('/').pop() as string })),
+      );
       expect(r.status, JSON.stringify(r.json)).to.be.within(200, 202);
       // The first one to be ready plays alone (looping inside its file) while the others convert.
       let media: MediaState | undefined;
-      await until(() => {
-        media = loop.runtime.bus.last('media');
-        return media?.items.length === 3 && media.items.every((i) => i.processing_status === 'ready');
-      }, 60_000, 'three clips converted');
+      await until(
+        () => {
+          media = loop.runtime.bus.last('media');
+          return media?.items.length === 3 && media.items.every((i) => i.processing_status === 'ready');
+        },
+        60_000,
+        'three clips converted',
+      );
       await until(() => loop.runtime.bus.last('loop')?.order.length === 3, 5000, 'three clips in the loop');
       const order = (loop.runtime.bus.last('loop') as LoopState).order;
       const bySlug = new Map((media as MediaState).items.map((i) => [i.path as string, i.slug]));
@@ -117,8 +158,12 @@ describe('player: the loop goes round by itself', function () {
       for (const slug of slugs) expect((await http('POST', `${loop.http}/api/loop`, { slug })).status).to.equal(200);
     };
     /** playback-restart events (a file's first frame, or a loop-file pass) while each clip was on screen. */
-    const passes = (seq: Array<{ slug: string; t: number }>): number[] => seq.slice(0, -1).map((p, i) => mpv.events
-      .filter((e) => e.event === 'playback-restart' && e.t > p.t && e.t < (seq[i + 1] as { t: number }).t).length);
+    const passes = (seq: Array<{ slug: string; t: number }>): number[] =>
+      seq
+        .slice(0, -1)
+        .map(
+          (p, i) => mpv.events.filter((e) => e.event === 'playback-restart' && e.t > p.t && e.t < (seq[i + 1] as { t: number }).t).length,
+        );
 
     before(async () => {
       const [a, b, c, s] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeStill()]);
@@ -180,7 +225,10 @@ describe('player: the loop goes round by itself', function () {
       await setLoop([A.slug, S.slug]);
       await request('loop', 'item', { slug: S.slug, duration: 0.5, repeat: 3 });
       const seq = await seeRounds(w(), [A.slug, S.slug], slugOf);
-      const still = seq.slice(0, -1).map((p, i) => ({ slug: p.slug, ms: (seq[i + 1] as { t: number }).t - p.t })).filter((p) => p.slug === S.slug);
+      const still = seq
+        .slice(0, -1)
+        .map((p, i) => ({ slug: p.slug, ms: (seq[i + 1] as { t: number }).t - p.t }))
+        .filter((p) => p.slug === S.slug);
       expect(still.length).to.be.at.least(2);
       // 0.5 s × 3: never shorter than that (a repeat ignored would be 0.5 s); loose above, machines are shared.
       for (const s of still) expect(s.ms, 'the still stays 1.5 s').to.be.within(1350, 3500);

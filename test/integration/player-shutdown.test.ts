@@ -27,7 +27,12 @@ const alive = (pid: number): boolean => {
 async function loopWithMpv(id: string): Promise<{ proc: LoopProcess; mpv: number }> {
   const proc = await startLoopProcess({
     detached: true,
-    config: { device: { id }, plugins: ['system', 'player', 'loop'], player: { vo: 'null', ao: 'null' }, log: { level: 'info', json: false } },
+    config: {
+      device: { id },
+      plugins: ['system', 'player', 'loop'],
+      player: { vo: 'null', ao: 'null' },
+      log: { level: 'info', json: false },
+    },
   });
   const found: { mpv: number | null } = { mpv: null };
   await until(() => (found.mpv = childMpv(proc.child.pid as number)) !== null, 5000, 'mpv started by Loop');

@@ -54,7 +54,8 @@ describe('plugin host', () => {
     await c.publish(`${loop.baseTopic}/bridge/request/broken/anything`, { transaction: 'x' });
     const res = (await c.next((m) => m.topic.endsWith('bridge/response/broken/anything'))).json as ActionResponse;
     expect(res).to.include({ status: 'error', code: 'unavailable' });
-    const ev = (await c.next((m) => m.topic.endsWith('bridge/event') && String((m.json as BridgeEvent).message).includes('broken'))).json as BridgeEvent;
+    const ev = (await c.next((m) => m.topic.endsWith('bridge/event') && String((m.json as BridgeEvent).message).includes('broken')))
+      .json as BridgeEvent;
     expect(ev.level).to.equal('error');
     await c.end();
   });

@@ -47,7 +47,10 @@ process.on('SIGUSR2', () => {
 });
 `;
 
-interface Received { msg: string; at: number }
+interface Received {
+  msg: string;
+  at: number;
+}
 
 describe('systemd notifications: READY, watchdog fed only by a healthy event loop, STOPPING', function () {
   this.timeout(40_000);
@@ -86,7 +89,11 @@ describe('systemd notifications: READY, watchdog fed only by a healthy event loo
       }
       got.push({ msg: line, at: Date.now() });
       // Asked the moment READY=1 is read: the page must already answer.
-      if (line === 'READY=1') httpAtReady = fetch(`${httpUrl}/api/dashboard`).then((r) => r.status, () => -1);
+      if (line === 'READY=1')
+        httpAtReady = fetch(`${httpUrl}/api/dashboard`).then(
+          (r) => r.status,
+          () => -1,
+        );
     });
     await until(() => bound, 5000, 'the receiver to bind');
 
@@ -132,14 +139,23 @@ describe('systemd notifications: only under a service manager, and not passed on
     const log = createLogger('silent', false);
     expect(ServiceNotifier.fromEnv({ log, env: { PATH: '/usr/bin' } })).to.equal(null);
 
-    const env: NodeJS.ProcessEnv = { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000', WATCHDOG_PID: String(process.pid), PATH: '/usr/bin' };
+    const env: NodeJS.ProcessEnv = {
+      NOTIFY_SOCKET: '/nonexistent/notify',
+      WATCHDOG_USEC: '2000000',
+      WATCHDOG_PID: String(process.pid),
+      PATH: '/usr/bin',
+    };
     const n = ServiceNotifier.fromEnv({ log, env, command: '/bin/true' });
     expect(n?.watchdogMs).to.equal(2000);
     n?.close();
     expect(env).to.deep.equal({ PATH: '/usr/bin' });
 
     // A watchdog meant for another process (WATCHDOG_PID) is not fed from this one.
-    const other = ServiceNotifier.fromEnv({ log, env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000', WATCHDOG_PID: '1' }, command: '/bin/true' });
+    const other = ServiceNotifier.fromEnv({
+      log,
+      env: { NOTIFY_SOCKET: '/nonexistent/notify', WATCHDOG_USEC: '2000000', WATCHDOG_PID: '1' },
+      command: '/bin/true',
+    });
     expect(other?.watchdogMs).to.equal(0);
     other?.close();
   });

@@ -67,7 +67,10 @@ describe('store: atomic writes survive kill -9', function () {
     });
     expect(d2.get()).to.deep.equal({ items: [{ slug: 'a' }, { slug: 'b' }] });
     expect((JSON.parse(readFileSync(join(dir, 'lib.json'), 'utf8')) as { schema: number }).schema).to.equal(2);
-    const err = await new StateStore(dir).open('lib', { version: 1, defaults: () => ({}) }).then(() => null, (e: Error) => e);
+    const err = await new StateStore(dir).open('lib', { version: 1, defaults: () => ({}) }).then(
+      () => null,
+      (e: Error) => e,
+    );
     expect(err?.message).to.match(/newer than this Loop understands/);
   });
 

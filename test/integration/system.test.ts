@@ -10,10 +10,18 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/loop.js';
 
 const sample = (over: Partial<SystemState> = {}): SystemState => ({
-  hostname: 'h', version: '1', platform: 'linux', cpu_temp: 50, load: [0.5, 0.5, 0.5], cpus: 4,
+  hostname: 'h',
+  version: '1',
+  platform: 'linux',
+  cpu_temp: 50,
+  load: [0.5, 0.5, 0.5],
+  cpus: 4,
   memory: { total: 512e6, free: 200e6, used: 312e6, process_rss: 60e6 },
-  disk: { total: 16e9, free: 8e9, used: 8e9, path: '/' }, uptime: 1000, process_uptime: 10,
-  updated_at: new Date().toISOString(), ...over,
+  disk: { total: 16e9, free: 8e9, used: 8e9, path: '/' },
+  uptime: 1000,
+  process_uptime: 10,
+  updated_at: new Date().toISOString(),
+  ...over,
 });
 
 describe('system plugin', () => {
@@ -34,7 +42,7 @@ describe('system plugin', () => {
     expect(await cpuTemperature(join(dir, 'missing'))).to.equal(null);
   });
 
-  it('publishes health retained on `system`, with the data directory\'s disk', async () => {
+  it("publishes health retained on `system`, with the data directory's disk", async () => {
     const loop = await startTestLoop();
     try {
       const c = await connectMqtt(loop.mqtt as string);

@@ -15,10 +15,21 @@ import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
 
 const HOME_PSK = 'correct horse';
 
-interface Watch { loop: TestLoop; mqtt: TestMqtt; ws: TestWs; nm: FakeNm; stop(): Promise<void> }
+interface Watch {
+  loop: TestLoop;
+  mqtt: TestMqtt;
+  ws: TestWs;
+  nm: FakeNm;
+  stop(): Promise<void>;
+}
 
 /** A Loop running system + wifi on the stand-in, an MQTT client on `wifi/#` and a ws client in the wifi room. */
-async function startWifiLoop(nm: FakeNm, wifi: Record<string, unknown> = {}, plugins = ['system', 'wifi'], extra: Record<string, unknown> = {}): Promise<Watch> {
+async function startWifiLoop(
+  nm: FakeNm,
+  wifi: Record<string, unknown> = {},
+  plugins = ['system', 'wifi'],
+  extra: Record<string, unknown> = {},
+): Promise<Watch> {
   process.env.NMCLI_STATE = nm.file;
   const loop = await startTestLoop({
     plugins,
@@ -32,7 +43,10 @@ async function startWifiLoop(nm: FakeNm, wifi: Record<string, unknown> = {}, plu
   ws.send({ type: 'subscribe', room: 'wifi' });
   await ws.next(ofType('subscribe_response'));
   return {
-    loop, mqtt, ws, nm,
+    loop,
+    mqtt,
+    ws,
+    nm,
     stop: async () => {
       await ws.close();
       await mqtt.end();
@@ -42,17 +56,36 @@ async function startWifiLoop(nm: FakeNm, wifi: Record<string, unknown> = {}, plu
   };
 }
 
-interface Marks { mqtt: number; ws: number }
+interface Marks {
+  mqtt: number;
+  ws: number;
+}
 const marks = (w: Watch): Marks => ({ mqtt: w.mqtt.mark(), ws: w.ws.mark() });
 
 /** Waits until both the retained MQTT topic and the wifi room have shown (since `at`) a state that matches. */
-async function seen(w: Watch, pred: (s: WifiState) => boolean, what: string, at: Marks = { mqtt: 0, ws: 0 }, timeoutMs = 45_000): Promise<WifiState> {
-  const m = await w.mqtt.next((x) => x.topic === `${w.loop.baseTopic}/wifi` && pred(x.json as WifiState), timeoutMs, at.mqtt).catch(() => {
-    throw new Error(`MQTT never showed ${what}; last: ${JSON.stringify(w.mqtt.received.filter((x) => x.topic.endsWith('/wifi')).at(-1)?.json)}`);
-  });
-  await w.ws.next(ofType('wifi_status_changed', (e) => pred(e.data as WifiState)), timeoutMs, at.ws).catch(() => {
-    throw new Error(`the wifi room never showed ${what}`);
-  });
+async function seen(
+  w: Watch,
+  pred: (s: WifiState) => boolean,
+  what: string,
+  at: Marks = { mqtt: 0, ws: 0 },
+  timeoutMs = 45_000,
+): Promise<WifiState> {
+  const m = await w.mqtt
+    .next((x) => x.topic === `${w.loop.baseTopic}/wifi` && pred(x.json as WifiState), timeoutMs, at.mqtt)
+    .catch(() => {
+      throw new Error(
+        `MQTT never showed ${what}; last: ${JSON.stringify(w.mqtt.received.filter((x) => x.topic.endsWith('/wifi')).at(-1)?.json)}`,
+      );
+    });
+  await w.ws
+    .next(
+      ofType('wifi_status_changed', (e) => pred(e.data as WifiState)),
+      timeoutMs,
+      at.ws,
+    )
+    .catch(() => {
+      throw new Error(`the wifi room never showed ${what}`);
+    });
   return m.json as WifiState;
 }
 
@@ -64,7 +97,14 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
   let nm: FakeNm;
 
   before(async () => {
-    nm = new FakeNm({ aps: [ap('Home', 70, { psk: HOME_PSK, ip4: '192.168.1.42/24' }), ap('Home', 35, { psk: HOME_PSK }), ap('Cafe', 50, { security: '' }), ap('', 60)] });
+    nm = new FakeNm({
+      aps: [
+        ap('Home', 70, { psk: HOME_PSK, ip4: '192.168.1.42/24' }),
+        ap('Home', 35, { psk: HOME_PSK }),
+        ap('Cafe', 50, { security: '' }),
+        ap('', 60),
+      ],
+    });
     w = await startWifiLoop(nm);
   });
   after(async () => {
@@ -72,7 +112,7 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     delete process.env.NMCLI_STATE;
   });
 
-  it('boots knowing no network: the hotspot starts with the first version\'s settings', async () => {
+  it("boots knowing no network: the hotspot starts with the first version's settings", async () => {
     const s = await seen(w, (x) => x.mode === 'hotspot', 'the hotspot');
     expect(s.hotspot).to.deep.equal({ active: true, ssid: 'LOOP-Setup' });
     expect(s.hotspot_reason).to.equal('no_network');
@@ -80,8 +120,14 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(s.interface).to.equal('wlan0');
     const add = nm.calls().find((a) => a.includes('add') && a.includes('con-name')) as string[];
     const value = (k: string) => add[add.indexOf(k) + 1];
-    expect([value('ssid'), value('802-11-wireless.mode'), value('802-11-wireless.channel'), value('ipv4.method'), value('ipv4.addresses'), value('wifi-sec.key-mgmt')])
-      .to.deep.equal(['LOOP-Setup', 'ap', '11', 'shared', '192.168.100.1/24', 'wpa-psk']);
+    expect([
+      value('ssid'),
+      value('802-11-wireless.mode'),
+      value('802-11-wireless.channel'),
+      value('ipv4.method'),
+      value('ipv4.addresses'),
+      value('wifi-sec.key-mgmt'),
+    ]).to.deep.equal(['LOOP-Setup', 'ap', '11', 'shared', '192.168.100.1/24', 'wpa-psk']);
     // The list the phone picks from was scanned before the hotspot took the radio.
     const nets = await w.mqtt.next((m) => m.topic === `${w.loop.baseTopic}/wifi/networks`);
     expect((nets.json as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
@@ -94,10 +140,15 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(res.status).to.equal(400);
     expect(res.json.message).to.match(/Wrong password for "Home"/);
     expect((res.json.errors as { reason: string }).reason).to.equal('wrong_password');
-    const s = await seen(w, (x) => x.mode === 'hotspot' && x.last_error?.reason === 'wrong_password', 'the hotspot back with the error', at);
+    const s = await seen(
+      w,
+      (x) => x.mode === 'hotspot' && x.last_error?.reason === 'wrong_password',
+      'the hotspot back with the error',
+      at,
+    );
     expect(s.last_error?.message).to.match(/Wrong password/);
     const saved = (await api(w, 'GET', '/api/wifi/saved')).json.data as { networks: WifiSaved[] };
-    expect(saved.networks, 'nmcli\'s half-made profile was removed').to.deep.equal([]);
+    expect(saved.networks, "nmcli's half-made profile was removed").to.deep.equal([]);
     // The password was never published.
     for (const m of w.mqtt.received.slice(mark)) expect(m.payload.toString()).not.to.include('not the password');
   });
@@ -169,7 +220,7 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     const at2 = marks(w);
     // The first version's toggle: no body.
     const res = await fetch(`${w.loop.http}/api/wifi/hotspot`, { method: 'POST' });
-    const on = await res.json() as { data: { hotspot_active: boolean } };
+    const on = (await res.json()) as { data: { hotspot_active: boolean } };
     expect(res.status).to.equal(200);
     expect(on.data.hotspot_active).to.equal(true);
     const s = await seen(w, (x) => x.mode === 'hotspot', 'the hotspot on again', at2);
@@ -190,7 +241,12 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
       expect(String(r.json.message)).to.match(msg);
     }
     await sleep(100);
-    expect(nm.calls().slice(before).filter((a) => a.includes('connect') || a.includes('up'))).to.deep.equal([]);
+    expect(
+      nm
+        .calls()
+        .slice(before)
+        .filter((a) => a.includes('connect') || a.includes('up')),
+    ).to.deep.equal([]);
   });
 
   it('the same actions answer over MQTT requests and WebSocket-driven bus requests alike', async () => {
@@ -198,14 +254,20 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     await w.mqtt.subscribe(`${w.loop.baseTopic}/bridge/response/wifi/#`);
     await w.mqtt.publish(`${w.loop.baseTopic}/bridge/request/wifi/status`, { transaction: 'st1' });
     const r = await w.mqtt.next((m) => m.topic.endsWith('/bridge/response/wifi/status'), 10_000, mark);
-    expect((r.json)).to.deep.include({ status: 'ok', transaction: 'st1' });
+    expect(r.json).to.deep.include({ status: 'ok', transaction: 'st1' });
     expect((r.json as { data: WifiState }).data.mode).to.equal('hotspot');
     w.ws.send({ type: 'request', id: 7, action: 'wifi/saved', data: {} });
-    const res = await w.ws.next(ofType('response', (m) => m.id === 7), 20_000);
+    const res = await w.ws.next(
+      ofType('response', (m) => m.id === 7),
+      20_000,
+    );
     expect(res.success, JSON.stringify(res)).to.equal(true);
     expect((res.data as { networks: WifiSaved[] }).networks).to.deep.equal([]);
     w.ws.send({ type: 'request', id: 8, action: 'wifi/connect', data: { ssid: 'Home', password: 'tiny' } });
-    const bad = await w.ws.next(ofType('response', (m) => m.id === 8), 20_000);
+    const bad = await w.ws.next(
+      ofType('response', (m) => m.id === 8),
+      20_000,
+    );
     expect(bad).to.include({ success: false, code: 'invalid' });
     expect(String(bad.message)).to.match(/8 to 63 characters/);
   });
@@ -231,7 +293,10 @@ describe('wifi: start-up keeps what works', function () {
   });
 
   it('a known network in range is joined at start instead of opening the hotspot', async () => {
-    const nm = new FakeNm({ aps: [ap('Office', 60, { psk: 'office-pass' }), ap('Home', 40, { psk: HOME_PSK })], connections: [savedNetwork('Home', HOME_PSK), savedNetwork('Attic', 'attic-pass')] });
+    const nm = new FakeNm({
+      aps: [ap('Office', 60, { psk: 'office-pass' }), ap('Home', 40, { psk: HOME_PSK })],
+      connections: [savedNetwork('Home', HOME_PSK), savedNetwork('Attic', 'attic-pass')],
+    });
     const w = await startWifiLoop(nm);
     try {
       const s = await seen(w, (x) => x.mode === 'client', 'joined a known network');
@@ -341,7 +406,10 @@ describe('wifi: the screen tells a person what to do', function () {
     try {
       await w.mqtt.subscribe(`${w.loop.baseTopic}/player`);
       await seen(w, (x) => x.mode === 'hotspot', 'the hotspot');
-      const p = await w.mqtt.next((m) => m.topic === `${w.loop.baseTopic}/player` && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 20_000);
+      const p = await w.mqtt.next(
+        (m) => m.topic === `${w.loop.baseTopic}/player` && /LOOP-Setup/.test(String((m.json as PlayerState).screen)),
+        20_000,
+      );
       expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
     } finally {
       await w.stop();

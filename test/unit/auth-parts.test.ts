@@ -40,14 +40,15 @@ describe('auth parts', () => {
     expect(sessionCookie('v', 60, true)).to.equal('loop_session=v; Path=/; HttpOnly; SameSite=Strict; Max-Age=60; Secure');
   });
 
-  it('host names from Host headers, and the device\'s own names', () => {
+  it("host names from Host headers, and the device's own names", () => {
     expect(hostnameOf('Loop.Local:8080')).to.equal('loop.local');
     expect(hostnameOf('[::1]:80')).to.equal('::1');
     expect(hostnameOf('example.com.')).to.equal('example.com');
     expect(hostnameOf('')).to.equal(null);
     const hosts = new HostAllowlist(['my-loop.lan']);
     for (const ok of ['localhost:8080', '127.0.0.1', '[::1]:8080', 'MY-LOOP.lan:80']) expect(hosts.allows(ok), ok).to.equal(true);
-    for (const bad of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', undefined]) expect(hosts.allows(bad), String(bad)).to.equal(false);
+    for (const bad of ['evil.example', 'localhost.evil.example', '127.0.0.1.nip.io', undefined])
+      expect(hosts.allows(bad), String(bad)).to.equal(false);
   });
 
   it('hashes off the event loop; a wrong password and a missing owner both fail', async () => {
@@ -71,13 +72,23 @@ describe('auth parts', () => {
     let running = 0;
     let peak = 0;
     const release: Array<() => void> = [];
-    const job = () => g.run(() => new Promise<void>((r) => {
-      running++;
-      peak = Math.max(peak, running);
-      release.push(() => { running--; r(); });
-    }));
+    const job = () =>
+      g.run(
+        () =>
+          new Promise<void>((r) => {
+            running++;
+            peak = Math.max(peak, running);
+            release.push(() => {
+              running--;
+              r();
+            });
+          }),
+      );
     const jobs = [job(), job(), job()];
-    const fourth = await job().then(() => 'ran', (e: Error) => e.message);
+    const fourth = await job().then(
+      () => 'ran',
+      (e: Error) => e.message,
+    );
     expect(fourth).to.equal('busy');
     while (release.length || running) {
       release.shift()?.();
@@ -98,13 +109,17 @@ describe('auth parts', () => {
     expect(displayName('holiday\u202egpj.exe')).to.equal('holidaygpj.exe');
     expect(displayName('a\u200bb\u2028c\u0085d.png')).to.equal('abcd.png');
     expect(displayName('  lots   of  space .gif ')).to.equal('lots of space .gif');
-    expect(displayName('<img src=x onerror=alert(1)>.png'), 'markup stays text: the page renders it as text').to.equal('<img src=x onerror=alert(1)>.png');
+    expect(displayName('<img src=x onerror=alert(1)>.png'), 'markup stays text: the page renders it as text').to.equal(
+      '<img src=x onerror=alert(1)>.png',
+    );
     expect(Array.from(displayName('🎉'.repeat(500))).length).to.equal(NAME_MAX);
     expect(displayName('\u0000\u0001')).to.equal('upload');
   });
 
   it('log lines escape control characters, so a name cannot forge a line', () => {
-    expect(escapeControls('evil.png\n12:00:00.000 INFO [auth] owner logged in')).to.equal('evil.png\\n12:00:00.000 INFO [auth] owner logged in');
+    expect(escapeControls('evil.png\n12:00:00.000 INFO [auth] owner logged in')).to.equal(
+      'evil.png\\n12:00:00.000 INFO [auth] owner logged in',
+    );
     expect(escapeControls('\u001b[31mred')).to.equal('\\u001b[31mred');
     expect(escapeControls('plain name.jpg')).to.equal('plain name.jpg');
   });

@@ -14,7 +14,11 @@ describe('parseSet: a <plugin>/set body becomes an action', () => {
     ['a bare word with spaces around', '  pause \n', { action: 'pause', payload: {} }],
     ['a JSON string', '"toggle"', { action: 'toggle', payload: {} }],
     ['an object with action', '{"action":"seek","position":3}', { action: 'seek', payload: { position: 3 } }],
-    ['an object with action drops transaction', '{"action":"seek","position":3,"transaction":9}', { action: 'seek', payload: { position: 3 } }],
+    [
+      'an object with action drops transaction',
+      '{"action":"seek","position":3,"transaction":9}',
+      { action: 'seek', payload: { position: 3 } },
+    ],
     ['a shorthand', '{"volume":40}', { action: 'volume', payload: { volume: 40 } }],
     ['a shorthand keeps other fields', '{"seek":5,"relative":true}', { action: 'seek', payload: { position: 5, relative: true } }],
   ];
@@ -94,7 +98,7 @@ describe('rooms: which room and event a topic becomes', () => {
     });
   }
   it('a topic with no route goes nowhere', () => expect(routeFor('player/set', {})).to.equal(undefined));
-  it('the player shape keeps the first version\'s fields', () => {
+  it("the player shape keeps the first version's fields", () => {
     expect(SHAPES.player({ state: 'playing', slug: 'a', index: 2 })).to.deep.include({
       player: { state: 'playing', slug: 'a', index: 2, is_playing: true, current_media: 'a', loop_index: 2 },
     });
@@ -102,9 +106,10 @@ describe('rooms: which room and event a topic becomes', () => {
 });
 
 describe('REST tags and progress throttle', () => {
-  it('the OpenAPI tag is the path\'s first segment after /api', () => {
-    expect(['/api/loop', '/api/loop/:slug', '/api/playback/loop-mode', '/api/media/:slug/activate', '/api/dashboard/storage'].map(tagOf))
-      .to.deep.equal(['loop', 'loop', 'playback', 'media', 'dashboard']);
+  it("the OpenAPI tag is the path's first segment after /api", () => {
+    expect(
+      ['/api/loop', '/api/loop/:slug', '/api/playback/loop-mode', '/api/media/:slug/activate', '/api/dashboard/storage'].map(tagOf),
+    ).to.deep.equal(['loop', 'loop', 'playback', 'media', 'dashboard']);
   });
   it('a throttle lets one report per interval through, and every forced one', () => {
     let t = 0;

@@ -20,7 +20,15 @@ const cli = (...args: string[]) => {
 
 describe('config', () => {
   it('the defaults validate, and environment variables override keys by section', () => {
-    const { config } = loadConfig({ env: { LOOP_HTTP_PORT: '8081', LOOP_HTTP_HOST: '127.0.0.1', LOOP_MQTT_PORT: '1884', LOOP_DATA_DIR: '/tmp/x', LOOP_MQTT_BASE_TOPIC: 'signage' } });
+    const { config } = loadConfig({
+      env: {
+        LOOP_HTTP_PORT: '8081',
+        LOOP_HTTP_HOST: '127.0.0.1',
+        LOOP_MQTT_PORT: '1884',
+        LOOP_DATA_DIR: '/tmp/x',
+        LOOP_MQTT_BASE_TOPIC: 'signage',
+      },
+    });
     expect(config.http.port).to.equal(8081);
     expect(config.http.host).to.equal('127.0.0.1');
     expect(config.mqtt.port).to.equal(1884);
@@ -29,14 +37,20 @@ describe('config', () => {
   });
 
   it('parses variable values as YAML scalars and lists', () => {
-    const o = envOverrides({ LOOP_PLUGINS: '[system, media]', LOOP_MQTT_LISTEN: 'false', LOOP_MQTT_URL: 'mqtt://h:1883' }, ['plugins', 'mqtt']);
+    const o = envOverrides({ LOOP_PLUGINS: '[system, media]', LOOP_MQTT_LISTEN: 'false', LOOP_MQTT_URL: 'mqtt://h:1883' }, [
+      'plugins',
+      'mqtt',
+    ]);
     expect(o).to.deep.equal({ plugins: ['system', 'media'], mqtt: { listen: false, url: 'mqtt://h:1883' } });
   });
 
   it('reports every problem with key path, value and expectation; unknown keys too', () => {
     const dir = tempDir();
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'http:\n  port: 99999\n  colour: blue\nmqtt:\n  allow_anonymous: maybe\nsystem:\n  interval_seconds: "often"\nfrobnicate: 1\n');
+    writeFileSync(
+      file,
+      'http:\n  port: 99999\n  colour: blue\nmqtt:\n  allow_anonymous: maybe\nsystem:\n  interval_seconds: "often"\nfrobnicate: 1\n',
+    );
     let err: ConfigError | null = null;
     try {
       loadConfig({ file, env: {} });
@@ -72,7 +86,9 @@ describe('config', () => {
     expect(cli('--version').out.trim()).to.equal(pkg.version);
     expect(cli('--help').out).to.match(/config check FILE/);
     const onDisk = JSON.parse(readFileSync(join(packageRoot, 'config', 'schema.json'), 'utf8')) as unknown;
-    expect(onDisk, 'regenerate with: node bin/loop.js config schema > config/schema.json').to.deep.equal(JSON.parse(JSON.stringify(configSchema)));
+    expect(onDisk, 'regenerate with: node bin/loop.js config schema > config/schema.json').to.deep.equal(
+      JSON.parse(JSON.stringify(configSchema)),
+    );
   });
 
   it('every example config validates', () => {

@@ -82,7 +82,14 @@ describe('display: the daily schedule', () => {
     clock.advanceTo(at(5, 22, 59));
     expect(seen).to.deep.equal([]);
     clock.advanceTo(at(8, 12, 0));
-    expect(seen).to.deep.equal([['23:00', 'off'], ['07:00', 'on'], ['23:00', 'off'], ['07:00', 'on'], ['23:00', 'off'], ['07:00', 'on']]);
+    expect(seen).to.deep.equal([
+      ['23:00', 'off'],
+      ['07:00', 'on'],
+      ['23:00', 'off'],
+      ['07:00', 'on'],
+      ['23:00', 'off'],
+      ['07:00', 'on'],
+    ]);
     expect(clock.pending()).to.equal(1);
   });
 
@@ -109,6 +116,9 @@ describe('display: the daily schedule', () => {
     clock.advanceTo(at(5, 14, 0));
     // The hourly re-check (armed at 00:05, due an hour later = 12:35 on the new wall clock) catches up;
     // without it the first switch would wait for day 1's 12:30, four days late.
-    expect(seen).to.deep.equal([['12:35', 'off'], ['13:15', 'on']]);
+    expect(seen).to.deep.equal([
+      ['12:35', 'off'],
+      ['13:15', 'on'],
+    ]);
   });
 });

@@ -12,21 +12,45 @@ import type { EntityContext } from '../../plugins/homeassistant/entity.js';
 import { componentProblems, devicePayloadProblems } from '../helpers/ha-rules.js';
 
 const item = (slug: string, filename: string, status: MediaItem['processing_status'] = 'ready'): MediaItem => ({
-  slug, filename, type: 'video/mp4', size: 1, uploadedAt: '', url: '', thumbnail_url: null, kind: 'video', width: 1, height: 1,
-  frame_count: 1, processing_status: status, path: null,
+  slug,
+  filename,
+  type: 'video/mp4',
+  size: 1,
+  uploadedAt: '',
+  url: '',
+  thumbnail_url: null,
+  kind: 'video',
+  width: 1,
+  height: 1,
+  frame_count: 1,
+  processing_status: status,
+  path: null,
 });
 
 const ctx = (names: string[] = []): EntityContext => ({
-  t: { state: (r) => `loop/x/${r}`, set: (p) => `loop/x/${p}/set` }, clipNames: names,
+  t: { state: (r) => `loop/x/${r}`, set: (p) => `loop/x/${p}/set` },
+  clipNames: names,
   config: { discovery_prefix: 'homeassistant', announce_delay_ms: 0, thumbnail: true, notify_seconds: 5 },
 });
 const facts = (running: string[]): DeviceFacts => ({
-  id: 'x', name: 'X', version: '1', configUrl: null, model: 'm', baseTopic: 'loop/x', running: new Set(running),
+  id: 'x',
+  name: 'X',
+  version: '1',
+  configUrl: null,
+  model: 'm',
+  baseTopic: 'loop/x',
+  running: new Set(running),
 });
 
 describe('homeassistant: clip names', () => {
   it('are file names without extension, unique in library order, ready items only, control characters gone', () => {
-    const n = clipNames([item('a', 'Cat.mp4'), item('b', 'Cat.webm'), item('c', 'Dog.gif', 'processing'), item('d', 'Bad\nname\t.png'), item('e', '.mp4')]);
+    const n = clipNames([
+      item('a', 'Cat.mp4'),
+      item('b', 'Cat.webm'),
+      item('c', 'Dog.gif', 'processing'),
+      item('d', 'Bad\nname\t.png'),
+      item('e', '.mp4'),
+    ]);
     expect(n.names).to.deep.equal(['Cat', 'Cat (2)', 'Bad name', 'e']);
     expect(n.slugOf.get('Cat (2)')).to.equal('b');
     expect(n.nameOf.get('d')).to.equal('Bad name');
@@ -48,7 +72,7 @@ describe('homeassistant: the discovery payload', () => {
     expect(components).to.not.have.property('volume');
   });
 
-  it('every entity of every plugin (wifi and display too) follows HA\'s rules', () => {
+  it("every entity of every plugin (wifi and display too) follows HA's rules", () => {
     const all = ['player', 'loop', 'media', 'system', 'wifi', 'display', 'homeassistant'];
     const { payload } = buildDiscovery(facts(all), ctx(['A', 'B']), entities);
     const problems = Object.entries(payload.cmps as Record<string, Record<string, unknown>>).flatMap(([id, c]) => componentProblems(id, c));
@@ -58,11 +82,17 @@ describe('homeassistant: the discovery payload', () => {
   it('the rule checker catches what Home Assistant refuses', () => {
     expect(componentProblems('a', { p: 'sensor', unique_id: 'u', state_topic: 't', entity_category: 'config' })).to.have.length(1);
     expect(componentProblems('b', { p: 'button', unique_id: 'u' })).to.deep.equal(['b: button requires command_topic']);
-    expect(componentProblems('c', { p: 'select', unique_id: 'u', command_topic: 't', options: ['a', 'a'] })).to.deep.equal(['c: options must be unique']);
+    expect(componentProblems('c', { p: 'select', unique_id: 'u', command_topic: 't', options: ['a', 'a'] })).to.deep.equal([
+      'c: options must be unique',
+    ]);
     expect(componentProblems('d', { p: 'sensor', state_topic: 't/#' })).to.have.length(2);
     expect(componentProblems('e', { p: 'sensor', uniq_id: 'u', stat_t: 't', device_class: 'enum', unit_of_meas: 'B' })).to.have.length(2);
-    expect(componentProblems('f', { p: 'image', unique_id: 'u', image_topic: 'a', url_topic: 'b', content_type: 'image/jpeg' })).to.have.length(1);
-    expect(componentProblems('g', { p: 'number', unique_id: 'u', command_topic: 't', colour: 1 })).to.deep.equal(['g: number has no option colour']);
+    expect(
+      componentProblems('f', { p: 'image', unique_id: 'u', image_topic: 'a', url_topic: 'b', content_type: 'image/jpeg' }),
+    ).to.have.length(1);
+    expect(componentProblems('g', { p: 'number', unique_id: 'u', command_topic: 't', colour: 1 })).to.deep.equal([
+      'g: number has no option colour',
+    ]);
     expect(devicePayloadProblems({ cmps: {} })).to.include('device discovery requires device');
   });
 });
@@ -70,12 +100,20 @@ describe('homeassistant: the discovery payload', () => {
 describe('homeassistant: the docs name entities that exist', () => {
   it('every entity id in docs/homeassistant.md and the fleet snippet is one Home Assistant would make', () => {
     // HA's entity id: <platform>.<device name>_<entity name>, lower-cased, non-alphanumerics as _.
-    const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+    const slug = (s: string) =>
+      s
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '_')
+        .replace(/^_|_$/g, '');
     const all = ['player', 'loop', 'media', 'system', 'wifi', 'display', 'homeassistant'];
     const { payload } = buildDiscovery(facts(all), ctx(['A']), entities);
     const made = new Set(Object.values(payload.cmps as Record<string, { p: string; name: string }>).map((c) => `${c.p}.${slug(c.name)}`));
-    const docs = ['docs/homeassistant.md', 'examples/fleet/homeassistant/configuration.yaml'].map((f) => readFileSync(join(packageRoot, f), 'utf8')).join('\n');
-    const named = [...docs.matchAll(/\b(sensor|binary_sensor|switch|select|number|button|image|notify)\.(living_room|kitchen)_([a-z0-9_]+)/g)].map((m) => `${m[1]}.${m[3]}`);
+    const docs = ['docs/homeassistant.md', 'examples/fleet/homeassistant/configuration.yaml']
+      .map((f) => readFileSync(join(packageRoot, f), 'utf8'))
+      .join('\n');
+    const named = [
+      ...docs.matchAll(/\b(sensor|binary_sensor|switch|select|number|button|image|notify)\.(living_room|kitchen)_([a-z0-9_]+)/g),
+    ].map((m) => `${m[1]}.${m[3]}`);
     expect(named.length).to.be.greaterThan(10);
     expect(named.filter((n) => !made.has(n))).to.deep.equal([]);
   });

@@ -4,12 +4,15 @@ import { expect } from 'chai';
 import { ActionError } from '../../core/protocol/index.js';
 import * as q from '../../plugins/loop/queue.js';
 
-const lib: q.LibraryLookup = (slug) => (slug.startsWith('ready') ? 'ready' : slug.startsWith('busy') ? 'pending' : slug.startsWith('bad') ? 'failed' : 'unknown');
+const lib: q.LibraryLookup = (slug) =>
+  slug.startsWith('ready') ? 'ready' : slug.startsWith('busy') ? 'pending' : slug.startsWith('bad') ? 'failed' : 'unknown';
 const base = (): q.LoopDoc => q.emptyDoc({ mode: 'all', repeat: 2, image_duration: 10, shuffle: false });
-const seeded = (seed = 1): q.Random => () => {
-  seed = (seed * 16807) % 2147483647;
-  return (seed - 1) / 2147483646;
-};
+const seeded =
+  (seed = 1): q.Random =>
+  () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed - 1) / 2147483646;
+  };
 function withItems(...slugs: string[]): q.LoopDoc {
   return slugs.reduce((d, s) => q.add(d, s, undefined, lib), base());
 }

@@ -10,7 +10,7 @@ import { hostileNames, pixelBombPng } from '../helpers/media-files.js';
 const SHA = 'ab12cd34ef56ab78' + '0'.repeat(48);
 
 describe('media: slugs and names', () => {
-  it('makes the first version\'s slug: stem, lower case, spaces to _, then 16 hex digits of the hash', () => {
+  it("makes the first version's slug: stem, lower case, spaces to _, then 16 hex digits of the hash", () => {
     expect(slugFor('My Holiday Clip.MP4', SHA)).to.equal('my_holiday_clip_ab12cd34ef56ab78');
   });
 
@@ -34,7 +34,7 @@ describe('media: slugs and names', () => {
 });
 
 describe('media: declared picture sizes (read before any decoder runs)', () => {
-  it('reads a PNG header, including a pixel bomb\'s', () => {
+  it("reads a PNG header, including a pixel bomb's", () => {
     expect(parseHeader(pixelBombPng(50_000, 50_000))).to.deep.equal({ format: 'png', width: 50_000, height: 50_000 });
   });
 
@@ -47,7 +47,31 @@ describe('media: declared picture sizes (read before any decoder runs)', () => {
     bmp.writeInt32LE(-480, 22);
     expect(parseHeader(bmp)).to.deep.equal({ format: 'bmp', width: 640, height: 480 });
     // SOI, an APP0 of 16 bytes, then SOF0 with height 60000 and width 60000
-    const jpg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, ...new Array<number>(14).fill(0), 0xff, 0xc0, 0x00, 0x11, 0x08, 0xea, 0x60, 0xea, 0x60, 0x03, 0, 0, 0, 0, 0, 0]);
+    const jpg = Buffer.from([
+      0xff,
+      0xd8,
+      0xff,
+      0xe0,
+      0x00,
+      0x10,
+      ...new Array<number>(14).fill(0),
+      0xff,
+      0xc0,
+      0x00,
+      0x11,
+      0x08,
+      0xea,
+      0x60,
+      0xea,
+      0x60,
+      0x03,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+    ]);
     expect(parseHeader(jpg)).to.deep.equal({ format: 'jpeg', width: 60000, height: 60000 });
   });
 
@@ -63,18 +87,21 @@ describe('media: ffmpeg output', () => {
     expect(parseStats('Stream mapping:', 10)).to.equal(null);
   });
 
-  it('shortens ffmpeg\'s failure to its reason, without the data directory\'s paths', () => {
+  it("shortens ffmpeg's failure to its reason, without the data directory's paths", () => {
     const msg = 'ffmpeg exited with code 1: /data/media/originals/' + 'a'.repeat(64) + '.mp4: Invalid data found when processing input\n';
     expect(shortReason(msg)).to.equal('<file>: Invalid data found when processing input');
-    expect(shortReason('ffmpeg exited with code 1: av_interleaved_write_frame(): No space left on device')).to.equal('no space left on the device');
+    expect(shortReason('ffmpeg exited with code 1: av_interleaved_write_frame(): No space left on device')).to.equal(
+      'no space left on the device',
+    );
     expect(shortReason('x'.repeat(1000)).length).to.be.at.most(240);
   });
 });
 
 describe('media: the display profile as ffmpeg arguments', () => {
   it('covers (scale and crop) or contains (letterbox) the screen', () => {
-    expect(fitFilter({ width: 320, height: 240, fps: 25, fit: 'cover', background: 'black' }))
-      .to.equal('scale=320:240:force_original_aspect_ratio=increase:force_divisible_by=2,crop=320:240');
+    expect(fitFilter({ width: 320, height: 240, fps: 25, fit: 'cover', background: 'black' })).to.equal(
+      'scale=320:240:force_original_aspect_ratio=increase:force_divisible_by=2,crop=320:240',
+    );
     expect(fitFilter({ width: 320, height: 240, fps: 25, fit: 'contain', background: 'black' })).to.include('pad=320:240');
   });
 
@@ -87,6 +114,8 @@ describe('media: the display profile as ffmpeg arguments', () => {
 
   it('names outputs after the profile, so a URL always means the same bytes', () => {
     const other = { ...defaultMediaConfig, display: { ...defaultMediaConfig.display, width: 480 } };
-    expect(profileKey(defaultMediaConfig)).to.match(/^[0-9a-f]{8}$/).and.not.equal(profileKey(other));
+    expect(profileKey(defaultMediaConfig))
+      .to.match(/^[0-9a-f]{8}$/)
+      .and.not.equal(profileKey(other));
   });
 });

@@ -7,14 +7,35 @@ import { planKey, playableLibrary } from '../../plugins/player/playlist.js';
 
 function media(slug: string, ready = true): MediaItem {
   return {
-    slug, filename: `${slug}.mp4`, type: 'video/mp4', size: 1, uploadedAt: '', url: '', thumbnail_url: null, kind: 'video',
-    duration: 1, width: 320, height: 240, frame_count: 25, processing_status: ready ? 'ready' : 'processing', path: ready ? `/m/${slug}` : null,
+    slug,
+    filename: `${slug}.mp4`,
+    type: 'video/mp4',
+    size: 1,
+    uploadedAt: '',
+    url: '',
+    thumbnail_url: null,
+    kind: 'video',
+    duration: 1,
+    width: 320,
+    height: 240,
+    frame_count: 25,
+    processing_status: ready ? 'ready' : 'processing',
+    path: ready ? `/m/${slug}` : null,
   };
 }
 function loop(slugs: string[], over: Partial<LoopState> = {}): LoopState {
   return {
-    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })), current_index: 0, active: slugs[0] ?? null,
-    mode: 'all', repeat: 1, image_duration: 10, shuffle: false, order: slugs, cue: 1, updated_at: '', ...over,
+    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })),
+    current_index: 0,
+    active: slugs[0] ?? null,
+    mode: 'all',
+    repeat: 1,
+    image_duration: 10,
+    shuffle: false,
+    order: slugs,
+    cue: 1,
+    updated_at: '',
+    ...over,
   };
 }
 
@@ -27,19 +48,47 @@ const table: Array<[string, Partial<Facts>, Decision]> = [
   ['no loop state yet: the empty card', { loop: undefined, playing: null }, { act: 'idle', why: 'empty', wanted: null }],
   ['an empty loop: the empty card', { loop: loop([]), playing: null, fresh: true }, { act: 'idle', why: 'empty', wanted: null }],
   ['stopped, no new cue: the stopped card', { stopped: true }, { act: 'idle', why: 'stopped', wanted: null }],
-  ['stopped, then a new cue: plays the active item, unpaused', { stopped: true, fresh: true, loop: { ...abc, active: 'b' } }, { act: 'load', target: 'b', unpause: true, wanted: null }],
+  [
+    'stopped, then a new cue: plays the active item, unpaused',
+    { stopped: true, fresh: true, loop: { ...abc, active: 'b' } },
+    { act: 'load', target: 'b', unpause: true, wanted: null },
+  ],
   ['nothing changed: keep', {}, { act: 'keep', wanted: null }],
   ['only the active item moved (the player moved on): keep', { loop: { ...abc, active: 'b' } }, { act: 'keep', wanted: null }],
   ['reordered: rebuild around what plays', { loop: { ...abc, order: ['a', 'c', 'b'] } }, { act: 'rebuild', wanted: null }],
   ['a new cue for the item that plays: load it afresh', { fresh: true }, { act: 'load', target: 'a', unpause: true, wanted: null }],
-  ['what plays was removed: load the active item', { loop: { ...loop(['b', 'c']), active: 'b' } }, { act: 'load', target: 'b', unpause: false, wanted: null }],
-  ['active item still converting: a stand-in plays, it stays wanted', { fresh: true, playing: null, loop: loop(['p', 'b']) }, { act: 'load', target: 'b', unpause: true, wanted: 'p' }],
-  ['the wanted item became playable: switch to it', { wanted: 'c', playing: 'b' }, { act: 'load', target: 'c', unpause: false, wanted: null }],
+  [
+    'what plays was removed: load the active item',
+    { loop: { ...loop(['b', 'c']), active: 'b' } },
+    { act: 'load', target: 'b', unpause: false, wanted: null },
+  ],
+  [
+    'active item still converting: a stand-in plays, it stays wanted',
+    { fresh: true, playing: null, loop: loop(['p', 'b']) },
+    { act: 'load', target: 'b', unpause: true, wanted: 'p' },
+  ],
+  [
+    'the wanted item became playable: switch to it',
+    { wanted: 'c', playing: 'b' },
+    { act: 'load', target: 'c', unpause: false, wanted: null },
+  ],
   ['the wanted item plays already: keep', { wanted: 'a' }, { act: 'keep', wanted: null }],
   ['the wanted item left the loop: forgotten', { wanted: 'x' }, { act: 'keep', wanted: null }],
-  ['the wanted item is not ready yet: keep, still wanted', { loop: loop(['a', 'p']), applied: planKey(loop(['a', 'p']), library, 'a'), wanted: 'p' }, { act: 'keep', wanted: 'p' }],
-  ['nothing playable: the waiting card, the active item wanted', { loop: loop(['p']), playing: null, fresh: true }, { act: 'idle', why: 'waiting', wanted: 'p' }],
-  ['after an mpv restart: resume the item that played', { playing: null, resume: 'c' }, { act: 'load', target: 'c', unpause: false, wanted: null }],
+  [
+    'the wanted item is not ready yet: keep, still wanted',
+    { loop: loop(['a', 'p']), applied: planKey(loop(['a', 'p']), library, 'a'), wanted: 'p' },
+    { act: 'keep', wanted: 'p' },
+  ],
+  [
+    'nothing playable: the waiting card, the active item wanted',
+    { loop: loop(['p']), playing: null, fresh: true },
+    { act: 'idle', why: 'waiting', wanted: 'p' },
+  ],
+  [
+    'after an mpv restart: resume the item that played',
+    { playing: null, resume: 'c' },
+    { act: 'load', target: 'c', unpause: false, wanted: null },
+  ],
   ['a new cue outranks the resume', { playing: null, resume: 'c', fresh: true }, { act: 'load', target: 'a', unpause: true, wanted: null }],
 ];
 

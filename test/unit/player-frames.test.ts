@@ -1,14 +1,26 @@
 // The frame harness's reading of a screen (bench/frames/classify.ts), checked on frames drawn
 // here: a clip frame and its number, black, a torn frame, and the figures of a transition.
 import { expect } from 'chai';
-import { BLOCK, classify, HEIGHT, RGB, STRIP_TOP, summarise, transitions, WIDTH, type Colour, type Seen } from '../../bench/frames/classify.js';
+import {
+  BLOCK,
+  classify,
+  HEIGHT,
+  RGB,
+  STRIP_TOP,
+  summarise,
+  transitions,
+  WIDTH,
+  type Colour,
+  type Seen,
+} from '../../bench/frames/classify.js';
 
 function frame(top: (y: number) => [number, number, number], n: number): Buffer {
   const b = Buffer.alloc(WIDTH * HEIGHT * 3);
   for (let y = 0; y < HEIGHT; y++) {
     for (let x = 0; x < WIDTH; x++) {
       const o = (y * WIDTH + x) * 3;
-      const px: [number, number, number] = y < STRIP_TOP ? top(y) : Math.floor(n / 2 ** Math.floor(x / BLOCK)) % 2 ? [255, 255, 255] : [0, 0, 0];
+      const px: [number, number, number] =
+        y < STRIP_TOP ? top(y) : Math.floor(n / 2 ** Math.floor(x / BLOCK)) % 2 ? [255, 255, 255] : [0, 0, 0];
       b[o] = px[0];
       b[o + 1] = px[1];
       b[o + 2] = px[2];
@@ -33,11 +45,19 @@ describe('player frames harness: reading the screen', () => {
 
   it('measures holds, black and on-screen time per transition', () => {
     // Two captures per clip frame (50 fps capture, 25 fps clip); red's last frame held 3 extra captures, then 2 black.
-    const run = (c: Colour, from: number, to: number): Seen[] => Array.from({ length: to - from + 1 }, (_, i): Seen[] => [{ kind: 'clip', clip: c, n: from + i }, { kind: 'clip', clip: c, n: from + i }]).flat();
+    const run = (c: Colour, from: number, to: number): Seen[] =>
+      Array.from({ length: to - from + 1 }, (_, i): Seen[] => [
+        { kind: 'clip', clip: c, n: from + i },
+        { kind: 'clip', clip: c, n: from + i },
+      ]).flat();
     const seen: Seen[] = [
       ...run('blue', 20, 24),
-      ...run('red', 0, 24), { kind: 'clip', clip: 'red', n: 24 }, { kind: 'clip', clip: 'red', n: 24 }, { kind: 'clip', clip: 'red', n: 24 },
-      { kind: 'black' }, { kind: 'black' },
+      ...run('red', 0, 24),
+      { kind: 'clip', clip: 'red', n: 24 },
+      { kind: 'clip', clip: 'red', n: 24 },
+      { kind: 'clip', clip: 'red', n: 24 },
+      { kind: 'black' },
+      { kind: 'black' },
       ...run('green', 0, 24),
       ...run('blue', 0, 3),
     ];

@@ -63,7 +63,9 @@ describe('player: mpv IPC client (real mpv)', function () {
     const seen = new Promise<unknown>((resolve) => mpv.on('property', (name, value) => name === 'volume' && resolve(value)));
     await mpv.start();
     expect(await seen).to.equal(100);
-    const changed = new Promise<unknown>((resolve) => mpv.on('property', (name, value) => name === 'volume' && value === 42 && resolve(value)));
+    const changed = new Promise<unknown>((resolve) =>
+      mpv.on('property', (name, value) => name === 'volume' && value === 42 && resolve(value)),
+    );
     await mpv.volume(42);
     expect(await changed).to.equal(42);
   });
@@ -75,7 +77,9 @@ describe('player: mpv IPC client (real mpv)', function () {
     const first = await mpv.load(clip, 'replace', { 'loop-file': 1 });
     const second = await mpv.load(still, 'append', { 'image-display-duration': 0.5 });
     expect(second).to.equal(first + 1);
-    const stillStarted = await until(mpv, (e) => (e.event === 'start-file' && e.playlist_entry_id === second ? performance.now() : undefined));
+    const stillStarted = await until(mpv, (e) =>
+      e.event === 'start-file' && e.playlist_entry_id === second ? performance.now() : undefined,
+    );
     // The clip played twice (loop-file=1) before the still started.
     expect(restarts.length).to.equal(2);
     expect(await mpv.getProperty('path')).to.equal(still);

@@ -6,14 +6,35 @@ import { screenAss, screenText } from '../../plugins/player/idle-screen.js';
 
 function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
   return {
-    slug, filename: `${slug}.mp4`, type: 'video/mp4', size: 1, uploadedAt: '', url: '', thumbnail_url: null, kind,
-    duration: 1, width: 320, height: 240, frame_count: 25, processing_status: status, path: status === 'ready' ? `/m/${slug}` : null,
+    slug,
+    filename: `${slug}.mp4`,
+    type: 'video/mp4',
+    size: 1,
+    uploadedAt: '',
+    url: '',
+    thumbnail_url: null,
+    kind,
+    duration: 1,
+    width: 320,
+    height: 240,
+    frame_count: 25,
+    processing_status: status,
+    path: status === 'ready' ? `/m/${slug}` : null,
   };
 }
 function loop(slugs: string[], over: Partial<LoopState> = {}): LoopState {
   return {
-    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })), current_index: 0, active: slugs[0] ?? null,
-    mode: 'all', repeat: 2, image_duration: 10, shuffle: false, order: slugs, cue: 1, updated_at: '', ...over,
+    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })),
+    current_index: 0,
+    active: slugs[0] ?? null,
+    mode: 'all',
+    repeat: 2,
+    image_duration: 10,
+    shuffle: false,
+    order: slugs,
+    cue: 1,
+    updated_at: '',
+    ...over,
   };
 }
 
@@ -39,7 +60,10 @@ describe('player playlist', () => {
   it('a lone clip loops inside its file (seamless); a lone still is shown again each duration', () => {
     expect(planAll(loop(['a']), lib).map((e) => e.options)).to.deep.equal([{ 'loop-file': 'inf' }]);
     expect(planAll(loop(['b'], { repeat: 1 }), lib).map((e) => e.options)).to.deep.equal([{ 'image-display-duration': 10 }]);
-    expect(planAll(loop(['a', 'd']), lib).map((e) => e.options), 'd is not ready: a is alone').to.deep.equal([{ 'loop-file': 'inf' }]);
+    expect(
+      planAll(loop(['a', 'd']), lib).map((e) => e.options),
+      'd is not ready: a is alone',
+    ).to.deep.equal([{ 'loop-file': 'inf' }]);
   });
 
   it('compares per-file options as mpv would read them', () => {
@@ -82,8 +106,20 @@ describe('player playlist', () => {
     const text = screenText({ hostname: 'loop', ips: ['192.168.1.20'], port: 8080, wifi: undefined, why: 'empty' });
     expect(text).to.include('http://loop.local:8080').and.include('http://192.168.1.20:8080').and.include('empty');
     const hot = screenText({
-      hostname: 'loop', ips: [], port: 80, why: 'empty',
-      wifi: { mode: 'hotspot', connected: false, ssid: null, signal: null, ip: '192.168.100.1', configured_ssid: null, hotspot: { active: true, ssid: 'LOOP-Setup' }, updated_at: '' },
+      hostname: 'loop',
+      ips: [],
+      port: 80,
+      why: 'empty',
+      wifi: {
+        mode: 'hotspot',
+        connected: false,
+        ssid: null,
+        signal: null,
+        ip: '192.168.100.1',
+        configured_ssid: null,
+        hotspot: { active: true, ssid: 'LOOP-Setup' },
+        updated_at: '',
+      },
     });
     expect(hot).to.include('"LOOP-Setup"').and.include('http://192.168.100.1').and.not.include(':80');
     expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs28\\bord1}a \\{b\\}\\N{\\fs20}c');

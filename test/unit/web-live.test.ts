@@ -56,12 +56,21 @@ class FakeLoop {
       if (m.type === 'subscribe') {
         for (const room of m.rooms as string[]) {
           ws.send(JSON.stringify({ type: 'subscribe_response', room, success: true, seq: this.seq }));
-          ws.send(JSON.stringify({ type: 'loop_updated', room, seq: this.seq, snapshot: true, data: { items: [], snap: this.connections } }));
+          ws.send(
+            JSON.stringify({ type: 'loop_updated', room, seq: this.seq, snapshot: true, data: { items: [], snap: this.connections } }),
+          );
         }
       }
       if (m.type === 'request') {
         const ok = m.action !== 'media/delete';
-        ws.send(JSON.stringify({ type: 'response', id: m.id, success: ok, ...(ok ? { data: { via: 'socket' } } : { message: 'unknown slug x', code: 'not_found' }) }));
+        ws.send(
+          JSON.stringify({
+            type: 'response',
+            id: m.id,
+            success: ok,
+            ...(ok ? { data: { via: 'socket' } } : { message: 'unknown slug x', code: 'not_found' }),
+          }),
+        );
       }
     });
     if (!this.greet) {
@@ -122,8 +131,15 @@ const wsSocket: SocketFactory = (url, h) => {
 
 function connect(port: number, extra: Partial<ConstructorParameters<typeof LiveConnection>[0]> = {}): LiveConnection {
   return new LiveConnection({
-    wsUrl: `ws://127.0.0.1:${port}/ws`, httpBase: `http://127.0.0.1:${port}`, createSocket: wsSocket, fetch: (u, i) => fetch(u, i),
-    backoff: { minMs: 40, maxMs: 300 }, pollMs: 60, heartbeatMs: 60_000, pongTimeoutMs: 60_000, ...extra,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    httpBase: `http://127.0.0.1:${port}`,
+    createSocket: wsSocket,
+    fetch: (u, i) => fetch(u, i),
+    backoff: { minMs: 40, maxMs: 300 },
+    pollMs: 60,
+    heartbeatMs: 60_000,
+    pongTimeoutMs: 60_000,
+    ...extra,
   });
 }
 
@@ -265,7 +281,7 @@ describe('web live connection: REST fallback and commands', () => {
     expect(loop.polls).to.be.at.most(after + 1); // at most one that was already in flight
   });
 
-  it('sends commands over the socket when live and over REST when not, with the server\'s refusal', async () => {
+  it("sends commands over the socket when live and over REST when not, with the server's refusal", async () => {
     conn = connect(port);
     conn.start();
     await waitFor(() => conn?.status.state === 'live', 5000, 'live');

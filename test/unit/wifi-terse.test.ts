@@ -50,7 +50,8 @@ describe('wifi: nmcli terse output', () => {
   });
 
   it('lists one entry per SSID (the strongest), strongest first, hidden ones counted apart', () => {
-    const row = (name: string, signal: number, inUse = ' ', sec = 'WPA2') => `${inUse}:${name}:${hex(name)}:AA\\:00\\:00\\:00\\:00\\:${signal}:${signal}:${sec}:6`;
+    const row = (name: string, signal: number, inUse = ' ', sec = 'WPA2') =>
+      `${inUse}:${name}:${hex(name)}:AA\\:00\\:00\\:00\\:00\\:${signal}:${signal}:${sec}:6`;
     const aps = parseScan([row('Home', 40, '*'), row('Home', 80), row('Cafe', 60, ' ', ''), row('', 90), row('Home', 20)].join('\n'));
     const { networks, hidden } = networksOf(aps, new Set(['Home']));
     expect(hidden).to.equal(1);
@@ -69,7 +70,10 @@ describe('wifi: nmcli terse output', () => {
     expect(f.get('GENERAL.CONNECTION')).to.equal('a:b');
     expect(ipv4Of(f)).to.equal('192.168.1.20');
     expect(ipv4Of(parseFields('GENERAL.STATE:30 (disconnected)\nGENERAL.CONNECTION:\n'))).to.equal(null);
-    expect(monitorLine('wlan0: connecting (need authentication)')).to.deep.equal({ iface: 'wlan0', state: 'connecting (need authentication)' });
+    expect(monitorLine('wlan0: connecting (need authentication)')).to.deep.equal({
+      iface: 'wlan0',
+      state: 'connecting (need authentication)',
+    });
     expect(monitorLine("'Home' is now the primary connection")).to.equal(null);
   });
 });
@@ -83,7 +87,8 @@ describe('wifi: connect requests and failures', () => {
     ['Home', 'x'.repeat(64), /8 to 63/],
   ];
   for (const [ssid, pw, msg] of bad) {
-    it(`refuses ${JSON.stringify(ssid).slice(0, 20)} / ${String(pw?.length ?? 'no')} password`, () => expect(checkConnect(ssid, pw)).to.match(msg));
+    it(`refuses ${JSON.stringify(ssid).slice(0, 20)} / ${String(pw?.length ?? 'no')} password`, () =>
+      expect(checkConnect(ssid, pw)).to.match(msg));
   }
   it('accepts 32 bytes, an empty password and 8..63 characters', () => {
     expect(checkConnect('x'.repeat(32), '')).to.equal(null);
@@ -95,9 +100,17 @@ describe('wifi: connect requests and failures', () => {
   const cases: Array<[number, string, string]> = [
     [4, 'Error: Connection activation failed: (7) Secrets were required, but not provided.', 'wrong_password'],
     [10, "Error: No network with SSID 'Home' found.", 'not_found'],
-    [4, "Error: Connection activation failed: The Wi-Fi network could not be found\nHint: use 'journalctl -xe NM_CONNECTION=x + NM_DEVICE=wlan0' to get more details.", 'not_found'],
+    [
+      4,
+      "Error: Connection activation failed: The Wi-Fi network could not be found\nHint: use 'journalctl -xe NM_CONNECTION=x + NM_DEVICE=wlan0' to get more details.",
+      'not_found',
+    ],
     [3, 'Error: Timeout expired (45 seconds)', 'timeout'],
-    [1, "Error: Failed to add/activate new connection: Connection 'Home' is not available on device wlan0 because device is not available", 'busy'],
+    [
+      1,
+      "Error: Failed to add/activate new connection: Connection 'Home' is not available on device wlan0 because device is not available",
+      'busy',
+    ],
     [1, 'Error: something new', 'failed'],
   ];
   for (const [code, text, reason] of cases) {
@@ -109,7 +122,16 @@ describe('wifi: connect requests and failures', () => {
   }
 
   it('keeps passwords out of logged arguments', () => {
-    expect(redact(['device', 'wifi', 'connect', 'Home', 'password', 'hunter22', 'ifname', 'wlan0'])).to.deep.equal(['device', 'wifi', 'connect', 'Home', 'password', '***', 'ifname', 'wlan0']);
+    expect(redact(['device', 'wifi', 'connect', 'Home', 'password', 'hunter22', 'ifname', 'wlan0'])).to.deep.equal([
+      'device',
+      'wifi',
+      'connect',
+      'Home',
+      'password',
+      '***',
+      'ifname',
+      'wlan0',
+    ]);
     expect(redact(['wifi-sec.psk', 'k3y-k3y-k3y'])).to.deep.equal(['wifi-sec.psk', '***']);
   });
 });

@@ -31,9 +31,12 @@ export function precompress(): Plugin {
         const raw = readFileSync(file);
         if (raw.length < MIN_BYTES) continue;
         writeFileSync(`${file}.gz`, gzipSync(raw, { level: 9 }));
-        writeFileSync(`${file}.br`, brotliCompressSync(raw, {
-          params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
-        }));
+        writeFileSync(
+          `${file}.br`,
+          brotliCompressSync(raw, {
+            params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+          }),
+        );
       }
     },
   };

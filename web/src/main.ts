@@ -13,9 +13,13 @@ app.use(router);
 const auth = useAuth();
 const live = useLive();
 // A 401 anywhere shows the login; a login brings the socket back at once.
-watch(() => auth.needsLogin, (need) => {
-  if (need && router.currentRoute.value.name !== 'login') void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } });
-  if (!need) live.conn.reconnectNow();
-});
+watch(
+  () => auth.needsLogin,
+  (need) => {
+    if (need && router.currentRoute.value.name !== 'login')
+      void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } });
+    if (!need) live.conn.reconnectNow();
+  },
+);
 app.mount('#app');
 live.conn.start();

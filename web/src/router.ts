@@ -12,7 +12,12 @@ import LoginView from './views/LoginView.vue';
 import { useAuth } from './stores/auth.js';
 
 const COMPONENTS: Record<ViewName, Component> = {
-  now: NowPlaying, loop: LoopView, library: LibraryView, wifi: WifiView, system: SystemView, login: LoginView,
+  now: NowPlaying,
+  loop: LoopView,
+  library: LibraryView,
+  wifi: WifiView,
+  system: SystemView,
+  login: LoginView,
 };
 
 const routes: RouteRecordRaw[] = [

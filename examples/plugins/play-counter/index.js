@@ -26,7 +26,9 @@ export default function create() {
       const top = ctx.config.top ?? 10;
       const doc = await ctx.store.open('counts', { version: 1, defaults: () => ({ counts: {} }) });
       const view = () => {
-        const entries = Object.entries(doc.get().counts).sort((a, b) => b[1] - a[1]).slice(0, top);
+        const entries = Object.entries(doc.get().counts)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, top);
         return { counts: Object.fromEntries(entries), total: entries.reduce((n, [, c]) => n + c, 0) };
       };
       const publish = () => ctx.bus.publishRaw('play_counter', JSON.stringify(view()), { retain: true });

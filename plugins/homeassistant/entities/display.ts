@@ -4,17 +4,31 @@ import { onOff, type EntityDef } from '../entity.js';
 
 export const displayEntities: EntityDef[] = [
   {
-    id: 'brightness', platform: 'number', needs: 'display',
+    id: 'brightness',
+    platform: 'number',
+    needs: 'display',
     options: ({ t }) => ({
-      name: 'Brightness', icon: 'mdi:brightness-6', min: 0, max: 100, step: 1, mode: 'slider', unit_of_measurement: '%',
-      command_topic: t.set('display'), command_template: '{"brightness": {{ value | int }}}',
-      state_topic: t.state('display'), value_template: '{{ value_json.brightness }}',
+      name: 'Brightness',
+      icon: 'mdi:brightness-6',
+      min: 0,
+      max: 100,
+      step: 1,
+      mode: 'slider',
+      unit_of_measurement: '%',
+      command_topic: t.set('display'),
+      command_template: '{"brightness": {{ value | int }}}',
+      state_topic: t.state('display'),
+      value_template: '{{ value_json.brightness }}',
     }),
   },
   {
-    id: 'screen_on', platform: 'binary_sensor', needs: 'display',
+    id: 'screen_on',
+    platform: 'binary_sensor',
+    needs: 'display',
     options: ({ t }) => ({
-      name: 'Screen on', device_class: 'power', state_topic: t.state('display'),
+      name: 'Screen on',
+      device_class: 'power',
+      state_topic: t.state('display'),
       value_template: onOff("value_json.power in [true, 'on', 'ON']"),
     }),
   },

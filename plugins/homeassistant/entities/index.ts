@@ -8,5 +8,10 @@ import { systemEntities } from './system.js';
 import { wifiEntities } from './wifi.js';
 
 export const entities: readonly EntityDef[] = [
-  ...playerEntities, ...loopEntities, ...mediaEntities, ...systemEntities, ...wifiEntities, ...displayEntities,
+  ...playerEntities,
+  ...loopEntities,
+  ...mediaEntities,
+  ...systemEntities,
+  ...wifiEntities,
+  ...displayEntities,
 ];

@@ -2,7 +2,10 @@
 // Attempt n waits a random time in [cap/2, cap] where cap = min·2^(n+1) (at most max), so two
 // pages that lost the same server do not come back in step, and no wait is under min.
 
-export interface BackoffBounds { minMs: number; maxMs: number }
+export interface BackoffBounds {
+  minMs: number;
+  maxMs: number;
+}
 
 export const DEFAULT_BACKOFF: BackoffBounds = { minMs: 1000, maxMs: 30_000 };
 

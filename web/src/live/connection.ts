@@ -32,7 +32,12 @@ export interface SocketLike {
 /** Opens a WebSocket and reports its life through the handlers (adapters: browser.ts, or `ws` in tests). */
 export type SocketFactory = (url: string, h: SocketHandlers) => SocketLike;
 
-export interface FetchInit { method?: string; headers?: Record<string, string>; body?: string; credentials?: 'same-origin' }
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  credentials?: 'same-origin';
+}
 export type FetchLike = (url: string, init?: FetchInit) => Promise<{ status: number; ok: boolean; json(): Promise<unknown> }>;
 
 export interface Timers {
@@ -73,14 +78,22 @@ export interface LiveOptions {
 
 /** A refused command or a failed request, with the server's words. */
 export class LiveError extends Error {
-  constructor(message: string, readonly code: string, readonly status: number | null = null) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly status: number | null = null,
+  ) {
     super(message);
     this.name = 'LiveError';
   }
 }
 
 type Handler = (data: unknown, msg: ServerMessage) => void;
-interface Pending { resolve(v: unknown): void; reject(e: Error): void; timer: unknown }
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: Error): void;
+  timer: unknown;
+}
 
 export const CLOSE_UNAUTHORIZED = 4401;
 
@@ -109,8 +122,16 @@ export class LiveConnection {
 
   constructor(opts: LiveOptions) {
     this.o = {
-      timers: realTimers, random: Math.random, backoff: DEFAULT_BACKOFF, heartbeatMs: 30_000, pongTimeoutMs: 10_000,
-      connectTimeoutMs: 10_000, pollMs: 3000, requestTimeoutMs: 20_000, isOnline: () => true, ...opts,
+      timers: realTimers,
+      random: Math.random,
+      backoff: DEFAULT_BACKOFF,
+      heartbeatMs: 30_000,
+      pongTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
+      pollMs: 3000,
+      requestTimeoutMs: 20_000,
+      isOnline: () => true,
+      ...opts,
     };
   }
 
@@ -204,7 +225,11 @@ export class LiveConnection {
     const json = (await res.json().catch(() => null)) as Envelope<T> | null;
     if (res.status === 401) this.o.onUnauthorized?.();
     if (!res.ok || !json || json.success === false) {
-      throw new LiveError(json?.message ?? `HTTP ${res.status}`, json?.code ?? (res.status === 401 ? 'unauthorized' : 'internal'), res.status);
+      throw new LiveError(
+        json?.message ?? `HTTP ${res.status}`,
+        json?.code ?? (res.status === 401 ? 'unauthorized' : 'internal'),
+        res.status,
+      );
     }
     return json.data as T;
   }
@@ -221,9 +246,11 @@ export class LiveConnection {
     }
     this.set({ state: this.everLive || this.s.attempt > 0 ? 'reconnecting' : 'connecting', nextRetryAt: null });
     const gen = ++this.generation;
-    const mine = <A extends unknown[]>(fn: (...a: A) => void) => (...a: A): void => {
-      if (gen === this.generation) fn(...a);
-    };
+    const mine =
+      <A extends unknown[]>(fn: (...a: A) => void) =>
+      (...a: A): void => {
+        if (gen === this.generation) fn(...a);
+      };
     try {
       this.socket = this.o.createSocket(this.o.wsUrl, {
         // Live means greeted: a socket that opens and closes without the gateway's `connection`
@@ -428,7 +455,10 @@ export class LiveConnection {
   private async pollOnce(gen: number): Promise<void> {
     let ok = false;
     try {
-      const res = await this.o.fetch(`${this.o.httpBase}/api/dashboard`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      const res = await this.o.fetch(`${this.o.httpBase}/api/dashboard`, {
+        credentials: 'same-origin',
+        headers: { accept: 'application/json' },
+      });
       if (res.status === 401) this.o.onUnauthorized?.();
       if (res.ok) {
         const data = await res.json();

@@ -1,8 +1,20 @@
 // The messages /ws sends (docs/websocket.md), typed from core/protocol: no second copy of any
 // payload shape. `import type` only, so no server code reaches the page's bundle.
 import type {
-  BridgeEvent, BridgeInfo, BridgeState, Dashboard, LoopState, MediaProgress, MediaState, SeedMediaItem,
-  PlayerPosition, PlayerState, SystemState, WifiState, DisplayState, WifiNetworks,
+  BridgeEvent,
+  BridgeInfo,
+  BridgeState,
+  Dashboard,
+  LoopState,
+  MediaProgress,
+  MediaState,
+  SeedMediaItem,
+  PlayerPosition,
+  PlayerState,
+  SystemState,
+  WifiState,
+  DisplayState,
+  WifiNetworks,
 } from '../../../core/protocol/index.js';
 import type { Room } from '../../../core/gateway/rooms.js';
 
@@ -48,4 +60,9 @@ export interface ServerMessage {
 }
 
 /** The REST envelope (first version's): `{success, message?, data?, code?}`. */
-export interface Envelope<T = unknown> { success: boolean; message?: string; data?: T; code?: string }
+export interface Envelope<T = unknown> {
+  success: boolean;
+  message?: string;
+  data?: T;
+  code?: string;
+}

@@ -4,11 +4,23 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
 export type AuthMode = 'off' | 'onboarding' | 'on';
-interface Status { mode: AuthMode; logged_in: boolean }
-interface Env<T> { success?: boolean; data?: T; message?: string }
+interface Status {
+  mode: AuthMode;
+  logged_in: boolean;
+}
+interface Env<T> {
+  success?: boolean;
+  data?: T;
+  message?: string;
+}
 
 async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(path, {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify(body),
+  });
   const json = (await res.json().catch(() => null)) as Env<T> | null;
   if (!res.ok || !json || json.success === false) throw new Error(json?.message ?? `HTTP ${res.status}`);
   return json.data as T;

@@ -16,6 +16,7 @@ export const useDisplay = defineStore('display', () => {
   live.conn.subscribe('dashboard');
   live.conn.on('display_changed', (d) => (state.value = d));
 
-  const setBrightness = (value: number) => live.command('display/brightness', { brightness: value } satisfies RequestFor<'display', 'brightness'>);
+  const setBrightness = (value: number) =>
+    live.command('display/brightness', { brightness: value } satisfies RequestFor<'display', 'brightness'>);
   return { state, available, brightness, setBrightness };
 });

@@ -64,14 +64,26 @@ export const useLibrary = defineStore('library', () => {
   live.conn.on('processing_progress', (p) => {
     // A snapshot of the progress room carries the dashboard's (first version's) job shape.
     const legacy = p as unknown as { progress?: number; status?: string };
-    onJob(typeof p.percent === 'number' ? p : { ...p, percent: legacy.progress ?? 0, slug: p.slug ?? null, timestamp: new Date().toISOString() });
+    onJob(
+      typeof p.percent === 'number'
+        ? p
+        : { ...p, percent: legacy.progress ?? 0, slug: p.slug ?? null, timestamp: new Date().toISOString() },
+    );
   });
   const applyDashboard = (d: Dashboard): void => {
     items.value = d.media;
     // While polling, the dashboard's job list is the only news of the jobs.
     if (live.status.state === 'live') return;
     for (const j of Object.values(d.processing)) {
-      onJob({ job_id: j.job_id, slug: null, filename: j.filename, stage: j.stage as MediaProgress['stage'], percent: j.progress, message: j.message, timestamp: new Date(j.timestamp * 1000).toISOString() });
+      onJob({
+        job_id: j.job_id,
+        slug: null,
+        filename: j.filename,
+        stage: j.stage as MediaProgress['stage'],
+        percent: j.progress,
+        message: j.message,
+        timestamp: new Date(j.timestamp * 1000).toISOString(),
+      });
     }
   };
   live.conn.on('dashboard_update', applyDashboard);
@@ -111,7 +123,17 @@ export const useLibrary = defineStore('library', () => {
 
   /** Uploads files one after another (a Pi's card and CPU do better with one stream at a time). */
   async function upload(files: File[]): Promise<void> {
-    const added = files.map((file): Upload => ({ id: nextId++, file, name: file.name, size: file.size, sent: 0, speed: 0, state: 'waiting', jobId: null, error: null }));
+    const added = files.map((file): Upload => ({
+      id: nextId++,
+      file,
+      name: file.name,
+      size: file.size,
+      sent: 0,
+      speed: 0,
+      state: 'waiting',
+      jobId: null,
+      error: null,
+    }));
     uploads.value = [...uploads.value, ...added];
     for (const u of added) await send(u);
   }
@@ -187,5 +209,19 @@ export const useLibrary = defineStore('library', () => {
   const retry = (slug: string) => live.command('media/retry', { slug });
   const remove = (slug: string) => live.command('media/delete', { slug });
 
-  return { items, storage, jobs, uploads, bySlug, otherJobs, upload, retryUpload, dismissUpload, dismissJob, retry, remove, refreshStorage };
+  return {
+    items,
+    storage,
+    jobs,
+    uploads,
+    bySlug,
+    otherJobs,
+    upload,
+    retryUpload,
+    dismissUpload,
+    dismissJob,
+    retry,
+    remove,
+    refreshStorage,
+  };
 });

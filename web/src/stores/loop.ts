@@ -24,10 +24,19 @@ export const useLoop = defineStore('loop', () => {
     const known = new Map(items.value.map((i) => [i.slug, i]));
     const next = d.loop.map((slug) => known.get(slug) ?? { slug, repeat: null, duration: null });
     if (state.value) state.value = { ...state.value, items: next, active: d.active, current_index: d.status.player.loop_index };
-    else state.value = {
-      items: next, active: d.active, current_index: d.status.player.loop_index, mode: d.status.player.loop_mode, repeat: 1,
-      image_duration: 10, shuffle: false, order: d.loop, cue: 0, updated_at: new Date(d.last_updated * 1000).toISOString(),
-    };
+    else
+      state.value = {
+        items: next,
+        active: d.active,
+        current_index: d.status.player.loop_index,
+        mode: d.status.player.loop_mode,
+        repeat: 1,
+        image_duration: 10,
+        shuffle: false,
+        order: d.loop,
+        cue: 0,
+        updated_at: new Date(d.last_updated * 1000).toISOString(),
+      };
   };
   live.conn.on('dashboard_update', applyDashboard);
   live.conn.on('initial_dashboard', applyDashboard);
@@ -38,10 +47,13 @@ export const useLoop = defineStore('loop', () => {
     if (!before) return;
     const bySlug = new Map(before.items.map((i) => [i.slug, i]));
     state.value = { ...before, items: order.map((s) => bySlug.get(s)).filter((i): i is LoopItem => !!i) };
-    const ok = await live.conn.request('loop/reorder', { loop: order }).then(() => true, (err: Error) => {
-      toasts.push(`The new order was not kept: ${err.message}`);
-      return false;
-    });
+    const ok = await live.conn.request('loop/reorder', { loop: order }).then(
+      () => true,
+      (err: Error) => {
+        toasts.push(`The new order was not kept: ${err.message}`);
+        return false;
+      },
+    );
     // Roll back only if nothing newer arrived meanwhile (an event is the server's truth).
     if (!ok && state.value?.items.map((i) => i.slug).join() === order.join()) state.value = before;
   }
@@ -58,7 +70,8 @@ export const useLoop = defineStore('loop', () => {
   const remove = (slug: string) => live.command('loop/remove', { slug });
   const add = (slug: string) => live.command('loop/add', { slug });
   const activate = (slug: string) => live.command('loop/activate', { slug });
-  const setItem = (slug: string, patch: { repeat?: number | null; duration?: number | null }) => live.command('loop/item', { slug, ...patch });
+  const setItem = (slug: string, patch: { repeat?: number | null; duration?: number | null }) =>
+    live.command('loop/item', { slug, ...patch });
 
   return { state, items, active, slugs, reorder, move, remove, add, activate, setItem };
 });

@@ -20,14 +20,21 @@ export const useSystem = defineStore('system', () => {
   live.conn.on('bridge_info', (i) => (info.value = i));
   live.conn.on('bridge_state', (s) => (online.value = s.state === 'online'));
   const note = (e: BridgeEvent | undefined, msg: { message?: string }): void => {
-    const ev: BridgeEvent = e ?? { type: 'error', level: 'error', message: msg.message ?? 'error', source: 'gateway', timestamp: new Date().toISOString() };
+    const ev: BridgeEvent = e ?? {
+      type: 'error',
+      level: 'error',
+      message: msg.message ?? 'error',
+      source: 'gateway',
+      timestamp: new Date().toISOString(),
+    };
     notifications.value = [ev, ...notifications.value].slice(0, KEEP);
   };
   live.conn.on('notification', note);
   live.conn.on('error', note);
   // While polling, the dashboard carries the health too.
   live.conn.on('dashboard_update', (d) => {
-    if (live.status.state !== 'live' && d.status.system && 'hostname' in d.status.system) health.value = d.status.system as unknown as SystemState;
+    if (live.status.state !== 'live' && d.status.system && 'hostname' in d.status.system)
+      health.value = d.status.system as unknown as SystemState;
   });
 
   /** A plugin's state from bridge/info: 'running', 'failed', ... or 'absent'. */

@@ -2,7 +2,11 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export interface Toast { id: number; level: 'error' | 'info'; text: string }
+export interface Toast {
+  id: number;
+  level: 'error' | 'info';
+  text: string;
+}
 
 /** At most this many on screen; the oldest goes first. */
 const MAX = 4;

@@ -6,7 +6,12 @@ import type { RequestFor, WifiNetworks, WifiState } from '../../../core/protocol
 import { useLive } from './live.js';
 import { useSystem } from './system.js';
 
-export interface Network { ssid: string; signal: number | null; secured: boolean; in_use?: boolean }
+export interface Network {
+  ssid: string;
+  signal: number | null;
+  secured: boolean;
+  in_use?: boolean;
+}
 
 /** Scan results as the wifi plugin publishes them (`wifi/networks`, the `scan` answer). */
 function networksOf(data: unknown): Network[] {
