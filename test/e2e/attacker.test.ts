@@ -13,18 +13,8 @@ import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { mediaFixtures } from '../helpers/media-files.js';
 import { skipBecause } from '../helpers/skip.js';
 import { until } from '../helpers/wait.js';
+import { CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const STATE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 interface Seen {
@@ -66,7 +56,10 @@ describe('attacker pages in real Chromium', function () {
     );
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', () => r()));
     evilOrigin = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: [...ARGS, '--host-resolver-rules=MAP rebind.test 127.0.0.1'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP rebind.test 127.0.0.1'],
+    });
     context = await browser.newContext();
   });
   after(async () => {
@@ -250,7 +243,7 @@ describe('attacker pages in real Chromium', function () {
     const open = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
-        ...ARGS,
+        ...CHROMIUM_ARGS,
         '--host-resolver-rules=MAP rebind.test 127.0.0.1',
         '--disable-features=BlockInsecurePrivateNetworkRequests,PrivateNetworkAccessSendPreflights,PrivateNetworkAccessRespectPreflightResults,LocalNetworkAccessChecks',
       ],

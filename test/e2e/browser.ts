@@ -13,21 +13,21 @@ export const DESKTOP = { width: 1280, height: 800 };
 /** Where the tests leave their screenshots (LOOP_ARTIFACTS overrides). */
 export const ARTIFACTS = process.env.LOOP_ARTIFACTS ?? join(tmpdir(), 'loop-e2e-artifacts');
 
+/** Flags for headless Chromium on a machine with no network but loopback (no background fetches). */
+export const CHROMIUM_ARGS: readonly string[] = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
 export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });
 }
 
 export interface WatchedPage {
