@@ -22,7 +22,7 @@ const hasNotify = spawnSync('systemd-notify', ['--help'], { stdio: 'ignore' }).s
 
 // Prints one line per datagram; closes the barrier fd systemd-notify passes, as systemd does.
 const RECEIVER = `
-import array, os, socket, sys
+import array, os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 print("bound", flush=True)
@@ -34,16 +34,18 @@ while True:
             fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
             for fd in fds:
                 os.close(fd)
-    print(msg.decode(), flush=True)
+    # Stamped when received, so a slow test process cannot shift a ping into another window.
+    print(str(int(time.time() * 1000)) + ' ' + msg.decode(), flush=True)
 `;
 
 const BLOCK_MS = 3000;
 const BLOCKER = `
 process.on('SIGUSR2', () => {
-  process.stderr.write('BLOCK-START\\n');
-  const end = Date.now() + ${BLOCK_MS};
+  const start = Date.now();
+  process.stderr.write('BLOCK-START ' + start + '\\n');
+  const end = start + ${BLOCK_MS};
   while (Date.now() < end);
-  process.stderr.write('BLOCK-END\\n');
+  process.stderr.write('BLOCK-END ' + Date.now() + '\\n');
 });
 `;
 
@@ -87,9 +89,11 @@ describe('systemd notifications: READY, watchdog fed only by a healthy event loo
         bound = true;
         return;
       }
-      got.push({ msg: line, at: Date.now() });
+      const space = line.indexOf(' ');
+      const msg = line.slice(space + 1);
+      got.push({ msg, at: Number(line.slice(0, space)) });
       // Asked the moment READY=1 is read: the page must already answer.
-      if (line === 'READY=1')
+      if (msg === 'READY=1')
         httpAtReady = fetch(`${httpUrl}/api/dashboard`).then(
           (r) => r.status,
           () => -1,
@@ -117,8 +121,10 @@ describe('systemd notifications: READY, watchdog fed only by a healthy event loo
     const out0 = loop.output().length;
     loop.child.kill('SIGUSR2');
     await until(() => loop!.output().slice(out0).includes('BLOCK-END'), 10_000, 'the block to end');
-    const blockEnd = Date.now();
-    const blockStart = blockEnd - BLOCK_MS;
+    // The block's own clock (same machine), not when this test noticed it: the output may arrive late.
+    const stamp = (what: string): number => Number(new RegExp(`${what} (\\d+)`).exec(loop!.output().slice(out0))?.[1]);
+    const blockStart = stamp('BLOCK-START');
+    const blockEnd = stamp('BLOCK-END');
     await sleep(3500);
     const during = got.filter((g) => g.msg === 'WATCHDOG=1' && g.at > blockStart + 300 && g.at < blockEnd + 300);
     expect(during, 'pings while the event loop was blocked').to.deep.equal([]);
