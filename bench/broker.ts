@@ -1,18 +1,34 @@
 // Broker CPU per message at steady state, in the same run: Debian's mosquitto, bare Aedes (Node's
 // default flags), bare Aedes with bin/loop.js's V8 flags, the same Aedes with only Loop's broker
-// hooks (EmbeddedBroker), and Loop as shipped (bin/loop.js executed, default plugins), each its
+// hooks (EmbeddedBroker), and Loop as shipped (bin/loop.js executed, config/default.yaml's seven
+// plugins), each its
 // own process; CPU is utime+stime from /proc/<pid>/stat.
 // Clients (mqtt.js, in this process) publish QoS 0 messages of ~100 bytes, at most WINDOW
 // unanswered at a time, to one subscriber, then to ten (fan-out). A warm-up precedes every
 // measured round; rounds alternate between brokers and the median is printed.
 //
 // BENCH_BROKER_MESSAGES (default 50000 per round), BENCH_BROKER_ROUNDS (3),
-// BENCH_BROKER_SETTLE_SECONDS (20: Loop's idle RSS is read after this, before any load).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// BENCH_BROKER_SETTLE_SECONDS (20: Loop's idle RSS is read after this, before any load),
+// BENCH_LOOP_FLAGS (V8 flags for Loop and the flagged Aedes instead of bin/loop.js's shebang).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { fmt, freePort, loopBin, median, packageRoot, procStats, ratio, sleep, spawnChild, spawnLoop, table, type Child } from './lib.js';
+import {
+  DEFAULT_PLUGINS,
+  fmt,
+  freePort,
+  loopFlags,
+  median,
+  packageRoot,
+  procStats,
+  ratio,
+  sleep,
+  spawnChild,
+  spawnLoop,
+  table,
+  type Child,
+} from './lib.js';
 
 const MESSAGES = Number(process.env.BENCH_BROKER_MESSAGES ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_BROKER_ROUNDS ?? 3);
@@ -27,12 +43,6 @@ interface Broker {
   name: string;
   url: string;
   proc: Child;
-}
-
-/** bin/loop.js's shebang flags, read from the file so the bench follows them. */
-function loopFlags(): string[] {
-  const first = readFileSync(loopBin, 'utf8').split('\n')[0] ?? '';
-  return first.split(/\s+/).filter((a) => a.startsWith('--'));
 }
 
 function client(url: string): Promise<MqttClient> {
@@ -131,7 +141,7 @@ export default async function run(): Promise<void> {
       await proc.waitFor('up', 10_000);
       brokers.push({ name, url: `mqtt://127.0.0.1:${port}`, proc });
     }
-    const loop = await spawnLoop({ LOOP_PLUGINS: '[system, player, loop, media]' });
+    const loop = await spawnLoop({ LOOP_PLUGINS: DEFAULT_PLUGINS });
     children.push(loop);
     await loop.waitFor('Loop is up', 30_000);
     brokers.push({ name: 'Loop as shipped (bin/loop.js, default plugins)', url: loop.mqtt, proc: loop });

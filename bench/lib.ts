@@ -137,10 +137,26 @@ export interface LoopChild extends Child {
 }
 
 /**
- * Starts `bin/loop.js start` as the service manager does (the file executed, not `node file`),
- * with only the system plugin, loopback ports and a temp data dir. Does not wait for it.
+ * The V8 flags Loop runs with: bin/loop.js's shebang, or BENCH_LOOP_FLAGS (space-separated) to try
+ * others; with BENCH_LOOP_FLAGS set, spawnLoop runs `node <flags> bin/loop.js` instead.
  */
-export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<LoopChild> {
+export function loopFlags(): string[] {
+  const override = process.env.BENCH_LOOP_FLAGS;
+  if (override !== undefined) return override.split(/\s+/).filter(Boolean);
+  const first = readFileSync(loopBin, 'utf8').split('\n')[0] ?? '';
+  return first.split(/\s+/).filter((a) => a.startsWith('--'));
+}
+
+/** `LOOP_PLUGINS` for spawnLoop: unset, so config/default.yaml's plugin list applies (all seven). */
+export const DEFAULT_PLUGINS = undefined;
+
+/**
+ * Starts `bin/loop.js start` as the service manager does (the file executed, not `node file`),
+ * with only the system plugin unless `extraEnv.LOOP_PLUGINS` says otherwise (DEFAULT_PLUGINS: the
+ * shipped defaults), loopback ports and a temp data dir. A variable set to undefined is unset.
+ * Does not wait for it.
+ */
+export async function spawnLoop(extraEnv: Record<string, string | undefined> = {}): Promise<LoopChild> {
   const dataDir = mkdtempSync(join(tmpdir(), 'loop-bench-'));
   const httpPort = await freePort();
   const mqttPort = await freePort();
@@ -155,7 +171,11 @@ export async function spawnLoop(extraEnv: Record<string, string> = {}): Promise<
     LOOP_LOG_LEVEL: 'info',
     ...extraEnv,
   };
-  const c = spawnChild(loopBin, ['start'], env);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const c =
+    process.env.BENCH_LOOP_FLAGS === undefined
+      ? spawnChild(loopBin, ['start'], env)
+      : spawnChild(process.execPath, [...loopFlags(), loopBin, 'start'], env);
   const stop = c.stop.bind(c);
   return {
     ...c,

@@ -14,6 +14,7 @@ import { isCommandTopic } from '../protocol/topics.js';
 import { INTERNAL_TRANSACTION_PREFIX } from '../protocol/envelope.js';
 import { ClientAcl, defaultAcl, matchLevels, parseAcl, type AclFile } from './acl.js';
 import { AuthGate } from './auth-gate.js';
+import { coalesceWrites } from './coalesce.js';
 import { guardStream } from './frame-guard.js';
 import { DUMMY_HASH, readPasswordFile, verifyPassword } from './passwords.js';
 import { RetainedQuota } from './retained-quota.js';
@@ -210,6 +211,7 @@ export class EmbeddedBroker {
   private handleSocket(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
+    coalesceWrites(socket);
     this.handleOutside(socket);
   }
 

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { ValidateFunction } from 'ajv';
 import { compile } from '../config/validate.js';
 import {
   ActionError,
@@ -156,7 +157,8 @@ export class Bus {
   }
 
   subscribe<T extends TopicName>(topic: T, handler: MessageHandler<TopicPayload<T>>): () => void {
-    const validate = compile(topicSchemas[topic]);
+    // Compiled on the first message: a subscription to a topic that stays quiet costs no validator.
+    let validate: ValidateFunction | null = null;
     return this.subscribeRaw(topic, (buf, rel) => {
       if (buf.length === 0) return;
       let value: unknown;
@@ -166,6 +168,7 @@ export class Bus {
         this.log.warn({ topic: rel }, 'dropped a message that is not JSON');
         return;
       }
+      validate ??= compile(topicSchemas[topic]);
       if (!validate(value)) {
         this.log.warn({ topic: rel, errors: validate.errors?.slice(0, 3) }, 'dropped a message that does not match the contract');
         return;

@@ -7,7 +7,7 @@ import { defaultConfigPath } from '../paths.js';
 import { sanitiseDeviceId } from '../protocol/topics.js';
 import { configSchema, coreSections, type LoopConfig } from './schema.js';
 import { builtinPlugins } from '../plugins/builtin.js';
-import { check, type Problem } from './validate.js';
+import { checkOnce, type Problem } from './validate.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -119,7 +119,7 @@ export function validateConfig(tree: Tree): Problem[] {
   const external = new Set(listed.filter((p) => !(p in builtinPlugins)).map(externalPluginSection));
   const checked: Tree = {};
   for (const [k, v] of Object.entries(tree)) if (!external.has(k)) checked[k] = v;
-  return check(configSchema, checked);
+  return checkOnce(configSchema, checked);
 }
 
 /** `./plugins/my-thing` or `loop-plugin-my-thing` → section `my_thing`... by convention the plugin's id. */

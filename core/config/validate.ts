@@ -87,3 +87,14 @@ export function check(schema: TSchema, data: unknown, prefix = ''): Problem[] {
   const fn = compile(schema);
   return fn(data) ? [] : describeErrors(fn.errors, data, prefix);
 }
+
+/**
+ * check() for a schema used once (the config at start, a plugin's section when it loads), compiled
+ * by an Ajv of its own that is dropped afterwards: the config's validator is a ~200 KB generated
+ * function, and Ajv's shared scope keeps what it compiled even after removeSchema(), so an idle
+ * Loop held it for good (docs/performance.md, "Where the idle memory goes").
+ */
+export function checkOnce(schema: TSchema, data: unknown, prefix = ''): Problem[] {
+  const fn = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: false })).compile(schema);
+  return fn(data) ? [] : describeErrors(fn.errors, data, prefix);
+}

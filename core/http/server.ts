@@ -10,6 +10,7 @@ import addFormatsModule from 'ajv-formats';
 import { version } from '../paths.js';
 import { installErrorHandlers } from './errors.js';
 import type { Guard } from './guard.js';
+import { lazyCompilers } from './lazy-compile.js';
 import { serveDashboard } from './static.js';
 
 export interface HttpOptions {
@@ -28,20 +29,26 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyInstance; upgrades: Map<string, UpgradeHandler> }> {
+  // Query strings and path params are text, so they are coerced; JSON bodies are not, so that
+  // `{"slug": 5}` is a 400 over REST exactly as it is an `invalid` over MQTT. Each Ajv is made on the
+  // first request that needs it, and every route's validator and serializer on that route's first
+  // request (lazy-compile.ts says why).
+  let strict: Ajv | null = null;
+  let coercing: Ajv | null = null;
+  const ajvFor = (httpPart: string | undefined): Ajv =>
+    httpPart === 'body'
+      ? (strict ??= addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false })))
+      : (coercing ??= addFormats(
+          new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }),
+        ));
   const app = Fastify({
     // The cast is not a no-op for tsc: without it Fastify types the instance by pino's Logger, and
     // FastifyInstance (as plugins and routes take it) no longer fits.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: o.log as FastifyBaseLogger,
     bodyLimit: o.bodyLimit,
+    schemaController: { compilersFactory: lazyCompilers(({ schema, httpPart }) => ajvFor(httpPart).compile(schema)) },
   });
-  // Query strings and path params are text, so they are coerced; JSON bodies are not, so that
-  // `{"slug": 5}` is a 400 over REST exactly as it is an `invalid` over MQTT.
-  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
-  const coercing = addFormats(
-    new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }),
-  );
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
   installErrorHandlers(app);
   o.guard.install(app);
   // A POST that declares JSON but sends nothing (logout, next...) is an empty payload, not an error.

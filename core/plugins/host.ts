@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { check } from '../config/validate.js';
+import { checkOnce } from '../config/validate.js';
 import type { Bus } from '../bus/bus.js';
 import { requestTopic, responseTopic, type ActionResponse, type EventLevel, type PluginStatus } from '../protocol/index.js';
 import type { StateStore } from '../store/store.js';
@@ -101,7 +101,7 @@ export class PluginHost {
   private async startOne(plugin: LoopPlugin): Promise<void> {
     const log = this.o.log.child({ plugin: plugin.id });
     const section = this.o.config[plugin.id] ?? {};
-    const problems = check(plugin.configSchema, section, plugin.id);
+    const problems = checkOnce(plugin.configSchema, section, plugin.id);
     if (problems.length) {
       this.fail(plugin.id, `bad config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, 'failed');
       return;
