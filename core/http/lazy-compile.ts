@@ -6,8 +6,15 @@
 // day (docs/performance.md, "Where the idle memory goes"). Compiled lazily, an idle Loop holds
 // none of it; a route costs its compilation once, on its first request. Validation and output are
 // those of the same compilers.
-import SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import { createRequire } from 'node:module';
+import type SerializerSelectorType from '@fastify/fast-json-stringify-compiler';
 import type { FastifyServerOptions } from 'fastify';
+
+// fast-json-stringify itself (and its resolver and schema merger) is loaded by the first route
+// that answers with a schema, not at start. It is CommonJS, so a synchronous require does it.
+const require = createRequire(import.meta.url);
+const serializerSelector = (): typeof SerializerSelectorType =>
+  require('@fastify/fast-json-stringify-compiler') as typeof SerializerSelectorType;
 
 type Compilers = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
 type ValidatorFactory = NonNullable<Compilers['buildValidator']>;
@@ -39,10 +46,14 @@ export function lazyCompilers(compileValidator: (route: RouteSchema) => Validate
   const buildValidator: ValidatorFactory = () => (route) =>
     lazyValidator(() => compileValidator(route)) as unknown as ReturnType<ReturnType<ValidatorFactory>>;
   const buildSerializer: SerializerFactory = (externalSchemas, options) => {
-    const compile = SerializerSelector()(externalSchemas, options);
+    let compile: ReturnType<SerializerFactory> | null = null;
     return (route) => {
       let fn: ((doc: unknown) => string) | null = null;
-      return (doc: unknown) => (fn ??= compile(route))(doc);
+      return (doc: unknown) => {
+        compile ??= serializerSelector()()(externalSchemas, options);
+        fn ??= compile(route);
+        return fn(doc);
+      };
     };
   };
   return { buildValidator, buildSerializer };
