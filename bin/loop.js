@@ -4,8 +4,9 @@
 // of at most 2 MiB semi-spaces instead of 16 (enough that the broker's in-flight messages die
 // young), one V8 worker thread instead of four, no Sparkplug baseline code (~1.5 MiB at idle;
 // hot paths still get TurboFan), and bytecode of functions not run since the last full GC
-// dropped (start-up-only code; recompiled from source if ever needed). Not --optimize-for-size: V8 11.3 then pins the young generation
-// at 1 MiB whatever --max-semi-space-size says, which doubled the broker's CPU in a fan-out.
+// dropped (start-up-only code; recompiled from source if ever needed). Not --optimize-for-size:
+// V8 11.3 then pins the young generation at 1 MiB whatever --max-semi-space-size says, which
+// doubled the broker's CPU in a fan-out.
 // They apply when this file is executed (systemd, the `loop` bin, `npm start`); `node bin/loop.js`
 // runs without them.
 import('../dist/core/cli/main.js')
