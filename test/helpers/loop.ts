@@ -4,7 +4,7 @@
 // the bus (what the media plugin would publish), a second IPC connection to that mpv (so tests read
 // back what mpv really plays), and bus requests over MQTT matched on their `transaction`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -106,6 +106,14 @@ export interface ProcessOptions {
   startTimeoutMs?: number;
   /** In a process group of its own (so a signal can go to the whole group, as a service manager sends it). */
   detached?: boolean;
+  /** With bin/loop.js's shebang V8 flags, as the service runs it (memory figures depend on them). */
+  shippedFlags?: boolean;
+}
+
+/** The V8 flags of bin/loop.js's shebang line, read from the file so tests follow it. */
+export function shippedNodeFlags(): string[] {
+  const first = readFileSync(join(packageRoot, 'bin', 'loop.js'), 'utf8').split('\n')[0] ?? '';
+  return first.split(/\s+/).filter((a) => a.startsWith('--'));
 }
 
 export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopProcess> {
@@ -129,7 +137,8 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     LOOP_HTTP_DOCS_UI: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], {
+  const flags = opts.shippedFlags ? shippedNodeFlags() : [];
+  const child = spawn(process.execPath, [...flags, join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached ?? false,
