@@ -21,6 +21,8 @@ import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
+import { afterCurrent, passesOf } from './timeline.js';
+import { TIMELINE_OBSERVED, TimelineTracker } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
 import { Waiters } from '../../core/util/pending.js';
 
@@ -44,7 +46,7 @@ interface Loaded {
 /** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
 
 const OVERLAY_ID = 1;
-const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps'];
+const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps', ...TIMELINE_OBSERVED];
 
 export class PlayerService implements MpvOwner {
   private readonly supervisor: MpvSupervisor;
@@ -63,6 +65,8 @@ export class PlayerService implements MpvOwner {
   private loaded = new Map<number, Loaded>();
   private currentId: number | null = null;
   private current: Loaded | null = null;
+  /** Which clip of a playing timeline is on screen (timeline-player.ts). */
+  private readonly timeline: TimelineTracker;
   private appliedKey: string | null = null;
   /** An entry whose own options no longer match the plan: removed once another entry starts (a fresh copy follows it). */
   private retiring: number | null = null;
@@ -95,6 +99,12 @@ export class PlayerService implements MpvOwner {
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
+    this.timeline = new TimelineTracker(ctx.config.timeline);
+  }
+
+  /** The clip on screen: the entry that plays, or the clip of the timeline's segment on screen. */
+  private get clip(): PlaylistEntry | null {
+    return this.current ? (this.timeline.clip ?? this.current.entry) : null;
   }
 
   async start(): Promise<void> {
@@ -170,8 +180,8 @@ export class PlayerService implements MpvOwner {
   }
 
   down(): void {
-    const slug = this.current?.entry.slug ?? this.resume?.slug ?? null;
-    if (slug) this.resume = { slug, position: this.current?.entry.kind === 'video' ? this.position : null };
+    const slug = this.clip?.slug ?? this.resume?.slug ?? null;
+    if (slug) this.resume = { slug, position: this.clip?.kind === 'video' ? this.position : null };
     this.forgetPlaylist();
   }
 
@@ -194,6 +204,7 @@ export class PlayerService implements MpvOwner {
     this.current = null;
     this.currentId = null;
     this.appliedKey = null;
+    this.timeline.started(null);
   }
 
   // ---- following the loop ---------------------------------------------------------------
@@ -235,7 +246,7 @@ export class PlayerService implements MpvOwner {
       library: this.library,
       fresh,
       stopped: this.stopped,
-      playing: this.current?.entry.slug ?? null,
+      playing: this.clip?.slug ?? null,
       applied: this.appliedKey,
       wanted: this.wanted,
       resume: this.resume?.slug ?? null,
@@ -258,7 +269,7 @@ export class PlayerService implements MpvOwner {
    * interrupted resumes where it was).
    */
   private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean): Promise<void> {
-    const plan = planFrom(loop, this.library, target);
+    const plan = this.timeline.shape(planFrom(loop, this.library, target));
     const [first, ...rest] = plan;
     if (!first) return;
     await this.hideIdle(mpv);
@@ -288,15 +299,18 @@ export class PlayerService implements MpvOwner {
     const list = (await mpv.getProperty('playlist')) as Array<{ id: number; filename: string }> | null;
     const kept = list?.[0];
     const keptEntry = kept ? this.loaded.get(kept.id) : undefined;
-    if (!kept || !keptEntry || !loop.order.includes(keptEntry.entry.slug) || !this.library.has(keptEntry.entry.slug)) {
+    // A timeline's clip on screen is the one of its segment on screen.
+    const slug = keptEntry === this.current ? this.clip?.slug : keptEntry?.entry.slug;
+    if (!kept || !keptEntry || !slug || !loop.order.includes(slug) || !this.library.has(slug)) {
       const target = startSlug(loop, this.library, loop.active);
       if (target) await this.loadFresh(mpv, loop, target, false);
       return;
     }
-    const slug = keptEntry.entry.slug;
-    const [planned, ...rest] = planFrom(loop, this.library, slug);
+    const plan = planFrom(loop, this.library, slug);
+    const [planned, ...rest] = plan;
     this.loaded = new Map([[kept.id, keptEntry]]);
     this.retiring = null;
+    if (keptEntry.entry.segments || this.timeline.fits(plan)) return this.switchAtBoundary(mpv, loop, kept.id, keptEntry, plan);
     for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue, options: e.options });
     if (planned) {
       // The pass on screen ends as the plan now says (mode switched, no longer alone, repeat changed)...
@@ -314,6 +328,31 @@ export class PlayerService implements MpvOwner {
       if (!sameOptions(keptEntry.options, planned.options)) await this.replaceWhenDone(mpv, kept.id, planned, keptEntry.cue);
     }
     this.appliedKey = planKey(loop, this.library, slug);
+    await this.publish();
+  }
+
+  /**
+   * A timeline plays, or the plan becomes one: what follows the clip on screen is appended (as a
+   * timeline when it fits), the entry on screen is cut where that clip (all its passes) ends, and
+   * retired once the next starts. The clip on screen is never interrupted; the next clip boundary
+   * crosses one file boundary (one playlist-like transition, docs/performance.md).
+   */
+  private async switchAtBoundary(mpv: MpvIpc, loop: LoopState, id: number, kept: Loaded, plan: PlaylistEntry[]): Promise<void> {
+    const [planned] = plan;
+    // A timeline after it starts with the pass after the one on screen (of this clip, if the plan has more).
+    const passes = planned ? passesOf(planned) : 1;
+    const skip = kept.entry.segments ? Math.min(this.timeline.pass, passes) : passes;
+    const next = this.timeline.fits(plan) ? this.timeline.shape(plan, skip) : afterCurrent(plan);
+    for (const e of next) {
+      this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: kept.cue, options: e.options });
+    }
+    if (kept.entry.segments) await this.timeline.cut(mpv);
+    else if (planned && String(planned.options['loop-file'] ?? 'no') !== this.passLoop) {
+      this.passLoop = String(planned.options['loop-file'] ?? 'no');
+      await mpv.setProperty('loop-file', this.passLoop);
+    }
+    this.retiring = id;
+    this.appliedKey = planKey(loop, this.library, planned?.slug ?? null);
     await this.publish();
   }
 
@@ -411,6 +450,7 @@ export class PlayerService implements MpvOwner {
 
   private onStarted(l: Loaded): void {
     this.current = l;
+    this.timeline.started(l.entry);
     this.passLoop = String(l.options['loop-file'] ?? 'no');
     this.position = 0;
     this.duration = null;
@@ -427,8 +467,16 @@ export class PlayerService implements MpvOwner {
   private onFileError(why: string, entry: PlaylistEntry | null): void {
     // An entry of a playlist already replaced is none of our business any more.
     if (!entry) return;
-    if (!existsSync(entry.path)) {
-      this.ctx.log.info({ slug: entry.slug, path: entry.path }, 'file gone; waiting for the library to catch up');
+    const gone = (entry.segments ?? [entry]).find((e) => !existsSync(e.path));
+    if (gone) {
+      this.ctx.log.info({ slug: gone.slug, path: gone.path }, 'file gone; waiting for the library to catch up');
+      return;
+    }
+    if (entry.segments) {
+      // mpv could not open the timeline although its files exist: play the same loop as a playlist.
+      this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
+      this.timeline.refuse(entry);
+      void this.serial(async () => this.forgetPlaylist()).then(() => this.requestSync());
       return;
     }
     this.fileErrors++;
@@ -452,16 +500,22 @@ export class PlayerService implements MpvOwner {
 
   private onProperty(name: string, value: unknown): void {
     const num = typeof value === 'number' && Number.isFinite(value) ? value : null;
+    if (this.timeline.property(name, value) && this.current) {
+      // Another segment of the timeline on screen: a clip started (or a pass of it, or its length became known).
+      this.duration = this.timeline.length;
+      this.shown(this.current.cue);
+      void this.publish();
+    }
     switch (name) {
       case 'pause':
         this.paused = value === true;
         void this.publish();
         break;
       case 'time-pos':
-        this.position = num;
+        this.position = num === null ? null : Math.max(0, num - this.timeline.offset);
         break;
       case 'duration':
-        if (this.current?.entry.kind === 'video' && num !== null && this.duration === null) {
+        if (this.clip?.kind === 'video' && num !== null && this.duration === null && !this.timeline.active) {
           this.duration = num;
           void this.publish();
         }
@@ -502,22 +556,21 @@ export class PlayerService implements MpvOwner {
   }
 
   snapshot(): PlayerState {
-    const slug = this.current?.entry.slug ?? null;
+    const slug = this.clip?.slug ?? null;
     const s = this.settings.get();
     return {
       state: this.stateName(),
       reason: this.supervisor.reason,
       slug,
-      title: this.current?.entry.title ?? null,
+      title: this.clip?.title ?? null,
       index: slug === null || !this.loop ? -1 : this.loop.items.findIndex((i) => i.slug === slug),
       position: this.position,
-      duration:
-        this.current?.entry.kind === 'video' ? (this.duration ?? this.library.get(slug ?? '')?.duration ?? null) : this.imageDuration(),
+      duration: this.clip?.kind === 'video' ? (this.duration ?? this.library.get(slug ?? '')?.duration ?? null) : this.imageDuration(),
       volume: s.volume,
       muted: s.muted,
       loop_mode: this.loop?.mode ?? 'all',
-      frame_rate: this.current?.entry.kind === 'video' ? this.frameRate : null,
-      kind: this.current?.entry.kind ?? null,
+      frame_rate: this.clip?.kind === 'video' ? this.frameRate : null,
+      kind: this.clip?.kind ?? null,
       screen: this.current ? null : this.screen,
       cue: this.shownCue,
       updated_at: new Date().toISOString(),
@@ -525,7 +578,7 @@ export class PlayerService implements MpvOwner {
   }
 
   private imageDuration(): number | null {
-    const e = this.current?.entry;
+    const e = this.clip;
     if (!e || e.kind !== 'image') return null;
     const d = e.options['image-display-duration'];
     return typeof d === 'number' ? d : null;
@@ -542,7 +595,7 @@ export class PlayerService implements MpvOwner {
   }
 
   private tick(): void {
-    const slug = this.current?.entry.slug ?? null;
+    const slug = this.clip?.slug ?? null;
     if (slug === null || this.position === null) return;
     const pos = Math.round(this.position * 10) / 10;
     const key = `${slug}:${pos}`;
@@ -647,13 +700,14 @@ export class PlayerService implements MpvOwner {
   async seek(position: number, relative: boolean): Promise<PlayerStateName> {
     const mpv = this.requireMpv();
     const cur = this.requireCurrent();
-    if (cur.entry.kind === 'image') throw new ActionError('conflict', `"${cur.entry.slug}" is a still image: there is nothing to seek in`);
+    const clip = this.clip ?? cur.entry;
+    if (clip.kind === 'image') throw new ActionError('conflict', `"${clip.slug}" is a still image: there is nothing to seek in`);
     const duration = this.snapshot().duration;
     const target = relative ? (this.position ?? 0) + position : position;
     if (target < 0 || (duration !== null && target > duration)) {
       throw new ActionError('invalid', `position ${target.toFixed(2)} s is outside this clip (0..${duration?.toFixed(2) ?? '?'} s)`);
     }
-    await mpv.seek(target, 'absolute');
+    await mpv.seek(this.timeline.offset + target, 'absolute');
     this.position = target;
     return this.stateName();
   }

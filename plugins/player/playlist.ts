@@ -11,6 +11,8 @@ export interface PlaylistEntry {
   title: string;
   /** mpv per-file options for this entry (`loadfile <path> append <options>`). */
   options: Record<string, string | number>;
+  /** A timeline (timeline.ts): the clip of each of its segments, in order; `path` is its `edl://` URL. */
+  segments?: readonly PlaylistEntry[];
 }
 
 /** The library as the player needs it: slug → item, only what is ready and has a file. */
