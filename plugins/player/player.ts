@@ -16,15 +16,15 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { localFacts, screenAss, screenText } from './idle-screen.js';
+import { drawCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
-import { afterCurrent, passesOf } from './timeline.js';
 import { TIMELINE_OBSERVED, TimelineTracker } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
-import { Waiters } from '../../core/util/pending.js';
+import { playerStateOf, stateNameOf } from './state.js';
+import { Cues } from './cues.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -43,9 +43,6 @@ interface Loaded {
   options: Options;
 }
 
-/** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
-
-const OVERLAY_ID = 1;
 const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps', ...TIMELINE_OBSERVED];
 
 export class PlayerService implements MpvOwner {
@@ -84,12 +81,8 @@ export class PlayerService implements MpvOwner {
   /** The item the loop (or a resume) asked for while it was not playable; played as soon as it is. */
   private wanted: string | null = null;
 
-  // The cue handshake: the loop bumps `cue` to ask for its active item afresh; `cue` is the last one
-  // acted on, `shownCue` the one on screen (published as player.cue), and `waiters` wait for it.
-  private cue = -1;
-  private shownCue = 0;
-  /** Wait for the screen to show a cue; each is offered the cue shown. */
-  private readonly waiters = new Waiters<number>();
+  /** The cue handshake with the loop (cues.ts). */
+  private readonly cues = new Cues();
 
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
@@ -157,7 +150,7 @@ export class PlayerService implements MpvOwner {
   async stop(): Promise<void> {
     this.offs.splice(0).forEach((off) => off());
     if (this.ticker) clearInterval(this.ticker);
-    this.waiters.releaseAll(this.shownCue);
+    this.cues.releaseAll();
     await this.supervisor.stop();
     await this.settings?.flush();
   }
@@ -235,9 +228,9 @@ export class PlayerService implements MpvOwner {
     const mpv = this.supervisor.mpv;
     if (!mpv || this.supervisor.phase !== 'running') return;
     const loop = this.loop;
-    const fresh = loop !== undefined && loop.cue !== this.cue;
+    const fresh = loop !== undefined && loop.cue !== this.cues.acted;
     if (fresh) {
-      this.cue = loop.cue;
+      this.cues.acted = loop.cue;
       this.stopped = false;
       this.resume = null;
     }
@@ -254,7 +247,7 @@ export class PlayerService implements MpvOwner {
     this.wanted = d.wanted;
     switch (d.act) {
       case 'idle':
-        return this.showIdle(mpv, d.why, loop?.cue ?? this.shownCue);
+        return this.showIdle(mpv, d.why, loop?.cue ?? this.cues.shown);
       case 'keep':
         return;
       case 'rebuild':
@@ -332,18 +325,14 @@ export class PlayerService implements MpvOwner {
   }
 
   /**
-   * A timeline plays, or the plan becomes one: what follows the clip on screen is appended (as a
-   * timeline when it fits), the entry on screen is cut where that clip (all its passes) ends, and
-   * retired once the next starts. The clip on screen is never interrupted; the next clip boundary
-   * crosses one file boundary (one playlist-like transition, docs/performance.md).
+   * A timeline plays, or the plan becomes one: what follows the pass on screen is appended (as a
+   * timeline when it fits), the entry on screen is cut where that pass ends (a plain file: after
+   * the passes the plan gives it), and retired once the next starts. The clip on screen is never
+   * interrupted; that boundary is one file boundary (a playlist-like transition, docs/performance.md).
    */
   private async switchAtBoundary(mpv: MpvIpc, loop: LoopState, id: number, kept: Loaded, plan: PlaylistEntry[]): Promise<void> {
     const [planned] = plan;
-    // A timeline after it starts with the pass after the one on screen (of this clip, if the plan has more).
-    const passes = planned ? passesOf(planned) : 1;
-    const skip = kept.entry.segments ? Math.min(this.timeline.pass, passes) : passes;
-    const next = this.timeline.fits(plan) ? this.timeline.shape(plan, skip) : afterCurrent(plan);
-    for (const e of next) {
+    for (const e of this.timeline.after(plan, kept.entry.segments !== undefined)) {
       this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: kept.cue, options: e.options });
     }
     if (kept.entry.segments) await this.timeline.cut(mpv);
@@ -389,18 +378,15 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen && text !== this.screen) {
-      await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
-    }
+    if (this.ctx.config.idle_screen) await drawCard(mpv, text, this.screen);
     this.screen = text;
-    this.shown(cue);
+    this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.screen === null) return;
+    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.screen);
     this.screen = null;
-    if (this.ctx.config.idle_screen) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
   }
 
   // ---- mpv events -------------------------------------------------------------------------
@@ -445,7 +431,7 @@ export class PlayerService implements MpvOwner {
     if ((await mpv.getProperty('idle-active')) !== true) return;
     if (this.fileErrors > 0) return this.failPlayback();
     this.forgetPlaylist();
-    await this.showIdle(mpv, 'waiting', this.shownCue);
+    await this.showIdle(mpv, 'waiting', this.cues.shown);
   }
 
   private onStarted(l: Loaded): void {
@@ -454,7 +440,7 @@ export class PlayerService implements MpvOwner {
     this.passLoop = String(l.options['loop-file'] ?? 'no');
     this.position = 0;
     this.duration = null;
-    this.shown(l.cue);
+    this.cues.show(l.cue);
     void this.publish();
   }
 
@@ -503,7 +489,7 @@ export class PlayerService implements MpvOwner {
     if (this.timeline.property(name, value) && this.current) {
       // Another segment of the timeline on screen: a clip started (or a pass of it, or its length became known).
       this.duration = this.timeline.length;
-      this.shown(this.current.cue);
+      this.cues.show(this.current.cue);
       void this.publish();
     }
     switch (name) {
@@ -538,50 +524,29 @@ export class PlayerService implements MpvOwner {
   // ---- state ------------------------------------------------------------------------------
 
   stateName(): PlayerStateName {
-    switch (this.supervisor.phase) {
-      case 'unavailable':
-        return 'unavailable';
-      case 'error':
-        return 'error';
-      case 'restarting':
-        return 'restarting';
-      case 'starting':
-        return 'restarting';
-      default:
-        break;
-    }
-    if (this.stopped) return 'stopped';
-    if (!this.current) return 'idle';
-    return this.paused ? 'paused' : 'playing';
+    return stateNameOf({ phase: this.supervisor.phase, stopped: this.stopped, paused: this.paused, clip: this.clip });
   }
 
   snapshot(): PlayerState {
-    const slug = this.clip?.slug ?? null;
-    const s = this.settings.get();
-    return {
-      state: this.stateName(),
-      reason: this.supervisor.reason,
-      slug,
-      title: this.clip?.title ?? null,
-      index: slug === null || !this.loop ? -1 : this.loop.items.findIndex((i) => i.slug === slug),
-      position: this.position,
-      duration: this.clip?.kind === 'video' ? (this.duration ?? this.library.get(slug ?? '')?.duration ?? null) : this.imageDuration(),
-      volume: s.volume,
-      muted: s.muted,
-      loop_mode: this.loop?.mode ?? 'all',
-      frame_rate: this.clip?.kind === 'video' ? this.frameRate : null,
-      kind: this.clip?.kind ?? null,
-      screen: this.current ? null : this.screen,
-      cue: this.shownCue,
-      updated_at: new Date().toISOString(),
-    };
-  }
-
-  private imageDuration(): number | null {
-    const e = this.clip;
-    if (!e || e.kind !== 'image') return null;
-    const d = e.options['image-display-duration'];
-    return typeof d === 'number' ? d : null;
+    const { phase, reason } = this.supervisor;
+    const { volume, muted } = this.settings.get();
+    const { stopped, paused, clip, loop, library, position, duration, frameRate, screen } = this;
+    return playerStateOf({
+      phase,
+      reason,
+      stopped,
+      paused,
+      clip,
+      loop,
+      library,
+      position,
+      duration,
+      frameRate,
+      volume,
+      muted,
+      screen,
+      cue: this.cues.shown,
+    });
   }
 
   /** Publishes `player` when something other than the clock changed. */
@@ -604,26 +569,9 @@ export class PlayerService implements MpvOwner {
     void this.ctx.bus.publish('player/position', { slug, position: pos, duration: this.snapshot().duration }).catch(() => undefined);
   }
 
-  /** Something is on screen for the loop's `cue` (a file started, or the idle card): wake whoever waits. */
-  private shown(cue: number): void {
-    if (cue > this.shownCue) this.shownCue = cue;
-    this.waiters.offer(this.shownCue);
-  }
-
-  /**
-   * Resolves once the screen shows the loop's `cue` (the item it asked for started, or the card
-   * says there is nothing to play), or for null once anything new is on screen; bounded.
-   */
+  /** Resolves once the screen shows the loop's `cue`, or for null once anything new is on screen; bounded. */
   private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
-    if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
-    // Bounded: past the deadline the answer goes out anyway, with whatever is on screen.
-    return this.waiters
-      .wait(
-        (shown) => cue === null || cue <= shown,
-        timeoutMs,
-        () => this.shownCue,
-      )
-      .then(() => undefined);
+    return this.cues.when(cue, timeoutMs, () => this.current !== null || this.loaded.size === 0);
   }
 
   // ---- actions ----------------------------------------------------------------------------
@@ -691,8 +639,8 @@ export class PlayerService implements MpvOwner {
     const mpv = this.requireMpv();
     this.stopped = true;
     // Stop outranks what the loop asked before it (a cue still on its way must not restart playback).
-    const cue = Math.max(this.loop?.cue ?? 0, this.shownCue);
-    this.cue = cue;
+    const cue = Math.max(this.loop?.cue ?? 0, this.cues.shown);
+    this.cues.acted = cue;
     await this.serial(() => this.showIdle(mpv, 'stopped', cue));
     return this.stateName();
   }

@@ -5,9 +5,11 @@
 import type { MpvIpc } from './mpv-ipc.js';
 import type { PlaylistEntry } from './playlist.js';
 import {
+  afterCurrent,
   asTimeline,
   mapChapters,
   passAt,
+  passesOf,
   segmentAt,
   segmentEnd,
   segmentLength,
@@ -27,6 +29,8 @@ export class TimelineTracker {
   private total: number | null = null;
   private map: SegmentMap | null = null;
   private segment = 0;
+  /** A cut asked for before mpv had loaded the timeline (no chapters yet): made once they come. */
+  private pendingCut: MpvIpc | null = null;
   /** Timelines mpv failed to open although their files exist: played as a playlist instead. */
   private readonly refused = new Set<string>();
 
@@ -36,6 +40,16 @@ export class TimelineTracker {
   shape(plan: PlaylistEntry[], skip = 0): PlaylistEntry[] {
     const shaped = asTimeline(plan, this.mode, skip);
     return shaped[0]?.segments && this.refused.has(shaped[0].path) ? plan : shaped;
+  }
+
+  /**
+   * What a rebuild appends after the pass on screen (`plan` starts with the clip on screen): a
+   * timeline starting with the next pass (of this clip, if the plan gives it more than have played
+   * on a timeline; a plain file plays the passes the plan gives it itself), else the playlist after it.
+   */
+  after(plan: PlaylistEntry[], onTimeline: boolean): PlaylistEntry[] {
+    const passes = plan[0] ? passesOf(plan[0]) : 1;
+    return this.fits(plan) ? this.shape(plan, onTimeline ? Math.min(this.pass, passes) : passes) : afterCurrent(plan);
   }
 
   /** Whether this plan would be played as a timeline. */
@@ -56,6 +70,7 @@ export class TimelineTracker {
     this.total = null;
     this.map = null;
     this.segment = 0;
+    this.pendingCut = null;
   }
 
   /** Whether the entry on screen is a timeline. */
@@ -94,6 +109,7 @@ export class TimelineTracker {
       case 'chapter-list':
         this.list = Array.isArray(value) ? (value as ChapterMark[]) : null;
         this.map = this.list ? mapChapters(this.list, segments.length) : null;
+        if (this.map && this.pendingCut) void this.cut(this.pendingCut).catch(() => undefined);
         break;
       case 'chapter':
         this.chapter = typeof value === 'number' ? value : null;
@@ -113,10 +129,12 @@ export class TimelineTracker {
 
   /**
    * Ends the timeline on screen where the pass on screen ends, instead of looping round: the
-   * entries appended after it take over there. Without its chapters yet, at the end of the round.
-   * (The timeline's own `end=none` comes back when it ends, so nothing leaks into the next entry.)
+   * entries appended after it take over there. (The timeline's own `end=none` comes back when it
+   * ends, so nothing leaks into the next entry.)
    */
   async cut(mpv: MpvIpc): Promise<void> {
+    // Not loaded yet (it has only just started): the cut is made when its chapters come.
+    this.pendingCut = this.map ? null : mpv;
     const end = this.map ? segmentEnd(this.map, this.segment) : null;
     await mpv.setProperty('end', end === null ? 'none' : end.toFixed(6));
     await mpv.setProperty('loop-file', 'no');
