@@ -1,5 +1,6 @@
 // The player service: follows the loop (retained `loop`, `media` and `wifi`) with one long-lived mpv
-// whose playlist mirrors the loop, so mpv itself moves from clip to clip (gapless). It publishes
+// whose playlist mirrors the loop, so mpv itself moves from clip to clip (gapless); a loop of clips
+// is one entry, a continuous timeline (timeline.ts, timeline-player.ts). It publishes
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
