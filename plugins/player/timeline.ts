@@ -22,9 +22,17 @@ export function passesOf(e: PlaylistEntry): number {
   return Number.isInteger(n) && n >= 0 ? n + 1 : 1;
 }
 
-/** Whether a plan can be one timeline: two clips or more, and nothing else (no still, no endless entry). */
+/**
+ * Whether a plan can be one timeline: two clips or more, and nothing else (no still, no endless
+ * entry), all with sound or all without (the media plugin keeps sound for all or none; in mpv 0.35
+ * a timeline whose first segment has no sound stalls on a segment that has some).
+ */
 export function timelineFits(plan: readonly PlaylistEntry[]): boolean {
-  return plan.length >= 2 && plan.every((e) => e.kind === 'video' && e.options['loop-file'] !== 'inf' && !e.segments);
+  const audio = plan[0]?.audio ?? false;
+  return (
+    plan.length >= 2 &&
+    plan.every((e) => e.kind === 'video' && e.options['loop-file'] !== 'inf' && !e.segments && (e.audio ?? false) === audio)
+  );
 }
 
 /** An EDL value of any bytes: `%<byte length>%<value>` (paths may hold `,` or `;`). */

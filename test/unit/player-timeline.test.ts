@@ -31,6 +31,15 @@ describe('player timeline (a loop of clips as one edl:// timeline)', () => {
     ['a lone clip (loops inside its file already)', [clip('a', 'inf')], false],
     ['mode one', [clip('a', 'inf')], false],
     ['a still among clips (mpv 0.35 cannot put it in an EDL)', [clip('a'), still('s')], false],
+    [
+      'clips that all have sound',
+      [
+        { ...clip('a'), audio: true },
+        { ...clip('b'), audio: true },
+      ],
+      true,
+    ],
+    ['clips with and without sound (mpv 0.35 stalls on them)', [clip('a'), { ...clip('b'), audio: true }], false],
     ['nothing', [], false],
   ];
   for (const [what, plan, fits] of rows) {
