@@ -167,6 +167,57 @@ describe('player: a loop of clips as one timeline', function () {
     );
   });
 
+  it("seek and position are the clip's own, not the timeline's", async () => {
+    const mark = mpv.paths.length;
+    await until(() => fromMpv(mark).length >= 1, 4000, 'a clip starts');
+    const onScreen = loop.runtime.bus.last('player') as PlayerState;
+    const res = await mqttRequest(mqtt, loop.baseTopic, 'player', 'seek', { position: 0.6 });
+    expect(res).to.deep.include({ status: 'ok' });
+    // mpv is at the clip's start on the timeline plus 0.6 s (the clip's own chapter, still).
+    const chapters = (await mpv.ipc.getProperty('chapter-list')) as Array<{ time: number }>;
+    const chapter = (await mpv.ipc.getProperty('chapter')) as number;
+    const pos = (await mpv.ipc.getProperty('time-pos')) as number;
+    expect(pos - (chapters[chapter] as { time: number }).time).to.be.within(0.55, 1.2);
+    expect(slugOf(((await mpv.path()) as string) ?? '')).to.equal(onScreen.slug);
+    const bad = await mqttRequest(mqtt, loop.baseTopic, 'player', 'seek', { position: 5 });
+    expect(bad, 'past the clip, not into the next one').to.deep.include({ status: 'error' });
+  });
+
+  it('a timeline mpv cannot open (a broken file) is played as a playlist: the good clips go round', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join, dirname } = await import('node:path');
+    const brokenPath = join(dirname(A.path), 'broken.mp4');
+    await writeFile(brokenPath, Buffer.alloc(4096, 7));
+    const broken: Media = { slug: 'line_x_0000000000000009', path: brokenPath, kind: 'video', duration: 1 };
+    const bySlug = new Map([A, B, C, broken].map((m) => [m.path, m.slug]));
+    const socket2 = mpvSocket();
+    const other = await startPlayerLoop({ socket: socket2 });
+    const watch = new MpvWatch(socket2);
+    try {
+      await publishLibrary(other, [A, broken, B]);
+      await watch.attach();
+      for (const m of [A, broken, B]) expect((await http('POST', `${other.http}/api/loop`, { slug: m.slug })).status).to.equal(200);
+      const from = watch.paths.length;
+      await until(
+        () =>
+          changes(watch.paths.slice(from).map((p) => bySlug.get(p.path) ?? p.path)).filter((s) => s === A.slug || s === B.slug).length >= 4,
+        15_000,
+        'A and B going round',
+        100,
+      );
+      const list = (await watch.ipc.getProperty('playlist')) as Array<{ filename: string }>;
+      expect(list.length, 'a playlist of files').to.be.at.least(2);
+      expect(
+        list.filter((e) => e.filename.startsWith('edl://')),
+        'no timeline (all three are clips: only the fallback explains it)',
+      ).to.deep.equal([]);
+      expect((other.runtime.bus.last('player') as PlayerState).state).to.equal('playing');
+    } finally {
+      watch.close();
+      await other.stop();
+    }
+  });
+
   it('off: the same loop is a playlist of files again', async () => {
     const offSocket = mpvSocket();
     const off = await startPlayerLoop({ socket: offSocket, player: { timeline: 'off' } });
