@@ -4,6 +4,8 @@
 // order for two whole rounds with no file started, and an edit made while a clip plays neither
 // restarts nor cuts that clip; the new order takes over at its end.
 import { expect } from 'chai';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
 import { http, mqttRequest, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
@@ -184,8 +186,6 @@ describe('player: a loop of clips as one timeline', function () {
   });
 
   it('a timeline mpv cannot open (a broken file) is played as a playlist: the good clips go round', async () => {
-    const { writeFile } = await import('node:fs/promises');
-    const { join, dirname } = await import('node:path');
     const brokenPath = join(dirname(A.path), 'broken.mp4');
     await writeFile(brokenPath, Buffer.alloc(4096, 7));
     const broken: Media = { slug: 'line_x_0000000000000009', path: brokenPath, kind: 'video', duration: 1 };
