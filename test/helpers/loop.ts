@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { merge, readYamlFile, validateConfig } from '../../core/config/load.js';
 import type { MediaItem, MediaState } from '../../core/protocol/index.js';
 import { MpvIpc, type MpvEvent } from '../../plugins/player/mpv-ipc.js';
+import { edlFiles } from '../../plugins/player/timeline.js';
 import type { LoopConfig } from '../../core/config/schema.js';
 import { createLogger } from '../../core/log.js';
 import { defaultConfigPath, packageRoot } from '../../core/paths.js';
@@ -276,13 +277,19 @@ export interface PathChange {
   t: number;
 }
 
-/** A second connection to the player's mpv: records events, reads properties, follows restarts. */
+/**
+ * A second connection to the player's mpv: records events, reads properties, follows restarts.
+ * When mpv plays a timeline (`edl://`, player.timeline auto), the file on screen is the one of the
+ * segment on screen (observed `chapter`), and each segment begins a `pass` (else each
+ * `playback-restart` does: a file's first frame or a loop-file pass).
+ */
 export class MpvWatch {
   ipc: MpvIpc;
   readonly events: Seen[] = [];
-  /** Every change of the file mpv plays, as mpv reports it (observed `path`). */
+  /** Every change of the file mpv plays, as mpv reports it (observed `path`, and `chapter` in a timeline). */
   readonly paths: PathChange[] = [];
   private waiters: Array<{ pred: (e: Seen) => boolean; resolve: (e: Seen) => void }> = [];
+  private segments: string[] | null = null;
 
   constructor(private readonly socket: string) {
     this.ipc = this.make();
@@ -291,21 +298,38 @@ export class MpvWatch {
   private make(): MpvIpc {
     const ipc = new MpvIpc({ binary: 'mpv', socket: this.socket, args: [] });
     ipc.on('property', (name: string, value: unknown) => {
-      if (name === 'path' && typeof value === 'string') this.paths.push({ path: value, t: performance.now() });
+      const t = performance.now();
+      if (name === 'path' && typeof value === 'string') {
+        this.segments = edlFiles(value);
+        if (!this.segments) this.onPath(value, t);
+      } else if (name === 'chapter' && this.segments && typeof value === 'number') {
+        const file = this.segments[value];
+        if (file) this.onPath(file, t);
+        this.record({ event: 'pass', t });
+      }
     });
     ipc.on('event', (e: MpvEvent) => {
       const seen: Seen = { event: e.event, t: performance.now() };
       if (typeof e.playlist_entry_id === 'number') seen.id = e.playlist_entry_id;
       if (typeof e.reason === 'string') seen.reason = e.reason;
-      this.events.push(seen);
-      for (const w of [...this.waiters]) {
-        if (w.pred(seen)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(seen);
-        }
-      }
+      this.record(seen);
+      if (e.event === 'playback-restart' && !this.segments) this.record({ event: 'pass', t: seen.t });
     });
     return ipc;
+  }
+
+  private onPath(path: string, t: number): void {
+    if (this.paths[this.paths.length - 1]?.path !== path || !this.segments) this.paths.push({ path, t });
+  }
+
+  private record(seen: Seen): void {
+    this.events.push(seen);
+    for (const w of [...this.waiters]) {
+      if (w.pred(seen)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(seen);
+      }
+    }
   }
 
   /** (Re)connects, retrying while mpv (re)starts. */
@@ -317,6 +341,7 @@ export class MpvWatch {
       try {
         await this.ipc.attach();
         await this.ipc.observeProperty('path');
+        await this.ipc.observeProperty('chapter');
         return;
       } catch (err) {
         if (Date.now() > end) throw err;
@@ -335,8 +360,16 @@ export class MpvWatch {
     return withDeadline(new Promise<Seen>((resolve) => this.waiters.push({ pred, resolve })), timeoutMs, 'an mpv event');
   }
 
+  /** The file on screen (in a timeline, the file of the segment on screen). */
   async path(): Promise<string | null> {
-    return ((await this.ipc.getProperty('path').catch(() => null)) as string | null) ?? null;
+    const path = ((await this.ipc.getProperty('path').catch(() => null)) as string | null) ?? null;
+    const files = path === null ? null : edlFiles(path);
+    if (!files) return path;
+    const chapter = async () => (await this.ipc.getProperty('chapter').catch(() => null)) as number | null;
+    let c = await chapter();
+    // A timeline just started has no chapter until it is loaded (a moment after start-file).
+    if (c === null) c = await this.next((e) => e.event === 'pass', 2000).then(chapter, () => null);
+    return c === null ? null : (files[c] ?? null);
   }
 
   async pid(): Promise<number> {
@@ -348,9 +381,10 @@ export class MpvWatch {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if ((await this.path()) === path) return;
-      await this.next((e) => e.event === 'start-file' || e.event === 'file-loaded', Math.max(50, Math.min(500, end - Date.now()))).catch(
-        () => undefined,
-      );
+      await this.next(
+        (e) => e.event === 'start-file' || e.event === 'file-loaded' || e.event === 'pass',
+        Math.max(50, Math.min(500, end - Date.now())),
+      ).catch(() => undefined);
     }
     throw new Error(`mpv did not play ${path} within ${timeoutMs} ms (plays ${await this.path()})`);
   }
