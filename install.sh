@@ -228,8 +228,9 @@ stage_app() {
   chmod -R u=rwX,go=rX "$STAGE"
 }
 
-# Ports of the effective config (the installed app's loader: defaults + /etc/loop/config.yaml), as
-# "HTTP MQTT" where MQTT is "-" when no embedded broker listens.
+# Ports and hotspot of the effective config (the installed app's loader: defaults +
+# /etc/loop/config.yaml), as "HTTP MQTT ADDRESS SSID" where MQTT is "-" when no embedded broker
+# listens, ADDRESS is the hotspot's address and SSID (last: it may hold spaces) the hotspot's name.
 read_ports() {
   local app="$1" cfg="$2" out
   if [ -f "$app/dist/core/config/load.js" ] && [ -d "$app/node_modules" ] && [ -f "$cfg" ]; then
@@ -237,13 +238,14 @@ read_ports() {
       const { loadConfig } = await import(process.argv[1]);
       const c = loadConfig({ file: process.argv[2], env: {} }).config;
       const m = c.mqtt.url === null && c.mqtt.listen ? c.mqtt.port : '-';
-      console.log(c.http.port + ' ' + m);" "$app/dist/core/config/load.js" "$cfg" 2>"$TMP/ports.err")"; then
+      const h = c.wifi.hotspot;
+      console.log([c.http.port, m, h.address.split('/')[0], h.ssid.replace(/[\\r\\n]/g, ' ')].join(' '));" "$app/dist/core/config/load.js" "$cfg" 2>"$TMP/ports.err")"; then
       echo "$out"
       return
     fi
     echo "  ! $cfg does not load ($(head -c 300 "$TMP/ports.err")); assuming ports 80 and 1883" >&2
   fi
-  echo "80 1883"
+  echo "80 1883 $HOTSPOT_ADDRESS LOOP-Setup"
 }
 
 install_config() {
@@ -374,7 +376,7 @@ swap_and_restart() {
 }
 
 where_to_open() {
-  local http="$1" suffix="" ips="" ip host
+  local http="$1" hotspot_address="$2" hotspot_ssid="$3" suffix="" ips="" ip host
   [ "$http" = "80" ] || suffix=":$http"
   host="$(hostname 2>/dev/null || echo loop)"
   ips="$(hostname -I 2>/dev/null || true)"
@@ -391,7 +393,7 @@ where_to_open() {
     done
   else
     echo "Loop is running, but this device has no network yet. In a minute it opens its setup hotspot:"
-    echo "  join the WiFi network LOOP-Setup and open http://$HOTSPOT_ADDRESS$suffix/ (a phone shows it by itself)."
+    echo "  join the WiFi network \"$hotspot_ssid\" and open http://$hotspot_address$suffix/ (a phone shows it by itself)."
   fi
   echo "Logs: journalctl -u loop -f    Config: /etc/loop/config.yaml    Guide: /opt/loop/docs/install.md"
 }
@@ -406,14 +408,14 @@ do_install() {
   if [ "$DRY" -eq 1 ]; then say "Compiled app (dist/)"; echo "  + build dist/ if missing or older than the sources"; else ensure_built; fi
   stage_app
   install_config
-  local ports http mqtt
+  local ports http mqtt hotspot_address hotspot_ssid
   if [ "$DRY" -eq 1 ]; then ports="$(read_ports "$SRC" "${CONFIG}")"; else ports="$(read_ports "$STAGE" "$CONFIG")"; fi
   [ -f "$CONFIG" ] || ports="$(read_ports "$SRC" "$DEPLOY/config.yaml")"
-  read -r http mqtt <<<"$ports"
+  read -r http mqtt hotspot_address hotspot_ssid <<<"$ports"
   install_system_files "$http" "$mqtt"
   install_panel
   swap_and_restart
-  where_to_open "$http"
+  where_to_open "$http" "$hotspot_address" "$hotspot_ssid"
 }
 
 do_uninstall() {

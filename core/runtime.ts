@@ -135,7 +135,7 @@ export class LoopRuntime {
     });
     this.app = app;
     this.view = new DashboardView(this.bus);
-    registerAuthRoutes(app, this.auth, guard.loggedIn);
+    registerAuthRoutes(app, this.auth, guard);
     registerCoreRoutes(app, {
       bus: this.bus,
       view: this.view,

@@ -1,7 +1,9 @@
 // `npm run bench -- frames`: what reaches the screen at every clip-to-clip transition, frame by
 // frame. Xvfb, mpv on --vo=x11, the screen captured at 50 fps (x11grab) and every frame classified
 // (capture.ts, classify.ts). Three 1.0 s solid-colour clips with the frame number burned in, repeat 1:
-//   - Loop: the real player plugin (one mpv, the loop as its playlist);
+//   - Loop: the real player plugin, as shipped (player.timeline auto: the loop as one edl:// timeline);
+//   - Loop with a reorder every 3 s (each edit takes over at the next clip boundary: one file boundary);
+//   - Loop with player.timeline off (one mpv, the loop as its playlist: a file boundary per transition);
 //   - baseline: a new mpv per clip (what a shell loop around `mpv clip` does);
 //   - reference: one mpv on an edl:// timeline of the three files (no file boundary at all).
 // Per transition: black frames, mixed frames, how long the last frame is held beyond one frame
@@ -33,28 +35,45 @@ const MPV_X11 = [
 
 type Player = (display: string, clips: Record<Colour, string>) => Promise<Seen[]>;
 
-/** Loop as shipped: the player and loop plugins, the three clips in the loop, repeat 1. */
-const loopPlayer: Player = async (display, clips) => {
-  process.env.DISPLAY = display;
-  const loop = await startPlayerLoop({ player: { vo: 'x11', ao: 'null', hang_timeout_ms: 3000 }, loop: { repeat: 1 } });
-  try {
-    const media: Media[] = COLOURS.map((c, i) => ({
-      slug: `frames_${c}_${String(i + 1).padStart(16, '0')}`,
-      path: clips[c],
-      kind: 'video',
-      duration: CLIP_SECONDS,
-    }));
-    await publishLibrary(loop, media);
-    for (const m of media) {
-      const r = await http('POST', `${loop.http}/api/loop`, { slug: m.slug });
-      if (r.status !== 200) throw new Error(`adding ${m.slug}: ${r.status} ${JSON.stringify(r.json)}`);
+/**
+ * Loop: the player and loop plugins, the three clips in the loop, repeat 1; `editEveryMs` swaps the
+ * last two clips over that often while the screen is captured.
+ */
+const loopPlayer =
+  (timeline: 'auto' | 'off', editEveryMs = 0): Player =>
+  async (display, clips) => {
+    process.env.DISPLAY = display;
+    const loop = await startPlayerLoop({ player: { vo: 'x11', ao: 'null', hang_timeout_ms: 3000, timeline }, loop: { repeat: 1 } });
+    try {
+      const media: Media[] = COLOURS.map((c, i) => ({
+        slug: `frames_${c}_${String(i + 1).padStart(16, '0')}`,
+        path: clips[c],
+        kind: 'video',
+        duration: CLIP_SECONDS,
+      }));
+      await publishLibrary(loop, media);
+      for (const m of media) {
+        const r = await http('POST', `${loop.http}/api/loop`, { slug: m.slug });
+        if (r.status !== 200) throw new Error(`adding ${m.slug}: ${r.status} ${JSON.stringify(r.json)}`);
+      }
+      await sleep(1500);
+      let editing: NodeJS.Timeout | null = null;
+      if (editEveryMs > 0) {
+        let k = 0;
+        const orders = [media.map((m) => m.slug), [0, 2, 1].map((i) => (media[i] as Media).slug)];
+        editing = setInterval(() => {
+          void http('PUT', `${loop.http}/api/loop`, { loop: orders[++k % 2] });
+        }, editEveryMs);
+      }
+      try {
+        return await capture(display, SECONDS);
+      } finally {
+        if (editing) clearInterval(editing);
+      }
+    } finally {
+      await loop.stop();
     }
-    await sleep(1500);
-    return await capture(display, SECONDS);
-  } finally {
-    await loop.stop();
-  }
-};
+  };
 
 /** Baseline: a new mpv per clip, started when the previous one has exited. */
 const mpvPerClip: Player = async (display, clips) => {
@@ -125,7 +144,9 @@ export default async function run(): Promise<void> {
     );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     const players: Array<[string, Player]> = [
-      ['Loop (playlist)', loopPlayer],
+      ['Loop (timeline)', loopPlayer('auto')],
+      ['Loop (timeline), a reorder every 3 s', loopPlayer('auto', 3000)],
+      ['Loop (playlist, timeline off)', loopPlayer('off')],
       ['new mpv per clip (baseline)', mpvPerClip],
       ['edl:// timeline (reference)', edlTimeline],
     ];
@@ -143,12 +164,15 @@ export default async function run(): Promise<void> {
       console.log(row(name, s));
       if (process.env.FRAMES_DUMP) console.log(seen.map((x) => (x.kind === 'clip' ? `${x.clip[0]}${x.n}` : x.kind[0])).join(' '));
     }
-    const loop = results['Loop (playlist)'];
+    const loop = results['Loop (timeline)'];
+    const playlist = results['Loop (playlist, timeline off)'];
     const base = results['new mpv per clip (baseline)'];
-    if (loop && base) {
+    if (loop && base && playlist) {
       console.log(
         `\nLoop vs a new mpv per clip: black ${loop.blackPerTransition.toFixed(2)} vs ${base.blackPerTransition.toFixed(2)} frames per transition; ` +
-          `median hold ${loop.holdMedianMs.toFixed(0)} vs ${base.holdMedianMs.toFixed(0)} ms beyond one frame.`,
+          `median hold ${loop.holdMedianMs.toFixed(0)} vs ${base.holdMedianMs.toFixed(0)} ms beyond one frame ` +
+          `(the playlist: ${playlist.holdMedianMs.toFixed(0)} ms); holds over one frame: ${loop.overOneFrame} of ${loop.transitions} ` +
+          `(playlist ${playlist.overOneFrame} of ${playlist.transitions}).`,
       );
     }
   } finally {

@@ -27,10 +27,20 @@ const NewToken = Type.Object({
 const Password = Type.String({ maxLength: PASSWORD_MAX * 4 });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 409: ErrorEnvelope, 429: ErrorEnvelope };
 
-/** Whether this request proved itself; set by the guard. */
-export type LoggedIn = (req: FastifyRequest) => boolean;
+/** What the guard found about a request: whether it proved itself, and whether with an API token. */
+export interface Caller {
+  loggedIn(req: FastifyRequest): boolean;
+  viaToken(req: FastifyRequest): boolean;
+}
 
-export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, loggedIn: LoggedIn): void {
+export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, caller: Caller): void {
+  const loggedIn = (req: FastifyRequest) => caller.loggedIn(req);
+  // A token given to Home Assistant or a script drives the player; it does not manage who gets in:
+  // a leaked token must not mint tokens that outlive its revocation, nor change the password.
+  const ownerOnly = async (req: FastifyRequest) => {
+    if (caller.viaToken(req))
+      throw new AuthFailure(403, 'forbidden', "API tokens cannot manage tokens or the password: log in as the owner (the device's page)");
+  };
   const secure = (req: FastifyRequest) => req.protocol === 'https';
   const startSession = (req: FastifyRequest, reply: FastifyReply, id: string) =>
     reply.header('Set-Cookie', sessionCookie(id, auth.sessionSeconds, secure(req)));
@@ -104,6 +114,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, logg
   app.post(
     '/api/auth/password',
     {
+      preHandler: ownerOnly,
       schema: {
         tags: ['auth'],
         summary: 'Change the owner password; every other session ends',
@@ -123,6 +134,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, logg
   app.get(
     '/api/auth/tokens',
     {
+      preHandler: ownerOnly,
       schema: {
         tags: ['auth'],
         summary: 'API tokens (names and dates; the secrets are never shown again)',
@@ -135,6 +147,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, logg
   app.post(
     '/api/auth/tokens',
     {
+      preHandler: ownerOnly,
       schema: {
         tags: ['auth'],
         summary: 'Make a long-lived API token (Authorization: Bearer <token>); the token is shown only in this answer',
@@ -148,6 +161,7 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, logg
   app.delete(
     '/api/auth/tokens/:id',
     {
+      preHandler: ownerOnly,
       schema: {
         tags: ['auth'],
         summary: 'Revoke an API token',

@@ -95,6 +95,8 @@ export class Guard {
     return id !== null && id.via !== 'open';
   };
 
+  viaToken = (req: FastifyRequest): boolean => this.identity(req.raw)?.via === 'token';
+
   install(app: FastifyInstance): void {
     app.addHook('onRequest', async (req, reply) => this.check(req, reply));
   }

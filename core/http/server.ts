@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { version } from '../paths.js';
 import { installErrorHandlers } from './errors.js';
-import type { Guard } from './guard.js';
+import { SECURITY_HEADERS, type Guard } from './guard.js';
 import { lazyCompilers } from './lazy-compile.js';
 import { serveDashboard } from './static.js';
 
@@ -25,6 +25,8 @@ export interface HttpOptions {
 
 // ajv-formats is CommonJS with a default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+const DOCS_CSP = (SECURITY_HEADERS['Content-Security-Policy'] ?? '').replace("style-src 'self'", "style-src 'self' 'unsafe-inline'");
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
@@ -76,7 +78,11 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
   });
   if (o.docsUi) {
     const { default: swaggerUi } = await import('@fastify/swagger-ui');
-    await app.register(swaggerUi, { routePrefix: '/api/docs' });
+    await app.register(async (scope) => {
+      // Swagger UI sets a few inline styles (its icon sprite): allowed on these pages only; scripts stay 'self'.
+      scope.addHook('onSend', async (_req, reply) => void reply.header('Content-Security-Policy', DOCS_CSP));
+      await scope.register(swaggerUi, { routePrefix: '/api/docs' });
+    });
   } else {
     // The UI is opt-in (http.docs_ui): it costs ~2 MB of RSS on a 512 MB device. The JSON stays.
     app.get('/api/docs/json', { schema: { hide: true } }, async () => app.swagger());

@@ -3,6 +3,9 @@
 // no font files or generated images and costs nothing while a clip plays.
 import { hostname, networkInterfaces } from 'node:os';
 import type { WifiState } from '../../core/protocol/index.js';
+import type { MpvIpc } from './mpv-ipc.js';
+
+const OVERLAY_ID = 1;
 
 export interface ScreenFacts {
   hostname: string;
@@ -44,4 +47,11 @@ export function screenAss(text: string): string {
   const escape = (s: string): string => s.replace(/\\/g, '\\\\').replace(/[{}]/g, (c) => `\\${c}`);
   const [first = '', ...rest] = text.split('\n').map(escape);
   return `{\\an5\\fs28\\bord1}${first}\\N{\\fs20}${rest.join('\\N')}`;
+}
+
+/** Draws the card (or for null, removes it) as mpv's OSD overlay, unless it already shows that. */
+export async function drawCard(mpv: MpvIpc, text: string | null, shown: string | null): Promise<void> {
+  if (text === shown) return;
+  if (text === null) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
+  else await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
 }

@@ -1,5 +1,6 @@
 // The player service: follows the loop (retained `loop`, `media` and `wifi`) with one long-lived mpv
-// whose playlist mirrors the loop, so mpv itself moves from clip to clip (gapless). It publishes
+// whose playlist mirrors the loop, so mpv itself moves from clip to clip (gapless); a loop of clips
+// is one entry, a continuous timeline (timeline.ts, timeline-player.ts). It publishes
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
@@ -16,13 +17,15 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { localFacts, screenAss, screenText } from './idle-screen.js';
+import { drawCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
+import { TIMELINE_OBSERVED, TimelineTracker } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
-import { Waiters } from '../../core/util/pending.js';
+import { playerStateOf, stateNameOf } from './state.js';
+import { Cues } from './cues.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -41,10 +44,7 @@ interface Loaded {
   options: Options;
 }
 
-/** Someone waiting until the screen shows the loop's `cue` (or, for null, anything new). */
-
-const OVERLAY_ID = 1;
-const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps'];
+const OBSERVED = ['pause', 'time-pos', 'duration', 'volume', 'mute', 'container-fps', ...TIMELINE_OBSERVED];
 
 export class PlayerService implements MpvOwner {
   private readonly supervisor: MpvSupervisor;
@@ -63,6 +63,8 @@ export class PlayerService implements MpvOwner {
   private loaded = new Map<number, Loaded>();
   private currentId: number | null = null;
   private current: Loaded | null = null;
+  /** Which clip of a playing timeline is on screen (timeline-player.ts). */
+  private readonly timeline: TimelineTracker;
   private appliedKey: string | null = null;
   /** An entry whose own options no longer match the plan: removed once another entry starts (a fresh copy follows it). */
   private retiring: number | null = null;
@@ -80,12 +82,8 @@ export class PlayerService implements MpvOwner {
   /** The item the loop (or a resume) asked for while it was not playable; played as soon as it is. */
   private wanted: string | null = null;
 
-  // The cue handshake: the loop bumps `cue` to ask for its active item afresh; `cue` is the last one
-  // acted on, `shownCue` the one on screen (published as player.cue), and `waiters` wait for it.
-  private cue = -1;
-  private shownCue = 0;
-  /** Wait for the screen to show a cue; each is offered the cue shown. */
-  private readonly waiters = new Waiters<number>();
+  /** The cue handshake with the loop (cues.ts). */
+  private readonly cues = new Cues();
 
   private lock: Promise<unknown> = Promise.resolve();
   private syncQueued = false;
@@ -95,6 +93,12 @@ export class PlayerService implements MpvOwner {
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
+    this.timeline = new TimelineTracker(ctx.config.timeline);
+  }
+
+  /** The clip on screen: the entry that plays, or the clip of the timeline's segment on screen. */
+  private get clip(): PlaylistEntry | null {
+    return this.current ? (this.timeline.clip ?? this.current.entry) : null;
   }
 
   async start(): Promise<void> {
@@ -147,7 +151,7 @@ export class PlayerService implements MpvOwner {
   async stop(): Promise<void> {
     this.offs.splice(0).forEach((off) => off());
     if (this.ticker) clearInterval(this.ticker);
-    this.waiters.releaseAll(this.shownCue);
+    this.cues.releaseAll();
     await this.supervisor.stop();
     await this.settings?.flush();
   }
@@ -170,8 +174,8 @@ export class PlayerService implements MpvOwner {
   }
 
   down(): void {
-    const slug = this.current?.entry.slug ?? this.resume?.slug ?? null;
-    if (slug) this.resume = { slug, position: this.current?.entry.kind === 'video' ? this.position : null };
+    const slug = this.clip?.slug ?? this.resume?.slug ?? null;
+    if (slug) this.resume = { slug, position: this.clip?.kind === 'video' ? this.position : null };
     this.forgetPlaylist();
   }
 
@@ -194,6 +198,7 @@ export class PlayerService implements MpvOwner {
     this.current = null;
     this.currentId = null;
     this.appliedKey = null;
+    this.timeline.started(null);
   }
 
   // ---- following the loop ---------------------------------------------------------------
@@ -224,9 +229,9 @@ export class PlayerService implements MpvOwner {
     const mpv = this.supervisor.mpv;
     if (!mpv || this.supervisor.phase !== 'running') return;
     const loop = this.loop;
-    const fresh = loop !== undefined && loop.cue !== this.cue;
+    const fresh = loop !== undefined && loop.cue !== this.cues.acted;
     if (fresh) {
-      this.cue = loop.cue;
+      this.cues.acted = loop.cue;
       this.stopped = false;
       this.resume = null;
     }
@@ -235,7 +240,7 @@ export class PlayerService implements MpvOwner {
       library: this.library,
       fresh,
       stopped: this.stopped,
-      playing: this.current?.entry.slug ?? null,
+      playing: this.clip?.slug ?? null,
       applied: this.appliedKey,
       wanted: this.wanted,
       resume: this.resume?.slug ?? null,
@@ -243,7 +248,7 @@ export class PlayerService implements MpvOwner {
     this.wanted = d.wanted;
     switch (d.act) {
       case 'idle':
-        return this.showIdle(mpv, d.why, loop?.cue ?? this.shownCue);
+        return this.showIdle(mpv, d.why, loop?.cue ?? this.cues.shown);
       case 'keep':
         return;
       case 'rebuild':
@@ -258,7 +263,7 @@ export class PlayerService implements MpvOwner {
    * interrupted resumes where it was).
    */
   private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string, unpause: boolean): Promise<void> {
-    const plan = planFrom(loop, this.library, target);
+    const plan = this.timeline.shape(planFrom(loop, this.library, target));
     const [first, ...rest] = plan;
     if (!first) return;
     await this.hideIdle(mpv);
@@ -288,15 +293,18 @@ export class PlayerService implements MpvOwner {
     const list = (await mpv.getProperty('playlist')) as Array<{ id: number; filename: string }> | null;
     const kept = list?.[0];
     const keptEntry = kept ? this.loaded.get(kept.id) : undefined;
-    if (!kept || !keptEntry || !loop.order.includes(keptEntry.entry.slug) || !this.library.has(keptEntry.entry.slug)) {
+    // A timeline's clip on screen is the one of its segment on screen.
+    const slug = keptEntry === this.current ? this.clip?.slug : keptEntry?.entry.slug;
+    if (!kept || !keptEntry || !slug || !loop.order.includes(slug) || !this.library.has(slug)) {
       const target = startSlug(loop, this.library, loop.active);
       if (target) await this.loadFresh(mpv, loop, target, false);
       return;
     }
-    const slug = keptEntry.entry.slug;
-    const [planned, ...rest] = planFrom(loop, this.library, slug);
+    const plan = planFrom(loop, this.library, slug);
+    const [planned, ...rest] = plan;
     this.loaded = new Map([[kept.id, keptEntry]]);
     this.retiring = null;
+    if (keptEntry.entry.segments || this.timeline.fits(plan)) return this.switchAtBoundary(mpv, loop, kept.id, keptEntry, plan);
     for (const e of rest) this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: keptEntry.cue, options: e.options });
     if (planned) {
       // The pass on screen ends as the plan now says (mode switched, no longer alone, repeat changed)...
@@ -314,6 +322,27 @@ export class PlayerService implements MpvOwner {
       if (!sameOptions(keptEntry.options, planned.options)) await this.replaceWhenDone(mpv, kept.id, planned, keptEntry.cue);
     }
     this.appliedKey = planKey(loop, this.library, slug);
+    await this.publish();
+  }
+
+  /**
+   * A timeline plays, or the plan becomes one: what follows the pass on screen is appended (as a
+   * timeline when it fits), the entry on screen is cut where that pass ends (a plain file: after
+   * the passes the plan gives it), and retired once the next starts. The clip on screen is never
+   * interrupted; that boundary is one file boundary (a playlist-like transition, docs/performance.md).
+   */
+  private async switchAtBoundary(mpv: MpvIpc, loop: LoopState, id: number, kept: Loaded, plan: PlaylistEntry[]): Promise<void> {
+    const [planned] = plan;
+    for (const e of this.timeline.after(plan, kept.entry.segments !== undefined)) {
+      this.register(await mpv.load(e.path, 'append', e.options), { entry: e, cue: kept.cue, options: e.options });
+    }
+    if (kept.entry.segments) await this.timeline.cut(mpv);
+    else if (planned && String(planned.options['loop-file'] ?? 'no') !== this.passLoop) {
+      this.passLoop = String(planned.options['loop-file'] ?? 'no');
+      await mpv.setProperty('loop-file', this.passLoop);
+    }
+    this.retiring = id;
+    this.appliedKey = planKey(loop, this.library, planned?.slug ?? null);
     await this.publish();
   }
 
@@ -350,18 +379,15 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen && text !== this.screen) {
-      await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
-    }
+    if (this.ctx.config.idle_screen) await drawCard(mpv, text, this.screen);
     this.screen = text;
-    this.shown(cue);
+    this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.screen === null) return;
+    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.screen);
     this.screen = null;
-    if (this.ctx.config.idle_screen) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
   }
 
   // ---- mpv events -------------------------------------------------------------------------
@@ -406,15 +432,16 @@ export class PlayerService implements MpvOwner {
     if ((await mpv.getProperty('idle-active')) !== true) return;
     if (this.fileErrors > 0) return this.failPlayback();
     this.forgetPlaylist();
-    await this.showIdle(mpv, 'waiting', this.shownCue);
+    await this.showIdle(mpv, 'waiting', this.cues.shown);
   }
 
   private onStarted(l: Loaded): void {
     this.current = l;
+    this.timeline.started(l.entry);
     this.passLoop = String(l.options['loop-file'] ?? 'no');
     this.position = 0;
     this.duration = null;
-    this.shown(l.cue);
+    this.cues.show(l.cue);
     void this.publish();
   }
 
@@ -427,8 +454,16 @@ export class PlayerService implements MpvOwner {
   private onFileError(why: string, entry: PlaylistEntry | null): void {
     // An entry of a playlist already replaced is none of our business any more.
     if (!entry) return;
-    if (!existsSync(entry.path)) {
-      this.ctx.log.info({ slug: entry.slug, path: entry.path }, 'file gone; waiting for the library to catch up');
+    const gone = (entry.segments ?? [entry]).find((e) => !existsSync(e.path));
+    if (gone) {
+      this.ctx.log.info({ slug: gone.slug, path: gone.path }, 'file gone; waiting for the library to catch up');
+      return;
+    }
+    if (entry.segments) {
+      // mpv could not open the timeline although its files exist: play the same loop as a playlist.
+      this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
+      this.timeline.refuse(entry);
+      void this.serial(async () => this.forgetPlaylist()).then(() => this.requestSync());
       return;
     }
     this.fileErrors++;
@@ -452,16 +487,22 @@ export class PlayerService implements MpvOwner {
 
   private onProperty(name: string, value: unknown): void {
     const num = typeof value === 'number' && Number.isFinite(value) ? value : null;
+    if (this.timeline.property(name, value) && this.current) {
+      // Another segment of the timeline on screen: a clip started (or a pass of it, or its length became known).
+      this.duration = this.timeline.length;
+      this.cues.show(this.current.cue);
+      void this.publish();
+    }
     switch (name) {
       case 'pause':
         this.paused = value === true;
         void this.publish();
         break;
       case 'time-pos':
-        this.position = num;
+        this.position = num === null ? null : Math.max(0, num - this.timeline.offset);
         break;
       case 'duration':
-        if (this.current?.entry.kind === 'video' && num !== null && this.duration === null) {
+        if (this.clip?.kind === 'video' && num !== null && this.duration === null && !this.timeline.active) {
           this.duration = num;
           void this.publish();
         }
@@ -484,51 +525,29 @@ export class PlayerService implements MpvOwner {
   // ---- state ------------------------------------------------------------------------------
 
   stateName(): PlayerStateName {
-    switch (this.supervisor.phase) {
-      case 'unavailable':
-        return 'unavailable';
-      case 'error':
-        return 'error';
-      case 'restarting':
-        return 'restarting';
-      case 'starting':
-        return 'restarting';
-      default:
-        break;
-    }
-    if (this.stopped) return 'stopped';
-    if (!this.current) return 'idle';
-    return this.paused ? 'paused' : 'playing';
+    return stateNameOf({ phase: this.supervisor.phase, stopped: this.stopped, paused: this.paused, clip: this.clip });
   }
 
   snapshot(): PlayerState {
-    const slug = this.current?.entry.slug ?? null;
-    const s = this.settings.get();
-    return {
-      state: this.stateName(),
-      reason: this.supervisor.reason,
-      slug,
-      title: this.current?.entry.title ?? null,
-      index: slug === null || !this.loop ? -1 : this.loop.items.findIndex((i) => i.slug === slug),
-      position: this.position,
-      duration:
-        this.current?.entry.kind === 'video' ? (this.duration ?? this.library.get(slug ?? '')?.duration ?? null) : this.imageDuration(),
-      volume: s.volume,
-      muted: s.muted,
-      loop_mode: this.loop?.mode ?? 'all',
-      frame_rate: this.current?.entry.kind === 'video' ? this.frameRate : null,
-      kind: this.current?.entry.kind ?? null,
-      screen: this.current ? null : this.screen,
-      cue: this.shownCue,
-      updated_at: new Date().toISOString(),
-    };
-  }
-
-  private imageDuration(): number | null {
-    const e = this.current?.entry;
-    if (!e || e.kind !== 'image') return null;
-    const d = e.options['image-display-duration'];
-    return typeof d === 'number' ? d : null;
+    const { phase, reason } = this.supervisor;
+    const { volume, muted } = this.settings.get();
+    const { stopped, paused, clip, loop, library, position, duration, frameRate, screen } = this;
+    return playerStateOf({
+      phase,
+      reason,
+      stopped,
+      paused,
+      clip,
+      loop,
+      library,
+      position,
+      duration,
+      frameRate,
+      volume,
+      muted,
+      screen,
+      cue: this.cues.shown,
+    });
   }
 
   /** Publishes `player` when something other than the clock changed. */
@@ -542,7 +561,7 @@ export class PlayerService implements MpvOwner {
   }
 
   private tick(): void {
-    const slug = this.current?.entry.slug ?? null;
+    const slug = this.clip?.slug ?? null;
     if (slug === null || this.position === null) return;
     const pos = Math.round(this.position * 10) / 10;
     const key = `${slug}:${pos}`;
@@ -551,26 +570,9 @@ export class PlayerService implements MpvOwner {
     void this.ctx.bus.publish('player/position', { slug, position: pos, duration: this.snapshot().duration }).catch(() => undefined);
   }
 
-  /** Something is on screen for the loop's `cue` (a file started, or the idle card): wake whoever waits. */
-  private shown(cue: number): void {
-    if (cue > this.shownCue) this.shownCue = cue;
-    this.waiters.offer(this.shownCue);
-  }
-
-  /**
-   * Resolves once the screen shows the loop's `cue` (the item it asked for started, or the card
-   * says there is nothing to play), or for null once anything new is on screen; bounded.
-   */
+  /** Resolves once the screen shows the loop's `cue`, or for null once anything new is on screen; bounded. */
   private whenShown(cue: number | null, timeoutMs: number): Promise<void> {
-    if (cue === null ? this.current !== null || this.loaded.size === 0 : cue <= this.shownCue) return Promise.resolve();
-    // Bounded: past the deadline the answer goes out anyway, with whatever is on screen.
-    return this.waiters
-      .wait(
-        (shown) => cue === null || cue <= shown,
-        timeoutMs,
-        () => this.shownCue,
-      )
-      .then(() => undefined);
+    return this.cues.when(cue, timeoutMs, () => this.current !== null || this.loaded.size === 0);
   }
 
   // ---- actions ----------------------------------------------------------------------------
@@ -638,8 +640,8 @@ export class PlayerService implements MpvOwner {
     const mpv = this.requireMpv();
     this.stopped = true;
     // Stop outranks what the loop asked before it (a cue still on its way must not restart playback).
-    const cue = Math.max(this.loop?.cue ?? 0, this.shownCue);
-    this.cue = cue;
+    const cue = Math.max(this.loop?.cue ?? 0, this.cues.shown);
+    this.cues.acted = cue;
     await this.serial(() => this.showIdle(mpv, 'stopped', cue));
     return this.stateName();
   }
@@ -647,13 +649,14 @@ export class PlayerService implements MpvOwner {
   async seek(position: number, relative: boolean): Promise<PlayerStateName> {
     const mpv = this.requireMpv();
     const cur = this.requireCurrent();
-    if (cur.entry.kind === 'image') throw new ActionError('conflict', `"${cur.entry.slug}" is a still image: there is nothing to seek in`);
+    const clip = this.clip ?? cur.entry;
+    if (clip.kind === 'image') throw new ActionError('conflict', `"${clip.slug}" is a still image: there is nothing to seek in`);
     const duration = this.snapshot().duration;
     const target = relative ? (this.position ?? 0) + position : position;
     if (target < 0 || (duration !== null && target > duration)) {
       throw new ActionError('invalid', `position ${target.toFixed(2)} s is outside this clip (0..${duration?.toFixed(2) ?? '?'} s)`);
     }
-    await mpv.seek(target, 'absolute');
+    await mpv.seek(this.timeline.offset + target, 'absolute');
     this.position = target;
     return this.stateName();
   }

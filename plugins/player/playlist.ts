@@ -11,6 +11,10 @@ export interface PlaylistEntry {
   title: string;
   /** mpv per-file options for this entry (`loadfile <path> append <options>`). */
   options: Record<string, string | number>;
+  /** Whether the converted file may carry sound (its source had some); a timeline needs all alike. */
+  audio?: boolean;
+  /** A timeline (timeline.ts): the clip of each of its segments, in order; `path` is its `edl://` URL. */
+  segments?: readonly PlaylistEntry[];
 }
 
 /** The library as the player needs it: slug → item, only what is ready and has a file. */
@@ -36,7 +40,8 @@ export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'):
     // player sets on the playing entry never leaks into entries that would otherwise inherit it.
     options['loop-file'] = mode === 'one' ? 'inf' : repeat > 1 ? repeat - 1 : 'no';
   }
-  return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options };
+  const audio = item.source?.has_audio ?? false;
+  return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options, audio };
 }
 
 /**

@@ -74,6 +74,9 @@ export class WifiService {
   private nmcliMissing = false;
   private wired = false;
   private profileCache: Profile[] | null = null;
+  /** Bumped whenever the saved profiles may have changed: a read that began before a change must not
+   *  cache its (now stale) answer. */
+  private profileGeneration = 0;
   private refreshing: Promise<WifiState> | null = null;
   private refreshAgain: Promise<WifiState> | null = null;
   /** The network Loop last joined itself (connect, or a known network): its state says where to find Loop. */
@@ -158,9 +161,12 @@ export class WifiService {
 
   /** Runs nmcli; a missing nmcli or a stopped NetworkManager makes the plugin unavailable (said once). */
   private async run(args: string[], timeoutMs?: number): Promise<NmcliResult> {
-    if (args.includes('connect') || args.includes('delete') || args.includes('add') || args.includes('up')) this.profileCache = null;
+    const changes = args.includes('connect') || args.includes('delete') || args.includes('add') || args.includes('up');
+    if (changes) this.forgetProfiles();
     try {
-      const r = await this.nm.run(args, timeoutMs);
+      const r = await this.nm.run(args, timeoutMs).finally(() => {
+        if (changes) this.forgetProfiles();
+      });
       if (r.code === NM_NOT_RUNNING) throw new ActionError('unavailable', 'NetworkManager is not running');
       if (r.code !== 0) this.ctx.log.debug({ args: redact(args), code: r.code, err: errorText(r) }, 'nmcli failed');
       return r;
@@ -182,10 +188,17 @@ export class WifiService {
   /** Saved WiFi profiles (not the hotspot). Cached until a profile changes (monitor) or we change one. */
   private async profiles(): Promise<Profile[]> {
     if (this.profileCache) return this.profileCache;
+    const generation = this.profileGeneration;
     const r = await this.run(['-f', CONNECTION_FIELDS.join(','), 'connection', 'show']);
     if (r.code !== 0) throw new ActionError('internal', `nmcli: ${errorText(r)}`);
-    this.profileCache = parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.c.hotspot.connection_name);
-    return this.profileCache;
+    const profiles = parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.c.hotspot.connection_name);
+    if (generation === this.profileGeneration) this.profileCache = profiles;
+    return profiles;
+  }
+
+  private forgetProfiles(): void {
+    this.profileCache = null;
+    this.profileGeneration++;
   }
 
   /** Reads NetworkManager's state and publishes it; drives the lost-connection timer. One read at a time. */
@@ -297,7 +310,7 @@ export class WifiService {
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       // Every line is a change; profiles (saved networks) change rarely and are re-read only then.
-      if (/connection profile|NetworkManager (has started|is stopped)/.test(line)) this.profileCache = null;
+      if (/connection profile|NetworkManager (has started|is stopped)/.test(line)) this.forgetProfiles();
       this.scheduleRefresh();
     });
     child.stderr?.resume();
@@ -635,9 +648,7 @@ export class WifiService {
       this.ctx.log.warn({ ssid, reason: why.reason, detail: why.detail }, 'WiFi connect failed');
       // nmcli keeps the profile it made for a failed first attempt: a wrong password must not linger.
       if (!existing) {
-        for (const p of (await this.profiles().catch(() => [])).filter((x) => x.name === ssid && !before.some((b) => b.uuid === x.uuid))) {
-          await this.run(['connection', 'delete', 'uuid', p.uuid]).catch(() => undefined);
-        }
+        await this.forgetNewProfiles(ssid, before);
       }
       this.lastError = { ssid, reason: why.reason, message: why.message, at: new Date().toISOString() };
       this.busy = false;
@@ -648,5 +659,18 @@ export class WifiService {
       await this.refresh();
       throw new ActionError(CODE_OF[why.reason], why.message, { reason: why.reason });
     });
+  }
+
+  /** Deletes the profiles for ssid that a failed attempt left (nmcli keeps one). A failure to list or
+   *  delete is logged: it must not hide the connect error the user is waiting for. */
+  private async forgetNewProfiles(ssid: string, before: Profile[]): Promise<void> {
+    try {
+      for (const p of (await this.profiles()).filter((x) => x.name === ssid && !before.some((b) => b.uuid === x.uuid))) {
+        const r = await this.run(['connection', 'delete', 'uuid', p.uuid]);
+        if (r.code !== 0) this.ctx.log.warn({ ssid, err: errorText(r) }, 'could not delete the profile of a failed attempt');
+      }
+    } catch (err) {
+      this.ctx.log.warn({ ssid, err: (err as Error).message }, 'could not delete the profile of a failed attempt');
+    }
   }
 }

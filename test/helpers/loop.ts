@@ -4,13 +4,14 @@
 // the bus (what the media plugin would publish), a second IPC connection to that mpv (so tests read
 // back what mpv really plays), and bus requests over MQTT matched on their `transaction`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { merge, readYamlFile, validateConfig } from '../../core/config/load.js';
 import type { MediaItem, MediaState } from '../../core/protocol/index.js';
 import { MpvIpc, type MpvEvent } from '../../plugins/player/mpv-ipc.js';
+import { edlFiles } from '../../plugins/player/timeline.js';
 import type { LoopConfig } from '../../core/config/schema.js';
 import { createLogger } from '../../core/log.js';
 import { defaultConfigPath, packageRoot } from '../../core/paths.js';
@@ -106,6 +107,14 @@ export interface ProcessOptions {
   startTimeoutMs?: number;
   /** In a process group of its own (so a signal can go to the whole group, as a service manager sends it). */
   detached?: boolean;
+  /** With bin/loop.js's shebang V8 flags, as the service runs it (memory figures depend on them). */
+  shippedFlags?: boolean;
+}
+
+/** The V8 flags of bin/loop.js's shebang line, read from the file so tests follow it. */
+export function shippedNodeFlags(): string[] {
+  const first = readFileSync(join(packageRoot, 'bin', 'loop.js'), 'utf8').split('\n')[0] ?? '';
+  return first.split(/\s+/).filter((a) => a.startsWith('--'));
 }
 
 export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopProcess> {
@@ -129,7 +138,8 @@ export async function startLoopProcess(opts: ProcessOptions = {}): Promise<LoopP
     LOOP_HTTP_DOCS_UI: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, [join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], {
+  const flags = opts.shippedFlags ? shippedNodeFlags() : [];
+  const child = spawn(process.execPath, [...flags, join(packageRoot, 'bin', 'loop.js'), 'start', '--config', cfgFile], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.detached ?? false,
@@ -267,13 +277,19 @@ export interface PathChange {
   t: number;
 }
 
-/** A second connection to the player's mpv: records events, reads properties, follows restarts. */
+/**
+ * A second connection to the player's mpv: records events, reads properties, follows restarts.
+ * When mpv plays a timeline (`edl://`, player.timeline auto), the file on screen is the one of the
+ * segment on screen (observed `chapter`), and each segment begins a `pass` (else each
+ * `playback-restart` does: a file's first frame or a loop-file pass).
+ */
 export class MpvWatch {
   ipc: MpvIpc;
   readonly events: Seen[] = [];
-  /** Every change of the file mpv plays, as mpv reports it (observed `path`). */
+  /** Every change of the file mpv plays, as mpv reports it (observed `path`, and `chapter` in a timeline). */
   readonly paths: PathChange[] = [];
   private waiters: Array<{ pred: (e: Seen) => boolean; resolve: (e: Seen) => void }> = [];
+  private segments: string[] | null = null;
 
   constructor(private readonly socket: string) {
     this.ipc = this.make();
@@ -282,21 +298,38 @@ export class MpvWatch {
   private make(): MpvIpc {
     const ipc = new MpvIpc({ binary: 'mpv', socket: this.socket, args: [] });
     ipc.on('property', (name: string, value: unknown) => {
-      if (name === 'path' && typeof value === 'string') this.paths.push({ path: value, t: performance.now() });
+      const t = performance.now();
+      if (name === 'path' && typeof value === 'string') {
+        this.segments = edlFiles(value);
+        if (!this.segments) this.onPath(value, t);
+      } else if (name === 'chapter' && this.segments && typeof value === 'number') {
+        const file = this.segments[value];
+        if (file) this.onPath(file, t);
+        this.record({ event: 'pass', t });
+      }
     });
     ipc.on('event', (e: MpvEvent) => {
       const seen: Seen = { event: e.event, t: performance.now() };
       if (typeof e.playlist_entry_id === 'number') seen.id = e.playlist_entry_id;
       if (typeof e.reason === 'string') seen.reason = e.reason;
-      this.events.push(seen);
-      for (const w of [...this.waiters]) {
-        if (w.pred(seen)) {
-          this.waiters.splice(this.waiters.indexOf(w), 1);
-          w.resolve(seen);
-        }
-      }
+      this.record(seen);
+      if (e.event === 'playback-restart' && !this.segments) this.record({ event: 'pass', t: seen.t });
     });
     return ipc;
+  }
+
+  private onPath(path: string, t: number): void {
+    if (this.paths[this.paths.length - 1]?.path !== path || !this.segments) this.paths.push({ path, t });
+  }
+
+  private record(seen: Seen): void {
+    this.events.push(seen);
+    for (const w of [...this.waiters]) {
+      if (w.pred(seen)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(seen);
+      }
+    }
   }
 
   /** (Re)connects, retrying while mpv (re)starts. */
@@ -308,6 +341,7 @@ export class MpvWatch {
       try {
         await this.ipc.attach();
         await this.ipc.observeProperty('path');
+        await this.ipc.observeProperty('chapter');
         return;
       } catch (err) {
         if (Date.now() > end) throw err;
@@ -326,8 +360,16 @@ export class MpvWatch {
     return withDeadline(new Promise<Seen>((resolve) => this.waiters.push({ pred, resolve })), timeoutMs, 'an mpv event');
   }
 
+  /** The file on screen (in a timeline, the file of the segment on screen). */
   async path(): Promise<string | null> {
-    return ((await this.ipc.getProperty('path').catch(() => null)) as string | null) ?? null;
+    const path = ((await this.ipc.getProperty('path').catch(() => null)) as string | null) ?? null;
+    const files = path === null ? null : edlFiles(path);
+    if (!files) return path;
+    const chapter = async () => (await this.ipc.getProperty('chapter').catch(() => null)) as number | null;
+    let c = await chapter();
+    // A timeline just started has no chapter until it is loaded (a moment after start-file).
+    if (c === null) c = await this.next((e) => e.event === 'pass', 2000).then(chapter, () => null);
+    return c === null ? null : (files[c] ?? null);
   }
 
   async pid(): Promise<number> {
@@ -339,9 +381,10 @@ export class MpvWatch {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if ((await this.path()) === path) return;
-      await this.next((e) => e.event === 'start-file' || e.event === 'file-loaded', Math.max(50, Math.min(500, end - Date.now()))).catch(
-        () => undefined,
-      );
+      await this.next(
+        (e) => e.event === 'start-file' || e.event === 'file-loaded' || e.event === 'pass',
+        Math.max(50, Math.min(500, end - Date.now())),
+      ).catch(() => undefined);
     }
     throw new Error(`mpv did not play ${path} within ${timeoutMs} ms (plays ${await this.path()})`);
   }

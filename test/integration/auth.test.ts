@@ -152,6 +152,19 @@ describe('auth: the owner, sessions and API tokens', function () {
     const list = await raw('GET', `${b}/api/auth/tokens`, { headers: { cookie } });
     expect(list.text).not.to.include(token);
     expect((list.json?.data as Array<Record<string, unknown>>)[0]).to.include({ id, name: 'Home Assistant' });
+    // A token drives Loop; it does not manage who gets in (a leaked one cannot outlive its revocation).
+    const json = { ...bearer, 'content-type': 'application/json' };
+    const mint = await raw('POST', `${b}/api/auth/tokens`, { headers: json, body: JSON.stringify({ name: 'mine now' }) });
+    expect(mint.status, mint.text).to.equal(403);
+    expect(mint.json?.message).to.match(/log in as the owner/);
+    expect((await raw('GET', `${b}/api/auth/tokens`, { headers: bearer })).status).to.equal(403);
+    expect((await raw('DELETE', `${b}/api/auth/tokens/${id}`, { headers: bearer })).status).to.equal(403);
+    const pw = await raw('POST', `${b}/api/auth/password`, {
+      headers: json,
+      body: JSON.stringify({ current: OWNER_PASSWORD, password: 'taken over by a script' }),
+    });
+    expect(pw.status, pw.text).to.equal(403);
+    expect((await raw('GET', `${b}/api/auth/tokens`, { headers: { cookie } })).json?.data, 'still one token').to.have.length(1);
     expect((await raw('DELETE', `${b}/api/auth/tokens/${id}`, { headers: own(b, cookie) })).status).to.equal(200);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: bearer })).status).to.equal(401);
     expect(

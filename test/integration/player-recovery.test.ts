@@ -208,33 +208,48 @@ describe('player: a video output that cannot open', function () {
 describe('player: files deleted while they play', function () {
   this.timeout(15000);
 
-  it('is not an mpv error: the player waits on the idle card until the library says what happened', async () => {
-    const socket = mpvSocket();
-    const loop = await startPlayerLoop({ socket });
-    const mpv = new MpvWatch(socket);
-    try {
-      const [x, y] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
-      await publishLibrary(loop, [
-        { slug: 'gone_x_00000000000001', path: x, kind: 'video' },
-        { slug: 'gone_y_00000000000002', path: y, kind: 'video' },
-      ]);
-      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_x_00000000000001' });
-      await http('POST', `${loop.http}/api/loop`, { slug: 'gone_y_00000000000002' });
-      await mpv.attach();
-      await mpv.playing(x);
-      await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'playing', 2000, 'playing');
-      await Promise.all([unlink(x), unlink(y)]);
-      await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
-      const p = loop.runtime.bus.last('player') as PlayerState;
-      expect(p.reason).to.equal(null);
-      expect(p.screen).to.match(/Preparing media/);
-      for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002'])
-        await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
-      await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop them');
-      expect((loop.runtime.bus.last('player') as PlayerState).state).to.equal('idle');
-    } finally {
-      mpv.close();
-      await loop.stop();
-    }
-  });
+  // A playlist (timeline off) must open the next file and finds it gone; a timeline holds its files
+  // open, so it plays on. Either way: no error, and the library's word decides.
+  for (const timeline of ['off', 'auto'] as const) {
+    it(`is not an mpv error: ${timeline === 'off' ? 'a playlist waits on the idle card' : 'a timeline plays on'} until the library says what happened`, async () => {
+      const socket = mpvSocket();
+      const loop = await startPlayerLoop({ socket, player: { timeline } });
+      const mpv = new MpvWatch(socket);
+      try {
+        const [x, y] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
+        await publishLibrary(loop, [
+          { slug: 'gone_x_00000000000001', path: x, kind: 'video' },
+          { slug: 'gone_y_00000000000002', path: y, kind: 'video' },
+        ]);
+        await http('POST', `${loop.http}/api/loop`, { slug: 'gone_x_00000000000001' });
+        await http('POST', `${loop.http}/api/loop`, { slug: 'gone_y_00000000000002' });
+        await mpv.attach();
+        await mpv.playing(x);
+        await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'playing', 2000, 'playing');
+        // (x played alone first: with y added, the timeline of both takes over after x's pass.)
+        if (timeline === 'auto')
+          await until(async () => String(await mpv.ipc.getProperty('path')).startsWith('edl://'), 3000, 'the timeline');
+        await Promise.all([unlink(x), unlink(y)]);
+        if (timeline === 'off') {
+          await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
+          const p = loop.runtime.bus.last('player') as PlayerState;
+          expect(p.reason).to.equal(null);
+          expect(p.screen).to.match(/Preparing media/);
+        } else {
+          // Past a whole round (both clips, and the wrap-around): still playing, both clips, no error.
+          const from = mpv.paths.length;
+          await until(() => mpv.paths.length - from >= 3, 5000, 'a round on the open files');
+          const p = loop.runtime.bus.last('player') as PlayerState;
+          expect(p).to.include({ state: 'playing', reason: null });
+        }
+        for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002'])
+          await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
+        await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop them');
+        await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 2000, 'the idle card');
+      } finally {
+        mpv.close();
+        await loop.stop();
+      }
+    });
+  }
 });

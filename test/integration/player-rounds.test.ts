@@ -157,13 +157,11 @@ describe('player: the loop goes round by itself', function () {
       await request('loop', 'settings', { repeat, image_duration: 1 });
       for (const slug of slugs) expect((await http('POST', `${loop.http}/api/loop`, { slug })).status).to.equal(200);
     };
-    /** playback-restart events (a file's first frame, or a loop-file pass) while each clip was on screen. */
+    /** Passes (a file's first frame or a loop-file pass; a segment in a timeline) while each clip was on screen. */
     const passes = (seq: Array<{ slug: string; t: number }>): number[] =>
       seq
         .slice(0, -1)
-        .map(
-          (p, i) => mpv.events.filter((e) => e.event === 'playback-restart' && e.t > p.t && e.t < (seq[i + 1] as { t: number }).t).length,
-        );
+        .map((p, i) => mpv.events.filter((e) => e.event === 'pass' && e.t >= p.t && e.t < (seq[i + 1] as { t: number }).t).length);
 
     before(async () => {
       const [a, b, c, s] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeStill()]);

@@ -89,6 +89,22 @@ const table: Array<[string, Partial<Facts>, Decision]> = [
     { playing: null, resume: 'c' },
     { act: 'load', target: 'c', unpause: false, wanted: null },
   ],
+  // A timeline is one mpv entry; `playing` is the clip of the segment on screen (its chapter), not the entry.
+  [
+    'timeline: mpv moved on to the next segment (b), the loop followed: keep (no file to load)',
+    { playing: 'b', loop: { ...abc, active: 'b' } },
+    { act: 'keep', wanted: null },
+  ],
+  [
+    'timeline: the repeat changed while b plays mid-timeline: rebuild around b',
+    { playing: 'b', loop: { ...abc, active: 'b', repeat: 2 } },
+    { act: 'rebuild', wanted: null },
+  ],
+  [
+    'timeline: mode one while b plays mid-timeline: rebuild around b',
+    { playing: 'b', loop: { ...abc, active: 'b', mode: 'one' } },
+    { act: 'rebuild', wanted: null },
+  ],
   ['a new cue outranks the resume', { playing: null, resume: 'c', fresh: true }, { act: 'load', target: 'a', unpause: true, wanted: null }],
 ];
 

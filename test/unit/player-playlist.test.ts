@@ -80,7 +80,9 @@ describe('player playlist', () => {
 
   it('in mode one holds only the current item, forever', () => {
     const l = loop(['a', 'b'], { mode: 'one' });
-    expect(planFrom(l, lib, 'a')).to.deep.equal([{ slug: 'a', path: '/m/a', kind: 'video', title: 'a', options: { 'loop-file': 'inf' } }]);
+    expect(planFrom(l, lib, 'a')).to.deep.equal([
+      { slug: 'a', path: '/m/a', kind: 'video', title: 'a', options: { 'loop-file': 'inf' }, audio: false },
+    ]);
     expect(planFrom(l, lib, 'b')[0]?.options).to.deep.equal({ 'image-display-duration': 'inf' });
   });
 

@@ -1,0 +1,104 @@
+// The first visit and the login, as a person meets them in a real browser (Chromium, phone-sized):
+// a new device asks for an owner password (typed twice), then shows the dashboard live over /ws; a
+// reload keeps the session; another phone is asked to log in (not to onboard again), is told when
+// the password is wrong, and gets in with the right one; Log out takes that phone back to the form.
+import { existsSync } from 'node:fs';
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { skipBecause } from '../helpers/skip.js';
+import { CHROMIUM, launch, openPage, shotPath, type WatchedPage } from './browser.js';
+
+const PASSWORD = 'correct horse battery';
+
+describe('first visit and login in a real browser', function () {
+  this.timeout(120_000);
+  let loop: TestLoop;
+  let browser: Browser;
+  const pages: WatchedPage[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    loop = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system', 'loop', 'media'] });
+    browser = await launch();
+  });
+  after(async () => {
+    for (const p of pages) await p.context.close().catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+    await loop?.stop();
+  });
+
+  const open = async (): Promise<WatchedPage> => {
+    const w = await openPage(browser, loop.http);
+    // Before logging in, the page's first calls are refused (401) and its socket closed (4401): expected.
+    w.allow((line) => / 401: |status of 401/.test(line));
+    pages.push(w);
+    return w;
+  };
+
+  it('a new device asks for the owner password twice, then shows the dashboard, live', async () => {
+    const { page, problems } = await open();
+    await page.goto('/library');
+    await page.getByRole('heading', { name: 'Set the owner password' }).waitFor();
+    expect(new URL(page.url()).pathname).to.equal('/login');
+    expect(await page.getByRole('navigation', { name: 'Views' }).count(), 'no tabs before the password').to.equal(0);
+
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill('something else');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'The two passwords differ.' }).waitFor();
+    const status = (await loop.runtime.app.inject({ url: '/api/auth/status' })).json<{ data: { mode: string } }>();
+    expect(status.data.mode, 'nothing was set').to.equal('onboarding');
+
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByLabel('Password again').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Set password' }).click();
+    // Back where the person was going, with the tabs, and the live link up with the new session.
+    await page.waitForURL((u) => u.pathname === '/library');
+    await page.getByRole('navigation', { name: 'Views' }).waitFor();
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: shotPath('login-onboarded') });
+
+    await page.reload();
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).pathname, 'the session outlives a reload').to.equal('/library');
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('another phone is asked to log in, hears about a wrong password, and gets in with the right one', async () => {
+    const { page, problems } = await open();
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(await page.getByLabel('Password again').count(), 'no second onboarding').to.equal(0);
+
+    await page.getByLabel('Password', { exact: true }).fill('not it');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).to.match(/password/i);
+    expect(await page.getByLabel('Password', { exact: true }).inputValue(), 'the typed password is not kept').to.equal('');
+
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Views' }).waitFor();
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 15_000 });
+    expect(new URL(page.url()).pathname).to.equal('/');
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('Log out on the System view takes the phone back to the login form, and the session no longer works', async () => {
+    const w = pages[1] as WatchedPage;
+    const { page } = w;
+    await page.getByRole('link', { name: 'System' }).click();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    expect(await page.getByRole('navigation', { name: 'Views' }).count()).to.equal(0);
+    const status = await page.evaluate(async () => {
+      const r = await fetch('/api/dashboard');
+      return r.status;
+    });
+    expect(status, 'the old session is gone').to.equal(401);
+    // The first phone is still logged in.
+    expect(await pages[0]?.page.evaluate(async () => (await fetch('/api/dashboard')).status)).to.equal(200);
+  });
+});
