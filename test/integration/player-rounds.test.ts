@@ -19,21 +19,7 @@ import {
 import { uploadFiles } from '../helpers/media-files.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
-
-/** Consecutive duplicates dropped: the sequence of what was on screen. */
-function changes(slugs: ReadonlyArray<string | null>): string[] {
-  const out: string[] = [];
-  for (const s of slugs) if (s !== null && s !== out[out.length - 1]) out.push(s);
-  return out;
-}
-
-/** Every step goes to the next item of `order` (wrapping round). */
-function expectInOrder(seq: readonly string[], order: readonly string[], who: string): void {
-  for (let i = 1; i < seq.length; i++) {
-    const want = order[(order.indexOf(seq[i - 1] as string) + 1) % order.length];
-    expect(seq[i], `${who}: step ${i} of ${seq.join(' → ')}`).to.equal(want);
-  }
-}
+import { changes, expectInOrder } from '../helpers/order.js';
 
 interface Watchers {
   loop: TestLoop;

@@ -11,20 +11,7 @@ import { makeClip } from '../helpers/clips.js';
 import { http, mqttRequest, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { until } from '../helpers/wait.js';
-
-/** Consecutive duplicates dropped. */
-function changes(slugs: ReadonlyArray<string | null>): string[] {
-  const out: string[] = [];
-  for (const s of slugs) if (s !== null && s !== out[out.length - 1]) out.push(s);
-  return out;
-}
-
-function expectInOrder(seq: readonly string[], order: readonly string[], who: string): void {
-  for (let i = 1; i < seq.length; i++) {
-    const want = order[(order.indexOf(seq[i - 1] as string) + 1) % order.length];
-    expect(seq[i], `${who}: step ${i} of ${seq.join(' → ')}`).to.equal(want);
-  }
-}
+import { changes, expectInOrder } from '../helpers/order.js';
 
 describe('player: a loop of clips as one timeline', function () {
   this.timeout(90_000);
