@@ -2,6 +2,7 @@
 // watchdog, crash backoff, restart, and a stop that never restarts it. It reports to its owner
 // (the player service) through `MpvOwner` and knows nothing of loops or playlists.
 import type { PluginContext } from '../../core/plugins/api.js';
+import { isMpvNoise } from './mpv-noise.js';
 import type { PlayerConfig } from './config.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
@@ -142,7 +143,10 @@ export class MpvSupervisor {
     this.current = mpv;
     mpv.on('event', (e) => this.owner.event(e));
     mpv.on('property', (name, value) => this.owner.property(name, value));
-    mpv.on('stderr', (line) => this.ctx.log.warn({ mpv: line }, 'mpv says'));
+    mpv.on('stderr', (line) => {
+      if (isMpvNoise(line)) this.ctx.log.debug({ mpv: line }, 'mpv says');
+      else this.ctx.log.warn({ mpv: line }, 'mpv says');
+    });
     mpv.once('exit', (x) => {
       if (this.current === mpv) this.current = null;
       void this.onExit(x);
