@@ -13,8 +13,9 @@ import type { LoopState, SeedMediaItem } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
+import { skipBecause } from '../helpers/skip.js';
 import { until } from '../helpers/wait.js';
-import { axe, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { axe, CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
 
 const VIEWS: Array<[name: string, path: string]> = [
   ['now', '/'],
@@ -72,11 +73,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   before(async function () {
     if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html')))
       throw new Error('web/dist is not built: run `npm run build` (npm test builds it)');
-    if (!existsSync('/usr/bin/chromium') && !process.env.LOOP_CHROMIUM) {
-      // Not silently: say what is missing and how to get it.
-      console.log('    (skipped: /usr/bin/chromium is missing; apt-get install chromium)');
-      this.skip();
-    }
+    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
     ports = { http: await freePort(), mqtt: await freePort() };
     await start();
     browser = await launch();
