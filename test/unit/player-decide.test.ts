@@ -1,45 +1,11 @@
 // The player's decision on every change, as a table: idle card, keep, rebuild around what plays,
 // or load an item afresh (and what becomes of the item asked for while it was not playable).
 import { expect } from 'chai';
-import type { LoopState, MediaItem } from '../../core/protocol/index.js';
 import { decide, type Decision, type Facts } from '../../plugins/player/decide.js';
 import { planKey, playableLibrary } from '../../plugins/player/playlist.js';
+import { loopState as loop, media } from '../helpers/player-fixtures.js';
 
-function media(slug: string, ready = true): MediaItem {
-  return {
-    slug,
-    filename: `${slug}.mp4`,
-    type: 'video/mp4',
-    size: 1,
-    uploadedAt: '',
-    url: '',
-    thumbnail_url: null,
-    kind: 'video',
-    duration: 1,
-    width: 320,
-    height: 240,
-    frame_count: 25,
-    processing_status: ready ? 'ready' : 'processing',
-    path: ready ? `/m/${slug}` : null,
-  };
-}
-function loop(slugs: string[], over: Partial<LoopState> = {}): LoopState {
-  return {
-    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })),
-    current_index: 0,
-    active: slugs[0] ?? null,
-    mode: 'all',
-    repeat: 1,
-    image_duration: 10,
-    shuffle: false,
-    order: slugs,
-    cue: 1,
-    updated_at: '',
-    ...over,
-  };
-}
-
-const library = playableLibrary([media('a'), media('b'), media('c'), media('p', false)]);
+const library = playableLibrary([media('a'), media('b'), media('c'), media('p', 'video', 'processing')]);
 const abc = loop(['a', 'b', 'c']);
 const applied = planKey(abc, library, 'a');
 const base: Facts = { loop: abc, library, fresh: false, stopped: false, playing: 'a', applied, wanted: null, resume: null };

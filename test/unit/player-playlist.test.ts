@@ -1,42 +1,12 @@
 // From loop + library to mpv's playlist: order, rotation, per-file options, what is skipped.
 import { expect } from 'chai';
-import type { LoopState, MediaItem } from '../../core/protocol/index.js';
+import type { LoopState } from '../../core/protocol/index.js';
 import { planAll, planFrom, planKey, playableLibrary, sameOptions, startSlug } from '../../plugins/player/playlist.js';
 import { screenAss, screenText } from '../../plugins/player/idle-screen.js';
+import { loopState, media } from '../helpers/player-fixtures.js';
 
-function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
-  return {
-    slug,
-    filename: `${slug}.mp4`,
-    type: 'video/mp4',
-    size: 1,
-    uploadedAt: '',
-    url: '',
-    thumbnail_url: null,
-    kind,
-    duration: 1,
-    width: 320,
-    height: 240,
-    frame_count: 25,
-    processing_status: status,
-    path: status === 'ready' ? `/m/${slug}` : null,
-  };
-}
-function loop(slugs: string[], over: Partial<LoopState> = {}): LoopState {
-  return {
-    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })),
-    current_index: 0,
-    active: slugs[0] ?? null,
-    mode: 'all',
-    repeat: 2,
-    image_duration: 10,
-    shuffle: false,
-    order: slugs,
-    cue: 1,
-    updated_at: '',
-    ...over,
-  };
-}
+/** This table's loops repeat every clip twice unless a row says otherwise. */
+const loop = (slugs: string[], over: Partial<LoopState> = {}): LoopState => loopState(slugs, { repeat: 2, ...over });
 
 describe('player playlist', () => {
   const lib = playableLibrary([media('a'), media('b', 'image'), media('c'), media('d', 'video', 'processing')]);

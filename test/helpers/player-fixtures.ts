@@ -1,0 +1,38 @@
+// The player's pure inputs for table tests: a library item and a loop state, with defaults a test
+// overrides only where it matters (player-decide, player-playlist).
+import type { LoopState, MediaItem } from '../../core/protocol/index.js';
+
+export function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
+  return {
+    slug,
+    filename: `${slug}.mp4`,
+    type: 'video/mp4',
+    size: 1,
+    uploadedAt: '',
+    url: '',
+    thumbnail_url: null,
+    kind,
+    duration: 1,
+    width: 320,
+    height: 240,
+    frame_count: 25,
+    processing_status: status,
+    path: status === 'ready' ? `/m/${slug}` : null,
+  };
+}
+
+export function loopState(slugs: string[], over: Partial<LoopState> = {}): LoopState {
+  return {
+    items: slugs.map((slug) => ({ slug, repeat: null, duration: null })),
+    current_index: 0,
+    active: slugs[0] ?? null,
+    mode: 'all',
+    repeat: 1,
+    image_duration: 10,
+    shuffle: false,
+    order: slugs,
+    cue: 1,
+    updated_at: '',
+    ...over,
+  };
+}
