@@ -1,0 +1,84 @@
+// The device test bed: a Debian 13 guest (systemd, NetworkManager, avahi, 512 MB) boots under
+// QEMU, runs the real install.sh from this checkout and a household's first hour
+// (scenarios/first-hour.sh); each scenario here asserts on the line the guest wrote for it.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { packageRoot } from '../../core/paths.js';
+import { skipBecause } from '../helpers/skip.js';
+
+interface ScenarioResult {
+  scenario: string;
+  ok: boolean;
+  detail: string;
+  figures: Record<string, number>;
+}
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+const RUN = join(packageRoot, 'test', 'device', 'run.sh');
+
+describe('the device test bed: a household first hour on Debian 13 in 512 MB', function () {
+  // Image build (cached), a TCG boot, npm ci and Loop's start in a guest ~20x slower than the host.
+  this.timeout(40 * 60_000);
+  const results = new Map<string, ScenarioResult>();
+  let why = '';
+  let guestLog = '';
+
+  before(async function () {
+    if (process.env.LOOP_DEVICE === '0') return void (why = 'LOOP_DEVICE=0 turns the device test bed off');
+    const missing = ['qemu-system-x86_64', 'qemu-img', 'mmdebstrap', 'mke2fs'].filter((cmd) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`));
+    if (missing.length) return void (why = `${missing.join(', ')} missing (.ci/run installs them)`);
+    const out = mkdtempSync(join(tmpdir(), 'loop-device-'));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn('bash', [RUN, 'test/device/scenarios/first-hour.sh', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+      child.on('error', () => resolve(null));
+      child.on('exit', (status) => resolve(status));
+    });
+    guestLog = existsSync(join(out, 'guest.log')) ? readFileSync(join(out, 'guest.log'), 'utf8') : '';
+    console.log(`      device: run.sh exit ${code} after ${Math.round((Date.now() - started) / 1000)} s; output in ${out}`);
+    const lines = existsSync(join(out, 'results.jsonl')) ? readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n') : [];
+    for (const line of lines.filter(Boolean)) {
+      const parsed = JSON.parse(line) as ScenarioResult;
+      results.set(parsed.scenario, parsed);
+    }
+  });
+
+  const expectScenario = (ctx: Mocha.Context, name: string): ScenarioResult => {
+    if (why) skipBecause(ctx, why);
+    const found = results.get(name);
+    expect(found, `the guest wrote no result for "${name}"; its log ends:\n${guestLog.slice(-2000)}`).to.not.equal(undefined);
+    expect(found!.ok, `${name}: ${found!.detail}`).to.equal(true);
+    if (Object.keys(found!.figures).length) console.log(`      ${name}: ${JSON.stringify(found!.figures)}`);
+    return found!;
+  };
+
+  it('install.sh installs Loop on a fresh Debian 13 with its packages and npm ci', function () {
+    expectScenario(this, 'install');
+  });
+  it('the service starts as the loop user and reaches READY (Type=notify)', function () {
+    expectScenario(this, 'ready');
+  });
+  it('systemd restarts Loop after a kill -9', function () {
+    expectScenario(this, 'kill9');
+  });
+  it('the watchdog replaces a Loop stopped for longer than WatchdogSec', function () {
+    expectScenario(this, 'watchdog');
+  });
+  it('avahi announces the device with _http._tcp', function () {
+    expectScenario(this, 'avahi');
+  });
+  it('Loop and mpv fit in 512 MB (RSS recorded)', function () {
+    const rss = expectScenario(this, 'rss');
+    expect(rss.figures.loop_rss_kib).to.be.within(1, 200 * 1024);
+  });
+  it('running install.sh again upgrades in place and keeps the config and the data', function () {
+    expectScenario(this, 'upgrade');
+  });
+  it('--uninstall leaves only the config and data; --purge removes those and the user', function () {
+    expectScenario(this, 'uninstall');
+    expectScenario(this, 'purge');
+  });
+});
