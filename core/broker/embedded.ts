@@ -168,6 +168,8 @@ export class EmbeddedBroker {
         );
         server.listen(this.opts.port, this.opts.host, () => resolve());
       });
+      // After listen, errors are the kernel's on accept (EMFILE...): logged, never fatal.
+      server.on('error', (err) => this.opts.log.warn({ err: err.message }, 'MQTT listener error'));
       const addr = server.address();
       this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
       this.tcp = server;

@@ -11,6 +11,7 @@ import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import { ActionError } from '../protocol/index.js';
 import type { Identity } from '../http/guard.js';
+import { refuseUpgrade } from '../http/upgrade.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
 import { PendingSockets, type TokenCheck } from './pending.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
@@ -65,10 +66,7 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const known = this.o.identity(req) !== null;
     if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
-      socket.end(
-        'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n',
-      );
-      return;
+      return refuseUpgrade(socket, 503, 'Service Unavailable', 'too many WebSocket connections');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const who = this.o.identity(req);
@@ -102,6 +100,8 @@ export class Gateway {
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
+    // Before any close: ws reports a peer's bad frames as 'error', which must never go unheard.
+    ws.on('error', (err) => this.o.log.debug({ err: err.message }, 'ws client error'));
     if (this.o.token) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('token') !== this.o.token) {
@@ -114,7 +114,6 @@ export class Gateway {
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
     ws.on('close', () => this.clients.delete(client));
-    ws.on('error', (err) => this.o.log.debug({ err: err.message, client: client.id }, 'ws client error'));
     client.send({
       type: 'connection',
       status: 'connected',
