@@ -90,10 +90,11 @@ async function configCheck(file: string | undefined): Promise<void> {
   }
   // Imported here so that --version and --help stay instant.
   const { ConfigError, merge, readYamlFile, validateConfig } = await import('../config/load.js');
+  const { pluginListProblems } = await import('../config/plugin-list.js');
   const { defaultConfigPath } = await import('../paths.js');
   try {
     const tree = merge(readYamlFile(defaultConfigPath), readYamlFile(file));
-    const problems = validateConfig(tree);
+    const problems = [...validateConfig(tree), ...pluginListProblems(tree.plugins, dirname(resolve(file)))];
     if (problems.length === 0) {
       console.log(`${file}: OK`);
       return;

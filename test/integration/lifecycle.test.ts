@@ -43,6 +43,13 @@ describe('lifecycle: graceful shutdown and broker outages', function () {
     expect(proc.output()).to.match(/http\.port: is "eighty"; must be integer/);
   });
 
+  it('a typo in plugins stops start-up (exit 78) naming the bad entry and the known plugins', async () => {
+    const proc = await startLoopProcess({ config: { plugins: ['system', 'playr'] }, noWait: true });
+    const exit = await proc.exited;
+    expect(exit.code).to.equal(78);
+    expect(proc.output()).to.match(/plugins\.1: unknown plugin "playr": not a built-in \(system, player, loop, media,/);
+  });
+
   describe('external broker (mosquitto)', () => {
     before(function () {
       if (!MOSQUITTO) skipBecause(this, 'mosquitto is not installed (.ci/run installs it)');
