@@ -24,6 +24,7 @@ import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLev
 import { StateStore } from './store/store.js';
 import { reachableHost } from './util/reachable.js';
 import { join } from 'node:path';
+import { monotonicMs } from './util/clock.js';
 
 export interface RuntimeOptions {
   config: LoopConfig;
@@ -238,13 +239,13 @@ export class LoopRuntime {
 
   private async doStop(): Promise<void> {
     const step = async (name: string, fn: () => unknown) => {
-      const t0 = Date.now();
+      const t0 = monotonicMs();
       try {
         await fn();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, `shutdown: ${name} failed`);
       }
-      this.log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
+      this.log.debug({ ms: Math.round(monotonicMs() - t0) }, `shutdown: ${name}`);
     };
     this.notifier?.stopping();
     if (this.infoTimer) clearTimeout(this.infoTimer);

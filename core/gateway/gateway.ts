@@ -16,6 +16,7 @@ import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
 import { PendingSockets, type TokenCheck } from './pending.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
 import { asText, frameText } from '../util/text.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface GatewayOptions {
   bus: Bus;
@@ -47,7 +48,8 @@ export class Gateway {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly off: () => void;
   private dashboardTimer: NodeJS.Timeout | null = null;
-  private lastDashboardAt = 0;
+  /** When the last dashboard_update went out, on the monotonic clock. */
+  private lastDashboardAt = -Infinity;
   private readonly pending: PendingSockets;
   private readonly offAuth: () => void;
 
@@ -255,10 +257,10 @@ export class Gateway {
   /** At most one dashboard_update per throttle interval, always with the newest state. */
   private scheduleDashboard(): void {
     if (this.dashboardTimer) return;
-    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - Date.now());
+    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - monotonicMs());
     this.dashboardTimer = setTimeout(() => {
       this.dashboardTimer = null;
-      this.lastDashboardAt = Date.now();
+      this.lastDashboardAt = monotonicMs();
       const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard'));
       if (subscribers.length === 0) return;
       const seq = ++this.seq.dashboard;

@@ -15,6 +15,7 @@ import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError, INTERNAL_TRANSACTION_PREFIX } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
+import { monotonicMs } from '../util/clock.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
@@ -249,7 +250,7 @@ export class PluginHost {
    * become a flood of events on every open page. What is held back is counted in one warning.
    */
   private badCommand(pluginId: string, message: string, data: unknown, type: string): void {
-    const t = Date.now();
+    const t = monotonicMs();
     const b = this.eventBuckets.get(pluginId) ?? { tokens: BAD_COMMAND_EVENT_BURST, at: t, dropped: 0 };
     b.tokens = Math.min(BAD_COMMAND_EVENT_BURST, b.tokens + ((t - b.at) / 1000) * BAD_COMMAND_EVENTS_PER_SECOND);
     b.at = t;

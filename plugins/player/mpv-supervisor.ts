@@ -7,6 +7,7 @@ import type { PlayerConfig } from './config.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
 import { effectiveVo, hasScreen } from './screen.js';
+import { monotonicMs } from '../../core/util/clock.js';
 
 /** What mpv is doing (the `state` of `player` is derived from it). */
 export type MpvPhase = 'starting' | 'running' | 'restarting' | 'unavailable' | 'error' | 'closed';
@@ -178,7 +179,7 @@ export class MpvSupervisor {
       }
     }
     this.owner.down();
-    const now = Date.now();
+    const now = monotonicMs();
     const windowMs = this.ctx.config.crash_window_seconds * 1000;
     this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now];
     const how = x.signal ? `killed by ${x.signal}` : x.code !== null ? `exited with code ${x.code}` : x.stderr;
