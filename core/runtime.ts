@@ -190,7 +190,11 @@ export class LoopRuntime {
 
     await app.listen({ host: c.http.host, port: c.http.port });
     this.log.info(
-      { url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic },
+      {
+        url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`,
+        base_topic: this.baseTopic,
+        process_id: process.pid,
+      },
       'Loop is up',
     );
     this.notifier?.ready();

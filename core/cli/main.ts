@@ -146,12 +146,27 @@ async function start(file: string | undefined): Promise<void> {
     }
     throw err;
   }
+  const { restartRequested, serviceManager, startAgain } = await import('../service/restart.js');
+  // Read before the runtime starts: its notifier takes NOTIFY_SOCKET out of the environment.
+  const manager = serviceManager();
   const runtime = new LoopRuntime({
     config: loaded.config,
     deviceId: loaded.deviceId,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
   });
   let shuttingDown = false;
+  /** Exits; after a restart request with no service manager, first starts Loop again (its ports are free). */
+  const exit = (code: Parameters<typeof process.exit>[0]): never => {
+    if (restartRequested() !== null && !manager) {
+      try {
+        runtime.log.info({ pid: startAgain() }, 'restart: no service manager, so Loop started itself again');
+        process.exit(0);
+      } catch (err) {
+        runtime.log.error({ err: (err as Error).message }, 'restart: could not start Loop again; start it by hand');
+      }
+    }
+    process.exit(code);
+  };
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -159,11 +174,11 @@ async function start(file: string | undefined): Promise<void> {
     // Hard deadline: a stuck plugin must not keep the device from restarting.
     setTimeout(() => {
       runtime.log.error('shutdown took over 5 s; exiting anyway');
-      process.exit(process.exitCode ?? 1);
+      exit(process.exitCode ?? 1);
     }, 5000).unref();
     runtime.stop().then(
-      () => process.exit(process.exitCode ?? 0),
-      () => process.exit(1),
+      () => exit(process.exitCode ?? 0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
