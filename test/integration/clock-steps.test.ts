@@ -1,9 +1,12 @@
 // The wall clock stepping while Loop runs (NTP's first sync on a Pi without a real-time clock):
 // the Loop process under libfaketime, its clock moved back a day and forward again through a
-// control file; dashboard_update on /ws and the player's retained state on MQTT keep flowing.
+// control file; dashboard_update on /ws and the player's retained state on MQTT keep flowing. And
+// the embedded broker, whose will sweep (Aedes) judged brokers' liveness by the wall clock.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { pino } from 'pino';
+import { EmbeddedBroker } from '../../core/broker/embedded.js';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { mpvSocket, mqttRequest, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
@@ -100,5 +103,51 @@ describe('a wall clock that steps while Loop runs (libfaketime)', function () {
     await late.end();
     expect(retained.retain).to.equal(true);
     expect((retained.json as PlayerState).volume).to.equal(45);
+  });
+});
+
+describe("the embedded broker's last wills when the wall clock steps forward", function () {
+  this.timeout(20_000);
+
+  it('publishes no live client’s will while the clock keeps stepping forward, and still the will of one that vanishes', async () => {
+    // Aedes' heartbeat shortened from 60 s to 50 ms, so its will sweep (every 4 heartbeats) runs
+    // within the test; the wall clock then steps a day forward every 20 ms.
+    const broker = new EmbeddedBroker({
+      listen: true,
+      host: '127.0.0.1',
+      port: 0,
+      allowAnonymous: true,
+      users: [],
+      passwordFile: null,
+      baseTopic: 'loop/sweep',
+      log: pino({ level: 'silent' }),
+      heartbeatMs: 50,
+    });
+    await broker.start();
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const will = { topic: 'home/sweep/state', payload: Buffer.from('{"state":"offline"}'), retain: true, qos: 1 as const };
+    const live = await connectMqtt(url, { will, reconnectPeriod: 0 });
+    const watcher = await connectMqtt(url, { reconnectPeriod: 0 });
+    await watcher.subscribe('home/sweep/state');
+    const wallClock = Date.now;
+    let stepped = 0;
+    const stepper = setInterval(() => (stepped += 86_400_000), 20);
+    Date.now = () => wallClock() + stepped;
+    try {
+      await sleep(600);
+    } finally {
+      clearInterval(stepper);
+      Date.now = wallClock;
+    }
+    expect(stepped).to.be.above(0);
+    expect(watcher.received.map((m) => m.payload.toString())).to.deep.equal([]);
+    expect(live.client.connected).to.equal(true);
+    // A client that really goes away still leaves its will.
+    live.client.stream.destroy();
+    const left = await watcher.next(() => true, 5000);
+    expect(left.payload.toString()).to.equal('{"state":"offline"}');
+    live.client.end(true);
+    await watcher.end();
+    await broker.close();
   });
 });
