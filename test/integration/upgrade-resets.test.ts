@@ -3,13 +3,14 @@
 // seeded fuzz that cuts every handshake (HTTP upgrade, /ws token, MQTT CONNECT over TCP and /mqtt)
 // at a random byte with a random delay. Loop must survive them all and still answer /api/health.
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { expect } from 'chai';
 import mqttPacket from 'mqtt-packet';
 import { claim, makeToken, raw } from '../helpers/auth.js';
 import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
-import { sleep } from '../helpers/wait.js';
+import { sleep, until } from '../helpers/wait.js';
 import { connectWs, type TestWs } from '../helpers/ws.js';
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with LOOP_FUZZ_SEED. */
@@ -23,6 +24,9 @@ function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** How many files and sockets a process has open. */
+const openDescriptors = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 /** One client-to-server WebSocket frame (masked, as a client must send it). */
 function clientFrame(opcode: number, payload: Buffer): Buffer {
@@ -172,6 +176,40 @@ describe('clients that vanish mid-handshake, against the Loop process', function
     });
   }
 
+  it('closes refused sockets whose clients read the answer but never close their side, within 2 s', async () => {
+    const loop = await running();
+    const pid = loop.child.pid as number;
+    const before = openDescriptors(pid);
+    const clients = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const socket = connect({ port: httpPort, host: '127.0.0.1', allowHalfOpen: true });
+        socket.on('error', () => undefined);
+        let answer = '';
+        await new Promise<void>((resolve) => {
+          socket.on('data', (d: Buffer) => {
+            answer += d.toString();
+            resolve();
+          });
+          socket.on('connect', () => socket.write(upgradeRequest(httpPort, { path: '/ws', host: 'x' })));
+        });
+        expect(answer).to.match(/^HTTP\/1\.1 421 Misdirected Request\r\n/);
+        return socket;
+      }),
+    );
+    // Held by Loop while the clients keep their side open...
+    expect(openDescriptors(pid)).to.be.at.least(before + 5);
+    // ...and released by the refusal's deadline (no event for a descriptor count: a short poll).
+    const started = performance.now();
+    await until(
+      () => openDescriptors(pid) <= before,
+      4000,
+      `Loop to close the refused sockets (${openDescriptors(pid)} open, ${before} before)`,
+    );
+    console.log(`      released after ${Math.round(performance.now() - started)} ms`);
+    for (const socket of clients) socket.destroy();
+    await alive(loop);
+  });
+
   it('survives 1,000 handshakes cut at random bytes and moments, and answers /api/health afterwards', async () => {
     const loop = await running();
     const seed = Number(process.env.LOOP_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -189,6 +227,8 @@ describe('clients that vanish mid-handshake, against the Loop process', function
       },
       { port: mqttPort, bytes: connectPacket },
     ];
+    const pid = loop.child.pid as number;
+    const descriptorsBefore = openDescriptors(pid);
     const filled = await fillToCapacity(loop);
     let full = true;
     const started = performance.now();
@@ -216,6 +256,13 @@ describe('clients that vanish mid-handshake, against the Loop process', function
     console.log(`      1,000 cut handshakes in ${Math.round(performance.now() - started)} ms`);
     await sleep(200);
     await alive(loop);
+    // Costs nothing: every socket is closed again (a refusal's deadline is 2 s; there is no event
+    // for a process's descriptor count, hence the short poll).
+    await until(
+      () => openDescriptors(pid) <= descriptorsBefore,
+      5000,
+      `descriptors back to ${descriptorsBefore} (now ${openDescriptors(pid)})`,
+    );
     // Capacity came back: nothing leaked a connection slot.
     const page = await connectWs(loop.ws, { waitInitial: false });
     page.send({ type: 'auth', data: { token } });
