@@ -77,6 +77,7 @@ export class LoopRuntime {
       dataDir: c.data.dir,
       mode: c.auth.mode,
       sessionDays: c.auth.session_days,
+      claimCode: c.auth.claim_code,
       log: this.log.child({ mod: 'auth' }),
     });
     await this.auth.start();
