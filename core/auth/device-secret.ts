@@ -13,13 +13,16 @@ export const UNAMBIGUOUS = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
 export interface SecretShape {
   file: string;
+  /** Characters of a value Loop makes. */
   length: number;
+  /** What a stored value may be (a configured hotspot password is kept there too); default: what Loop makes. */
+  accepts?: RegExp;
 }
 
 /** The claim's setup code: 8 characters (about 40 bits; the login throttle bounds guessing). */
 export const SETUP_CODE: SecretShape = { file: 'setup-code', length: 8 };
 /** The setup hotspot's WPA2 key (8-63 characters): 12 characters, about 59 bits, against offline cracking. */
-export const HOTSPOT_PASSWORD: SecretShape = { file: 'hotspot-password', length: 12 };
+export const HOTSPOT_PASSWORD: SecretShape = { file: 'hotspot-password', length: 12, accepts: /^[\x20-\x7e]{8,63}$/ };
 
 export const randomSecretText = (length: number): string =>
   Array.from({ length }, () => UNAMBIGUOUS[randomInt(UNAMBIGUOUS.length)] as string).join('');
@@ -40,7 +43,7 @@ export class DeviceSecret {
     private readonly owner: FileOwner | null = null,
   ) {
     this.path = join(authDir(dataDir), shape.file);
-    this.pattern = new RegExp(`^[${UNAMBIGUOUS}]{${shape.length}}$`);
+    this.pattern = shape.accepts ?? new RegExp(`^[${UNAMBIGUOUS}]{${shape.length}}$`);
   }
 
   /** The stored secret, or null when there is none (or it is not one Loop made: ensure() replaces it). */
@@ -92,9 +95,16 @@ export class DeviceSecret {
   /** A new value (after a claim: the code seen by whoever stood at the screen is spent). */
   async rotate(): Promise<string> {
     const fresh = randomSecretText(this.shape.length);
-    await atomicWrite(this.path, `${fresh}\n`, 0o600);
-    await giveTo(this.owner, this.path);
+    await this.write(fresh);
     return fresh;
+  }
+
+  /** Keeps `value` (a configured hotspot password, so the screen shows the one in use). */
+  async write(value: string): Promise<void> {
+    if (!this.pattern.test(value)) throw new Error(`${this.shape.file}: not a value this file can hold`);
+    await mkdir(authDir(this.dataDir), { recursive: true, mode: 0o700 });
+    await atomicWrite(this.path, `${value}\n`, 0o600);
+    await giveTo(this.owner, this.path);
   }
 
   /** Whether `typed` is the secret; constant time over digests, so the comparison leaks no prefix. */

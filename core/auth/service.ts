@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import { ActionError } from '../protocol/index.js';
 import { AuthFiles, authDir, type AuthData, type AuthRead, type SessionRecord, type TokenRecord } from './files.js';
-import { lockedMessage } from './locked.js';
+import { cliCommand, lockedMessage } from './locked.js';
 import { DeviceSecret, SETUP_CODE } from './device-secret.js';
 import { checkOwnerPassword, hashOwnerPassword, passwordProblem, scryptBusy } from './password.js';
 import { digest, randomId, randomSecret, sameDigest } from './secrets.js';
@@ -57,6 +57,8 @@ export interface AuthOptions {
   sessionDays: number;
   /** Claiming needs the setup code shown on the device's screen (auth.claim_code). */
   claimCode: boolean;
+  /** The config file Loop was started with, for the exact CLI lines in messages. */
+  configFile?: string;
   log: Logger;
 }
 
@@ -90,7 +92,7 @@ export class AuthService {
 
   /** Why the device is locked and the way back (a log line, the 503's message); '' when it is not. */
   lockedReason(): string {
-    return lockedMessage(this.problems, (n) => this.files.path(n));
+    return lockedMessage(this.problems, (n) => this.files.path(n), this.o.configFile);
   }
 
   stop(): void {
@@ -190,7 +192,7 @@ export class AuthService {
           'forbidden',
           typeof code === 'string' && code.length
             ? "wrong setup code: type the code shown on the device's screen"
-            : "the setup code is missing: type the code shown on the device's screen (or run `sudo -u loop loop setup-code` on it)",
+            : `the setup code is missing: type the code shown on the device's screen (or run \`${cliCommand('setup-code', this.o.configFile)}\` on it)`,
         );
       }
       this.throttle.succeeded(address);

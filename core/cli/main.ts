@@ -161,6 +161,7 @@ async function start(file: string | undefined): Promise<void> {
     config: loaded.config,
     deviceId: loaded.deviceId,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
+    configFile: file ? resolve(file) : undefined,
   });
   let shuttingDown = false;
   const shutdown = (signal: string) => {

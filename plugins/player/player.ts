@@ -17,7 +17,7 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { drawCard, localFacts, screenText } from './idle-screen.js';
+import { cardSecrets, drawCard, localFacts, screenAss, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
@@ -76,6 +76,10 @@ export class PlayerService implements MpvOwner {
   private duration: number | null = null;
   private frameRate: number | null = null;
   private screen: string | null = null;
+  /** The card's ASS as drawn (with what only the screen shows); `screen` is the published text. */
+  private drawnCard: string | null = null;
+  /** Whether the device is unclaimed (bridge/info), so the card shows the setup code. */
+  private unclaimed = false;
   private fileErrors = 0;
   private lastFileError = '';
   private resume: { slug: string; position: number | null } | null = null;
@@ -112,6 +116,7 @@ export class PlayerService implements MpvOwner {
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
+    this.unclaimed = this.ctx.bus.last('bridge/info')?.auth?.mode === 'onboarding';
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
     this.offs.push(
       this.ctx.bus.subscribe('display', (d) => {
@@ -134,6 +139,14 @@ export class PlayerService implements MpvOwner {
     this.offs.push(
       this.ctx.bus.subscribe('media', (m) => {
         this.library = playableLibrary(m.items);
+        this.requestSync();
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('bridge/info', (info) => {
+        const unclaimed = info.auth?.mode === 'onboarding';
+        if (unclaimed === this.unclaimed) return;
+        this.unclaimed = unclaimed;
         this.requestSync();
       }),
     );
@@ -170,6 +183,8 @@ export class PlayerService implements MpvOwner {
 
   up(): void {
     this.forgetPlaylist();
+    // A new mpv shows no overlay: the card must be drawn again.
+    this.drawnCard = null;
     this.requestSync();
   }
 
@@ -379,14 +394,20 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen) await drawCard(mpv, text, this.screen);
+    if (this.ctx.config.idle_screen) {
+      const secrets = await cardSecrets(this.ctx.dataDir, { unclaimed: this.unclaimed, hotspot: this.wifi?.hotspot.active === true });
+      const card = screenAss(text, secrets);
+      await drawCard(mpv, card, this.drawnCard);
+      this.drawnCard = card;
+    }
     this.screen = text;
     this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.screen);
+    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.drawnCard);
+    this.drawnCard = null;
     this.screen = null;
   }
 

@@ -121,9 +121,10 @@ describe('auth: claiming needs the code on the screen, ends the open window, and
       expect(loop.runtime.bridgeInfo().auth?.mode).to.equal('locked');
       const api = await raw('GET', `${b}/api/dashboard`);
       expect(api.status, 'not open').to.equal(503);
+      // In-process (mocha is the script, root the user) the way back is the plain `loop` command.
       expect(api.json?.message)
         .to.include(join(dir, 'auth', 'owner.json'))
-        .and.include('sudo -u loop loop passwd --owner');
+        .and.include('`loop passwd --owner`');
       const take = await onboard(b, { password: 'the neighbour was here', code: 'AAAAAAAA' });
       expect(take.status, 'onboarding refused').to.equal(503);
       const log = await raw('POST', `${b}/api/auth/login`, { headers: own(b), body: JSON.stringify({ password: OWNER_PASSWORD }) });
@@ -147,10 +148,11 @@ describe('auth: claiming needs the code on the screen, ends the open window, and
   it('the process logs the locked file and the way back; `loop passwd --owner` repairs it while Loop runs', async () => {
     const dir = dataDirWith('owner.json', '{"password_ha');
     proc = await startLoopProcess({ dataDir: dir, config: { auth: { mode: 'on' } } });
+    // The exact line for this process: its own bin/loop.js and config file (as root, without sudo -u).
     expect(proc.output())
       .to.match(/auth is locked/)
       .and.include(join(dir, 'auth', 'owner.json'))
-      .and.include('sudo -u loop loop passwd --owner');
+      .and.include(`\`${join(packageRoot, 'bin', 'loop.js')} passwd --owner --config `);
     const fixed = await cli(dir, ['passwd', '--owner'], 'a new start, thanks\n');
     expect(fixed.code, fixed.out).to.equal(0);
     const p = proc;
@@ -180,11 +182,13 @@ describe('auth: claiming needs the code on the screen, ends the open window, and
     expect(shown.code, shown.out).to.equal(0);
     const code = setupCode(dir);
     expect(shown.out).to.include(`${code.slice(0, 4)}-${code.slice(4)}`);
+    const hotspot = readFileSync(join(dir, 'auth', 'hotspot-password'), 'utf8').trim();
+    expect(shown.out, 'the hotspot password, for a device without a screen').to.include(`network "LOOP-Setup", password ${hotspot}`);
     const pw = await cli(dir, ['passwd', '--owner'], 'set by root, as sudo\n');
     expect(pw.code, pw.out).to.equal(0);
     const tok = await cli(dir, ['token', 'create', 'ha']);
     expect(tok.code, tok.out).to.equal(0);
-    for (const f of ['auth', 'auth/owner.json', 'auth/sessions.json', 'auth/tokens.json', 'auth/setup-code']) {
+    for (const f of ['auth', 'auth/owner.json', 'auth/sessions.json', 'auth/tokens.json', 'auth/setup-code', 'auth/hotspot-password']) {
       const st = statSync(join(dir, f));
       expect([st.uid, st.gid], f).to.deep.equal([nobody, nobody]);
     }
