@@ -173,6 +173,27 @@ describe('auth: claiming needs the code on the screen, ends the open window, and
     expect((await raw('GET', `${l.http}/api/dashboard`, { headers: { cookie } })).status, 'not even a session gets in').to.equal(503);
   });
 
+  it('the claim is logged with the address, the code never is (not even a wrong one typed)', async () => {
+    proc = await startLoopProcess({ config: { auth: { mode: 'on' } } });
+    const code = setupCode(proc.dataDir);
+    const target = { http: proc.http, dataDir: proc.dataDir };
+    expect((await onboard(proc.http, { password: OWNER_PASSWORD, code: 'TYPO2345' })).status).to.equal(403);
+    await claim(target);
+    const p = proc;
+    await until(() => p.output().includes('device claimed'), 5000, 'the claim in the log');
+    expect(proc.output()).to.match(/device claimed.*127\.0\.0\.1|127\.0\.0\.1.*device claimed/);
+    expect(proc.output()).not.to.include(code).and.not.include('TYPO2345').and.not.include(setupCode(proc.dataDir));
+  });
+
+  it('auth.claim_code: false is the explicit opt-out: warned at start, and the first visitor claims without a code', async () => {
+    proc = await startLoopProcess({ config: { auth: { mode: 'on', claim_code: false } } });
+    expect(proc.output()).to.match(/WARN.*auth\.claim_code is false/);
+    const status = (await raw('GET', `${proc.http}/api/auth/status`)).json?.data as { mode: string; claim_code: boolean };
+    expect(status).to.deep.include({ mode: 'onboarding', claim_code: false });
+    expect((await onboard(proc.http, { password: OWNER_PASSWORD })).status).to.equal(200);
+    expect(existsSync(join(proc.dataDir, 'auth', 'setup-code')), 'no code is made when none is asked').to.equal(false);
+  });
+
   it('`loop setup-code` prints the code the claim accepts; run as root, the CLI leaves files to the data dir owner', async function () {
     if (process.getuid?.() !== 0) skipBecause(this, 'needs root (chown)');
     const dir = tempDir();
