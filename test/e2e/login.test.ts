@@ -1,12 +1,14 @@
 // The first visit and the login, as a person meets them in a real browser (Chromium, phone-sized):
 // a new device asks for the code on its screen and an owner password (typed twice), then shows the dashboard live over /ws; a
 // reload keeps the session; another phone is asked to log in (not to onboard again), is told when
-// the password is wrong, and gets in with the right one; Log out takes that phone back to the form.
-import { existsSync } from 'node:fs';
+// the password is wrong, and gets in with the right one; Log out takes that phone back to the form;
+// a device with a damaged owner file says it is locked and how to repair it.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { setupCode } from '../helpers/auth.js';
-import { startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
 import { skipBecause } from '../helpers/skip.js';
 import { CHROMIUM, launch, openPage, shotPath, type WatchedPage } from './browser.js';
 
@@ -114,5 +116,26 @@ describe('first visit and login in a real browser', function () {
     expect(status, 'the old session is gone').to.equal(401);
     // The first phone is still logged in.
     expect(await pages[0]?.page.evaluate(async () => (await fetch('/api/dashboard')).status)).to.equal(200);
+  });
+
+  it('a device whose owner file is damaged says it is locked and how to repair it, and offers no claim', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'auth'), { mode: 0o700 });
+    writeFileSync(join(dir, 'auth', 'owner.json'), '{"password_hash":', { mode: 0o600 });
+    const locked = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system'] }, { dataDir: dir });
+    try {
+      const w = await openPage(browser, locked.http);
+      pages.push(w);
+      // Its first calls are refused (503) until the file is repaired: expected.
+      w.allow((line) => / 503: |status of 503/.test(line));
+      await w.page.goto('/');
+      await w.page.getByRole('heading', { name: 'This device is locked' }).waitFor();
+      expect(await w.page.getByRole('alert').textContent()).to.include('passwd --owner');
+      expect(await w.page.getByRole('button', { name: 'Claim and set password' }).count(), 'no claim').to.equal(0);
+      expect(await w.page.getByRole('navigation', { name: 'Views' }).count()).to.equal(0);
+      expect(w.problems).to.deep.equal([]);
+    } finally {
+      await locked.stop();
+    }
   });
 });

@@ -342,6 +342,26 @@ describe('wifi: start-up keeps what works', function () {
   });
 });
 
+describe('wifi: the hotspot password', function () {
+  this.timeout(60_000);
+  afterEach(() => delete process.env.NMCLI_STATE);
+
+  it('a configured wifi.hotspot.password wins over the per-device one, still outside every argv', async () => {
+    const nm = new FakeNm({ aps: [] });
+    const configured = 'our own key, 2026';
+    const w = await startWifiLoop(nm, { hotspot: { password: configured } });
+    try {
+      await seen(w, (x) => x.mode === 'hotspot', 'the hotspot');
+      expect(nm.read().connections.find((c) => c.mode === 'ap')?.psk).to.equal(configured);
+      expect(JSON.stringify(nm.calls())).not.to.include(configured);
+      // Kept where the idle card reads it, so the screen shows the password in use.
+      expect(readFileSync(join(w.loop.dataDir, 'auth', 'hotspot-password'), 'utf8').trim()).to.equal(configured);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe('wifi: the monitor', function () {
   this.timeout(120_000);
   afterEach(() => delete process.env.NMCLI_STATE);
