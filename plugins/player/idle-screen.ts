@@ -5,7 +5,7 @@
 // data dir here, in-process, and drawn large; the published text (`player.screen`) never holds it.
 import { hostname, networkInterfaces } from 'node:os';
 import { DeviceSecret, HOTSPOT_PASSWORD, SETUP_CODE, showCode } from '../../core/auth/device-secret.js';
-import type { WifiState } from '../../core/protocol/index.js';
+import type { BridgeInfo, WifiState } from '../../core/protocol/index.js';
 import type { MpvIpc } from './mpv-ipc.js';
 
 const OVERLAY_ID = 1;
@@ -81,4 +81,44 @@ export async function drawCard(mpv: MpvIpc, ass: string | null, shown: string | 
   if (ass === shown) return;
   if (ass === null) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
   else await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', ass);
+}
+
+/** The player's one card: what is drawn, and whether the device is unclaimed (from bridge/info). */
+export class IdleCard {
+  /** The card's ASS as drawn (with what only the screen shows); the published text is the player's. */
+  private drawn: string | null = null;
+  /** Whether the device is unclaimed, so the card shows the setup code. */
+  private unclaimed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** Follows bridge/info; true when the claim changed (the card is to be drawn again). */
+  follow(info: BridgeInfo | undefined): boolean {
+    const unclaimed = info?.auth?.mode === 'onboarding';
+    const changed = unclaimed !== this.unclaimed;
+    this.unclaimed = unclaimed;
+    return changed;
+  }
+
+  async show(mpv: MpvIpc, text: string, wifi: WifiState | undefined): Promise<void> {
+    if (!this.enabled) return;
+    const hotspot = wifi?.hotspot.active === true;
+    const ass = screenAss(text, await cardSecrets(this.dataDir, { unclaimed: this.unclaimed, hotspot }));
+    await drawCard(mpv, ass, this.drawn);
+    this.drawn = ass;
+  }
+
+  async hide(mpv: MpvIpc): Promise<void> {
+    if (!this.enabled) return;
+    await drawCard(mpv, null, this.drawn);
+    this.drawn = null;
+  }
+
+  /** A new mpv shows no overlay: the next show draws again. */
+  forget(): void {
+    this.drawn = null;
+  }
 }

@@ -17,7 +17,7 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { cardSecrets, drawCard, localFacts, screenAss, screenText } from './idle-screen.js';
+import { IdleCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
@@ -76,10 +76,8 @@ export class PlayerService implements MpvOwner {
   private duration: number | null = null;
   private frameRate: number | null = null;
   private screen: string | null = null;
-  /** The card's ASS as drawn (with what only the screen shows); `screen` is the published text. */
-  private drawnCard: string | null = null;
-  /** Whether the device is unclaimed (bridge/info), so the card shows the setup code. */
-  private unclaimed = false;
+  /** The idle card on screen (drawn with what only the screen shows; `screen` is the published text). */
+  private readonly card: IdleCard;
   private fileErrors = 0;
   private lastFileError = '';
   private resume: { slug: string; position: number | null } | null = null;
@@ -98,6 +96,7 @@ export class PlayerService implements MpvOwner {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
     this.timeline = new TimelineTracker(ctx.config.timeline);
+    this.card = new IdleCard(ctx.dataDir, ctx.config.idle_screen);
   }
 
   /** The clip on screen: the entry that plays, or the clip of the timeline's segment on screen. */
@@ -116,7 +115,7 @@ export class PlayerService implements MpvOwner {
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
-    this.unclaimed = this.ctx.bus.last('bridge/info')?.auth?.mode === 'onboarding';
+    this.card.follow(this.ctx.bus.last('bridge/info'));
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
     this.offs.push(
       this.ctx.bus.subscribe('display', (d) => {
@@ -144,10 +143,7 @@ export class PlayerService implements MpvOwner {
     );
     this.offs.push(
       this.ctx.bus.subscribe('bridge/info', (info) => {
-        const unclaimed = info.auth?.mode === 'onboarding';
-        if (unclaimed === this.unclaimed) return;
-        this.unclaimed = unclaimed;
-        this.requestSync();
+        if (this.card.follow(info)) this.requestSync();
       }),
     );
     this.offs.push(
@@ -183,8 +179,7 @@ export class PlayerService implements MpvOwner {
 
   up(): void {
     this.forgetPlaylist();
-    // A new mpv shows no overlay: the card must be drawn again.
-    this.drawnCard = null;
+    this.card.forget();
     this.requestSync();
   }
 
@@ -394,20 +389,14 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen) {
-      const secrets = await cardSecrets(this.ctx.dataDir, { unclaimed: this.unclaimed, hotspot: this.wifi?.hotspot.active === true });
-      const card = screenAss(text, secrets);
-      await drawCard(mpv, card, this.drawnCard);
-      this.drawnCard = card;
-    }
+    await this.card.show(mpv, text, this.wifi);
     this.screen = text;
     this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.drawnCard);
-    this.drawnCard = null;
+    await this.card.hide(mpv);
     this.screen = null;
   }
 
