@@ -395,7 +395,23 @@ where_to_open() {
     echo "Loop is running, but this device has no network yet. In a minute it opens its setup hotspot:"
     echo "  join the WiFi network \"$hotspot_ssid\" and open http://$hotspot_address$suffix/ (a phone shows it by itself)."
   fi
+  show_setup_code
   echo "Logs: journalctl -u loop -f    Config: /etc/loop/config.yaml    Guide: /opt/loop/docs/install.md"
+}
+
+# The setup code that claims the device and the setup hotspot's password, for a device without a
+# screen (one with a screen shows both on its idle card). The installed CLI reads (or makes) them in
+# the data dir, as root giving the files to the data dir's owner; they are never in a log.
+show_setup_code() {
+  local show="sudo -u loop /opt/loop/bin/loop.js setup-code --config /etc/loop/config.yaml"
+  if [ "$DRY" -eq 1 ]; then echo "  + $show"; return; fi
+  if [ ! -x "$APP/bin/loop.js" ]; then return; fi
+  echo
+  if ! LOOP_DATA_DIR="$DATA" "$APP/bin/loop.js" setup-code --config "$CONFIG"; then
+    echo "  ! the setup code could not be read; later: $show" >&2
+    return
+  fi
+  echo "Shown again later by: $show"
 }
 
 do_install() {

@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   deviceId: string;
   /** Where relative plugin paths are resolved from. */
   baseDir?: string;
+  /** The config file given with --config (messages name the exact CLI line with it). */
+  configFile?: string;
   log?: Logger;
 }
 
@@ -78,6 +80,8 @@ export class LoopRuntime {
       dataDir: c.data.dir,
       mode: c.auth.mode,
       sessionDays: c.auth.session_days,
+      claimCode: c.auth.claim_code,
+      configFile: this.o.configFile,
       log: this.log.child({ mod: 'auth' }),
     });
     await this.auth.start();

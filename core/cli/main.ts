@@ -1,4 +1,4 @@
-// `loop` command line: start, config check, config schema, passwd, token, homeassistant remove, --version, --help.
+// `loop` command line: start, config check, config schema, passwd, token, setup-code, homeassistant remove, --version, --help.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { version } from '../paths.js';
@@ -15,6 +15,8 @@ Commands:
   token create NAME       Make an API token (Authorization: Bearer ...); printed only this once
   token list              List API tokens (id, name, dates)
   token revoke ID         Revoke an API token
+  setup-code              Print the setup code that claims this device (what its screen shows)
+                          and the setup hotspot's password [--config FILE]
   docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
   homeassistant remove [--config FILE]
                           Remove this device from Home Assistant (clears its retained discovery)
@@ -68,6 +70,16 @@ export async function main(args: string[]): Promise<void> {
       if (!pw) throw new Error('empty password');
       const { hashPassword } = await import('../broker/passwords.js');
       console.log(hashPassword(pw));
+      return;
+    }
+    case 'setup-code': {
+      const { loadConfig } = await import('../config/load.js');
+      const { setupCodeCommand } = await import('../auth/cli.js');
+      const { config } = loadConfig({ file: flag(args, '--config') });
+      const wifi = config.plugins.includes('wifi')
+        ? (config.wifi as { hotspot: { ssid: string; password: string | null } } | undefined)
+        : undefined;
+      process.exitCode = await setupCodeCommand(config.data.dir, { claimCode: config.auth.claim_code, hotspot: wifi?.hotspot ?? null });
       return;
     }
     case 'token': {
@@ -153,6 +165,7 @@ async function start(file: string | undefined): Promise<void> {
     config: loaded.config,
     deviceId: loaded.deviceId,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
+    configFile: file ? resolve(file) : undefined,
   });
   let shuttingDown = false;
   /** Exits; after a restart request with no service manager, first starts Loop again (its ports are free). */

@@ -26,6 +26,8 @@ export const BridgeInfo = Type.Object({
   plugins: Type.Array(PluginStatus),
   started_at: Type.String(),
   /** Whether the page needs a login: off, onboarding (no owner yet: anyone may claim it) or on. */
-  auth: Type.Optional(Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]) })),
+  auth: Type.Optional(
+    Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on'), Type.Literal('locked')]) }),
+  ),
 });
 export type BridgeInfo = Static<typeof BridgeInfo>;

@@ -17,7 +17,7 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { drawCard, localFacts, screenText } from './idle-screen.js';
+import { IdleCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
@@ -76,6 +76,8 @@ export class PlayerService implements MpvOwner {
   private duration: number | null = null;
   private frameRate: number | null = null;
   private screen: string | null = null;
+  /** The idle card on screen (drawn with what only the screen shows; `screen` is the published text). */
+  private readonly card: IdleCard;
   private fileErrors = 0;
   private lastFileError = '';
   private resume: { slug: string; position: number | null } | null = null;
@@ -94,6 +96,7 @@ export class PlayerService implements MpvOwner {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
     this.timeline = new TimelineTracker(ctx.config.timeline);
+    this.card = new IdleCard(ctx.dataDir, ctx.config.idle_screen);
   }
 
   /** The clip on screen: the entry that plays, or the clip of the timeline's segment on screen. */
@@ -112,6 +115,7 @@ export class PlayerService implements MpvOwner {
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
+    this.card.follow(this.ctx.bus.last('bridge/info'));
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
     this.offs.push(
       this.ctx.bus.subscribe('display', (d) => {
@@ -135,6 +139,11 @@ export class PlayerService implements MpvOwner {
       this.ctx.bus.subscribe('media', (m) => {
         this.library = playableLibrary(m.items);
         this.requestSync();
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('bridge/info', (info) => {
+        if (this.card.follow(info)) this.requestSync();
       }),
     );
     this.offs.push(
@@ -170,6 +179,7 @@ export class PlayerService implements MpvOwner {
 
   up(): void {
     this.forgetPlaylist();
+    this.card.forget();
     this.requestSync();
   }
 
@@ -379,14 +389,14 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen) await drawCard(mpv, text, this.screen);
+    await this.card.show(mpv, text, this.wifi);
     this.screen = text;
     this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.screen);
+    await this.card.hide(mpv);
     this.screen = null;
   }
 

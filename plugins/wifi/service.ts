@@ -34,6 +34,7 @@ import {
   SCAN_FIELDS,
   type Profile,
 } from './terse.js';
+import { hotspotPassword, withPasswdFile } from './hotspot-password.js';
 import { checkConnect } from './validate.js';
 import { monotonicMs } from '../../core/util/clock.js';
 
@@ -503,12 +504,14 @@ export class WifiService {
       'ccmp',
       'wifi-sec.group',
       'ccmp',
-      'wifi-sec.psk',
-      h.password,
     ]);
     if (add.code !== 0) throw new ActionError('internal', `could not create the hotspot: ${errorText(add)}`);
     this.hotspotReason = reason;
-    const up = await this.run(['-w', '30', 'connection', 'up', 'id', h.connection_name, 'ifname', iface], 35_000);
+    // The key goes to NetworkManager at activation on nmcli's stdin: an argv is readable by every user (ps).
+    const password = await hotspotPassword(this.ctx.dataDir, h.password);
+    const up = await withPasswdFile(this.ctx.dataDir, password, (file) =>
+      this.run(['-w', '30', 'connection', 'up', 'id', h.connection_name, 'ifname', iface, 'passwd-file', file], 35_000),
+    );
     if (up.code !== 0) {
       this.hotspotReason = null;
       throw new ActionError('internal', `could not start the hotspot: ${errorText(up)}`);

@@ -119,6 +119,14 @@ describe('install.sh into a scratch root', function () {
     expect(mode(cfg)).to.equal('640');
     expect(mode(join(root, 'etc/loop'))).to.equal('750');
     expect(mode(join(root, 'var/lib/loop'))).to.equal('700');
+    // A device without a screen learns its setup code and hotspot password from the final message.
+    const code = read(join(root, 'var/lib/loop/auth/setup-code')).trim();
+    const hotspot = read(join(root, 'var/lib/loop/auth/hotspot-password')).trim();
+    expect(r.out)
+      .to.include(`Setup code (type it when the page asks to claim the device): ${code.slice(0, 4)}-${code.slice(4)}`)
+      .and.include(`password ${hotspot}`)
+      .and.include('Shown again later by: sudo -u loop /opt/loop/bin/loop.js setup-code --config /etc/loop/config.yaml');
+    expect(mode(join(root, 'var/lib/loop/auth/setup-code'))).to.equal('600');
     const unit = read(join(root, 'etc/systemd/system/loop.service'));
     expect(unit).to.equal(read(join(DEPLOY, 'loop.service')));
     for (const line of [
