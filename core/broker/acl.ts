@@ -158,14 +158,18 @@ export function covers(outer: readonly string[], inner: readonly string[]): bool
 /**
  * What Loop grants when the config has no ACL: anonymous clients (loopback only, by default) may
  * use any topic; every user gets what Home Assistant needs for discovery and Loop's entities
- * (read Loop's topics and discovery, send commands, announce its own status) and nothing else.
+ * (read Loop's state, events and answers, send commands, announce its own status) and nothing
+ * else. Users read by level, not `<prefix>/#`: that would include `bridge/request/#`, everyone
+ * else's commands (acl_file has no read-only deny: a `deny` line would refuse writing them too).
  */
 export function defaultAcl(baseTopicPrefix: string, discoveryPrefix = 'homeassistant'): string {
   return [
     '# Anonymous clients (allowed from loopback only unless mqtt.allow_anonymous is true)',
     'topic readwrite #',
     '# Every user: what Home Assistant needs',
-    `pattern read ${baseTopicPrefix}/#`,
+    `pattern read ${baseTopicPrefix}/+/+`,
+    `pattern read ${baseTopicPrefix}/+/+/+`,
+    `pattern read ${baseTopicPrefix}/+/bridge/response/#`,
     `pattern write ${baseTopicPrefix}/+/+/set`,
     `pattern write ${baseTopicPrefix}/+/bridge/request/#`,
     `pattern write ${baseTopicPrefix}/group/+/+/set`,
