@@ -102,6 +102,8 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(await subscribeGranted(client, t('bridge/request/#'))).to.equal(128);
     expect(await subscribeGranted(client, 'loop/+/bridge/request/+/+')).to.equal(128);
     expect(await subscribeGranted(client, t('#'))).to.equal(128);
+    // The Node-RED role is the `nodered` user's alone.
+    expect(await subscribeGranted(client, 'home/#')).to.equal(128);
     for (const filter of ['loop/+/+', 'loop/+/+/+', t('bridge/response/#')])
       expect(await subscribeGranted(client, filter), filter).to.equal(1);
     // Another user's request, and its answer: the answer reaches this user, the request does not.
