@@ -43,6 +43,8 @@ export class JsonDocument<T> {
   private due = 0;
   /** The newest generation set with freesSpace (it may use the reserve). */
   private freeingUpTo = 0;
+  /** Read from an earlier generation (the document itself was bad or missing): newer facts may be lost. */
+  restored = false;
 
   constructor(
     readonly path: string,

@@ -96,6 +96,8 @@ export class StateStore {
 
   async open<T>(name: string, opts: DocumentOptions<T>): Promise<JsonDocument<T>> {
     if (!/^[a-z0-9_.-]+$/i.test(name)) throw new Error(`bad document name: ${name}`);
+    // Plugins in JavaScript have no compiler to insist: every document is checked on read, so a schema is required.
+    if (typeof (opts as Partial<DocumentOptions<T>>).schema !== 'object') throw new Error(`store.open(${name}): a JSON schema is required`);
     const file = join(this.dir, `${this.prefix}${name}.json`);
     const existing = this.shared.docs.get(file);
     if (existing) return existing as JsonDocument<T>;
@@ -114,7 +116,8 @@ export class StateStore {
         },
       );
     }
-    if (loaded.rejected.length || (loaded.generation ?? 0) > 0) {
+    doc.restored = loaded.rejected.length > 0 || (loaded.generation ?? 0) > 0;
+    if (doc.restored) {
       if (loaded.generation === null) {
         report('error', `no good generation of ${doc.name}: it starts from defaults`, { file });
       } else {

@@ -90,7 +90,10 @@ class HomeAssistantService {
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
         if (buf.toString('utf8').trim() !== 'online') return;
-        this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
+        this.later(
+          Math.random() * this.ctx.config.announce_delay_ms,
+          () => void this.announce(true).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed')),
+        );
       },
       { absolute: true },
     );

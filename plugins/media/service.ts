@@ -159,7 +159,11 @@ export class MediaService {
         ),
       ));
     if (!recorded) requeue.length = 0;
-    const { removed } = await this.cleanup();
+    if (this.doc.restored) {
+      // An earlier generation does not name what came after it: its files stay until a person runs cleanup.
+      this.o.log.warn('the library was restored from an earlier generation: files it does not name are kept (cleanup removes them)');
+    }
+    const { removed } = this.doc.restored ? { removed: [] } : await this.cleanup();
     if (removed.length)
       this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
     for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);

@@ -112,12 +112,12 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
     const pid = p.child.pid as number;
     const before = await repeatOf(p.http);
     const refused = await http('PATCH', `${p.http}/api/loop/settings`, { repeat: before + 2 });
-    expect(refused.status).to.equal(507);
     const cpuBefore = cpuSeconds(pid);
     await sleep(3000);
     const cpu = cpuSeconds(pid) - cpuBefore;
     expect(cpu, `CPU seconds used in 3 s while full`).to.be.below(0.3);
     expect(temps(dataDir)).to.deep.equal([]);
+    expect(refused.status).to.equal(507);
     const reports = p
       .output()
       .split('\n')
