@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } 
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaItem } from '../../core/protocol/media.js';
+import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { mediaFixtures, uploadFiles } from '../helpers/media-files.js';
 import { skipBecause } from '../helpers/skip.js';
@@ -57,6 +58,8 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
   const config = { plugins: ['system', 'media', 'loop'], media: { min_free_bytes: 0 } };
   let mounted = false;
   let proc: LoopProcess | null = null;
+  /** Subscribed to bridge/event: where a page learns of the failure. */
+  let events: TestMqtt | null = null;
   let slug = '';
   /** Bytes of the converted clip, which the delete must give back. */
   let clipBytes = 0;
@@ -70,6 +73,8 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
     }
     mkdirSync(dataDir);
     proc = await startLoopProcess({ dataDir, config });
+    events = await connectMqtt(proc.mqtt);
+    await events.subscribe(`${proc.baseTopic}/bridge/event`);
     const f = await mediaFixtures();
     const up = await uploadFiles(`${proc.http}/api/media`, [{ path: f.mp4, name: 'clip.mp4' }]);
     expect(up.status, JSON.stringify(up.json)).to.be.within(200, 299);
@@ -91,6 +96,7 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
   });
 
   after(async () => {
+    await events?.end();
     await proc?.kill('SIGKILL');
     if (mounted) execFileSync('umount', ['-l', mount]);
     removeDir(mount);
@@ -123,6 +129,12 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
       .split('\n')
       .filter((l) => l.includes('changes are refused until space is freed'));
     expect(reports, 'one report for two refused changes').to.have.length(1);
+    const storage = (events as TestMqtt).received
+      .map((m) => m.json as { type?: string; level?: string; message?: string })
+      .filter((e) => e.type === 'storage' && e.level === 'error');
+    expect(storage.map((e) => e.message)).to.deep.equal([
+      'the disk is full: changes are refused until space is freed (delete media from the library)',
+    ]);
   });
 
   it('deleting media from the page on a full disk works and frees its space; changes are saved again', async () => {
@@ -140,10 +152,13 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
     const ok = await http('PATCH', `${p.http}/api/loop/settings`, { repeat: before + 3 });
     expect(ok.status, JSON.stringify(ok.json)).to.equal(200);
     expect(await repeatOf(p.http)).to.equal(before + 3);
+    await (events as TestMqtt).next((m) => (m.json as { message?: string }).message === 'state is saved again', 5000);
   });
 
   it('a restart while the disk is full is up within 3 s (or twice a restart with room, on a loaded machine) and keeps what was saved', async () => {
     const saved = await repeatOf((proc as LoopProcess).http);
+    await events?.end();
+    events = null;
     const restart = async (): Promise<number> => {
       await (proc as LoopProcess).stop();
       proc = null;
