@@ -8,8 +8,8 @@ import { GENERATIONS, generationPath } from './generations.js';
 export interface DocumentOptions<T> {
   /** Current schema version of the document. */
   version: number;
-  /** What the document holds, checked on every read (after migrations). */
-  schema: TSchema;
+  /** What the document holds, checked on every read (after migrations); its static type is T's. */
+  schema: TSchema & { static: T };
   /** Used only when no generation exists, or (loudly) when none is good. */
   defaults: () => T;
   /** migrations[n] turns a version n-1 document into version n. */

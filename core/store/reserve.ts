@@ -1,6 +1,7 @@
 // A few MiB held in a file of its own, given back when the disk is full so that a delete (which
 // must be recorded before its files can go) still succeeds, and made again once there is room.
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, stat, statfs, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 /** The default size: enough for a large media index to be written once more. */
 export const RESERVE_BYTES = 2 * 1024 * 1024;
@@ -48,6 +49,9 @@ export class SpaceReserve {
       () => -1,
     );
     if (size === this.bytes) return (this.held = true);
+    // Asked after every good write while missing: without room, say so without writing (flash wear).
+    const fs = await statfs(dirname(this.path)).catch(() => null);
+    if (fs && fs.bavail * fs.bsize < this.bytes - Math.max(size, 0)) return (this.held = false);
     // Zeros really written: a sparse file (truncate) would reserve nothing.
     const zeros = Buffer.alloc(CHUNK);
     try {

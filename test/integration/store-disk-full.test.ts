@@ -3,7 +3,7 @@
 // no temp files, deleting media from the page frees space, and a restart while full is quick.
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaItem } from '../../core/protocol/media.js';
@@ -148,6 +148,8 @@ describe('store: a full disk (real process, data directory on an 8 MiB tmpfs)', 
     expect(clipBytes).to.be.above(0);
     expect(freed, 'bytes freed by the delete').to.be.at.least(clipBytes);
     expect(readdirSync(join(dataDir, 'media', 'clips'))).to.deep.equal([]);
+    // The reserve the delete used is made again from the space it freed, ready for the next time.
+    expect(statSync(join(dataDir, 'state', '.space-reserve')).size).to.equal(2 * 1024 * 1024);
     const before = await repeatOf(p.http);
     const ok = await http('PATCH', `${p.http}/api/loop/settings`, { repeat: before + 3 });
     expect(ok.status, JSON.stringify(ok.json)).to.equal(200);
