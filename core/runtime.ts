@@ -149,7 +149,13 @@ export class LoopRuntime {
       requestTimeoutMs: c.http.request_timeout_ms,
     });
 
-    const store = new StateStore(join(c.data.dir, 'state'));
+    const storeLog = this.log.child({ mod: 'store' });
+    const store = new StateStore(join(c.data.dir, 'state'), {
+      report: (level, message, data) => {
+        storeLog[level === 'warning' ? 'warn' : level](data, message);
+        this.notify('store', level, message, data, 'storage');
+      },
+    });
     this.store = store;
     this.host = new PluginHost({
       specs: c.plugins,

@@ -3,6 +3,7 @@
 // Assistant comes back online or the library changes, and publishes the little state Home
 // Assistant needs beside the other plugins' topics: the clip select's current name, the thumbnail
 // and the last error. Commands go to the other plugins' own `<plugin>/set` topics.
+import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
@@ -12,15 +13,15 @@ import { clipNames, type ClipNames } from './clip-names.js';
 import { homeassistantConfig, type HomeassistantConfig } from './config.js';
 import { buildDiscovery, discoveryTopic, type DeviceFacts } from './discovery.js';
 import { entities } from './entities/index.js';
-import type { EntityContext, Platform } from './entity.js';
+import { PLATFORMS, type EntityContext } from './entity.js';
 import { thumbnailBytes } from './thumbnail.js';
 
 /** Changes arriving together (bridge/info, library, start) make one announcement. */
 const DEBOUNCE_MS = 150;
 
-interface Doc {
-  components: Record<string, Platform>;
-}
+/** What was announced (state/homeassistant.discovery.json), checked on every read. */
+const Doc = Type.Object({ components: Type.Record(Type.String(), Type.Union(PLATFORMS.map((p) => Type.Literal(p)))) });
+type Doc = Static<typeof Doc>;
 
 function model(): string {
   try {
@@ -55,8 +56,8 @@ class HomeAssistantService {
     const { bus } = this.ctx;
     this.doc = await this.ctx.store.open<Doc>('discovery', {
       version: 1,
+      schema: Doc,
       defaults: () => ({ components: {} }),
-      validate: (d): d is Doc => typeof d === 'object' && d !== null && typeof (d as Doc).components === 'object',
     });
     bus.subscribe('bridge/info', (info) => {
       this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
@@ -89,7 +90,10 @@ class HomeAssistantService {
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
         if (buf.toString('utf8').trim() !== 'online') return;
-        this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
+        this.later(
+          Math.random() * this.ctx.config.announce_delay_ms,
+          () => void this.announce(true).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed')),
+        );
       },
       { absolute: true },
     );

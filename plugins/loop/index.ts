@@ -25,8 +25,8 @@ class LoopService {
     const c = this.ctx.config;
     this.doc = await this.ctx.store.open<q.LoopDoc>('queue', {
       version: DOC_VERSION,
+      schema: q.LoopDoc,
       defaults: () => q.emptyDoc({ mode: c.mode, repeat: c.repeat, image_duration: c.image_duration, shuffle: c.shuffle }),
-      validate: q.isLoopDoc,
     });
     await this.publish();
     this.offs.push(this.ctx.bus.subscribe('media/event', (e) => void this.onMediaEvent(e)));

@@ -4,6 +4,7 @@
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
+import { Type, type Static } from '@sinclair/typebox';
 import { existsSync } from 'node:fs';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
@@ -29,10 +30,9 @@ import { Cues } from './cues.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
-interface Settings {
-  volume: number;
-  muted: boolean;
-}
+/** The player's stored settings (state/player.settings.json), checked on every read. */
+const Settings = Type.Object({ volume: Type.Number(), muted: Type.Boolean() });
+type Settings = Static<typeof Settings>;
 
 type Options = Record<string, string | number>;
 
@@ -108,9 +108,8 @@ export class PlayerService implements MpvOwner {
     const c = this.ctx.config;
     this.settings = await this.ctx.store.open<Settings>('settings', {
       version: 1,
+      schema: Settings,
       defaults: () => ({ volume: c.volume, muted: false }),
-      validate: (v): v is Settings =>
-        typeof v === 'object' && v !== null && typeof (v as Settings).volume === 'number' && typeof (v as Settings).muted === 'boolean',
     });
     this.loop = this.ctx.bus.last('loop');
     this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
@@ -673,8 +672,13 @@ export class PlayerService implements MpvOwner {
 
   async setVolume(volume: number): Promise<number> {
     const mpv = this.requireMpv();
+    const before = this.settings.get().volume;
     await mpv.volume(volume);
-    await this.settings.set({ ...this.settings.get(), volume });
+    await this.settings.set({ ...this.settings.get(), volume }).catch(async (err: unknown) => {
+      // Not saved (a full disk): mpv goes back to what the stored setting says.
+      await mpv.volume(before).catch(() => undefined);
+      throw err;
+    });
     await this.publish();
     return volume;
   }
@@ -683,7 +687,10 @@ export class PlayerService implements MpvOwner {
     const mpv = this.requireMpv();
     const muted = mute ?? !this.settings.get().muted;
     await mpv.mute(muted);
-    await this.settings.set({ ...this.settings.get(), muted });
+    await this.settings.set({ ...this.settings.get(), muted }).catch(async (err: unknown) => {
+      await mpv.mute(!muted).catch(() => undefined);
+      throw err;
+    });
     await this.publish();
     return muted;
   }
