@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { PluginContext } from '../../core/plugins/api.js';
 import type { Unplayable } from '../../core/protocol/index.js';
 import type { LoopConfig } from './config.js';
-import { changedTo, reconcile } from './reconcile.js';
+import { newlyMarked, reconcile } from './reconcile.js';
 
 /** What the follower needs of the loop service. */
 export interface LoopHolder {
@@ -21,6 +21,8 @@ export interface LoopHolder {
 export class LibraryFollower {
   /** The marks of the last reconciliation (slug → why it cannot play). */
   private marks = new Map<string, Unplayable>();
+  /** Slugs announced missing and not yet playable again (converting again after a re-upload counts as still away). */
+  private readonly away = new Set<string>();
   /** Directory → its watch, while a missing file was there: its return is an event (inotify), not a poll. */
   private readonly watchers = new Map<string, FSWatcher>();
   /** The reconciliation running or queued; requests during one coalesce into one more run. */
@@ -68,8 +70,11 @@ export class LibraryFollower {
         this.ctx.notify('info', `loop: removed "${slug}": it is no longer in the library`, { slug }, 'loop_item_removed');
       }
     }
-    const missing = changedTo(this.marks, found.marks, 'file_missing', 'file_missing');
-    const back = changedTo(this.marks, found.marks, 'file_missing', null).filter((s) => !found.gone.includes(s) && !found.marks.has(s));
+    const missing = newlyMarked(this.marks, found.marks, 'file_missing');
+    const inLoop = new Set(this.loop.slugs());
+    const back = [...this.away].filter((s) => inLoop.has(s) && !found.marks.has(s));
+    for (const s of [...this.away]) if (!inLoop.has(s) || !found.marks.has(s)) this.away.delete(s);
+    for (const s of missing) this.away.add(s);
     this.marks = found.marks;
     await this.loop.mark(found.marks);
     for (const slug of missing) {

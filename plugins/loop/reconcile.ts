@@ -36,13 +36,7 @@ export function reconcile(slugs: readonly string[], library: readonly MediaItem[
   return out;
 }
 
-/** The slugs whose mark became `to` (or, with `to` null, stopped being `from`) between two reconciliations. */
-export function changedTo(
-  before: ReadonlyMap<string, Unplayable>,
-  after: ReadonlyMap<string, Unplayable>,
-  from: Unplayable,
-  to: Unplayable | null,
-): string[] {
-  if (to !== null) return [...after].filter(([s, m]) => m === to && before.get(s) !== to).map(([s]) => s);
-  return [...before].filter(([s, m]) => m === from && after.get(s) !== from).map(([s]) => s);
+/** The slugs whose mark became `to` between two reconciliations. */
+export function newlyMarked(before: ReadonlyMap<string, Unplayable>, after: ReadonlyMap<string, Unplayable>, to: Unplayable): string[] {
+  return [...after].filter(([s, m]) => m === to && before.get(s) !== to).map(([s]) => s);
 }

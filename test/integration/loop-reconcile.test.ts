@@ -2,9 +2,9 @@
 // kill -9 before the loop heard of it must not leave the slug in the loop for good. On restart the
 // slug is gone from the loop, the log says why, and playback goes on with what is left.
 import { expect } from 'chai';
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
+import type { BridgeEvent, LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess, MpvWatch, mpvSocket } from '../helpers/loop.js';
 import { connectMqtt } from '../helpers/mqtt.js';
@@ -111,5 +111,87 @@ describe('loop: reconciled with the library at start', function () {
       8000,
       'the one left to play',
     );
+  });
+});
+
+describe('loop: a converted file missing on disk, with the media plugin', function () {
+  this.timeout(90_000);
+  let proc: LoopProcess | null = null;
+  const dataDir = tempDir();
+  const socket = mpvSocket();
+
+  after(async () => {
+    await proc?.stop().catch(() => undefined);
+    removeDir(dataDir);
+  });
+
+  it('is marked with an event while the others play, and uploading the clip again makes it play again', async () => {
+    proc = await startLoopProcess({
+      config: {
+        device: { id: 'refill' },
+        plugins: ['system', 'player', 'loop', 'media'],
+        player: { vo: 'null', ao: 'null', ipc_socket: socket },
+      },
+      dataDir,
+    });
+    const p = proc;
+    const files = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
+    const upload = async (paths: string[]) => {
+      const form = new FormData();
+      for (const f of paths) form.append('files', new Blob([await readFile(f)], { type: 'video/mp4' }), basename(f));
+      const res = await fetch(`${p.http}/api/media`, { method: 'POST', body: form });
+      expect(res.status, await res.clone().text()).to.equal(200);
+    };
+    const mqtt = await connectMqtt(p.mqtt);
+    try {
+      await mqtt.subscribe(`${p.baseTopic}/#`);
+      await upload(files);
+      const ready = await mqtt.next(
+        (m) =>
+          m.topic === `${p.baseTopic}/media` &&
+          (m.json as MediaState).items?.length === 3 &&
+          (m.json as MediaState).items.every((i) => i.processing_status === 'ready'),
+        30_000,
+      );
+      const items = (ready.json as MediaState).items;
+      // The one made from files[2], which is uploaded again below.
+      const gone = items.find((i) => i.filename === basename(files[2])) as MediaState['items'][number];
+      const loopNow = async () => (await http('GET', `${p.http}/api/loop`)).json.data as LoopState & { loop: string[] };
+      await until(async () => (await loopNow()).loop.length === 3, 5000, 'auto-added items');
+      const mark = mqtt.mark();
+      await unlink(gone.path as string);
+      // A loop edit makes the player plan again, and find the file gone.
+      expect(
+        (await http('PATCH', `${p.http}/api/loop/items/${items.find((i) => i.slug !== gone.slug)?.slug}`, { repeat: 2 })).status,
+      ).to.equal(200);
+      const ev = await mqtt.next(
+        (m) => m.topic === `${p.baseTopic}/bridge/event` && (m.json as BridgeEvent).type === 'loop_item_missing',
+        5000,
+        mark,
+      );
+      expect((ev.json as BridgeEvent).data).to.deep.include({ slug: gone.slug });
+      const marked = (await loopNow()).items.find((i) => i.slug === gone.slug);
+      expect(marked?.unplayable, 'marked on the loop').to.equal('file_missing');
+      await until(
+        async () => {
+          const s = (await http('GET', `${p.http}/api/playback`)).json.data as PlayerState | undefined;
+          return s?.state === 'playing' && s.slug !== gone.slug;
+        },
+        5000,
+        'the others playing',
+      );
+      // The same clip uploaded again is converted again (not "already in the library"), and plays.
+      const back = mqtt.mark();
+      await upload([files[2]]);
+      await mqtt.next(
+        (m) => m.topic === `${p.baseTopic}/bridge/event` && (m.json as BridgeEvent).type === 'loop_item_restored',
+        30_000,
+        back,
+      );
+      expect((await loopNow()).items.find((i) => i.slug === gone.slug)?.unplayable).to.equal(undefined);
+      await mqtt.next((m) => m.topic === `${p.baseTopic}/player` && (m.json as PlayerState).slug === gone.slug, 15_000, back);
+    } finally {
+      await mqtt.end();
+    }
   });
 });
