@@ -47,7 +47,8 @@ class LoopService {
     this.offs.push(this.ctx.bus.subscribe('player', (p) => void this.onPlayer(p)));
     // Every announcement of the library (the first one after a start included) reconciles the loop.
     this.offs.push(this.ctx.bus.subscribe('media', () => void this.follower.request()));
-    await this.follower.request();
+    // A failed reconciliation is logged (follow-library.ts) and retried at the next announcement; it never stops the loop.
+    await this.follower.request().catch(() => undefined);
   }
 
   stop(): void {
