@@ -29,6 +29,8 @@ export class LibraryFollower {
   private chain: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
   private stopped = false;
+  /** Whether the first reconciliation after start ran (it also announces items the library found broken while Loop was down). */
+  private started = false;
 
   constructor(
     private readonly ctx: PluginContext<LoopConfig>,
@@ -86,6 +88,17 @@ export class LibraryFollower {
         { slug, path },
         'loop_item_missing',
       );
+    }
+    // At start the media plugin may have found converted files gone while Loop was down and marked
+    // those items failed (its recovery announces nothing): the loop says which of its items are skipped.
+    if (!this.started) {
+      this.started = true;
+      for (const [slug, why] of found.marks) {
+        if (why !== 'failed') continue;
+        const error = media.items.find((i) => i.slug === slug)?.error ?? 'its conversion failed';
+        this.ctx.log.warn({ slug, error }, 'loop item skipped');
+        this.ctx.notify('warning', `loop: "${slug}" is skipped: ${error}`, { slug, error }, 'loop_item_unplayable');
+      }
     }
     for (const slug of back) this.ctx.notify('info', `loop: "${slug}" plays again: its file is back`, { slug }, 'loop_item_restored');
     this.watchDirs(new Set([...found.missingPaths.values()].map((p) => dirname(p))));

@@ -194,4 +194,39 @@ describe('loop: a converted file missing on disk, with the media plugin', functi
       await mqtt.end();
     }
   });
+
+  it('removed while Loop is down: at the next start it is marked and skipped, the log says why, the others play', async () => {
+    const before = (await http('GET', `${(proc as LoopProcess).http}/api/loop`)).json.data as { loop: string[] };
+    const lib = (await http('GET', `${(proc as LoopProcess).http}/api/media`)).json.data as { media: MediaState['items'] };
+    const victim = lib.media.find((i) => i.slug === before.loop[0]) as MediaState['items'][number];
+    await (proc as LoopProcess).stop();
+    await unlink(victim.path as string);
+    proc = await startLoopProcess({
+      config: {
+        device: { id: 'refill' },
+        plugins: ['system', 'player', 'loop', 'media'],
+        player: { vo: 'null', ao: 'null', ipc_socket: socket },
+      },
+      dataDir,
+    });
+    const p = proc;
+    const itemNow = async () =>
+      ((await http('GET', `${p.http}/api/loop`)).json.data as LoopState).items.find((i) => i.slug === victim.slug);
+    await until(async () => (await itemNow())?.unplayable === 'failed', 3000, 'the item marked');
+    await until(() => /loop item skipped/.test(p.output()), 3000, 'the log line');
+    expect(
+      p
+        .output()
+        .split('\n')
+        .find((l) => l.includes('loop item skipped')),
+    ).to.include(victim.slug);
+    await until(
+      async () => {
+        const s = (await http('GET', `${p.http}/api/playback`)).json.data as PlayerState | undefined;
+        return s?.state === 'playing' && s.slug !== victim.slug;
+      },
+      8000,
+      'the others playing',
+    );
+  });
 });
