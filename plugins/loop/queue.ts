@@ -1,7 +1,7 @@
 // The loop queue as pure functions: each operation takes the persisted document and returns the
 // next one, or throws an ActionError that says what is wrong (so the document stays as it was).
 import { Type, type Static } from '@sinclair/typebox';
-import { ActionError, LoopItem, LoopMode, Nullable, type LoopState } from '../../core/protocol/index.js';
+import { ActionError, LoopItem, LoopMode, Nullable, type LoopState, type Unplayable } from '../../core/protocol/index.js';
 
 /** What the loop persists (LoopState without what is derived from it), checked on every read. */
 export const LoopDoc = Type.Object({
@@ -34,9 +34,13 @@ export function playOrder(doc: LoopDoc): string[] {
   return doc.shuffle ? doc.shuffled : slugsOf(doc);
 }
 
-export function toState(doc: LoopDoc, now = new Date()): LoopState {
+/** The published state; `marks` (derived from the library and the disk, never stored) say which items cannot play. */
+export function toState(doc: LoopDoc, marks: ReadonlyMap<string, Unplayable> = new Map(), now = new Date()): LoopState {
   return {
-    items: doc.items.map((i) => ({ ...i })),
+    items: doc.items.map((i) => {
+      const unplayable = marks.get(i.slug);
+      return unplayable ? { ...i, unplayable } : { ...i };
+    }),
     current_index: doc.active === null ? -1 : doc.items.findIndex((i) => i.slug === doc.active),
     active: doc.active,
     mode: doc.mode,

@@ -5,7 +5,6 @@
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
 import { Type, type Static } from '@sinclair/typebox';
-import { existsSync } from 'node:fs';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
   ActionError,
@@ -22,11 +21,13 @@ import { IdleCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
+import { mpvComplaint } from './mpv-noise.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
 import { TIMELINE_OBSERVED, TimelineTracker } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
 import { playerStateOf, stateNameOf } from './state.js';
 import { Cues } from './cues.js';
+import { MissingFiles } from './missing-files.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
@@ -54,7 +55,15 @@ export class PlayerService implements MpvOwner {
 
   // What the loop and the library say (retained topics).
   private loop: LoopState | undefined;
+  /** The library's ready items, as announced; `library` is them less the files missing on disk (missing-files.ts). */
+  private ready = new Map<string, MediaItem>();
   private library = new Map<string, MediaItem>();
+  private readonly files = new MissingFiles(
+    (slugs) =>
+      void this.ctx.bus
+        .request('loop', 'check', {})
+        .catch((err: Error) => this.ctx.log.warn({ slugs, err: err.message }, 'could not tell the loop a file is missing')),
+  );
   private wifi: WifiState | undefined;
   /** The screen's rotation, from the display plugin's profile (the one place it is set). */
   private rotation = 0;
@@ -112,7 +121,7 @@ export class PlayerService implements MpvOwner {
       defaults: () => ({ volume: c.volume, muted: false }),
     });
     this.loop = this.ctx.bus.last('loop');
-    this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
+    this.ready = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
     this.card.follow(this.ctx.bus.last('bridge/info'));
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
@@ -136,7 +145,7 @@ export class PlayerService implements MpvOwner {
     );
     this.offs.push(
       this.ctx.bus.subscribe('media', (m) => {
-        this.library = playableLibrary(m.items);
+        this.ready = playableLibrary(m.items);
         this.requestSync();
       }),
     );
@@ -235,6 +244,7 @@ export class PlayerService implements MpvOwner {
 
   /** Carries out what decide() says about the loop, the library and what plays. */
   private async sync(): Promise<void> {
+    this.library = this.files.present(this.ready, this.loop);
     const mpv = this.supervisor.mpv;
     if (!mpv || this.supervisor.phase !== 'running') return;
     const loop = this.loop;
@@ -463,18 +473,18 @@ export class PlayerService implements MpvOwner {
   private onFileError(why: string, entry: PlaylistEntry | null): void {
     // An entry of a playlist already replaced is none of our business any more.
     if (!entry) return;
-    const gone = (entry.segments ?? [entry]).find((e) => !existsSync(e.path));
-    if (gone) {
-      this.ctx.log.info({ slug: gone.slug, path: gone.path }, 'file gone; waiting for the library to catch up');
-      return;
-    }
+    // Files gone are left out of the next plan until they are back (the loop marks them and says so).
+    const gone = this.files.gone(entry.segments ?? [entry]);
+    if (gone.length) this.ctx.log.info({ slugs: gone }, 'file gone: left out until it is back');
+    // mpv could not open the timeline although its files exist: play the same loop as a playlist.
+    else if (entry.segments) this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
     if (entry.segments) {
-      // mpv could not open the timeline although its files exist: play the same loop as a playlist.
-      this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
-      this.timeline.refuse(entry);
+      // One bad segment fails the whole timeline: plan again, without the missing file or as a playlist.
+      if (!gone.length) this.timeline.refuse(entry);
       void this.serial(async () => this.forgetPlaylist()).then(() => this.requestSync());
       return;
     }
+    if (gone.length) return;
     this.fileErrors++;
     this.lastFileError = why;
     this.ctx.log.warn({ slug: entry.slug, why }, 'mpv could not play a file');
@@ -482,11 +492,7 @@ export class PlayerService implements MpvOwner {
   }
 
   private async failPlayback(): Promise<void> {
-    const lines = (this.supervisor.mpv?.stderr ?? '')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
+    const said = mpvComplaint(this.supervisor.mpv?.stderr ?? '');
     const reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
     this.supervisor.failed(reason);
     this.ctx.notify('error', `player: ${reason}`, undefined, 'player_error');
@@ -588,14 +594,7 @@ export class PlayerService implements MpvOwner {
 
   /** Refuses commands mpv cannot take now, with the reason (state is left as it is). */
   requireMpv(): MpvIpc {
-    const { phase, reason, mpv } = this.supervisor;
-    if (phase === 'restarting' || phase === 'starting') {
-      throw new ActionError('unavailable', `mpv is restarting (${reason ?? 'starting'}); try again in a moment`);
-    }
-    if (phase === 'unavailable') throw new ActionError('unavailable', `player unavailable: ${reason}`);
-    if (phase === 'error') throw new ActionError('unavailable', `player error: ${reason}`);
-    if (!mpv) throw new ActionError('unavailable', 'mpv is not running');
-    return mpv;
+    return this.supervisor.usable();
   }
 
   private requireCurrent(): Loaded {

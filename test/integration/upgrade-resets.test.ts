@@ -106,7 +106,7 @@ describe('clients that vanish mid-handshake, against the Loop process', function
     });
     httpPort = Number(new URL(proc.http).port);
     mqttPort = Number(new URL(proc.mqtt).port);
-    token = (await makeToken(proc.http, await claim(proc.http))).token;
+    token = (await makeToken(proc.http, await claim({ http: proc.http, dataDir }))).token;
     return proc;
   };
 
