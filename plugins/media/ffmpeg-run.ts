@@ -162,7 +162,9 @@ export function outOfMemory(result: ChildResult, limits: ChildLimits): boolean {
   return OUT_OF_MEMORY.test(result.stderr) || result.signal === 'SIGSEGV' || result.signal === 'SIGABRT' || result.signal === 'SIGBUS';
 }
 
-export function outOfMemoryMessage(limits: ChildLimits): string {
+export function outOfMemoryMessage(limits: ChildLimits, result: ChildResult): string {
+  // Killed without our asking: the kernel's OOM killer (the unit's MemoryMax), not the address-space cap.
+  if (result.signal === 'SIGKILL') return 'out of memory while decoding (killed by the kernel: the service memory limit, MemoryMax)';
   return `out of memory while decoding (limit ${Math.round((limits.addressSpaceBytes ?? 0) / 1048576)} MiB)`;
 }
 
@@ -227,7 +229,7 @@ export async function runFfprobe(path: string, opts: FfprobeOptions): Promise<{ 
   if (missing) throw new ActionError('unavailable', `ffprobe cannot run: ${missing}`);
   // A frame refused by -max_pixels is the caller's to report (with the limit); it is no memory failure.
   if (refusedPictureSize(result.stderr) && result.code === 0) return { data: parseJson(result.stdout), stderr: result.stderr };
-  if (outOfMemory(result, opts.limits)) throw new ActionError('too_large', outOfMemoryMessage(opts.limits));
+  if (outOfMemory(result, opts.limits)) throw new ActionError('too_large', outOfMemoryMessage(opts.limits, result));
   if (result.code !== 0) throw new Error(result.stderr.trim() || `ffprobe exited with code ${String(result.code)}`);
   return { data: parseJson(result.stdout), stderr: result.stderr };
 }
@@ -264,7 +266,7 @@ export async function runFfmpeg(opts: RunFfmpegOptions): Promise<void> {
   // Before the memory check: a refused frame also makes the decoder say "get_buffer() failed".
   const refused = refusedPictureSize(result.stderr);
   if (refused && opts.maxPixels) throw new Error(pixelLimitMessage('the decoder', refused.width, refused.height, opts.maxPixels));
-  if (outOfMemory(result, opts.limits)) throw new Error(outOfMemoryMessage(opts.limits));
+  if (outOfMemory(result, opts.limits)) throw new Error(outOfMemoryMessage(opts.limits, result));
   throw new Error(shortReason(result.stderr || `ffmpeg exited with code ${String(result.code)}`));
 }
 
