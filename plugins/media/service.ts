@@ -17,6 +17,7 @@ import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
 import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
 import type { ProbeLimits } from './probe.js';
+import type { ChildLimits } from './ffmpeg-run.js';
 import { diskStats } from './receive.js';
 import { now, type MediaShared } from './shared.js';
 
@@ -300,5 +301,12 @@ function probeLimitsOf(cfg: MediaConfig): ProbeLimits {
     maxDurationSeconds: cfg.max_duration_seconds,
     timeoutMs: cfg.probe_timeout_seconds * 1000,
     ffprobePath: cfg.ffprobe_path,
+    child: childLimitsOf(cfg),
   };
+}
+
+/** The address-space cap every ffmpeg and ffprobe child runs under. */
+export function childLimitsOf(cfg: MediaConfig): ChildLimits {
+  const mib = cfg.max_decoder_address_space_mib;
+  return { addressSpaceBytes: mib === null ? null : mib * 1024 * 1024 };
 }

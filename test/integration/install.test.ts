@@ -184,6 +184,18 @@ describe('install.sh into a scratch root', function () {
     if (figure) expect(Number(figure[1])).to.be.below(3);
   });
 
+  it("bounds the service's memory for a 512 MB device, and a killed conversion does not stop it", () => {
+    const unit = read(join(DEPLOY, 'loop.service'));
+    const mib = (key: string): number => {
+      const m = new RegExp(`^${key}=(\\d+)M$`, 'm').exec(unit);
+      expect(m, `${key}= in MiB`).to.not.equal(null);
+      return Number(m?.[1]);
+    };
+    expect(mib('MemoryHigh')).to.be.below(mib('MemoryMax'));
+    expect(mib('MemoryMax')).to.be.within(256, 400);
+    expect(unit).to.match(/^OOMPolicy=continue$/m);
+  });
+
   it('a second run (with --panel ili9341) keeps a changed config, puts the new default beside it, follows its ports', () => {
     const cfg = join(root, 'etc/loop/config.yaml');
     const mine = read(cfg).replace('port: 80', 'port: 8080').replace('name: Loop', 'name: Kitchen');
