@@ -1,8 +1,9 @@
 // Builds the one device-based discovery payload (`<prefix>/device/<device_id>/config`) from the
 // entity tables: device, origin and availability once, then a `cmps` entry per entity whose plugin
 // runs. Components announced before but gone now are sent with only their platform (Home
-// Assistant removes them), once. `cmps` and `p` are spelled as Home Assistant's documentation
-// spells them. Pure: the plugin publishes what this returns.
+// Assistant removes them), and keep being sent so until they come back: the retained payload is
+// what a Home Assistant that was offline reads, so it must still say "removed". `cmps` and `p` are
+// spelled as Home Assistant's documentation spells them. Pure: the plugin publishes what this returns.
 import type { EntityContext, EntityDef, Platform } from './entity.js';
 
 export interface DeviceFacts {
@@ -21,6 +22,8 @@ export interface Discovery {
   readonly payload: Record<string, unknown>;
   /** What is announced now: component id → platform (removed ones excluded). */
   readonly components: Record<string, Platform>;
+  /** What is sent as removed (`{p}` only): announced once, absent now. */
+  readonly removed: Record<string, Platform>;
 }
 
 export const discoveryTopic = (prefix: string, deviceId: string): string => `${prefix}/device/${deviceId}/config`;
@@ -30,10 +33,12 @@ export function buildDiscovery(
   facts: DeviceFacts,
   ctx: EntityContext,
   defs: readonly EntityDef[],
+  /** Every component announced before: still announced, or sent as removed since (`{p}` only). */
   previous: Readonly<Record<string, Platform>> = {},
 ): Discovery {
   const cmps: Record<string, Record<string, unknown>> = {};
   const components: Record<string, Platform> = {};
+  const removed: Record<string, Platform> = {};
   for (const def of defs) {
     if (!facts.running.has(def.needs)) continue;
     if (def.enabled && !def.enabled(ctx)) continue;
@@ -41,7 +46,9 @@ export function buildDiscovery(
     components[def.id] = def.platform;
   }
   for (const [id, platform] of Object.entries(previous)) {
-    if (!(id in cmps)) cmps[id] = { p: platform };
+    if (id in cmps) continue;
+    cmps[id] = { p: platform };
+    removed[id] = platform;
   }
   const device: Record<string, unknown> = {
     identifiers: [`loop_${facts.id}`],
@@ -62,5 +69,6 @@ export function buildDiscovery(
       cmps,
     },
     components,
+    removed,
   };
 }
