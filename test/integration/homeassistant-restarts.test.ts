@@ -6,7 +6,9 @@
 import { expect } from 'chai';
 import type { TSchema } from '@sinclair/typebox';
 import { loopActions, playerActions } from '../../core/protocol/index.js';
+import { makeClip } from '../helpers/clips.js';
 import { mpvSocket, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
+import { uploadFiles } from '../helpers/media-files.js';
 import { MOSQUITTO, startMosquitto, type Mosquitto } from '../helpers/mosquitto.js';
 import { connectMqtt, type Received, type TestMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
@@ -67,6 +69,12 @@ describe('Home Assistant across restarts (real process, external broker)', funct
     dirs.push(dataDir);
     const ports = { http: await freePort(), mqtt: await freePort() };
     const topic = `homeassistant/device/${id}/config`;
+    // One clip in the library, so the clip select (it exists only with options) is part of every run.
+    const setup = await run(id, dataDir, ['system', 'player', 'loop', 'media', 'homeassistant'], ports);
+    const upload = await uploadFiles(`${setup.http}/api/media`, [{ path: await makeClip({ seconds: 1 }), name: 'Door.mp4' }]);
+    expect(upload.status).to.equal(200);
+    await recorder.next((m) => m.topic === topic && (cmpsOf(m).clip?.options as unknown[] | undefined)?.length === 1, 60_000);
+    await setup.stop();
     const since = recorder.mark();
     for (let i = 0; i < 20; i++) {
       const loop = await run(id, dataDir, ['system', 'player', 'loop', 'media', 'homeassistant'], ports);
@@ -83,7 +91,8 @@ describe('Home Assistant across restarts (real process, external broker)', funct
     );
     expect(removals, 'components sent as removed').to.deep.equal([]);
     const last = cmpsOf(discovery[discovery.length - 1] as Received);
-    expect(Object.keys(last)).to.include.members(['loop_mode', 'repeat', 'still_duration', 'media_count', 'processing', 'volume']);
+    expect(Object.keys(last)).to.include.members(['loop_mode', 'repeat', 'still_duration', 'media_count', 'processing', 'volume', 'clip']);
+    expect(last.clip?.options).to.deep.equal(['Door']);
   });
 
   it('a plugin disabled by config is removed once and never re-added, over seconds and across a restart', async () => {
