@@ -38,6 +38,7 @@ class HomeAssistantService {
   private readonly model = model();
   private doc!: JsonDocument<Doc>;
   private running = new Set<string>();
+  private configured = new Set<string>();
   private configUrl: string | null = null;
   private names: ClipNames = clipNames([]);
   private library = new Map<string, MediaItem>();
@@ -72,6 +73,7 @@ class HomeAssistantService {
     bus.subscribe('bridge/info', (info) => {
       if (info.started_at !== this.ctx.device.startedAt || !info.ready) return;
       this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
+      this.configured = new Set(info.plugins.map((p) => p.id));
       this.configUrl = info.config_url;
       this.infoSeen = true;
       this.schedule();
@@ -148,6 +150,7 @@ class HomeAssistantService {
       model: this.model,
       baseTopic: d.baseTopic,
       running: this.running,
+      configured: this.configured,
     };
   }
 
@@ -156,8 +159,8 @@ class HomeAssistantService {
     if (this.withdrawn || !this.infoSeen) return [];
     const known = this.doc.get();
     const { payload, components, removed } = buildDiscovery(this.facts(), this.entityContext(), entities, {
-      ...known.removed,
-      ...known.components,
+      components: known.components,
+      removed: known.removed ?? {},
     });
     const json = JSON.stringify(payload);
     if (force || json !== this.published) {

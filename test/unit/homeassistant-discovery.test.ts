@@ -42,6 +42,7 @@ const facts = (running: string[]): DeviceFacts => ({
   model: 'm',
   baseTopic: 'loop/x',
   running: new Set(running),
+  configured: new Set(running),
 });
 
 describe('homeassistant: clip names', () => {
@@ -69,13 +70,31 @@ describe('homeassistant: the discovery payload', () => {
   });
 
   it('sends a component that went away with only its platform, as removed, until it comes back', () => {
-    const { payload, components, removed } = buildDiscovery(facts(['system']), ctx(), entities, { volume: 'number', restart: 'button' });
+    const { payload, components, removed } = buildDiscovery(facts(['system']), ctx(), entities, {
+      components: { volume: 'number', restart: 'button' },
+      removed: {},
+    });
     expect((payload.cmps as Record<string, unknown>).volume).to.deep.equal({ p: 'number' });
     expect(components).to.not.have.property('volume');
     expect(removed).to.deep.equal({ volume: 'number' });
-    const back = buildDiscovery(facts(['system', 'player']), ctx(), entities, { ...removed, ...components });
+    const again = buildDiscovery(facts(['system']), ctx(), entities, { components, removed });
+    expect((again.payload.cmps as Record<string, unknown>).volume).to.deep.equal({ p: 'number' });
+    const back = buildDiscovery(facts(['system', 'player']), ctx(), entities, { components, removed });
     expect(back.removed).to.deep.equal({});
     expect(back.components).to.have.property('volume', 'number');
+  });
+
+  it('keeps what a plugin that failed at start announced before (nothing removed), and adds nothing new for it', () => {
+    const before = buildDiscovery(facts(['system', 'loop']), ctx(), entities);
+    const failed = { ...facts(['system']), configured: new Set(['system', 'loop', 'display']) };
+    const { payload, components, removed } = buildDiscovery(failed, ctx(), entities, { components: before.components, removed: {} });
+    expect(removed).to.deep.equal({});
+    expect(components).to.include({ loop_mode: 'select', repeat: 'number', still_duration: 'number' });
+    expect((payload.cmps as Record<string, Record<string, unknown>>).loop_mode).to.have.property('command_topic');
+    expect(components).to.not.have.property('brightness');
+    // Turned off in the config (not listed at all): removed.
+    const off = buildDiscovery(facts(['system']), ctx(), entities, { components: before.components, removed: {} });
+    expect(off.removed).to.include({ loop_mode: 'select' });
   });
 
   it("takes every number entity's range from the contract (min, max; an exclusive bound one step inside)", () => {
