@@ -22,7 +22,7 @@ import { PluginHost } from './plugins/host.js';
 import { ServiceNotifier } from './service/notify.js';
 import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
-import { reachableHost } from './util/reachable.js';
+import { pageUrl } from './util/reachable.js';
 import { join } from 'node:path';
 import { monotonicMs } from './util/clock.js';
 
@@ -49,6 +49,8 @@ export class LoopRuntime {
   private store: StateStore | null = null;
   private mqttWs: MqttWebSocket | null = null;
   private startedAt = new Date().toISOString();
+  /** Start-up complete and not stopping: bridge/info's `plugins` is final (see BridgeInfo.ready). */
+  private ready = false;
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private notifier: ServiceNotifier | null = null;
@@ -163,7 +165,14 @@ export class LoopRuntime {
       baseDir: this.o.baseDir ?? process.cwd(),
       bus: this.bus,
       store,
-      device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version, httpPort: c.http.port },
+      device: {
+        id: this.o.deviceId,
+        name: c.device.name,
+        baseTopic: this.baseTopic,
+        version,
+        httpPort: c.http.port,
+        startedAt: this.startedAt,
+      },
       dataDir: c.data.dir,
       log: this.log,
       http: app,
@@ -208,6 +217,7 @@ export class LoopRuntime {
       'Loop is up',
     );
     this.notifier?.ready();
+    this.ready = true;
     await this.publishInfo();
   }
 
@@ -218,10 +228,11 @@ export class LoopRuntime {
       device_id: this.o.deviceId,
       name: c.device.name,
       base_topic: this.baseTopic,
-      config_url: this.app?.server.listening ? `http://${reachableHost()}${this.httpPort === 80 ? '' : `:${this.httpPort}`}` : null,
+      config_url: this.app?.server.listening ? pageUrl(c.http.host, this.httpPort) : null,
       broker: c.mqtt.url ? 'external' : 'embedded',
       plugins: this.host?.status ?? [],
       started_at: this.startedAt,
+      ready: this.ready,
       // The idle card says "unclaimed: open the page to set a password" while onboarding.
       auth: { mode: this.auth?.mode() ?? 'off' },
     };
@@ -262,6 +273,7 @@ export class LoopRuntime {
       this.log.debug({ ms: Math.round(monotonicMs() - t0) }, `shutdown: ${name}`);
     };
     this.notifier?.stopping();
+    this.ready = false;
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
     await step('mqtt-ws', () => this.mqttWs?.close());

@@ -20,7 +20,13 @@ import { thumbnailBytes } from './thumbnail.js';
 const DEBOUNCE_MS = 150;
 
 /** What was announced (state/homeassistant.discovery.json), checked on every read. */
-const Doc = Type.Object({ components: Type.Record(Type.String(), Type.Union(PLATFORMS.map((p) => Type.Literal(p)))) });
+const PlatformSchema = Type.Union(PLATFORMS.map((p) => Type.Literal(p)));
+const Doc = Type.Object({
+  /** Announced now. */
+  components: Type.Record(Type.String(), PlatformSchema),
+  /** Announced once, sent as removed since, and again in every payload until they come back. */
+  removed: Type.Optional(Type.Record(Type.String(), PlatformSchema)),
+});
 type Doc = Static<typeof Doc>;
 
 function model(): string {
@@ -36,6 +42,7 @@ class HomeAssistantService {
   private readonly model = model();
   private doc!: JsonDocument<Doc>;
   private running = new Set<string>();
+  private configured = new Set<string>();
   private configUrl: string | null = null;
   private names: ClipNames = clipNames([]);
   private library = new Map<string, MediaItem>();
@@ -43,8 +50,12 @@ class HomeAssistantService {
   private thumbSlug: string | null | undefined = undefined;
   private clip: HaClip | null = null;
   private published: string | null = null;
-  private removed = false;
-  /** No announcement before bridge/info says which plugins run (it would remove their entities). */
+  private withdrawn = false;
+  /**
+   * No announcement before this run's bridge/info says start-up is complete: until then (or from a
+   * previous run's info, retained on an external broker) the plugins list is not what runs, and
+   * announcing from it would remove entities Home Assistant users named, placed and set up.
+   */
   private infoSeen = false;
   private timers = new Set<NodeJS.Timeout>();
 
@@ -60,9 +71,9 @@ class HomeAssistantService {
       defaults: () => ({ components: {} }),
     });
     bus.subscribe('bridge/info', (info) => {
+      if (info.started_at !== this.ctx.device.startedAt || !info.ready) return;
       this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
-      // This plugin is still starting when the first bridge/info of a run goes out.
-      this.running.add(this.ctx.id);
+      this.configured = new Set(info.plugins.map((p) => p.id));
       this.configUrl = info.config_url;
       this.infoSeen = true;
       this.schedule();
@@ -142,27 +153,33 @@ class HomeAssistantService {
       model: this.model,
       baseTopic: d.baseTopic,
       running: this.running,
+      configured: this.configured,
     };
   }
 
   /** Publishes the discovery payload when it changed (always when forced); returns the components announced. */
   async announce(force: boolean): Promise<string[]> {
-    if (this.removed || !this.infoSeen) return [];
-    const { payload, components } = buildDiscovery(this.facts(), this.entityContext(), entities, this.doc.get().components);
+    if (this.withdrawn || !this.infoSeen) return [];
+    const known = this.doc.get();
+    const { payload, components, removed } = buildDiscovery(this.facts(), this.entityContext(), entities, {
+      components: known.components,
+      removed: known.removed ?? {},
+    });
     const json = JSON.stringify(payload);
     if (force || json !== this.published) {
       await this.ctx.bus.publishAbsolute(this.topic, json, { retain: true, qos: 1 });
       this.published = json;
       this.ctx.log.debug({ topic: this.topic, components: Object.keys(components).length }, 'announced to Home Assistant');
     }
-    if (JSON.stringify(components) !== JSON.stringify(this.doc.get().components)) await this.doc.set({ components });
+    if (JSON.stringify({ components, removed }) !== JSON.stringify({ components: known.components, removed: known.removed ?? {} }))
+      await this.doc.set({ components, removed });
     return Object.keys(components);
   }
 
   async remove(): Promise<string> {
-    this.removed = true;
+    this.withdrawn = true;
     await this.ctx.bus.publishAbsolute(this.topic, '', { retain: true, qos: 1 });
-    await this.doc.set({ components: {} });
+    await this.doc.set({ components: {}, removed: {} });
     this.published = null;
     return this.topic;
   }
