@@ -217,6 +217,8 @@ stage_app() {
   # install.sh and deploy/ go along, so `sudo /opt/loop/install.sh --uninstall` works without the sources.
   act cp -R "$SRC/bin" "$SRC/config" "$SRC/deploy" "$SRC/install.sh" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
   act cp -R "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
+  # The page's modules the server imports too (web/src/paths.js: where the built page lives).
+  act mkdir -p "$STAGE/dist/web" && act cp -R "$SRC/dist/web/src" "$STAGE/dist/web/"
   if [ -d "$SRC/web/dist" ]; then act mkdir -p "$STAGE/web" && act cp -R "$SRC/web/dist" "$STAGE/web/"; fi
   if [ -f "$SRC/docs/install.md" ]; then act cp "$SRC/docs/install.md" "$STAGE/docs/"; fi
   [ "$DRY" -eq 1 ] || find "$STAGE/dist" -name '*.map' -delete
