@@ -217,6 +217,8 @@ stage_app() {
   # install.sh and deploy/ go along, so `sudo /opt/loop/install.sh --uninstall` works without the sources.
   act cp -R "$SRC/bin" "$SRC/config" "$SRC/deploy" "$SRC/install.sh" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
   act cp -R "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
+  # The page's modules the server imports too (web/src/paths.js: where the built page lives).
+  act mkdir -p "$STAGE/dist/web" && act cp -R "$SRC/dist/web/src" "$STAGE/dist/web/"
   if [ -d "$SRC/web/dist" ]; then act mkdir -p "$STAGE/web" && act cp -R "$SRC/web/dist" "$STAGE/web/"; fi
   if [ -f "$SRC/docs/install.md" ]; then act cp "$SRC/docs/install.md" "$STAGE/docs/"; fi
   [ "$DRY" -eq 1 ] || find "$STAGE/dist" -name '*.map' -delete
@@ -395,7 +397,23 @@ where_to_open() {
     echo "Loop is running, but this device has no network yet. In a minute it opens its setup hotspot:"
     echo "  join the WiFi network \"$hotspot_ssid\" and open http://$hotspot_address$suffix/ (a phone shows it by itself)."
   fi
+  show_setup_code
   echo "Logs: journalctl -u loop -f    Config: /etc/loop/config.yaml    Guide: /opt/loop/docs/install.md"
+}
+
+# The setup code that claims the device and the setup hotspot's password, for a device without a
+# screen (one with a screen shows both on its idle card). The installed CLI reads (or makes) them in
+# the data dir, as root giving the files to the data dir's owner; they are never in a log.
+show_setup_code() {
+  local show="sudo -u loop /opt/loop/bin/loop.js setup-code --config /etc/loop/config.yaml"
+  if [ "$DRY" -eq 1 ]; then echo "  + $show"; return; fi
+  if [ ! -x "$APP/bin/loop.js" ]; then return; fi
+  echo
+  if ! LOOP_DATA_DIR="$DATA" "$APP/bin/loop.js" setup-code --config "$CONFIG"; then
+    echo "  ! the setup code could not be read; later: $show" >&2
+    return
+  fi
+  echo "Shown again later by: $show"
 }
 
 do_install() {

@@ -48,6 +48,7 @@ export default async function run(): Promise<void> {
     model: 'Raspberry Pi Zero 2 W Rev 1.0',
     baseTopic: 'loop/livingroom',
     running: new Set(['system', 'player', 'loop', 'media', 'wifi', 'display', 'homeassistant']),
+    configured: new Set(['system', 'player', 'loop', 'media', 'wifi', 'display', 'homeassistant']),
   };
   const ctx = (names: string[]): EntityContext => ({
     t: { state: (r) => `loop/livingroom/${r}`, set: (p) => `loop/livingroom/${p}/set` },

@@ -1,5 +1,5 @@
 // Conversion of a 60 s 1080p30 clip through the media plugin (upload → ready: probe, queue,
-// fluent-ffmpeg, progress parsing, output probe, thumbnail, index) vs the bare ffmpeg command
+// ffmpeg under prlimit, progress parsing, output probe, thumbnail, index) vs the bare ffmpeg command
 // line with the same arguments (from plugins/media/profile.ts), same run, same machine.
 // Target: plugin / bare <= 1.05. BENCH_CONVERT_SECONDS sets the clip length (default 60).
 import { execFile, spawn } from 'node:child_process';

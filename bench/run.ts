@@ -45,6 +45,11 @@ export const BENCHES: readonly BenchEntry[] = [
     what: '60 s 1080p clip through the media plugin vs the bare ffmpeg command, same arguments',
   },
   {
+    name: 'media-bounds',
+    module: './media-bounds.js',
+    what: 'peak memory of probing a 16000x16000 TIFF bomb before/after the bounds; peak RSS and VmPeak of 1080p and 24 MP conversions',
+  },
+  {
     name: 'frames',
     module: './frames/index.js',
     what: 'every frame on a virtual screen (Xvfb, x11grab 50 fps) at each clip transition: Loop vs a new mpv per clip vs one edl:// timeline',

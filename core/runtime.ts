@@ -22,14 +22,17 @@ import { PluginHost } from './plugins/host.js';
 import { ServiceNotifier } from './service/notify.js';
 import { baseTopic, groupTopic, type BridgeEvent, type BridgeInfo, type EventLevel } from './protocol/index.js';
 import { StateStore } from './store/store.js';
-import { reachableHost } from './util/reachable.js';
+import { pageUrl } from './util/reachable.js';
 import { join } from 'node:path';
+import { monotonicMs } from './util/clock.js';
 
 export interface RuntimeOptions {
   config: LoopConfig;
   deviceId: string;
   /** Where relative plugin paths are resolved from. */
   baseDir?: string;
+  /** The config file given with --config (messages name the exact CLI line with it). */
+  configFile?: string;
   log?: Logger;
 }
 
@@ -46,6 +49,8 @@ export class LoopRuntime {
   private store: StateStore | null = null;
   private mqttWs: MqttWebSocket | null = null;
   private startedAt = new Date().toISOString();
+  /** Start-up complete and not stopping: bridge/info's `plugins` is final (see BridgeInfo.ready). */
+  private ready = false;
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private notifier: ServiceNotifier | null = null;
@@ -77,6 +82,8 @@ export class LoopRuntime {
       dataDir: c.data.dir,
       mode: c.auth.mode,
       sessionDays: c.auth.session_days,
+      claimCode: c.auth.claim_code,
+      configFile: this.o.configFile,
       log: this.log.child({ mod: 'auth' }),
     });
     await this.auth.start();
@@ -144,7 +151,13 @@ export class LoopRuntime {
       requestTimeoutMs: c.http.request_timeout_ms,
     });
 
-    const store = new StateStore(join(c.data.dir, 'state'));
+    const storeLog = this.log.child({ mod: 'store' });
+    const store = new StateStore(join(c.data.dir, 'state'), {
+      report: (level, message, data) => {
+        storeLog[level === 'warning' ? 'warn' : level](data, message);
+        this.notify('store', level, message, data, 'storage');
+      },
+    });
     this.store = store;
     this.host = new PluginHost({
       specs: c.plugins,
@@ -152,7 +165,14 @@ export class LoopRuntime {
       baseDir: this.o.baseDir ?? process.cwd(),
       bus: this.bus,
       store,
-      device: { id: this.o.deviceId, name: c.device.name, baseTopic: this.baseTopic, version, httpPort: c.http.port },
+      device: {
+        id: this.o.deviceId,
+        name: c.device.name,
+        baseTopic: this.baseTopic,
+        version,
+        httpPort: c.http.port,
+        startedAt: this.startedAt,
+      },
       dataDir: c.data.dir,
       log: this.log,
       http: app,
@@ -189,10 +209,15 @@ export class LoopRuntime {
 
     await app.listen({ host: c.http.host, port: c.http.port });
     this.log.info(
-      { url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`, base_topic: this.baseTopic },
+      {
+        url: `http://${c.http.host === '0.0.0.0' ? hostname() : c.http.host}:${this.httpPort}`,
+        base_topic: this.baseTopic,
+        process_id: process.pid,
+      },
       'Loop is up',
     );
     this.notifier?.ready();
+    this.ready = true;
     await this.publishInfo();
   }
 
@@ -203,10 +228,11 @@ export class LoopRuntime {
       device_id: this.o.deviceId,
       name: c.device.name,
       base_topic: this.baseTopic,
-      config_url: this.app?.server.listening ? `http://${reachableHost()}${this.httpPort === 80 ? '' : `:${this.httpPort}`}` : null,
+      config_url: this.app?.server.listening ? pageUrl(c.http.host, this.httpPort) : null,
       broker: c.mqtt.url ? 'external' : 'embedded',
       plugins: this.host?.status ?? [],
       started_at: this.startedAt,
+      ready: this.ready,
       // The idle card says "unclaimed: open the page to set a password" while onboarding.
       auth: { mode: this.auth?.mode() ?? 'off' },
     };
@@ -238,15 +264,16 @@ export class LoopRuntime {
 
   private async doStop(): Promise<void> {
     const step = async (name: string, fn: () => unknown) => {
-      const t0 = Date.now();
+      const t0 = monotonicMs();
       try {
         await fn();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, `shutdown: ${name} failed`);
       }
-      this.log.debug({ ms: Date.now() - t0 }, `shutdown: ${name}`);
+      this.log.debug({ ms: Math.round(monotonicMs() - t0) }, `shutdown: ${name}`);
     };
     this.notifier?.stopping();
+    this.ready = false;
     if (this.infoTimer) clearTimeout(this.infoTimer);
     await step('gateway', () => this.gateway?.close());
     await step('mqtt-ws', () => this.mqttWs?.close());

@@ -5,7 +5,7 @@
 # On a Pi, ./install.sh installs Loop as a service instead; ./install.sh --dev runs this and builds.
 set -euo pipefail
 need=(mpv ffmpeg)
-[ "${1:-}" = "test" ] && need+=(mosquitto shellcheck chromium)
+[ "${1:-}" = "test" ] && need+=(mosquitto shellcheck chromium faketime)
 missing=()
 for cmd in "${need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")

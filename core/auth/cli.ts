@@ -1,6 +1,10 @@
-// `loop passwd --owner` and `loop token create|list|revoke`, run on the device: they edit the
-// files in <data dir>/auth directly (a running Loop notices and reloads them).
+// `loop passwd --owner`, `loop token create|list|revoke` and `loop setup-code`, run on the device:
+// they edit the files in <data dir>/auth directly (a running Loop notices and reloads them). Run as
+// root, every file they write goes to the data dir's owner (file-owner.ts).
+import { DeviceSecret, HOTSPOT_PASSWORD, SETUP_CODE, showCode } from './device-secret.js';
+import { dataDirOwner } from './file-owner.js';
 import { AuthFiles, authDir } from './files.js';
+import { lockedMessage } from './locked.js';
 import { hashOwnerPassword, passwordProblem } from './password.js';
 import { makeToken, tokenNameProblem } from './service.js';
 
@@ -41,15 +45,18 @@ export async function readSecret(prompt: string): Promise<string> {
 export async function resetOwner(dataDir: string, password: string): Promise<void> {
   const problem = passwordProblem(password);
   if (problem) throw new Error(problem);
-  const files = new AuthFiles(authDir(dataDir));
+  const files = new AuthFiles(authDir(dataDir), dataDirOwner(dataDir));
   await files.load();
   await files.write('owner', { password_hash: await hashOwnerPassword(password), changed_at: new Date().toISOString() });
   await files.write('sessions', []);
 }
 
 export async function tokenCommand(dataDir: string, sub: string | undefined, arg: string | undefined): Promise<number> {
-  const files = new AuthFiles(authDir(dataDir));
-  const data = await files.load();
+  const files = new AuthFiles(authDir(dataDir), dataDirOwner(dataDir));
+  const read = await files.load();
+  // Never write over a damaged tokens file: it would silently drop what it held.
+  if (read.problems.tokens) throw new Error(lockedMessage({ tokens: read.problems.tokens }, (n) => files.path(n)));
+  const data = read.data;
   switch (sub) {
     case 'create': {
       const problem = tokenNameProblem(arg);
@@ -77,4 +84,32 @@ export async function tokenCommand(dataDir: string, sub: string | undefined, arg
   }
   console.error('usage: loop token create NAME | list | revoke ID   [--config FILE]');
   return 2;
+}
+
+/**
+ * `loop setup-code`: what the device's screen shows, for a device without one (install.sh prints it):
+ * the claim's setup code while unclaimed, and the setup hotspot's password (unless the config sets one).
+ */
+export async function setupCodeCommand(
+  dataDir: string,
+  opts: { claimCode: boolean; hotspot: { ssid: string; password: string | null } | null },
+): Promise<number> {
+  const owner = dataDirOwner(dataDir);
+  const files = new AuthFiles(authDir(dataDir), owner);
+  const read = await files.load();
+  if (Object.keys(read.problems).length) {
+    console.error(lockedMessage(read.problems, (n) => files.path(n)));
+    return 1;
+  }
+  if (read.data.owner) console.log('This device is claimed: log in with the owner password (no setup code is needed).');
+  else if (!opts.claimCode) console.log('auth.claim_code is false: the first visitor claims this device without a code.');
+  else
+    console.log(
+      `Setup code (type it when the page asks to claim the device): ${showCode(await new DeviceSecret(dataDir, SETUP_CODE, owner).ensure())}`,
+    );
+  if (opts.hotspot) {
+    const password = opts.hotspot.password ?? (await new DeviceSecret(dataDir, HOTSPOT_PASSWORD, owner).ensure());
+    console.log(`Setup hotspot: network "${opts.hotspot.ssid}", password ${password}`);
+  }
+  return 0;
 }

@@ -5,6 +5,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../store/atomic-write.js';
+import { giveTo, type FileOwner } from './file-owner.js';
 
 export interface OwnerRecord {
   password_hash: string;
@@ -34,56 +35,79 @@ type Name = keyof typeof FILES;
 
 export const authDir = (dataDir: string): string => join(dataDir, 'auth');
 
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-    throw err;
-  }
-}
+/** What reading one file gave: its text, null when it does not exist, or why it cannot be read. */
+type FileRead = { text: string | null } | { problem: string };
 
-function parse<T>(text: string, fallback: T, valid: (v: unknown) => boolean): T {
+async function readText(path: string): Promise<FileRead> {
   try {
-    const v = JSON.parse(text) as unknown;
-    return valid(v) ? (v as T) : fallback;
-  } catch {
-    return fallback;
+    return { text: await readFile(path, 'utf8') };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { text: null };
+    return { problem: `cannot be read (${code ?? (err as Error).message})` };
   }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isOwner = (v: unknown): boolean =>
-  v === null || (isObject(v) && typeof v.password_hash === 'string' && v.password_hash.startsWith('scrypt$'));
+const isOwner = (v: unknown): boolean => isObject(v) && typeof v.password_hash === 'string' && v.password_hash.startsWith('scrypt$');
 const isList =
   (keys: string[]) =>
   (v: unknown): boolean =>
     Array.isArray(v) && v.every((e) => isObject(e) && keys.every((k) => typeof e[k] === 'string'));
 
-const RULES: { [K in Name]: { fallback: AuthData[K]; valid: (v: unknown) => boolean } } = {
-  owner: { fallback: null, valid: isOwner },
-  sessions: { fallback: [], valid: isList(['id_hash', 'expires_at']) },
-  tokens: { fallback: [], valid: isList(['id', 'name', 'token_hash']) },
+const RULES: { [K in Name]: { missing: AuthData[K]; valid: (v: unknown) => boolean } } = {
+  owner: { missing: null, valid: isOwner },
+  sessions: { missing: [], valid: isList(['id_hash', 'expires_at']) },
+  tokens: { missing: [], valid: isList(['id', 'name', 'token_hash']) },
 };
 const NAMES = Object.keys(FILES) as Name[];
+
+/**
+ * A file's value, or why it has none. Only a missing file means "nothing yet": an empty, truncated,
+ * garbage or wrong-typed one is a problem (the caller locks the device; it never reads it as "no owner").
+ */
+function parse<K extends Name>(name: K, text: string | null): { value: AuthData[K] } | { problem: string } {
+  if (text === null) return { value: RULES[name].missing };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: text.trim() === '' ? 'is empty' : 'is not valid JSON (truncated or damaged)' };
+  }
+  return RULES[name].valid(value) ? { value: value as AuthData[K] } : { problem: 'does not hold what Loop wrote there (wrong shape)' };
+}
+
+/** What reading the auth files found: the data, and per file that could not be used, why. */
+export interface AuthRead {
+  data: AuthData;
+  problems: Partial<Record<Name, string>>;
+}
+
+export type AuthFileName = Name;
+export const authFileName = (name: Name): string => FILES[name];
 
 export class AuthFiles {
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** The text each file had when this process last read or wrote it: its own writes are not news. */
-  private readonly known = new Map<Name, string>();
+  /** The text each file had when this process last read or wrote it (null: absent): its own writes are not news. */
+  private readonly known = new Map<Name, string | null>();
   /** Own writes in flight: a reload then would read the old text and undo them, so it waits. */
   private writing = 0;
   private writes = 0;
 
-  constructor(readonly dir: string) {}
+  /** @param owner who gets every file written (the CLI run as root: the data dir's owner); null = whoever runs. */
+  constructor(
+    readonly dir: string,
+    private readonly owner: FileOwner | null = null,
+  ) {}
 
   /** Makes the folder (0700, also when it existed with looser bits) and reads everything. */
-  async load(): Promise<AuthData> {
+  async load(): Promise<AuthRead> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
-    const out = { owner: null, sessions: [], tokens: [] } as AuthData;
-    for (const [name, text] of await this.texts()) this.adopt(out, name, text);
+    await giveTo(this.owner, this.dir);
+    const out: AuthRead = { data: { owner: null, sessions: [], tokens: [] }, problems: {} };
+    for (const [name, read] of await this.texts()) this.adopt(out, name, read);
     return out;
   }
 
@@ -96,12 +120,16 @@ export class AuthFiles {
    * Only the files whose content differs from what this process last read or wrote; null when
    * this process wrote meanwhile (the caller tries again: what it read may predate its own write).
    */
-  async changed(): Promise<Partial<AuthData> | null> {
+  async changed(): Promise<{ data: Partial<AuthData>; problems: AuthRead['problems']; changed: Name[] } | null> {
     const before = this.writes;
     const texts = await this.texts();
     if (this.writes !== before || this.writing > 0) return null;
-    const out: Partial<AuthData> = {};
-    for (const [name, text] of texts) if (this.known.get(name) !== text) this.adopt(out, name, text);
+    const out = { data: {} as Partial<AuthData>, problems: {} as AuthRead['problems'], changed: [] as Name[] };
+    for (const [name, read] of texts) {
+      if ('text' in read && this.known.get(name) === read.text) continue;
+      out.changed.push(name);
+      this.adopt(out, name, read);
+    }
     return out;
   }
 
@@ -110,17 +138,25 @@ export class AuthFiles {
     this.known.set(name, text);
     this.writing++;
     this.writes++;
-    return atomicWrite(this.path(name), text, 0o600).finally(() => this.writing--);
+    return atomicWrite(this.path(name), text, 0o600)
+      .then(() => giveTo(this.owner, this.path(name)))
+      .finally(() => this.writing--);
   }
 
-  private async texts(): Promise<Array<[Name, string]>> {
-    return Promise.all(NAMES.map(async (n): Promise<[Name, string]> => [n, await readText(this.path(n))]));
+  private async texts(): Promise<Array<[Name, FileRead]>> {
+    return Promise.all(NAMES.map(async (n): Promise<[Name, FileRead]> => [n, await readText(this.path(n))]));
   }
 
-  private adopt(into: Partial<AuthData>, name: Name, text: string): void {
-    this.known.set(name, text);
-    const r = RULES[name];
-    (into as Record<Name, unknown>)[name] = parse(text, r.fallback, r.valid);
+  private adopt(into: { data: Partial<AuthData>; problems: AuthRead['problems'] }, name: Name, read: FileRead): void {
+    if ('problem' in read) {
+      this.known.delete(name);
+      into.problems[name] = read.problem;
+      return;
+    }
+    this.known.set(name, read.text);
+    const parsed = parse(name, read.text);
+    if ('problem' in parsed) into.problems[name] = parsed.problem;
+    else (into.data as Record<Name, unknown>)[name] = parsed.value;
   }
 
   /** Calls `onChange` (debounced) when another process (the CLI) rewrote a file. */
@@ -146,7 +182,7 @@ export class AuthFiles {
     this.watcher?.close();
   }
 
-  private path(name: Name): string {
+  path(name: Name): string {
     return join(this.dir, FILES[name]);
   }
 }

@@ -8,7 +8,9 @@ import { AuthFailure, TOKEN_NAME_MAX, type AuthService } from './service.js';
 import { PASSWORD_MAX } from './password.js';
 
 const Status = Type.Object({
-  mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]),
+  mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on'), Type.Literal('locked')]),
+  /** Claiming asks for the setup code shown on the device's screen (auth.claim_code). */
+  claim_code: Type.Boolean(),
   logged_in: Type.Boolean(),
 });
 const TokenInfo = Type.Object({
@@ -25,7 +27,7 @@ const NewToken = Type.Object({
   last_used_at: Type.Null(),
 });
 const Password = Type.String({ maxLength: PASSWORD_MAX * 4 });
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 409: ErrorEnvelope, 429: ErrorEnvelope };
+const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 409: ErrorEnvelope, 429: ErrorEnvelope, 503: ErrorEnvelope };
 
 /** What the guard found about a request: whether it proved itself, and whether with an API token. */
 export interface Caller {
@@ -50,7 +52,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, call
   };
   const status = (req: FastifyRequest, override?: boolean) => ({
     mode: auth.mode(),
-    logged_in: override ?? (auth.mode() !== 'on' || loggedIn(req)),
+    claim_code: auth.claimCode,
+    logged_in: override ?? (auth.mode() === 'off' || auth.mode() === 'onboarding' || loggedIn(req)),
   });
 
   app.get(
@@ -58,7 +61,8 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, call
     {
       schema: {
         tags: ['auth'],
-        summary: 'off | onboarding (no owner yet: the first visitor sets the password) | on; and whether this client is logged in',
+        summary:
+          'off | onboarding (no owner yet: claim with the setup code on the screen) | on | locked (an auth file is damaged: nobody gets in); and whether this client is logged in',
         response: { 200: EnvelopeOf(Status) },
       },
     },
@@ -70,13 +74,15 @@ export function registerAuthRoutes(app: FastifyInstance, auth: AuthService, call
     {
       schema: {
         tags: ['auth'],
-        summary: 'Claim a new device: set the owner password (only while onboarding) and log in',
-        body: Type.Object({ password: Password }),
+        summary:
+          'Claim a new device with the setup code shown on its screen: set the owner password (only while onboarding), revoke everything made before, log in',
+        body: Type.Object({ password: Password, code: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: { 200: EnvelopeOf(Status), ...errors },
       },
     },
     async (req, reply) => {
-      const id = await auth.onboard((req.body as { password: string }).password).catch((e: unknown) => fail(reply, e));
+      const { password, code } = req.body as { password: string; code?: string };
+      const id = await auth.onboard(password, code, req.ip).catch((e: unknown) => fail(reply, e));
       startSession(req, reply, id);
       return ok(status(req, true), 'owner password set');
     },

@@ -1,13 +1,18 @@
 // Who may use this device: the owner (one password, sessions) and the API tokens the owner made.
-// The mode is `off` (config: anyone on the network), `onboarding` (on, but no owner yet: the first
-// visitor claims the device) or `on`. Secrets are kept only as digests (secrets.ts).
+// The mode is `off` (config: anyone on the network), `onboarding` (on, but no owner yet: whoever
+// shows the setup code from the device's screen claims it), `on`, or `locked` (an auth file cannot be
+// read or is damaged: nobody gets in until it is repaired; never read as "no owner"). Secrets are
+// kept only as digests (secrets.ts).
 import type { Logger } from 'pino';
-import { AuthFiles, authDir, type AuthData, type SessionRecord, type TokenRecord } from './files.js';
+import { ActionError } from '../protocol/index.js';
+import { AuthFiles, authDir, type AuthData, type AuthRead, type SessionRecord, type TokenRecord } from './files.js';
+import { cliCommand, lockedMessage } from './locked.js';
+import { DeviceSecret, SETUP_CODE } from './device-secret.js';
 import { checkOwnerPassword, hashOwnerPassword, passwordProblem, scryptBusy } from './password.js';
 import { digest, randomId, randomSecret, sameDigest } from './secrets.js';
 import { Throttle } from './throttle.js';
 
-export type AuthMode = 'off' | 'onboarding' | 'on';
+export type AuthMode = 'off' | 'onboarding' | 'on' | 'locked';
 
 /** A refusal with the HTTP status to answer (Fastify's error handler reads statusCode and code). */
 export class AuthFailure extends Error {
@@ -50,23 +55,44 @@ export interface AuthOptions {
   dataDir: string;
   mode: 'on' | 'off';
   sessionDays: number;
+  /** Claiming needs the setup code shown on the device's screen (auth.claim_code). */
+  claimCode: boolean;
+  /** The config file Loop was started with, for the exact CLI lines in messages. */
+  configFile?: string;
   log: Logger;
 }
 
 export class AuthService {
   readonly files: AuthFiles;
   readonly throttle = new Throttle();
+  readonly setupCode: DeviceSecret;
   private data: AuthData = { owner: null, sessions: [], tokens: [] };
+  /** Auth files that could not be read or are damaged, with why: any at all locks the device. */
+  private problems: AuthRead['problems'] = {};
   private claiming = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly o: AuthOptions) {
     this.files = new AuthFiles(authDir(o.dataDir));
+    this.setupCode = new DeviceSecret(o.dataDir, SETUP_CODE);
   }
 
   async start(): Promise<void> {
-    this.data = await this.files.load();
+    const read = await this.files.load();
+    this.data = read.data;
+    this.problems = read.problems;
     this.files.watch(() => void this.reload());
+    if (this.o.mode === 'off') return;
+    if (this.mode() === 'locked') this.o.log.error(this.lockedReason());
+    if (!this.o.claimCode)
+      this.o.log.warn('auth.claim_code is false: while unclaimed, anyone who reaches this device first can claim it (no setup code asked)');
+    // The code exists before anyone needs it: the idle card and `loop setup-code` show it.
+    if (this.mode() === 'onboarding' && this.o.claimCode) await this.setupCode.ensure();
+  }
+
+  /** Why the device is locked and the way back (a log line, the 503's message); '' when it is not. */
+  lockedReason(): string {
+    return lockedMessage(this.problems, (n) => this.files.path(n), this.o.configFile);
   }
 
   stop(): void {
@@ -81,12 +107,31 @@ export class AuthService {
 
   mode(): AuthMode {
     if (this.o.mode === 'off') return 'off';
+    if (Object.keys(this.problems).length) return 'locked';
     return this.data.owner ? 'on' : 'onboarding';
   }
 
-  /** Whether requests must prove who they are (only when an owner exists and auth is on). */
+  /** Whether requests must prove who they are (an owner exists, or the files are locked). */
   get enforced(): boolean {
-    return this.mode() === 'on';
+    const mode = this.mode();
+    return mode === 'on' || mode === 'locked';
+  }
+
+  /** Throws the refusal every login-needing path gives while locked. */
+  private refuseWhenLocked(): void {
+    // An ActionError, not a failure of the request: the loud log line is the one at start or reload.
+    if (this.mode() === 'locked') throw new ActionError('unavailable', this.lockedReason());
+  }
+
+  /** Token and password routes wait for the claim: before it, anyone on the network would be "the owner". */
+  private refuseWhenUnclaimed(): void {
+    this.refuseWhenLocked();
+    if (this.mode() === 'onboarding')
+      throw new AuthFailure(409, 'conflict', 'this device has no owner yet: claim it first (POST /api/auth/onboard with the setup code)');
+  }
+
+  get claimCode(): boolean {
+    return this.o.claimCode;
   }
 
   get sessionSeconds(): number {
@@ -94,7 +139,7 @@ export class AuthService {
   }
 
   sessionValid(id: string | null): boolean {
-    if (!id) return false;
+    if (!id || this.mode() === 'locked') return false;
     const h = digest(id);
     const now = Date.now();
     return this.data.sessions.some((s) => sameDigest(s.id_hash, h) && Date.parse(s.expires_at) > now);
@@ -103,6 +148,7 @@ export class AuthService {
   /** Still valid? For connections that proved themselves earlier (open WebSockets). */
   stillValid(who: { via: 'open' } | { via: 'session'; hash: string } | { via: 'token'; id: string }): boolean {
     if (who.via === 'open') return !this.enforced;
+    if (this.mode() === 'locked') return false;
     if (who.via === 'token') return this.data.tokens.some((t) => t.id === who.id);
     const now = Date.now();
     return this.data.sessions.some((s) => sameDigest(s.id_hash, who.hash) && Date.parse(s.expires_at) > now);
@@ -110,7 +156,7 @@ export class AuthService {
 
   /** The token's record when `token` is a live API token. Every record is compared (constant time). */
   tokenValid(token: string | null): TokenInfo | null {
-    if (!token) return null;
+    if (!token || this.mode() === 'locked') return null;
     const h = digest(token);
     let hit: TokenRecord | null = null;
     for (const t of this.data.tokens) if (sameDigest(t.token_hash, h)) hit = t;
@@ -119,27 +165,55 @@ export class AuthService {
     return info(hit);
   }
 
-  async onboard(password: unknown): Promise<string> {
+  /**
+   * Claims the device: needs the setup code from its screen (unless auth.claim_code is false), then
+   * revokes everything made before (tokens, sessions: the open window ends) and changes the code.
+   */
+  async onboard(password: unknown, code: unknown, address: string): Promise<string> {
+    this.refuseWhenLocked();
     if (this.mode() !== 'onboarding' || this.claiming)
       throw new AuthFailure(
         409,
         'conflict',
         this.o.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in',
       );
+    const wait = this.throttle.waitMs(address);
+    if (wait > 0)
+      throw new AuthFailure(429, 'too_many', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
     const problem = passwordProblem(password);
     if (problem) throw new AuthFailure(400, 'invalid', problem);
     this.claiming = true;
     try {
-      await this.setOwner(await hashOwnerPassword(password as string));
+      if (this.o.claimCode && !(await this.setupCode.matches(code))) {
+        this.throttle.failed(address);
+        this.o.log.warn({ address }, 'claim refused: wrong or missing setup code');
+        throw new AuthFailure(
+          403,
+          'forbidden',
+          typeof code === 'string' && code.length
+            ? "wrong setup code: type the code shown on the device's screen"
+            : `the setup code is missing: type the code shown on the device's screen (or run \`${cliCommand('setup-code', this.o.configFile)}\` on it)`,
+        );
+      }
+      this.throttle.succeeded(address);
+      const hash = await hashOwnerPassword(password as string);
+      // Everything made while the device was open goes: a token minted then is not the owner's.
+      this.data.tokens = [];
+      this.data.sessions = [];
+      await this.files.write('tokens', []);
+      await this.files.write('sessions', []);
+      await this.setOwner(hash);
+      if (this.o.claimCode) await this.setupCode.rotate();
     } finally {
       this.claiming = false;
     }
-    this.o.log.info('owner password set (onboarding done)');
+    this.o.log.warn({ address }, 'device claimed: owner password set; every token and session made before was revoked');
     return this.newSession();
   }
 
   async login(password: unknown, address: string): Promise<string> {
     if (this.mode() === 'off') throw new AuthFailure(409, 'conflict', 'auth is off on this device');
+    this.refuseWhenLocked();
     const wait = this.throttle.waitMs(address);
     if (wait > 0)
       throw new AuthFailure(429, 'too_many', `too many failed logins; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
@@ -167,16 +241,16 @@ export class AuthService {
 
   /** Changes the password; every other session ends, the caller gets a fresh one. */
   async changePassword(current: unknown, password: unknown, address: string): Promise<string> {
+    // Before the claim this would be a second, code-less way to claim.
+    this.refuseWhenUnclaimed();
     const wait = this.throttle.waitMs(address);
     if (wait > 0)
       throw new AuthFailure(429, 'too_many', `too many failed attempts; try again in ${Math.ceil(wait / 1000)} s`, Math.ceil(wait / 1000));
     const problem = passwordProblem(password);
     if (problem) throw new AuthFailure(400, 'invalid', problem);
-    if (this.data.owner) {
-      if (typeof current !== 'string' || !(await checkOwnerPassword(current, this.data.owner.password_hash))) {
-        this.throttle.failed(address);
-        throw new AuthFailure(403, 'forbidden', 'the current password is wrong');
-      }
+    if (typeof current !== 'string' || !(await checkOwnerPassword(current, this.data.owner?.password_hash ?? null))) {
+      this.throttle.failed(address);
+      throw new AuthFailure(403, 'forbidden', 'the current password is wrong');
     }
     await this.setOwner(await hashOwnerPassword(password as string));
     this.data.sessions = [];
@@ -186,10 +260,12 @@ export class AuthService {
   }
 
   listTokens(): TokenInfo[] {
+    this.refuseWhenUnclaimed();
     return this.data.tokens.map(info);
   }
 
   async createToken(name: unknown): Promise<NewToken> {
+    this.refuseWhenUnclaimed();
     const problem = tokenNameProblem(name);
     if (problem) throw new AuthFailure(400, 'invalid', problem);
     if (this.data.tokens.length >= MAX_TOKENS) throw new AuthFailure(409, 'conflict', `at most ${MAX_TOKENS} tokens; revoke one first`);
@@ -200,6 +276,7 @@ export class AuthService {
   }
 
   async revokeToken(id: string): Promise<boolean> {
+    this.refuseWhenUnclaimed();
     const left = this.data.tokens.filter((t) => t.id !== id);
     if (left.length === this.data.tokens.length) return false;
     this.data.tokens = left;
@@ -228,7 +305,7 @@ export class AuthService {
   }
 
   private async reload(): Promise<void> {
-    let changed: Partial<AuthData> | null;
+    let changed: Awaited<ReturnType<AuthFiles['changed']>>;
     try {
       changed = await this.files.changed();
     } catch (err) {
@@ -237,8 +314,15 @@ export class AuthService {
     }
     // An own write started since the read: what was read may undo it, so read again.
     if (changed === null || this.files.busy) return void setTimeout(() => void this.reload(), 50).unref();
-    this.data = { ...this.data, ...changed };
-    if (Object.keys(changed).length) this.emit();
+    const wasLocked = this.mode() === 'locked';
+    this.data = { ...this.data, ...changed.data };
+    const problems = { ...this.problems };
+    for (const name of changed.changed) delete problems[name];
+    this.problems = { ...problems, ...changed.problems };
+    if (this.mode() === 'locked') this.o.log.error(this.lockedReason());
+    else if (wasLocked) this.o.log.warn('auth files repaired: the device is unlocked');
+    if (this.mode() === 'onboarding' && this.o.claimCode) await this.setupCode.ensure().catch(() => undefined);
+    if (changed.changed.length) this.emit();
   }
 
   private emit(): void {

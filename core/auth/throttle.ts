@@ -1,5 +1,6 @@
 // Login back-off per client address: five free tries, then each failure doubles the wait
 // (1 s, 2 s, 4 s ... up to 15 min). A refused attempt costs Loop a map lookup, not a scrypt.
+import { monotonicMs } from '../util/clock.js';
 export interface ThrottleRule {
   free: number;
   baseMs: number;
@@ -20,7 +21,7 @@ export class Throttle {
   private readonly byAddress = new Map<string, Entry>();
   constructor(
     private readonly rule: ThrottleRule = LOGIN_THROTTLE,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = monotonicMs,
   ) {}
 
   /** Milliseconds this address must still wait; 0 when it may try. */

@@ -155,22 +155,35 @@ export function covers(outer: readonly string[], inner: readonly string[]): bool
   return outer.length === inner.length;
 }
 
+/** The username that gets the Node-RED integration role of the default ACL. */
+export const NODE_RED_USER = 'nodered';
+
 /**
  * What Loop grants when the config has no ACL: anonymous clients (loopback only, by default) may
  * use any topic; every user gets what Home Assistant needs for discovery and Loop's entities
- * (read Loop's topics and discovery, send commands, announce its own status) and nothing else.
+ * (read Loop's state, events and answers, send commands, announce its own status) and nothing
+ * else; the user named `nodered` also reads `home/#` and owns `nodered/#` (the example flows'
+ * button and doorbell topics, and the dashboard they publish). Users read by level, not
+ * `<prefix>/#`: that would include `bridge/request/#`, everyone else's commands (acl_file has no
+ * read-only deny: a `deny` line would refuse writing them too).
  */
 export function defaultAcl(baseTopicPrefix: string, discoveryPrefix = 'homeassistant'): string {
   return [
     '# Anonymous clients (allowed from loopback only unless mqtt.allow_anonymous is true)',
     'topic readwrite #',
     '# Every user: what Home Assistant needs',
-    `pattern read ${baseTopicPrefix}/#`,
+    `pattern read ${baseTopicPrefix}/+/+`,
+    `pattern read ${baseTopicPrefix}/+/+/+`,
+    `pattern read ${baseTopicPrefix}/+/bridge/response/#`,
     `pattern write ${baseTopicPrefix}/+/+/set`,
     `pattern write ${baseTopicPrefix}/+/bridge/request/#`,
     `pattern write ${baseTopicPrefix}/group/+/+/set`,
     `pattern read ${discoveryPrefix}/#`,
     `pattern write ${discoveryPrefix}/status`,
+    `# The user named ${NODE_RED_USER} (docs/node-red.md): also the sensors' topics its flows listen on, and its own tree`,
+    `user ${NODE_RED_USER}`,
+    'topic read home/#',
+    `topic readwrite ${NODE_RED_USER}/#`,
     '',
   ].join('\n');
 }

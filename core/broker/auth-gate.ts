@@ -1,6 +1,7 @@
 // Paces password checks: at most `concurrency` scrypt runs at once (they share libuv's four
 // threads with file I/O), a bounded queue behind them, and a back-off per remote address after
 // each wrong password, during which that address is refused without hashing anything.
+import { monotonicMs } from '../util/clock.js';
 export type GateResult = 'ok' | 'bad' | 'busy' | 'backoff';
 
 export interface AuthGateOptions {
@@ -26,7 +27,7 @@ export class AuthGate {
   private readonly now: () => number;
 
   constructor(private readonly o: AuthGateOptions) {
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? monotonicMs;
   }
 
   /** Runs `verify` when a slot is free, unless the address is backing off or the queue is full. */

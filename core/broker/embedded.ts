@@ -6,7 +6,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Duplex, Readable } from 'node:stream';
+import { Readable, type Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from 'pino';
@@ -56,6 +56,8 @@ export interface BrokerOptions {
   clientIdBinding?: boolean;
   limits?: Partial<BrokerLimits>;
   log: Logger;
+  /** Aedes' $SYS heartbeat, in ms (its default, 60 s, unless a test shortens it). */
+  heartbeatMs?: number;
 }
 
 export const INTERNAL_USER = '$loop-internal';
@@ -137,6 +139,7 @@ export class EmbeddedBroker {
   async start(): Promise<void> {
     const { Aedes } = await import('aedes');
     this.aedes = await Aedes.createBroker({
+      ...(this.opts.heartbeatMs ? { heartbeatInterval: this.opts.heartbeatMs } : {}),
       connectTimeout: this.limits.connect_timeout_seconds * 1000,
       preConnect: (client, packet, done) => done(null, this.preConnect(client, packet)),
       authenticate: (client, username, password, done) => {
@@ -150,6 +153,7 @@ export class EmbeddedBroker {
       authorizeForward: (client, packet) => this.authorizeForward(client, packet),
     });
     markRedeliveries(this.aedes);
+    withoutForeignWillSweep(this.aedes);
     this.aedes.on('clientError', (client, err) => this.opts.log.debug({ client: client.id, err: err.message }, 'mqtt client error'));
     this.aedes.on('connectionError', (client, err) =>
       this.opts.log.debug({ remote: remoteAddress(client), err: err.message }, 'mqtt connection error'),
@@ -168,6 +172,8 @@ export class EmbeddedBroker {
         );
         server.listen(this.opts.port, this.opts.host, () => resolve());
       });
+      // After listen, errors are the kernel's on accept (EMFILE...): logged, never fatal.
+      server.on('error', (err) => this.opts.log.warn({ err: err.message }, 'MQTT listener error'));
       const addr = server.address();
       this.port = typeof addr === 'object' && addr ? addr.port : this.opts.port;
       this.tcp = server;
@@ -375,6 +381,17 @@ export class EmbeddedBroker {
       await closed;
     }
   }
+}
+
+/**
+ * Aedes sweeps, every four heartbeats, the wills of brokers it has not heard from in three, judged
+ * by the wall clock: a clock stepped forward (NTP's first sync on a Pi) made this broker look dead
+ * to itself, and the wills of live clients went out (Loop's own `bridge/state` offline among them).
+ * The sweep is for brokers sharing a persistence; this one is alone with its in-memory persistence,
+ * so there are never other brokers' wills to find. Wills of clients that leave go out as before.
+ */
+function withoutForeignWillSweep(aedes: Aedes): void {
+  (aedes as unknown as { persistence: { streamWill: () => Readable } }).persistence.streamWill = () => Readable.from([]);
 }
 
 /** The highest QoS among the client's subscriptions that match `topic` (-1 when none does). */

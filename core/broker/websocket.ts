@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { refuseUpgrade } from '../http/upgrade.js';
 import type { EmbeddedBroker } from './embedded.js';
 
 export interface MqttWebSocket {
@@ -15,10 +16,7 @@ export function mqttOverWebSocket(broker: EmbeddedBroker): MqttWebSocket {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: broker.maxPacketBytes + 16 });
   return {
     upgrade(req, socket, head) {
-      if (!broker.acceptsConnection()) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
+      if (!broker.acceptsConnection()) return refuseUpgrade(socket, 503, 'Service Unavailable', 'too many MQTT connections');
       wss.handleUpgrade(req, socket, head, (ws) => broker.handleOutside(createWebSocketStream(ws), req));
     },
     close() {

@@ -2,6 +2,7 @@
 // It subscribes once to `<base>/#` and dispatches locally, caches the last value of every topic
 // (retained state), runs request/response with transactions, and after a reconnect to an
 // external broker republishes the retained state it owns (a restarted broker may have lost it).
+// A request whose action declares a secret field never goes to the broker: it runs in-process.
 import { randomUUID } from 'node:crypto';
 import type { IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -10,13 +11,16 @@ import { compile } from '../config/validate.js';
 import {
   ActionError,
   INTERNAL_TRANSACTION_PREFIX,
+  builtinActions,
   isCommandTopic,
+  secretFields,
   isStateTopic,
   topicSchemas,
   requestTopic,
   responseTopic,
   type ActionName,
   type ActionResponse,
+  type ActionSpec,
   type AnswerFor,
   type BuiltinPlugin,
   type RequestArgs,
@@ -25,12 +29,20 @@ import {
   type TopicPayload,
 } from '../protocol/index.js';
 import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
+import type { Command } from '../plugins/dispatch.js';
 import { topicMatches } from './match.js';
 import { PendingAnswers } from '../util/pending.js';
 
 type RawHandler = (payload: Buffer, topic: string) => void;
 
 /** `topic`: the response topic the answer must come on (a transaction alone could be echoed elsewhere). */
+
+/** The plugin host, as the bus sees it: declarations to look up and a queue to run an action in. */
+export interface InProcessActions {
+  /** The declaration of an action of a plugin the host loaded, if any. */
+  specOf(plugin: string, action: string): ActionSpec | undefined;
+  run(plugin: string, cmd: Command): Promise<ActionResponse>;
+}
 
 export interface BusOptions {
   client: MqttClient;
@@ -53,6 +65,8 @@ export class Bus {
   private readonly requestTimeoutMs: number;
   private connectedOnce = false;
   private readonly connectListeners = new Set<(reconnect: boolean) => void>();
+  /** Where requests that carry a secret run (the plugin host, once started); null: refused. */
+  private inProcess: InProcessActions | null = null;
 
   constructor(opts: BusOptions) {
     this.client = opts.client;
@@ -197,6 +211,11 @@ export class Bus {
     return this.requestRaw(plugin, action, payload ?? {}, opts);
   }
 
+  /** Set by the plugin host while it runs: requests with a secret field are handed to it, not the broker. */
+  setInProcessActions(actions: InProcessActions | null): void {
+    this.inProcess = actions;
+  }
+
   async requestRaw(plugin: string, action: string, payload: unknown = {}, opts: RequestOptions = {}): Promise<unknown> {
     // Unguessable, so nobody can answer in Loop's place; the prefix keeps answers from outside clients.
     const transaction = `${INTERNAL_TRANSACTION_PREFIX}${randomUUID()}`;
@@ -205,6 +224,7 @@ export class Bus {
         ? { ...(payload as Record<string, unknown>), transaction }
         : { value: payload, transaction };
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+    if (this.carriesSecrets(plugin, action)) return this.requestInProcess(plugin, action, body, timeoutMs);
     const result = this.pending.wait(
       transaction,
       timeoutMs,
@@ -213,6 +233,36 @@ export class Bus {
     );
     await this.publishRaw(requestTopic(plugin, action), JSON.stringify(body), { qos: 1 });
     return result;
+  }
+
+  /** Whether the action declares a secret field (a built-in's declaration counts even before its plugin loads). */
+  private carriesSecrets(plugin: string, action: string): boolean {
+    const builtin: Partial<Record<string, Partial<Record<string, ActionSpec>>>> = builtinActions;
+    const spec = this.inProcess?.specOf(plugin, action) ?? builtin[plugin]?.[action];
+    return spec !== undefined && secretFields(spec).length > 0;
+  }
+
+  /**
+   * Every subscriber of the broker (any MQTT user, anything on an external broker's network) would
+   * read a request published there; the HTTP routes, the gateway and the plugins share this process,
+   * so one that carries a secret goes straight to the plugin's queue. Without a host: refused.
+   */
+  private async requestInProcess(plugin: string, action: string, body: Record<string, unknown>, timeoutMs: number): Promise<unknown> {
+    const host = this.inProcess;
+    if (!host) throw new ActionError('unavailable', `${plugin}/${action} carries a secret and no plugin host runs in this process`);
+    const { transaction, ...payload } = body;
+    const cmd: Command = { action, payload, transaction: transaction as string, via: 'request' };
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new ActionError('timeout', `no answer from ${plugin}/${action} within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const res = await Promise.race([host.run(plugin, cmd), late]);
+      if (res.status === 'ok') return res.data;
+      throw new ActionError(res.code, res.error, res.data);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private dispatch(topic: string, payload: Buffer, retained = false): void {

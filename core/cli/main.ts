@@ -1,4 +1,4 @@
-// `loop` command line: start, config check, config schema, passwd, token, homeassistant remove, --version, --help.
+// `loop` command line: start, config check, config schema, passwd, token, setup-code, homeassistant remove, --version, --help.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { version } from '../paths.js';
@@ -15,6 +15,8 @@ Commands:
   token create NAME       Make an API token (Authorization: Bearer ...); printed only this once
   token list              List API tokens (id, name, dates)
   token revoke ID         Revoke an API token
+  setup-code              Print the setup code that claims this device (what its screen shows)
+                          and the setup hotspot's password [--config FILE]
   docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
   homeassistant remove [--config FILE]
                           Remove this device from Home Assistant (clears its retained discovery)
@@ -70,6 +72,16 @@ export async function main(args: string[]): Promise<void> {
       console.log(hashPassword(pw));
       return;
     }
+    case 'setup-code': {
+      const { loadConfig } = await import('../config/load.js');
+      const { setupCodeCommand } = await import('../auth/cli.js');
+      const { config } = loadConfig({ file: flag(args, '--config') });
+      const wifi = config.plugins.includes('wifi')
+        ? (config.wifi as { hotspot: { ssid: string; password: string | null } } | undefined)
+        : undefined;
+      process.exitCode = await setupCodeCommand(config.data.dir, { claimCode: config.auth.claim_code, hotspot: wifi?.hotspot ?? null });
+      return;
+    }
     case 'token': {
       const { tokenCommand } = await import('../auth/cli.js');
       const rest = args.filter((a, i) => !a.startsWith('--config') && args[i - 1] !== '--config');
@@ -90,10 +102,11 @@ async function configCheck(file: string | undefined): Promise<void> {
   }
   // Imported here so that --version and --help stay instant.
   const { ConfigError, merge, readYamlFile, validateConfig } = await import('../config/load.js');
+  const { pluginListProblems } = await import('../config/plugin-list.js');
   const { defaultConfigPath } = await import('../paths.js');
   try {
     const tree = merge(readYamlFile(defaultConfigPath), readYamlFile(file));
-    const problems = validateConfig(tree);
+    const problems = [...validateConfig(tree), ...pluginListProblems(tree.plugins, dirname(resolve(file)))];
     if (problems.length === 0) {
       console.log(`${file}: OK`);
       return;
@@ -145,12 +158,28 @@ async function start(file: string | undefined): Promise<void> {
     }
     throw err;
   }
+  const { restartRequested, serviceManager, startAgain } = await import('../service/restart.js');
+  // Read before the runtime starts: its notifier takes NOTIFY_SOCKET out of the environment.
+  const manager = serviceManager();
   const runtime = new LoopRuntime({
     config: loaded.config,
     deviceId: loaded.deviceId,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
+    configFile: file ? resolve(file) : undefined,
   });
   let shuttingDown = false;
+  /** Exits; after a restart request with no service manager, first starts Loop again (its ports are free). */
+  const exit = (code: Parameters<typeof process.exit>[0]): never => {
+    if (restartRequested() !== null && !manager) {
+      try {
+        runtime.log.info({ pid: startAgain() }, 'restart: no service manager, so Loop started itself again');
+        process.exit(0);
+      } catch (err) {
+        runtime.log.error({ err: (err as Error).message }, 'restart: could not start Loop again; start it by hand');
+      }
+    }
+    process.exit(code);
+  };
   const shutdown = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
@@ -158,11 +187,11 @@ async function start(file: string | undefined): Promise<void> {
     // Hard deadline: a stuck plugin must not keep the device from restarting.
     setTimeout(() => {
       runtime.log.error('shutdown took over 5 s; exiting anyway');
-      process.exit(process.exitCode ?? 1);
+      exit(process.exitCode ?? 1);
     }, 5000).unref();
     runtime.stop().then(
-      () => process.exit(process.exitCode ?? 0),
-      () => process.exit(1),
+      () => exit(process.exitCode ?? 0),
+      () => exit(1),
     );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -8,6 +8,7 @@ import { sanitiseDeviceId } from '../protocol/topics.js';
 import { configSchema, coreSections, type LoopConfig } from './schema.js';
 import { builtinPlugins } from '../plugins/builtin.js';
 import { checkOnce, type Problem } from './validate.js';
+import { pluginListProblems } from './plugin-list.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -101,7 +102,7 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const sections = [...Object.keys(coreSections), ...Object.keys(builtinPlugins), ...Object.keys(tree)];
   tree = merge(tree, envOverrides(env, sections));
   if (Object.keys(envOverrides(env, sections)).length) sources.push('environment');
-  const problems = validateConfig(tree);
+  const problems = [...validateConfig(tree), ...pluginListProblems(tree.plugins, baseDir)];
   if (problems.length) throw new ConfigError(problems, sources.join(' + '));
   const config = tree as LoopConfig;
   // A relative data dir is relative to the user file (or to where Loop was started).

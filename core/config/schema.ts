@@ -103,6 +103,8 @@ export const coreSections = {
     {
       mode: Type.Union([Type.Literal('on'), Type.Literal('off')]),
       session_days: Type.Number({ minimum: 0.001, maximum: 3650 }),
+      /** Claiming needs the setup code shown on the device's screen; false (an explicit opt-out, warned at start) lets the first visitor claim. */
+      claim_code: Type.Boolean(),
     },
     { additionalProperties: false },
   ),

@@ -1,7 +1,7 @@
 // Renders the MQTT reference (docs/mqtt-reference.md) from the contract itself, so the docs
 // cannot drift from the code: a test compares the file with this output.
 import type { TSchema } from '@sinclair/typebox';
-import { builtinActions, retainedTopics, topicSchemas, type ActionSpecs } from '../protocol/index.js';
+import { builtinActions, retainedTopics, secretFields, topicSchemas, type ActionSpecs } from '../protocol/index.js';
 import { asText } from '../util/text.js';
 
 type Json = Record<string, unknown>;
@@ -55,13 +55,16 @@ export function renderMqttReference(): string {
   }
   out.push('', '## Actions', '', 'Each action is served on `bridge/request/<plugin>/<action>` (answer on `bridge/response/<plugin>/<action>`,',
     '`transaction` echoed) and on `<plugin>/set` (no answer): `"<action>"`, `{"action": "<action>", ...payload}`, or the shorthand',
-    '`{"<action>": value}` where one is listed.', '');
+    '`{"<action>": value}` where one is listed. A payload with a secret field (listed with the action) is refused here:',
+    'secrets never travel on MQTT, so send those through the REST API or /ws (docs/security.md).', '');
   for (const [plugin, actions] of Object.entries(builtinActions)) {
     out.push(`### ${plugin}`, '', '| action | payload | answer | shorthand | what it does |', '|---|---|---|---|---|');
     for (const [name, spec] of Object.entries(actions as ActionSpecs)) {
       const sh = 'shorthand' in spec && spec.shorthand ? `\`{"${name}": <${spec.shorthand}>}\`` : '';
       const cell = (x: string) => `\`${x.replace(/\|/g, '\\|')}\``;
-      out.push(`| \`${name}\` | ${cell(describeSchema(spec.request))} | ${cell(describeSchema(spec.response))} | ${sh} | ${spec.description.replace(/\|/g, '\\|')} |`);
+      const secrets = secretFields(spec).map((f) => `\`${f}\``);
+      const what = spec.description + (secrets.length ? ` Secret (REST or /ws only): ${secrets.join(', ')}.` : '');
+      out.push(`| \`${name}\` | ${cell(describeSchema(spec.request))} | ${cell(describeSchema(spec.response))} | ${sh} | ${what.replace(/\|/g, '\\|')} |`);
     }
     out.push('');
   }

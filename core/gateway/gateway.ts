@@ -11,10 +11,12 @@ import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import { ActionError } from '../protocol/index.js';
 import type { Identity } from '../http/guard.js';
+import { refuseUpgrade } from '../http/upgrade.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
 import { PendingSockets, type TokenCheck } from './pending.js';
 import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
 import { asText, frameText } from '../util/text.js';
+import { monotonicMs } from '../util/clock.js';
 
 export interface GatewayOptions {
   bus: Bus;
@@ -46,7 +48,8 @@ export class Gateway {
   private readonly heartbeat: NodeJS.Timeout;
   private readonly off: () => void;
   private dashboardTimer: NodeJS.Timeout | null = null;
-  private lastDashboardAt = 0;
+  /** When the last dashboard_update went out, on the monotonic clock. */
+  private lastDashboardAt = -Infinity;
   private readonly pending: PendingSockets;
   private readonly offAuth: () => void;
 
@@ -65,10 +68,7 @@ export class Gateway {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const known = this.o.identity(req) !== null;
     if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
-      socket.end(
-        'HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\ntoo many WebSocket connections\n',
-      );
-      return;
+      return refuseUpgrade(socket, 503, 'Service Unavailable', 'too many WebSocket connections');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const who = this.o.identity(req);
@@ -102,6 +102,8 @@ export class Gateway {
   }
 
   private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
+    // Before any close: ws reports a peer's bad frames as 'error', which must never go unheard.
+    ws.on('error', (err) => this.o.log.debug({ err: err.message }, 'ws client error'));
     if (this.o.token) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('token') !== this.o.token) {
@@ -114,7 +116,6 @@ export class Gateway {
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
     ws.on('close', () => this.clients.delete(client));
-    ws.on('error', (err) => this.o.log.debug({ err: err.message, client: client.id }, 'ws client error'));
     client.send({
       type: 'connection',
       status: 'connected',
@@ -256,10 +257,10 @@ export class Gateway {
   /** At most one dashboard_update per throttle interval, always with the newest state. */
   private scheduleDashboard(): void {
     if (this.dashboardTimer) return;
-    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - Date.now());
+    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - monotonicMs());
     this.dashboardTimer = setTimeout(() => {
       this.dashboardTimer = null;
-      this.lastDashboardAt = Date.now();
+      this.lastDashboardAt = monotonicMs();
       const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard'));
       if (subscribers.length === 0) return;
       const seq = ++this.seq.dashboard;

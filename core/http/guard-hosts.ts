@@ -1,6 +1,7 @@
 // The names this device answers to (DNS rebinding defence): its hostname, <hostname>.local, its
 // IP addresses, loopback names, and configured ones. A request naming any other host gets 421.
 import { hostname, networkInterfaces } from 'node:os';
+import { monotonicMs } from '../util/clock.js';
 
 /** `Host: [::1]:8080` → `::1`; `Loop.local:80` → `loop.local`. */
 export function hostnameOf(host: string | undefined): string | null {
@@ -17,7 +18,7 @@ export function hostnameOf(host: string | undefined): string | null {
 
 export class HostAllowlist {
   private names = new Set<string>();
-  private refreshedAt = 0;
+  private refreshedAt = -Infinity;
 
   constructor(private readonly configured: readonly string[]) {
     this.refresh();
@@ -28,7 +29,7 @@ export class HostAllowlist {
     if (!name) return false;
     if (this.names.has(name)) return true;
     // Addresses change (WiFi joined, hotspot up): look again on a miss, at most once a second.
-    if (Date.now() - this.refreshedAt < 1000) return false;
+    if (monotonicMs() - this.refreshedAt < 1000) return false;
     this.refresh();
     return this.names.has(name);
   }
@@ -41,6 +42,6 @@ export class HostAllowlist {
       for (const a of list ?? []) names.add(a.address.toLowerCase().split('%')[0] as string);
     }
     this.names = names;
-    this.refreshedAt = Date.now();
+    this.refreshedAt = monotonicMs();
   }
 }

@@ -169,6 +169,8 @@ export class Guard {
     const who = this.prove(req.headers, kind, true);
     if (who) this.identities.set(req.raw, who);
     if (this.isPublic(req)) return;
+    // Locked (a damaged auth file): nobody proves anything; say why and the way back.
+    if (auth.mode() === 'locked') return refuse(503, 'unavailable', auth.lockedReason());
     if (!who) return refuse(401, 'unauthorized', 'log in, or send Authorization: Bearer <token>');
     // A browser always sends Origin on these; a cookie alone without it is not enough.
     if (state && kind === 'none' && who.via === 'session') return refuse(403, 'forbidden', 'a request without Origin needs a bearer token');

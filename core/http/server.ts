@@ -12,6 +12,7 @@ import { installErrorHandlers } from './errors.js';
 import { SECURITY_HEADERS, type Guard } from './guard.js';
 import { lazyCompilers } from './lazy-compile.js';
 import { serveDashboard } from './static.js';
+import { guardUpgradeSocket, refuseUpgrade } from './upgrade.js';
 
 export interface HttpOptions {
   host: string;
@@ -97,14 +98,13 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
 
   const upgrades = new Map<string, UpgradeHandler>();
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // First, before anything is written: the client may reset the socket at any moment.
+    guardUpgradeSocket(socket, o.log);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const handler = upgrades.get(path);
-    if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    if (!handler) return refuseUpgrade(socket, 404, 'Not Found');
     const refused = o.guard.upgrade(req);
-    if (refused)
-      return void socket.end(
-        `HTTP/1.1 ${refused.status} ${refused.reason}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${refused.reason}\n`,
-      );
+    if (refused) return refuseUpgrade(socket, refused.status, refused.reason);
     handler(req, socket, head);
   });
   return { app, upgrades };

@@ -1,7 +1,7 @@
 // Turns an MQTT command into a validated action call and a response envelope.
 // `bridge/request/<plugin>/<action>` answers on `bridge/response/...`; `<plugin>/set` does not.
 import { compile, describeErrors } from '../config/validate.js';
-import { ActionError, type ActionResponse } from '../protocol/index.js';
+import { ActionError, redactSecrets, type ActionResponse } from '../protocol/index.js';
 import type { ActionSpecs } from '../protocol/index.js';
 import type { ActionMeta } from './api.js';
 import { excerpt } from '../util/text.js';
@@ -87,7 +87,8 @@ export async function runAction(
     }
     const validate = compile(spec.request);
     if (!validate(cmd.payload)) {
-      const problems = describeErrors(validate.errors, cmd.payload);
+      // Messages quote bad values: a secret's is never quoted (they reach bridge/event and logs).
+      const problems = describeErrors(validate.errors, redactSecrets(spec, cmd.payload));
       throw new ActionError('invalid', problems.map((p) => `${p.path}: ${p.message}`).join('; '), { errors: problems });
     }
     const meta: ActionMeta = cmd.transaction !== undefined ? { via, transaction: cmd.transaction } : { via };

@@ -11,10 +11,12 @@ import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api
 import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
 import { mountActionRoutes } from '../http/action-routes.js';
 import { CommandQueue } from './command-queue.js';
+import { secretOnMqtt } from './secret-guard.js';
 import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
-import { ActionError, INTERNAL_TRANSACTION_PREFIX } from '../protocol/index.js';
+import { ActionError, INTERNAL_TRANSACTION_PREFIX, type ActionSpec } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
+import { monotonicMs } from '../util/clock.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
@@ -56,6 +58,8 @@ export class PluginHost {
   private readonly statuses: PluginStatus[] = [];
   private unsubscribe: Array<() => void> = [];
   private readonly eventBuckets = new Map<string, { tokens: number; at: number; dropped: number }>();
+  /** Every plugin loaded, running or not: their declarations say which requests carry secrets. */
+  private readonly loaded = new Map<string, LoopPlugin>();
 
   constructor(private readonly o: HostOptions) {}
 
@@ -76,6 +80,12 @@ export class PluginHost {
         this.fail(spec, `cannot load: ${(err as Error).message}`, 'failed');
       }
     }
+    for (const plugin of loaded) this.loaded.set(plugin.id, plugin);
+    // Requests with a secret field (from REST, /ws or a plugin) reach their plugin here, never the broker.
+    this.o.bus.setInProcessActions({
+      specOf: (pluginId, action) => this.specOf(pluginId, action),
+      run: (pluginId, cmd) => this.run(pluginId, cmd, 'request'),
+    });
     const { order, problems } = orderByDependencies(loaded);
     for (const [id, why] of problems) this.fail(id, why, 'skipped');
 
@@ -174,6 +184,11 @@ export class PluginHost {
     this.o.notify('bridge', 'error', `plugin ${id} ${state}: ${why}`, { plugin: id }, 'plugin_failed');
   }
 
+  private specOf(pluginId: string, action: string): ActionSpec | undefined {
+    const actions = this.loaded.get(pluginId)?.actions;
+    return actions && Object.prototype.hasOwnProperty.call(actions, action) ? actions[action] : undefined;
+  }
+
   /** Run an action on a plugin in its queue, as the bus would; used by MQTT, REST and /ws alike. */
   private run(pluginId: string, cmd: Command, via: 'request' | 'set'): Promise<ActionResponse> {
     const running = this.plugins.get(pluginId);
@@ -216,6 +231,18 @@ export class PluginHost {
       );
       return;
     }
+    const secret = secretOnMqtt(pluginId, this.specOf(pluginId, action), this.loaded.get(pluginId)?.routes, cmd);
+    if (secret) {
+      const refusal = {
+        status: 'error',
+        code: secret.code,
+        error: secret.message,
+        ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}),
+      };
+      void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(refusal));
+      this.badCommand(pluginId, secret.message, { code: secret.code }, 'invalid_command');
+      return;
+    }
     void this.run(pluginId, cmd, 'request').then((res) => {
       // Loop's own requests (one plugin asking another) are the asker's to handle, not every page's.
       const internal = typeof cmd.transaction === 'string' && cmd.transaction.startsWith(INTERNAL_TRANSACTION_PREFIX);
@@ -233,6 +260,8 @@ export class PluginHost {
     try {
       if (!running) throw new ActionError('not_found', `no running plugin "${pluginId}"`);
       cmd = parseSet(running.plugin.actions, buf);
+      const secret = secretOnMqtt(pluginId, this.specOf(pluginId, cmd.action), running.plugin.routes, cmd);
+      if (secret) throw secret;
     } catch (err) {
       this.badCommand(pluginId, `bad command on ${excerpt(topic, 80)}: ${(err as Error).message}`, undefined, 'invalid_command');
       return;
@@ -249,7 +278,7 @@ export class PluginHost {
    * become a flood of events on every open page. What is held back is counted in one warning.
    */
   private badCommand(pluginId: string, message: string, data: unknown, type: string): void {
-    const t = Date.now();
+    const t = monotonicMs();
     const b = this.eventBuckets.get(pluginId) ?? { tokens: BAD_COMMAND_EVENT_BURST, at: t, dropped: 0 };
     b.tokens = Math.min(BAD_COMMAND_EVENT_BURST, b.tokens + ((t - b.at) / 1000) * BAD_COMMAND_EVENTS_PER_SECOND);
     b.at = t;
@@ -273,6 +302,7 @@ export class PluginHost {
   }
 
   async stop(): Promise<void> {
+    this.o.bus.setInProcessActions(null);
     this.unsubscribe.splice(0).forEach((u) => u());
     const running = [...this.plugins.values()].reverse();
     for (const r of running) {

@@ -24,8 +24,13 @@ export const BridgeInfo = Type.Object({
   config_url: Nullable(Type.String()),
   broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
   plugins: Type.Array(PluginStatus),
+  /** When this run started: tells this run's info from a previous run's (retained on an external broker). */
   started_at: Type.String(),
+  /** True once start-up is complete (every listed plugin started, failed or was skipped; HTTP listens) until Loop stops: only then is `plugins` final. */
+  ready: Type.Boolean(),
   /** Whether the page needs a login: off, onboarding (no owner yet: anyone may claim it) or on. */
-  auth: Type.Optional(Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on')]) })),
+  auth: Type.Optional(
+    Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on'), Type.Literal('locked')]) }),
+  ),
 });
 export type BridgeInfo = Static<typeof BridgeInfo>;

@@ -11,3 +11,4 @@ export * from './wifi.js';
 export * from './dashboard.js';
 export * from './homeassistant.js';
 export * from './display.js';
+export * from './secrets.js';

@@ -5,12 +5,27 @@ import { Type, type Static } from '@sinclair/typebox';
 import { LoopMode } from './player.js';
 import type { ActionSpec } from './envelope.js';
 
+/**
+ * Why a loop item cannot play now (the player skips it until it can): its converted file is missing
+ * on disk, it is still converting, its conversion failed, or the library does not list it (kept, not
+ * dropped, only while the library is empty: an empty index may be a lost one).
+ */
+export const Unplayable = Type.Union([
+  Type.Literal('file_missing'),
+  Type.Literal('converting'),
+  Type.Literal('failed'),
+  Type.Literal('not_in_library'),
+]);
+export type Unplayable = Static<typeof Unplayable>;
+
 export const LoopItem = Type.Object({
   slug: Type.String(),
   /** Times this item plays before the next; null = the loop's default. */
   repeat: Nullable(Type.Integer({ minimum: 1 })),
   /** Seconds a still image stays; null = the loop's default. */
   duration: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+  /** Present only while the item cannot play (derived from the library and the disk, never stored). */
+  unplayable: Type.Optional(Unplayable),
 });
 export type LoopItem = Static<typeof LoopItem>;
 
@@ -89,6 +104,12 @@ export const loopActions = {
       },
       { additionalProperties: false },
     ),
+    response: LoopState,
+  },
+  check: {
+    description:
+      'Check the loop against the library and the files on disk now (the player asks when it finds a file missing): drops items the library no longer lists, marks those that cannot play.',
+    request: Empty,
     response: LoopState,
   },
   item: {

@@ -37,7 +37,8 @@ export const systemActions = {
     response: StorageReport,
   },
   restart: {
-    description: 'Stops Loop gracefully and exits so that the service manager starts it again (system.allow_restart).',
+    description:
+      'Stops Loop gracefully and exits so that the service manager starts it again; with no service manager (npm start), Loop starts itself again (system.allow_restart).',
     request: NoPayload,
     response: Type.Object({ restarting: Type.Boolean() }),
   },

@@ -3,6 +3,7 @@
 // first release are optional, so an older publisher's payload still passes the check.
 import { Type, type Static } from '@sinclair/typebox';
 import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
+import { Secret } from './secrets.js';
 
 /** Where to find Loop after it joined a network (the phone on the hotspot loses the page). */
 export const WifiNext = Type.Object({
@@ -113,11 +114,11 @@ export const wifiActions = {
   },
   connect: {
     description:
-      'Joins a network (password empty or 8-63 characters; never logged or published). Errors say why: wrong password, network not found, device busy, timeout. From the hotspot, the hotspot comes back if it fails.',
+      'Joins a network (password empty or 8-63 characters; a secret: never logged or published, so a request that carries one is refused over MQTT: use POST /api/wifi/connect or the page). Errors say why: wrong password, network not found, device busy, timeout. From the hotspot, the hotspot comes back if it fails.',
     request: Type.Object(
       {
         ssid: Ssid,
-        password: Type.Optional(Type.String({ maxLength: 64 })),
+        password: Type.Optional(Secret({ maxLength: 64 })),
         hidden: Type.Optional(Type.Boolean()),
       },
       { additionalProperties: false },

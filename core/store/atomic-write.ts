@@ -7,17 +7,23 @@ let counter = 0;
 
 export const TEMP_MARK = '.tmp-';
 
-/** Files are 0600 by default: state is Loop's own, nobody else on the device needs to read it. */
-export async function atomicWrite(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
+/**
+ * Files are 0600 by default: state is Loop's own, nobody else on the device needs to read it.
+ * `beforeRename` runs once the new content is durable, just before it replaces the old (the store
+ * keeps the previous generation there). A failure at any step removes the temp file: a full disk
+ * must not fill up with empty ones.
+ */
+export async function atomicWrite(path: string, data: string | Buffer, mode = 0o600, beforeRename?: () => Promise<void>): Promise<void> {
   const tmp = join(dirname(path), `${basename(path)}${TEMP_MARK}${process.pid}-${++counter}`);
-  const fh = await open(tmp, 'w', mode);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
+    const fh = await open(tmp, 'w', mode);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await beforeRename?.();
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

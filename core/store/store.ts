@@ -1,191 +1,152 @@
-// JSON documents under the data directory, written atomically, versioned with migrations.
-// Writes are coalesced: while one write is in flight, later values wait and only the newest is
-// written next; every caller's promise resolves once a write holding its value is durable.
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+// JSON documents under the data directory: each opened through one checked read (load.ts), written
+// atomically with earlier generations kept (document.ts), failures reported once per episode, and
+// a space reserve that lets a delete be recorded on a full disk.
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { atomicWrite, TEMP_MARK } from './atomic-write.js';
+import { TEMP_MARK } from './atomic-write.js';
+import { isDiskFull, JsonDocument, type WriteHooks } from './document.js';
+import { loadDocument, type DocumentOptions } from './load.js';
+import { RESERVE_BYTES, SpaceReserve } from './reserve.js';
 
-export interface DocumentOptions<T> {
-  /** Current schema version of the document. */
-  version: number;
-  defaults: () => T;
-  /** migrations[n] turns a version n-1 document into version n. */
-  migrations?: Record<number, (old: unknown) => unknown>;
-  /** Checks a loaded value; a value that fails is set aside (`.corrupt-<time>`) and defaults are used. */
-  validate?: (value: unknown) => value is T;
+export { JsonDocument, type SetOptions } from './document.js';
+export type { DocumentOptions } from './load.js';
+
+export type StoreReportLevel = 'error' | 'warning' | 'info';
+
+/** Where the store says what went wrong: the log and bridge/event (the runtime wires both). */
+export type StoreReport = (level: StoreReportLevel, message: string, data: Record<string, unknown>) => void;
+
+export interface StoreOptions {
+  report?: StoreReport;
+  /** Bytes held in `.space-reserve`; 0 keeps none. */
+  reserveBytes?: number;
 }
 
-interface Envelope {
-  schema: number;
-  data: unknown;
-}
+export const RESERVE_FILE = '.space-reserve';
 
-export class JsonDocument<T> {
-  private value: T;
-  private generation = 0;
-  private written = 0;
-  private writing: Promise<void> | null = null;
-  private waiters: Array<{ gen: number; resolve: () => void; reject: (e: unknown) => void }> = [];
-  private deferTimer: NodeJS.Timeout | null = null;
-  /** The newest generation that must be written now (deferred ones wait for their timer). */
-  private due = 0;
+/** What the root store and its scoped stores share. */
+class Shared implements WriteHooks {
+  readonly docs = new Map<string, JsonDocument<unknown>>();
+  readonly reserve: SpaceReserve | null;
+  /** Set at the first failed write, cleared by the next good one: a failure is reported once, not per write. */
+  private failing: string | null = null;
+  /** The temp-file sweep and the reserve, done once before the first document opens. */
+  private ready: Promise<void> | null = null;
 
   constructor(
-    readonly path: string,
-    private readonly version: number,
-    initial: T,
+    readonly dir: string,
+    readonly report: StoreReport,
+    reserveBytes: number,
   ) {
-    this.value = initial;
+    this.reserve = reserveBytes > 0 ? new SpaceReserve(join(dir, RESERVE_FILE), reserveBytes) : null;
   }
 
-  get(): T {
-    return this.value;
+  prepare(): Promise<void> {
+    this.ready ??= (async () => {
+      await mkdir(this.dir, { recursive: true });
+      await removeStaleTemps(this.dir);
+      if (this.reserve && !(await this.reserve.ensure())) {
+        this.report('warning', 'the disk has no room for the space reserve; it is made once space is freed', { dir: this.dir });
+      }
+    })();
+    return this.ready;
   }
 
-  /** Replace the value; resolves when it is durable on disk (the acknowledgement). */
-  set(value: T): Promise<void> {
-    this.value = value;
-    const gen = ++this.generation;
-    this.due = gen;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }));
-    this.kick();
-    return done;
+  releaseReserve(): Promise<boolean> {
+    if (!this.reserve?.isHeld) return Promise.resolve(false);
+    this.report('warning', 'the disk is full: the space reserve was given back so that a delete can be saved', {});
+    return this.reserve.release();
   }
 
-  /**
-   * Replace the value now and write it within `withinMs`, without a promise: for state nobody was
-   * promised (e.g. which clip the player reached), so it does not cost a flash write each time.
-   * A later set() or flush() writes it at once.
-   */
-  setDeferred(value: T, withinMs: number): void {
-    this.value = value;
-    ++this.generation;
-    if (this.deferTimer) return;
-    this.deferTimer = setTimeout(() => {
-      this.deferTimer = null;
-      this.due = this.generation;
-      this.kick();
-    }, withinMs);
-    this.deferTimer.unref();
-  }
-
-  async update(fn: (current: T) => T): Promise<T> {
-    const next = fn(this.value);
-    await this.set(next);
-    return next;
-  }
-
-  /** Resolves when everything set so far is on disk. */
-  async flush(): Promise<void> {
-    if (this.deferTimer) {
-      clearTimeout(this.deferTimer);
-      this.deferTimer = null;
+  written(): void {
+    if (this.failing) {
+      this.failing = null;
+      this.report('info', 'state is saved again', {});
     }
-    while (this.writing || this.written < this.generation) {
-      this.due = this.generation;
-      if (!this.writing) this.kick();
-      await this.writing;
-    }
+    if (this.reserve && !this.reserve.isHeld) void this.reserve.ensure();
   }
 
-  private kick(): void {
-    if (this.writing) return;
-    if (this.written >= this.due) return;
-    const gen = this.generation;
-    const body = JSON.stringify({ schema: this.version, data: this.value } satisfies Envelope, null, 1);
-    this.writing = atomicWrite(this.path, body)
-      .then(
-        () => {
-          this.written = gen;
-          this.settle(gen, null);
-        },
-        (err: unknown) => this.settle(gen, err),
-      )
-      .finally(() => {
-        this.writing = null;
-        this.kick();
-      });
-  }
-
-  private settle(gen: number, err: unknown): void {
-    const rest: typeof this.waiters = [];
-    for (const w of this.waiters) {
-      if (w.gen > gen) rest.push(w);
-      else if (err) w.reject(err);
-      else w.resolve();
-    }
-    this.waiters = rest;
+  failed(path: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    if (this.failing === code) return;
+    this.failing = code;
+    const message = isDiskFull(err)
+      ? 'the disk is full: changes are refused until space is freed (delete media from the library)'
+      : `state could not be saved: ${(err as Error).message}`;
+    this.report('error', message, { file: path, code });
   }
 }
 
 export class StateStore {
+  private readonly shared: Shared;
+
   constructor(
     readonly dir: string,
+    opts: StoreOptions = {},
     private readonly prefix = '',
-    /** Shared with scoped stores, so flush() on the root waits for every plugin's documents. */
-    private readonly docs = new Map<string, JsonDocument<unknown>>(),
-  ) {}
+    shared?: Shared,
+  ) {
+    this.shared = shared ?? new Shared(dir, opts.report ?? (() => undefined), opts.reserveBytes ?? RESERVE_BYTES);
+  }
 
   /** A store whose document names are prefixed (each plugin gets its own). */
   scope(name: string): StateStore {
-    return new StateStore(this.dir, `${this.prefix}${name}.`, this.docs);
+    return new StateStore(this.dir, {}, `${this.prefix}${name}.`, this.shared);
   }
 
   async open<T>(name: string, opts: DocumentOptions<T>): Promise<JsonDocument<T>> {
     if (!/^[a-z0-9_.-]+$/i.test(name)) throw new Error(`bad document name: ${name}`);
+    // Plugins in JavaScript have no compiler to insist: every document is checked on read, so a schema is required.
+    if (typeof (opts as Partial<DocumentOptions<T>>).schema !== 'object') throw new Error(`store.open(${name}): a JSON schema is required`);
     const file = join(this.dir, `${this.prefix}${name}.json`);
-    const existing = this.docs.get(file);
+    const existing = this.shared.docs.get(file);
     if (existing) return existing as JsonDocument<T>;
-    await mkdir(this.dir, { recursive: true });
-    await removeStaleTemps(this.dir, `${this.prefix}${name}.json`);
-    const value = await load(file, opts);
-    const doc = new JsonDocument<T>(file, opts.version, value.data);
-    this.docs.set(file, doc);
-    if (value.rewrite) await doc.set(value.data);
+    await this.shared.prepare();
+    const loaded = await loadDocument(file, opts);
+    const doc = new JsonDocument<T>(file, opts.version, loaded.data, this.shared);
+    this.shared.docs.set(file, doc);
+    const report = this.shared.report;
+    for (const r of loaded.rejected) {
+      report(
+        'error',
+        `state file ${r.generation ? `generation ${r.generation} of ` : ''}${doc.name} is unusable (${r.reason}); kept as ${r.keptAs}`,
+        {
+          file,
+          kept_as: r.keptAs,
+        },
+      );
+    }
+    doc.restored = loaded.rejected.length > 0 || (loaded.generation ?? 0) > 0;
+    if (doc.restored) {
+      if (loaded.generation === null) {
+        report('error', `no good generation of ${doc.name}: it starts from defaults`, { file });
+      } else {
+        report('warning', `${doc.name} restored from generation ${loaded.generation} (the last good one)`, {
+          file,
+          generation: loaded.generation,
+        });
+      }
+    }
+    // Written back now (migrated or restored); on a full disk it stays in memory as read, and is written with the next change.
+    if (loaded.rewrite) await doc.set(loaded.data).catch(() => undefined);
     return doc;
   }
 
+  /** Called after files were deleted: the space reserve is made again when it was given back. */
+  async spaceFreed(): Promise<void> {
+    const reserve = this.shared.reserve;
+    // An attempt already under way may have started before the files went: try once more after it.
+    if (reserve && !(await reserve.ensure())) await reserve.ensure();
+  }
+
   async flush(): Promise<void> {
-    await Promise.all([...this.docs.values()].map((d) => d.flush()));
+    await Promise.all([...this.shared.docs.values()].map((d) => d.flush()));
   }
 }
 
-async function load<T>(file: string, opts: DocumentOptions<T>): Promise<{ data: T; rewrite: boolean }> {
-  let raw: string;
-  try {
-    raw = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { data: opts.defaults(), rewrite: false };
-    throw err;
-  }
-  let env: Envelope;
-  try {
-    env = JSON.parse(raw) as Envelope;
-    if (typeof env !== 'object' || env === null || typeof env.schema !== 'number') throw new Error('no schema version');
-  } catch (err) {
-    // Cannot happen through atomicWrite; keep the evidence rather than overwrite it.
-    await atomicWrite(`${file}.corrupt-${Date.now()}`, raw);
-    throw new Error(`state file ${file} is not a valid document (${(err as Error).message}); a copy was kept`);
-  }
-  if (env.schema > opts.version) {
-    throw new Error(`state file ${file} has schema ${env.schema}, newer than this Loop understands (${opts.version})`);
-  }
-  let data: unknown = env.data;
-  for (let v = env.schema + 1; v <= opts.version; v++) {
-    const migrate = opts.migrations?.[v];
-    if (!migrate) throw new Error(`state file ${file}: no migration to schema ${v}`);
-    data = migrate(data);
-  }
-  if (opts.validate && !opts.validate(data)) {
-    await atomicWrite(`${file}.corrupt-${Date.now()}`, raw);
-    return { data: opts.defaults(), rewrite: true };
-  }
-  return { data: data as T, rewrite: env.schema !== opts.version };
-}
-
-/** Temp files left by a crash mid-write are garbage: the rename never happened. */
-async function removeStaleTemps(dir: string, base: string): Promise<void> {
+/** Temp files left by a crash or a failed write are garbage: the rename never happened. */
+async function removeStaleTemps(dir: string): Promise<void> {
   for (const f of await readdir(dir)) {
-    if (f.startsWith(base + TEMP_MARK)) await unlink(join(dir, f)).catch(() => undefined);
+    if (f.includes(TEMP_MARK)) await unlink(join(dir, f)).catch(() => undefined);
   }
 }

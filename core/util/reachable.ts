@@ -1,5 +1,5 @@
 // The name under which this machine can be reached from the LAN, for `bridge/info.config_url` and
-// the pages: `<hostname>.local` when an mDNS responder (Avahi) answers for it, else an IPv4 address.
+// the pages (only when HTTP listens on every interface; else the address it listens on): `<hostname>.local` when an mDNS responder (Avahi) answers for it, else an IPv4 address.
 // Loop does not answer mDNS itself: install.sh's Avahi service files advertise it (docs/display.md
 // "Found on the network" says why).
 import { existsSync } from 'node:fs';
@@ -19,4 +19,18 @@ export function firstIpv4(): string | null {
 export function reachableHost(markers: readonly string[] = AVAHI_MARKERS): string {
   if (markers.some((m) => existsSync(m))) return `${hostname()}.local`;
   return firstIpv4() ?? hostname();
+}
+
+/** Listen addresses meaning "every interface": only then is the LAN name an address Loop answers on. */
+const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
+
+/**
+ * The page's address for others (`bridge/info.config_url`, Home Assistant's configuration_url):
+ * the LAN name when HTTP listens on every interface, else the very host it listens on (a
+ * loopback-only Loop must not send people to a LAN address nobody answers on).
+ */
+export function pageUrl(listenHost: string, port: number, markers: readonly string[] = AVAHI_MARKERS): string {
+  const host = EVERY_INTERFACE.has(listenHost) ? reachableHost(markers) : listenHost;
+  const name = host.includes(':') ? `[${host}]` : host;
+  return `http://${name}${port === 80 ? '' : `:${port}`}`;
 }

@@ -3,29 +3,17 @@
 // bus), the daily schedule, and the screen profile. State on the retained `display` topic; the
 // brightness, power and schedule chosen at run time survive restarts (the plugin's store).
 import type { PluginContext } from '../../core/plugins/api.js';
-import { ActionError, type DisplaySchedule, type DisplayState, type PlayerStateName, type PowerState } from '../../core/protocol/index.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { ActionError, DisplaySchedule, PowerState, type DisplayState, type PlayerStateName } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import { Backlight } from './backlight.js';
 import { cecPower } from './cec.js';
 import type { DisplayConfig } from './config.js';
 import { Scheduler, scheduledPower, systemClock, type Clock } from './schedule.js';
 
-interface Settings {
-  brightness: number;
-  power: PowerState;
-  schedule: DisplaySchedule;
-}
-
-const isSettings = (v: unknown): v is Settings => {
-  const s = v as Settings;
-  return (
-    typeof s === 'object' &&
-    s !== null &&
-    typeof s.brightness === 'number' &&
-    (s.power === 'on' || s.power === 'off') &&
-    typeof s.schedule === 'object'
-  );
-};
+/** The display's stored settings (state/display.settings.json), checked on every read. */
+const Settings = Type.Object({ brightness: Type.Number(), power: PowerState, schedule: DisplaySchedule });
+type Settings = Static<typeof Settings>;
 
 /** Player states in which mpv runs and holds our brightness. */
 const MPV_UP: readonly PlayerStateName[] = ['playing', 'paused', 'idle', 'stopped'];
@@ -55,8 +43,8 @@ export class DisplayService {
     const c = this.ctx.config;
     this.settings = await this.ctx.store.open<Settings>('settings', {
       version: 1,
+      schema: Settings,
       defaults: () => ({ brightness: c.brightness, power: 'on', schedule: c.schedule }),
-      validate: isSettings,
     });
     this.backlight = await Backlight.find(c.backlight, c.backlight_root);
     this.ctx.log.info(
@@ -75,7 +63,12 @@ export class DisplayService {
     );
     const s = this.settings.get();
     const wanted = scheduledPower(this.clock.now(), s.schedule);
-    if (wanted && wanted !== s.power) await this.settings.set({ ...s, power: wanted });
+    if (wanted && wanted !== s.power) {
+      // A full disk must not keep the display plugin down: the schedule applies again at its next change.
+      await this.settings
+        .set({ ...s, power: wanted })
+        .catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not save the scheduled power state'));
+    }
     await this.applyAll();
     this.scheduler.set(this.settings.get().schedule);
     await this.publish();
@@ -173,7 +166,12 @@ export class DisplayService {
         throw new ActionError('internal', `Could not write the backlight (${(err as Error).message})`);
       }
     }
-    await this.settings.set({ ...this.settings.get(), brightness });
+    const before = this.settings.get().brightness;
+    await this.settings.set({ ...this.settings.get(), brightness }).catch(async (err: unknown) => {
+      // Not saved (a full disk): the screen goes back to what the stored setting says.
+      await this.backlight?.setBrightness(before).catch(() => undefined);
+      throw err;
+    });
     await this.applyMpv();
     await this.publish();
     return brightness;
@@ -188,7 +186,11 @@ export class DisplayService {
     } catch (err) {
       throw new ActionError('internal', `Could not switch the screen ${next} (${(err as Error).message})`);
     }
-    await this.settings.set({ ...this.settings.get(), power: next });
+    const before = this.settings.get().power;
+    await this.settings.set({ ...this.settings.get(), power: next }).catch(async (err: unknown) => {
+      await this.applyPower(before).catch(() => undefined);
+      throw err;
+    });
     await this.applyMpv();
     await this.publish();
     return next;

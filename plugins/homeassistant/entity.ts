@@ -2,7 +2,8 @@
 // and its discovery options (full option names, topics made absolute by the Topics given).
 import type { HomeassistantConfig } from './config.js';
 
-export type Platform = 'sensor' | 'binary_sensor' | 'button' | 'switch' | 'select' | 'number' | 'image' | 'notify';
+export const PLATFORMS = ['sensor', 'binary_sensor', 'button', 'switch', 'select', 'number', 'image', 'notify'] as const;
+export type Platform = (typeof PLATFORMS)[number];
 
 export interface Topics {
   /** Absolute topic of a state topic under the base topic (`player` → `loop/<id>/player`). */

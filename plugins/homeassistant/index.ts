@@ -3,6 +3,7 @@
 // Assistant comes back online or the library changes, and publishes the little state Home
 // Assistant needs beside the other plugins' topics: the clip select's current name, the thumbnail
 // and the last error. Commands go to the other plugins' own `<plugin>/set` topics.
+import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
@@ -12,15 +13,21 @@ import { clipNames, type ClipNames } from './clip-names.js';
 import { homeassistantConfig, type HomeassistantConfig } from './config.js';
 import { buildDiscovery, discoveryTopic, type DeviceFacts } from './discovery.js';
 import { entities } from './entities/index.js';
-import type { EntityContext, Platform } from './entity.js';
+import { PLATFORMS, type EntityContext } from './entity.js';
 import { thumbnailBytes } from './thumbnail.js';
 
 /** Changes arriving together (bridge/info, library, start) make one announcement. */
 const DEBOUNCE_MS = 150;
 
-interface Doc {
-  components: Record<string, Platform>;
-}
+/** What was announced (state/homeassistant.discovery.json), checked on every read. */
+const PlatformSchema = Type.Union(PLATFORMS.map((p) => Type.Literal(p)));
+const Doc = Type.Object({
+  /** Announced now. */
+  components: Type.Record(Type.String(), PlatformSchema),
+  /** Announced once, sent as removed since, and again in every payload until they come back. */
+  removed: Type.Optional(Type.Record(Type.String(), PlatformSchema)),
+});
+type Doc = Static<typeof Doc>;
 
 function model(): string {
   try {
@@ -35,6 +42,7 @@ class HomeAssistantService {
   private readonly model = model();
   private doc!: JsonDocument<Doc>;
   private running = new Set<string>();
+  private configured = new Set<string>();
   private configUrl: string | null = null;
   private names: ClipNames = clipNames([]);
   private library = new Map<string, MediaItem>();
@@ -42,8 +50,12 @@ class HomeAssistantService {
   private thumbSlug: string | null | undefined = undefined;
   private clip: HaClip | null = null;
   private published: string | null = null;
-  private removed = false;
-  /** No announcement before bridge/info says which plugins run (it would remove their entities). */
+  private withdrawn = false;
+  /**
+   * No announcement before this run's bridge/info says start-up is complete: until then (or from a
+   * previous run's info, retained on an external broker) the plugins list is not what runs, and
+   * announcing from it would remove entities Home Assistant users named, placed and set up.
+   */
   private infoSeen = false;
   private timers = new Set<NodeJS.Timeout>();
 
@@ -55,13 +67,13 @@ class HomeAssistantService {
     const { bus } = this.ctx;
     this.doc = await this.ctx.store.open<Doc>('discovery', {
       version: 1,
+      schema: Doc,
       defaults: () => ({ components: {} }),
-      validate: (d): d is Doc => typeof d === 'object' && d !== null && typeof (d as Doc).components === 'object',
     });
     bus.subscribe('bridge/info', (info) => {
+      if (info.started_at !== this.ctx.device.startedAt || !info.ready) return;
       this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
-      // This plugin is still starting when the first bridge/info of a run goes out.
-      this.running.add(this.ctx.id);
+      this.configured = new Set(info.plugins.map((p) => p.id));
       this.configUrl = info.config_url;
       this.infoSeen = true;
       this.schedule();
@@ -89,7 +101,10 @@ class HomeAssistantService {
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
         if (buf.toString('utf8').trim() !== 'online') return;
-        this.later(Math.random() * this.ctx.config.announce_delay_ms, () => void this.announce(true));
+        this.later(
+          Math.random() * this.ctx.config.announce_delay_ms,
+          () => void this.announce(true).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed')),
+        );
       },
       { absolute: true },
     );
@@ -138,27 +153,33 @@ class HomeAssistantService {
       model: this.model,
       baseTopic: d.baseTopic,
       running: this.running,
+      configured: this.configured,
     };
   }
 
   /** Publishes the discovery payload when it changed (always when forced); returns the components announced. */
   async announce(force: boolean): Promise<string[]> {
-    if (this.removed || !this.infoSeen) return [];
-    const { payload, components } = buildDiscovery(this.facts(), this.entityContext(), entities, this.doc.get().components);
+    if (this.withdrawn || !this.infoSeen) return [];
+    const known = this.doc.get();
+    const { payload, components, removed } = buildDiscovery(this.facts(), this.entityContext(), entities, {
+      components: known.components,
+      removed: known.removed ?? {},
+    });
     const json = JSON.stringify(payload);
     if (force || json !== this.published) {
       await this.ctx.bus.publishAbsolute(this.topic, json, { retain: true, qos: 1 });
       this.published = json;
       this.ctx.log.debug({ topic: this.topic, components: Object.keys(components).length }, 'announced to Home Assistant');
     }
-    if (JSON.stringify(components) !== JSON.stringify(this.doc.get().components)) await this.doc.set({ components });
+    if (JSON.stringify({ components, removed }) !== JSON.stringify({ components: known.components, removed: known.removed ?? {} }))
+      await this.doc.set({ components, removed });
     return Object.keys(components);
   }
 
   async remove(): Promise<string> {
-    this.removed = true;
+    this.withdrawn = true;
     await this.ctx.bus.publishAbsolute(this.topic, '', { retain: true, qos: 1 });
-    await this.doc.set({ components: {} });
+    await this.doc.set({ components: {}, removed: {} });
     this.published = null;
     return this.topic;
   }

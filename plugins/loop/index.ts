@@ -1,10 +1,12 @@
 // The loop plugin: the ordered queue, its mode and defaults, and which item is active. It owns
 // the retained `loop` topic; the player reads it and plays what it says (MQTT only, no calls).
 // Every command is answered after the store write resolved, so an answer means "survives a power cut".
+// It is held against the library and the disk (follow-library.ts): gone items leave, others are marked.
 import { definePlugin, type ActionHandlers, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
-import { loopActions, type LoopState, type MediaEvent, type PlayerState } from '../../core/protocol/index.js';
+import { loopActions, type LoopState, type MediaEvent, type PlayerState, type Unplayable } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import { loopConfig, type LoopConfig } from './config.js';
+import { LibraryFollower } from './follow-library.js';
 import * as q from './queue.js';
 import { loopRoutes } from './routes.js';
 
@@ -18,27 +20,51 @@ class LoopService {
   private doc!: JsonDocument<q.LoopDoc>;
   private readonly offs: Array<() => void> = [];
   private lastPlayerSlug: string | null = null;
+  /** Keeps the loop true to the library and the disk; holds the marks of items that cannot play. */
+  readonly follower: LibraryFollower;
+  /** The marks last published (so an unchanged reconciliation publishes nothing). */
+  private publishedMarks = '';
 
-  constructor(private readonly ctx: PluginContext<LoopConfig>) {}
+  constructor(private readonly ctx: PluginContext<LoopConfig>) {
+    this.follower = new LibraryFollower(ctx, {
+      slugs: () => q.slugsOf(this.doc.get()),
+      drop: async (slugs) => {
+        await this.apply((d) => slugs.reduce((cur, slug) => q.drop(cur, slug), d));
+      },
+      mark: (marks) => this.publishMarks(marks),
+    });
+  }
 
   async start(): Promise<void> {
     const c = this.ctx.config;
     this.doc = await this.ctx.store.open<q.LoopDoc>('queue', {
       version: DOC_VERSION,
+      schema: q.LoopDoc,
       defaults: () => q.emptyDoc({ mode: c.mode, repeat: c.repeat, image_duration: c.image_duration, shuffle: c.shuffle }),
-      validate: q.isLoopDoc,
     });
     await this.publish();
     this.offs.push(this.ctx.bus.subscribe('media/event', (e) => void this.onMediaEvent(e)));
     this.offs.push(this.ctx.bus.subscribe('player', (p) => void this.onPlayer(p)));
+    // Every announcement of the library (the first one after a start included) reconciles the loop.
+    this.offs.push(this.ctx.bus.subscribe('media', () => void this.follower.request()));
+    // A failed reconciliation is logged (follow-library.ts) and retried at the next announcement; it never stops the loop.
+    await this.follower.request().catch(() => undefined);
   }
 
   stop(): void {
     this.offs.splice(0).forEach((off) => off());
+    this.follower.stop();
   }
 
   get state(): LoopState {
-    return q.toState(this.doc.get());
+    return q.toState(this.doc.get(), this.follower.current);
+  }
+
+  private async publishMarks(marks: ReadonlyMap<string, Unplayable>): Promise<void> {
+    const key = JSON.stringify([...marks]);
+    if (key === this.publishedMarks) return;
+    this.publishedMarks = key;
+    await this.publish();
   }
 
   /** Applies an operation, waits until it is durable, publishes, and answers from the result. */
@@ -48,6 +74,8 @@ class LoopService {
     if (next === before) return before;
     await this.doc.set(next);
     await this.publish();
+    // Items may have come in: their marks (file missing, converting) follow.
+    if (next.items !== before.items) void this.follower.request();
     return next;
   }
 
@@ -122,6 +150,10 @@ function handlersOf(svc: LoopService): ActionHandlers<typeof loopActions> {
       return { loop: q.slugsOf(d), active: slug, cue: d.cue };
     },
     state: async () => svc.state,
+    check: async () => {
+      await svc.follower.request();
+      return svc.state;
+    },
     next: async () => cued(await svc.apply((d) => q.step(d, 1))),
     previous: async () => cued(await svc.apply((d) => q.step(d, -1))),
     mode: async ({ loop_mode }) => ({ loop_mode: (await svc.apply((d) => q.setMode(d, loop_mode))).mode }),

@@ -1,19 +1,21 @@
 // The loop queue as pure functions: each operation takes the persisted document and returns the
 // next one, or throws an ActionError that says what is wrong (so the document stays as it was).
-import { ActionError, type LoopItem, type LoopMode, type LoopState } from '../../core/protocol/index.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { ActionError, LoopItem, LoopMode, Nullable, type LoopState, type Unplayable } from '../../core/protocol/index.js';
 
-/** What the loop persists (LoopState without what is derived from it). */
-export interface LoopDoc {
-  items: LoopItem[];
-  active: string | null;
-  mode: LoopMode;
-  repeat: number;
-  image_duration: number;
-  shuffle: boolean;
+/** What the loop persists (LoopState without what is derived from it), checked on every read. */
+export const LoopDoc = Type.Object({
+  items: Type.Array(LoopItem),
+  active: Nullable(Type.String()),
+  mode: LoopMode,
+  repeat: Type.Number(),
+  image_duration: Type.Number(),
+  shuffle: Type.Boolean(),
   /** Play order while shuffle is on (a permutation of the slugs); empty otherwise. */
-  shuffled: string[];
-  cue: number;
-}
+  shuffled: Type.Array(Type.String()),
+  cue: Type.Number(),
+});
+export type LoopDoc = Static<typeof LoopDoc>;
 
 /** What the loop knows of a slug in the library: absent, present, or present but unusable. */
 export type LibraryLookup = (slug: string) => 'ready' | 'pending' | 'failed' | 'unknown' | 'no_library';
@@ -32,9 +34,13 @@ export function playOrder(doc: LoopDoc): string[] {
   return doc.shuffle ? doc.shuffled : slugsOf(doc);
 }
 
-export function toState(doc: LoopDoc, now = new Date()): LoopState {
+/** The published state; `marks` (derived from the library and the disk, never stored) say which items cannot play. */
+export function toState(doc: LoopDoc, marks: ReadonlyMap<string, Unplayable> = new Map(), now = new Date()): LoopState {
   return {
-    items: doc.items.map((i) => ({ ...i })),
+    items: doc.items.map((i) => {
+      const unplayable = marks.get(i.slug);
+      return unplayable ? { ...i, unplayable } : { ...i };
+    }),
     current_index: doc.active === null ? -1 : doc.items.findIndex((i) => i.slug === doc.active),
     active: doc.active,
     mode: doc.mode,
@@ -226,21 +232,4 @@ export function follow(doc: LoopDoc, slug: string): LoopDoc {
 export function reshuffle(doc: LoopDoc, random: Random = Math.random): LoopDoc {
   if (!doc.shuffle) return doc;
   return { ...doc, shuffled: shuffleOrder(slugsOf(doc), random, doc.active) };
-}
-
-/** Checks a loaded document (the store sets a bad one aside). */
-export function isLoopDoc(v: unknown): v is LoopDoc {
-  if (typeof v !== 'object' || v === null) return false;
-  const d = v as Record<string, unknown>;
-  return (
-    Array.isArray(d.items) &&
-    d.items.every((i) => typeof i === 'object' && i !== null && typeof (i as LoopItem).slug === 'string') &&
-    (d.active === null || typeof d.active === 'string') &&
-    (d.mode === 'all' || d.mode === 'one') &&
-    typeof d.repeat === 'number' &&
-    typeof d.image_duration === 'number' &&
-    typeof d.shuffle === 'boolean' &&
-    Array.isArray(d.shuffled) &&
-    typeof d.cue === 'number'
-  );
 }

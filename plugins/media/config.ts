@@ -25,6 +25,8 @@ export const mediaConfig = Type.Object(
     max_queued_jobs_per_client: Type.Integer({ minimum: 1, maximum: 10_000 }),
     min_free_bytes: Type.Integer({ minimum: 0 }),
     max_pixels: Type.Integer({ minimum: 1 }),
+    /** Address space (RLIMIT_AS) each ffmpeg and ffprobe child may map, in MiB; null = unlimited. */
+    max_decoder_address_space_mib: Nullable(Type.Integer({ minimum: 64 })),
     max_duration_seconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
     concurrency: Type.Integer({ minimum: 1, maximum: 16 }),
     display: displayProfile,
@@ -68,7 +70,8 @@ export const defaultMediaConfig: MediaConfig = {
   max_queued_jobs: 20,
   max_queued_jobs_per_client: 8,
   min_free_bytes: 64 * 1024 * 1024,
-  max_pixels: 50_000_000,
+  max_pixels: 24_000_000,
+  max_decoder_address_space_mib: 1024,
   max_duration_seconds: 1800,
   concurrency: 1,
   display: { width: 320, height: 240, fps: 25, fit: 'cover', background: 'black' },

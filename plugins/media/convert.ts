@@ -87,6 +87,8 @@ export class Converter {
         output: tmpClip,
         args: kind === 'video' ? videoArgs(this.s.cfg, start.source.has_audio) : stillArgs(this.s.cfg),
         ffmpegPath: this.s.cfg.ffmpeg_path,
+        limits: this.s.probeLimits.child,
+        maxPixels: this.s.cfg.max_pixels,
         durationSeconds: start.source.duration,
         signal,
         niceness: 10,
@@ -103,6 +105,8 @@ export class Converter {
         output: tmpThumb,
         args: thumbnailArgs(this.s.cfg, at),
         ffmpegPath: this.s.cfg.ffmpeg_path,
+        limits: this.s.probeLimits.child,
+        maxPixels: this.s.cfg.max_pixels,
         signal,
       });
       await fsyncPath(tmpClip);

@@ -1,5 +1,5 @@
 // The media plugin: uploads streamed to disk, ffprobe checks, conversion to the display profile
-// with fluent-ffmpeg, thumbnails, the library, live progress. See README.md beside this file.
+// with ffmpeg, thumbnails, the library, live progress. See README.md beside this file.
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { mediaActions } from '../../core/protocol/media.js';

@@ -2,7 +2,7 @@
 // size and free space), probed, moved into place and put in the index, then queued for conversion.
 // An upload is acknowledged only once its entry is durable.
 import { randomUUID } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaItem } from '../../core/protocol/media.js';
@@ -119,7 +119,15 @@ export class Ingest {
           slug: existing?.slug ?? slug,
         });
       }
-      if (existing?.status === 'ready') {
+      // A ready item whose converted file went missing on disk is converted again from this upload
+      // (the loop marks it until then); otherwise the same content is already here.
+      const clipOnDisk = existing?.clip
+        ? await stat(this.s.layout.abs(existing.clip)).then(
+            () => true,
+            () => false,
+          )
+        : false;
+      if (existing?.status === 'ready' && clipOnDisk) {
         this.s.progress({ job_id: jobId, slug: existing.slug, filename, stage: 'done', percent: 100, message: 'already in the library' });
         return { slug: existing.slug, job_id: null, filename, result: 'exists', item: this.s.item(existing), size: received.size };
       }

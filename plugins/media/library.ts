@@ -1,44 +1,47 @@
 // The library index: one entry per distinct content (SHA-256), persisted through the store.
 // Entries name files relative to <dataDir>/media, so the data directory can move.
+import { Type, type Static } from '@sinclair/typebox';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
-import type { MediaItem, MediaKind, MediaSource, ProcessingStatus } from '../../core/protocol/media.js';
+import { Nullable } from '../../core/protocol/envelope.js';
+import { MediaKind, MediaSource, ProcessingStatus, type MediaItem } from '../../core/protocol/media.js';
 import type { MediaLayout } from './layout.js';
 
-export interface LibraryEntry {
-  sha256: string;
-  slug: string;
-  filename: string;
-  mime: string;
-  size: number;
-  uploaded_at: string;
-  kind: MediaKind;
-  source: MediaSource & { frame_count: number; fps: number | null; ext: string };
-  status: ProcessingStatus;
-  error: string | null;
-  job_id: string | null;
+/** The converted clip, once ready. */
+const ClipOutput = Type.Object({
+  width: Type.Number(),
+  height: Type.Number(),
+  duration: Nullable(Type.Number()),
+  frame_count: Type.Number(),
+  size: Type.Number(),
+  thumb_size: Type.Number(),
+});
+
+export const LibraryEntry = Type.Object({
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  slug: Type.String({ minLength: 1 }),
+  filename: Type.String(),
+  mime: Type.String(),
+  size: Type.Number({ minimum: 0 }),
+  uploaded_at: Type.String(),
+  kind: MediaKind,
+  source: Type.Composite([MediaSource, Type.Object({ frame_count: Type.Number(), fps: Nullable(Type.Number()), ext: Type.String() })]),
+  status: ProcessingStatus,
+  error: Nullable(Type.String()),
+  job_id: Nullable(Type.String()),
   /** Relative names (under media/) of the files this entry owns; null when absent. */
-  original: string | null;
-  clip: string | null;
-  thumbnail: string | null;
-  /** The converted clip, once ready. */
-  output: { width: number; height: number; duration: number | null; frame_count: number; size: number; thumb_size: number } | null;
-}
+  original: Nullable(Type.String()),
+  clip: Nullable(Type.String()),
+  thumbnail: Nullable(Type.String()),
+  output: Nullable(ClipOutput),
+});
+export type LibraryEntry = Static<typeof LibraryEntry>;
 
-export interface LibraryDoc {
-  items: LibraryEntry[];
-}
-
-const isEntry = (v: unknown): v is LibraryEntry => {
-  const e = v as Partial<LibraryEntry> | null;
-  return !!e && typeof e.sha256 === 'string' && typeof e.slug === 'string' && typeof e.status === 'string';
-};
+/** The stored index (state/media.library.json), checked against this on every read. */
+export const LibraryDoc = Type.Object({ items: Type.Array(LibraryEntry) });
+export type LibraryDoc = Static<typeof LibraryDoc>;
 
 export async function openLibrary(store: StateStore): Promise<JsonDocument<LibraryDoc>> {
-  return store.open<LibraryDoc>('library', {
-    version: 1,
-    defaults: () => ({ items: [] }),
-    validate: (v): v is LibraryDoc => !!v && Array.isArray((v as LibraryDoc).items) && (v as LibraryDoc).items.every(isEntry),
-  });
+  return store.open<LibraryDoc>('library', { version: 1, schema: LibraryDoc, defaults: () => ({ items: [] }) });
 }
 
 export interface UrlBase {

@@ -1,11 +1,11 @@
-// ffprobe (through fluent-ffmpeg) on every upload: is it a picture, a GIF or a video with a
+// ffprobe (its JSON, spawned by ffmpeg-run.ts) on every upload: is it a picture, a GIF or a video with a
 // stream ffmpeg can decode, how big is it, how long. Refusals say what was found.
 import type { FfprobeData, FfprobeStream } from 'fluent-ffmpeg';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaKind, MediaSource } from '../../core/protocol/media.js';
 import { open } from 'node:fs/promises';
-import { declaredSize } from './sniff.js';
-import { INPUT_WHITELIST, loadFluent, shortReason } from './ffmpeg-run.js';
+import { declaredSize, UnreadableHeader, type DeclaredSize } from './sniff.js';
+import { decoderPixelLimit, pixelLimitMessage, refusedPictureSize, runFfprobe, type ChildLimits } from './ffmpeg-run.js';
 import { asText } from '../../core/util/text.js';
 
 export interface ProbeResult extends MediaSource {
@@ -23,7 +23,12 @@ export interface ProbeLimits {
   maxDurationSeconds: number | null;
   timeoutMs: number;
   ffprobePath: string | null;
+  /** ffprobe's address-space cap. */
+  child: ChildLimits;
 }
+
+/** ffprobe's format names for still pictures: each must have had its size read from its header. */
+const STILL_DEMUXER = /(^|,)(image2|gif|\w+_pipe)(,|$)/;
 
 const IMAGE_CODECS = new Set(['png', 'mjpeg', 'jpegls', 'bmp', 'webp', 'tiff', 'gif', 'jpeg2000', 'jpegxl', 'ppm', 'pgm', 'qoi']);
 
@@ -38,8 +43,8 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
       'unsupported',
       `${list} is not accepted: playlists and manifests point at other files; upload the video or picture itself`,
     );
-  const declared = await declaredSize(path);
-  if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format);
+  const declared = await sniff(path);
+  if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format, true);
 
   let data: FfprobeData;
   try {
@@ -53,6 +58,10 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
   }
   const video = pickVideo(data);
   const formatName = data.format.format_name ?? 'unknown';
+  // Fail closed: a still whose size no header check read is not converted (sniff.ts knows every still demuxer).
+  if (!declared && STILL_DEMUXER.test(formatName)) {
+    throw new ActionError('unsupported', `a ${formatName} picture whose size could not be read from its header`);
+  }
   if (!video) {
     const found = data.streams.map((s) => `${s.codec_type ?? '?'} ${s.codec_name ?? '?'}`).join(', ') || 'no streams';
     throw new ActionError('unsupported', `not a picture or video: ${formatName} with ${found}`);
@@ -61,7 +70,7 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
   if (!codec || codec === 'none' || !video.width || !video.height) {
     throw new ActionError('unsupported', `no decodable picture in ${formatName} (${codec} stream without a size)`);
   }
-  checkPixels(video.width, video.height, limits.maxPixels, codec);
+  checkPixels(video.width, video.height, limits.maxPixels, codec, false);
 
   // Animated or not: a GIF (or any image codec) with one packet is a still; only they are counted.
   let packets: number | null = null;
@@ -102,49 +111,54 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
   };
 }
 
-function checkPixels(width: number, height: number, maxPixels: number, what: string): void {
-  if (width * height > maxPixels) {
-    throw new ActionError(
-      'too_large',
-      `${what} of ${width}x${height} (${Math.round((width * height) / 1e6)} megapixels) is larger than media.max_pixels (${Math.round(maxPixels / 1e6)} megapixels); refused before decoding`,
-    );
+/** The header's declared size; a still format whose header gives none is refused (fail closed). */
+async function sniff(path: string): Promise<DeclaredSize | null> {
+  try {
+    return await declaredSize(path);
+  } catch (err) {
+    if (err instanceof UnreadableHeader) throw new ActionError('unsupported', `${err.message}: refused before decoding`);
+    throw err;
   }
+}
+
+function checkPixels(width: number, height: number, maxPixels: number, what: string, fromHeader: boolean): void {
+  if (width * height <= maxPixels) return;
+  const message = pixelLimitMessage(what, width, height, maxPixels);
+  // Only true of the header check: ffprobe's size comes from a decoder that already ran (under -max_pixels).
+  throw new ActionError('too_large', fromHeader ? `${message}; refused before decoding` : message);
 }
 
 const NOT_ACCEPTED = "the file's format is not accepted";
 
 async function ffprobe(path: string, options: string[], limits: ProbeLimits): Promise<FfprobeData> {
-  const ffmpeg = await loadFluent();
-  return new Promise((resolve, reject) => {
-    // fluent-ffmpeg cannot kill ffprobe; past the timeout the upload is refused and ffprobe ends on its own.
-    const timer = setTimeout(
-      () => reject(new ActionError('unsupported', 'ffprobe did not answer in time; the file is not readable media')),
-      limits.timeoutMs,
-    );
-    const cmd = ffmpeg(path);
-    if (limits.ffprobePath) cmd.setFfprobePath(limits.ffprobePath);
-    cmd.ffprobe(['-v', 'error', ...INPUT_WHITELIST, ...options], (err: unknown, data: FfprobeData) => {
-      clearTimeout(timer);
-      if (err) {
-        const msg = err instanceof Error ? err.message : asText(err);
-        const refused = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(msg);
-        if (refused) {
-          reject(
-            new ActionError(
-              'unsupported',
-              `${NOT_ACCEPTED} (${refused[1]}): Loop takes MP4, MOV, MKV, WebM, AVI, MPEG-TS, GIF and pictures`,
-            ),
-          );
-        } else if (/ENOENT|spawn/.test(msg) && !/Invalid data/.test(msg)) {
-          reject(new ActionError('unavailable', `ffprobe cannot run: ${shortReason(msg)}`));
-        } else {
-          reject(new ActionError('unsupported', ffprobeReason(msg)));
-        }
-        return;
-      }
-      resolve(data);
+  let answer: { data: unknown; stderr: string };
+  try {
+    answer = await runFfprobe(path, {
+      ffprobePath: limits.ffprobePath,
+      limits: limits.child,
+      timeoutMs: limits.timeoutMs,
+      // A decoder asked for a bigger frame refuses it instead of allocating it.
+      args: ['-max_pixels', String(decoderPixelLimit(limits.maxPixels)), ...options],
     });
-  });
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    const msg = err instanceof Error ? err.message : asText(err);
+    const refused = /\[(\w+) @ [^\]]*\] Format not on whitelist/.exec(msg);
+    if (refused) {
+      throw new ActionError(
+        'unsupported',
+        `${NOT_ACCEPTED} (${refused[1]}): Loop takes MP4, MOV, MKV, WebM, AVI, MPEG-TS, GIF and pictures`,
+      );
+    }
+    const size = refusedPictureSize(msg);
+    if (size) throw new ActionError('too_large', pixelLimitMessage('the decoder', size.width, size.height, limits.maxPixels));
+    throw new ActionError('unsupported', ffprobeReason(msg));
+  }
+  // ffprobe answers 0 with a size-less stream when a decoder refused a frame over -max_pixels.
+  const size = refusedPictureSize(answer.stderr);
+  if (size) throw new ActionError('too_large', pixelLimitMessage('the decoder', size.width, size.height, limits.maxPixels));
+  const data = answer.data as Partial<FfprobeData>;
+  return { streams: data.streams ?? [], format: data.format ?? {}, chapters: [] };
 }
 
 function pickVideo(data: FfprobeData): FfprobeStream | undefined {

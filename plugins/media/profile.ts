@@ -1,7 +1,7 @@
 // The display profile as ffmpeg arguments: one place, so the plugin and the bench run the same command.
 import { createHash } from 'node:crypto';
 import type { DisplayProfile, MediaConfig } from './config.js';
-import type { FfmpegArgs } from './ffmpeg-run.js';
+import { decoderPixelLimit, type FfmpegArgs } from './ffmpeg-run.js';
 
 /** Scale to the screen: `cover` fills it and crops the overflow, `contain` letterboxes. */
 export function fitFilter(p: DisplayProfile): string {
@@ -11,7 +11,7 @@ export function fitFilter(p: DisplayProfile): string {
     : `scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${p.background}`;
 }
 
-const common = (maxPixels: number): string[] => ['-nostdin', '-hide_banner', '-max_pixels', String(maxPixels)];
+const common = (maxPixels: number): string[] => ['-nostdin', '-hide_banner', '-max_pixels', String(decoderPixelLimit(maxPixels))];
 
 /**
  * Videos and animated GIFs → H.264 High, yuv420p (the Pi decodes it in hardware), constant frame
@@ -87,7 +87,7 @@ export function stillArgs(cfg: MediaConfig): FfmpegArgs {
 /** A JPEG thumbnail from the converted file, `atSeconds` into it. */
 export function thumbnailArgs(cfg: MediaConfig, atSeconds: number): FfmpegArgs {
   return {
-    input: ['-nostdin', '-hide_banner', ...(atSeconds > 0 ? ['-ss', atSeconds.toFixed(3)] : [])],
+    input: [...common(cfg.max_pixels), ...(atSeconds > 0 ? ['-ss', atSeconds.toFixed(3)] : [])],
     output: [
       '-map',
       '0:v:0',

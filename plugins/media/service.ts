@@ -17,6 +17,7 @@ import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
 import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
 import type { ProbeLimits } from './probe.js';
+import type { ChildLimits } from './ffmpeg-run.js';
 import { diskStats } from './receive.js';
 import { now, type MediaShared } from './shared.js';
 
@@ -148,8 +149,22 @@ export class MediaService {
       if (JSON.stringify(next) !== JSON.stringify(e)) changed = true;
       fixed.push(next);
     }
-    if (changed) await this.doc.set({ items: fixed });
-    const { removed } = await this.cleanup();
+    // On a full disk the repair cannot be recorded: Loop still comes up, and the next start repairs again.
+    const recorded =
+      !changed ||
+      (await this.doc.set({ items: fixed }).then(
+        () => true,
+        (err: Error) => (
+          this.o.log.error({ err: err.message }, 'could not record the repair of the library; it is done again at the next start'),
+          false
+        ),
+      ));
+    if (!recorded) requeue.length = 0;
+    if (this.doc.restored) {
+      // An earlier generation does not name what came after it: its files stay until a person runs cleanup.
+      this.o.log.warn('the library was restored from an earlier generation: files it does not name are kept (cleanup removes them)');
+    }
+    const { removed } = this.doc.restored ? { removed: [] } : await this.cleanup();
     if (removed.length)
       this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
     for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);
@@ -227,9 +242,11 @@ export class MediaService {
     // Read again: the job may have finished (and named its files) while it was being cancelled.
     const e = this.bySha(first.sha256);
     if (!e) return { slug };
-    await this.doc.update((d) => ({ items: d.items.filter((x) => x.sha256 !== e.sha256) }));
+    // A delete frees space, so on a full disk it may use the store's space reserve (any other change is refused).
+    await this.doc.update((d) => ({ items: d.items.filter((x) => x.sha256 !== e.sha256) }), { freesSpace: true });
     // Files go only once the index no longer names them: a crash in between leaves orphans (removed at start), never dangling entries.
     for (const rel of [e.original, e.clip, e.thumbnail]) if (rel) await unlink(this.layout.abs(rel)).catch(() => undefined);
+    await this.o.store.spaceFreed();
     await this.publishState();
     this.o.out.event({ type: 'deleted', slug });
     return { slug };
@@ -284,5 +301,12 @@ function probeLimitsOf(cfg: MediaConfig): ProbeLimits {
     maxDurationSeconds: cfg.max_duration_seconds,
     timeoutMs: cfg.probe_timeout_seconds * 1000,
     ffprobePath: cfg.ffprobe_path,
+    child: childLimitsOf(cfg),
   };
+}
+
+/** The address-space cap every ffmpeg and ffprobe child runs under. */
+export function childLimitsOf(cfg: MediaConfig): ChildLimits {
+  const mib = cfg.max_decoder_address_space_mib;
+  return { addressSpaceBytes: mib === null ? null : mib * 1024 * 1024 };
 }

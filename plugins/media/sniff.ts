@@ -1,7 +1,9 @@
-// Reads the pixel size an image declares in its header, before any decoder sees it: a 225-byte
-// PNG can declare 50000x50000, and decoding it would ask for gigabytes. Formats not listed here
-// are left to ffprobe (whose answer is checked against the same limit before conversion).
+// Reads the pixel size a still picture declares in its header, before any decoder sees it: a
+// 560 KB TIFF can declare 16000x16000, and decoding it asks for 768 MiB. Pure: it reads bytes
+// through a ByteSource (a file or, in tests, a buffer) and never decodes anything.
 import { open } from 'node:fs/promises';
+import { jpegSize, tiffSize } from './sniff-jpeg-tiff.js';
+import { boxedSize, webpSize } from './sniff-boxes.js';
 
 export interface DeclaredSize {
   format: string;
@@ -9,70 +11,130 @@ export interface DeclaredSize {
   height: number;
 }
 
-const HEAD_BYTES = 256 * 1024;
+/** Up to `length` bytes from `offset` (fewer at the end of the file). */
+export type ByteSource = (offset: number, length: number) => Promise<Buffer>;
 
+/** A still-picture format was recognised, but its header gives no usable size: refused (fail closed). */
+export class UnreadableHeader extends Error {
+  constructor(
+    readonly format: string,
+    reason: string,
+  ) {
+    super(`a ${format} picture whose header ${reason}`);
+    this.name = 'UnreadableHeader';
+  }
+}
+
+/** Bytes read to recognise a format; the walkers read further at the offsets the headers name. */
+const HEAD_BYTES = 4096;
+
+/** A still's declared size; null when the file is no still format Loop accepts (videos go to ffprobe). */
 export async function declaredSize(path: string): Promise<DeclaredSize | null> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.alloc(HEAD_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
-    return parseHeader(buf.subarray(0, bytesRead));
+    return await sniffSize(async (offset, length) => {
+      const buf = Buffer.alloc(Math.max(0, length));
+      const { bytesRead } = await fh.read(buf, 0, buf.length, offset);
+      return buf.subarray(0, bytesRead);
+    });
   } finally {
     await fh.close();
   }
 }
 
-export function parseHeader(b: Buffer): DeclaredSize | null {
-  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR') {
-    return { format: 'png', width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
-  }
-  if (b.length >= 10 && (b.toString('latin1', 0, 6) === 'GIF87a' || b.toString('latin1', 0, 6) === 'GIF89a')) {
-    return { format: 'gif', width: b.readUInt16LE(6), height: b.readUInt16LE(8) };
-  }
-  if (b.length >= 26 && b.toString('latin1', 0, 2) === 'BM') {
-    return { format: 'bmp', width: Math.abs(b.readInt32LE(18)), height: Math.abs(b.readInt32LE(22)) };
-  }
-  if (b.length >= 30 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') {
-    return webp(b);
-  }
-  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return jpeg(b);
+/** The same over bytes in memory (the table test builds headers). */
+export function parseHeader(bytes: Buffer): Promise<DeclaredSize | null> {
+  return sniffSize((offset, length) => Promise.resolve(bytes.subarray(offset, offset + length)));
+}
+
+/** Every still demuxer on ffmpeg-run.ts's whitelist has its signature here (png_pipe ... qoi_pipe, gif). */
+export async function sniffSize(read: ByteSource): Promise<DeclaredSize | null> {
+  const head = await read(0, HEAD_BYTES);
+  const latin = head.toString('latin1', 0, 16);
+  if (head.length >= 8 && head.readUInt32BE(0) === 0x89504e47 && head.readUInt32BE(4) === 0x0d0a1a0a) return png(head);
+  if (latin.startsWith('GIF87a') || latin.startsWith('GIF89a')) return gif(head);
+  if (latin.startsWith('BM') && head.length >= 18) return bmp(head);
+  if (latin.startsWith('RIFF') && latin.slice(8, 12) === 'WEBP') return webpSize(read);
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return jpegSize(read);
+  if (/^(II\*\0|MM\0\*|II\+\0|MM\0\+)/.test(latin)) return tiffSize(read, head);
+  if (latin.startsWith('qoif')) return qoi(head);
+  if (/^P[2356]\s/.test(latin)) return pnm(head);
+  if (head.length >= 4 && head.readUInt32BE(0) === 0xff4fff51) return j2kCodestream(head, 'jpeg2000');
+  if (latin.startsWith('\0\0\0\x0cjP  \r\n\x87\n')) return boxedSize(read, 'jpeg2000');
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0x0a) return jxlCodestream(head, 'jpegxl');
+  if (latin.startsWith('\0\0\0\x0cJXL \r\n\x87\n')) return boxedSize(read, 'jpegxl');
   return null;
 }
 
-function webp(b: Buffer): DeclaredSize | null {
-  const chunk = b.toString('latin1', 12, 16);
-  if (chunk === 'VP8X') return { format: 'webp', width: 1 + b.readUIntLE(24, 3), height: 1 + b.readUIntLE(27, 3) };
-  if (chunk === 'VP8L' && b.length >= 25) {
-    const bits = b.readUInt32LE(21);
-    return { format: 'webp', width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };
-  }
-  if (chunk === 'VP8 ') return { format: 'webp', width: b.readUInt16LE(26) & 0x3fff, height: b.readUInt16LE(28) & 0x3fff };
-  return null;
+/** A size, or the refusal when a dimension is zero: a decoder would guess it from the data. */
+export function sized(format: string, width: number, height: number): DeclaredSize {
+  if (!(width > 0) || !(height > 0)) throw new UnreadableHeader(format, `declares a size of ${width}x${height}`);
+  return { format, width, height };
 }
 
-/** Walks JPEG markers to the first start-of-frame (SOF0..SOF15 minus DHT, JPG, DAC). */
-function jpeg(b: Buffer): DeclaredSize | null {
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) {
-      i++;
-      continue;
-    }
-    const marker = b[i + 1] ?? 0;
-    if (marker === 0xff) {
-      i++;
-      continue;
-    }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
-      i += 2;
-      continue;
-    }
-    const len = b.readUInt16BE(i + 2);
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { format: 'jpeg', height: b.readUInt16BE(i + 5), width: b.readUInt16BE(i + 7) };
-    }
-    if (marker === 0xda) return null;
-    i += 2 + len;
-  }
-  return null;
+function png(b: Buffer): DeclaredSize {
+  if (b.length < 24 || b.toString('latin1', 12, 16) !== 'IHDR') throw new UnreadableHeader('png', 'does not start with IHDR');
+  return sized('png', b.readUInt32BE(16), b.readUInt32BE(20));
+}
+
+/** The logical screen: ffmpeg's GIF decoder crops every frame to it. */
+function gif(b: Buffer): DeclaredSize {
+  if (b.length < 10) throw new UnreadableHeader('gif', 'is cut short');
+  return sized('gif', b.readUInt16LE(6), b.readUInt16LE(8));
+}
+
+function bmp(b: Buffer): DeclaredSize {
+  const infoSize = b.readUInt32LE(14);
+  // OS/2 1.x headers have 16-bit sizes; every later header 32-bit signed ones (negative = top-down).
+  if (infoSize === 12 && b.length >= 22) return sized('bmp', b.readUInt16LE(18), b.readUInt16LE(20));
+  if (infoSize >= 16 && b.length >= 26) return sized('bmp', Math.abs(b.readInt32LE(18)), Math.abs(b.readInt32LE(22)));
+  throw new UnreadableHeader('bmp', `has an info header of ${infoSize} bytes`);
+}
+
+function qoi(b: Buffer): DeclaredSize {
+  if (b.length < 12) throw new UnreadableHeader('qoi', 'is cut short');
+  return sized('qoi', b.readUInt32BE(4), b.readUInt32BE(8));
+}
+
+/** PGM/PPM (P2, P3, P5, P6): text tokens with # comments, width then height. */
+function pnm(b: Buffer): DeclaredSize {
+  const text = b.toString('latin1', 2, Math.min(b.length, 1024)).replace(/#[^\n\r]*/g, ' ');
+  const m = /^\s+(\d{1,10})\s+(\d{1,10})\s/.exec(text);
+  if (!m) throw new UnreadableHeader('pnm', 'gives no width and height');
+  return sized('pnm', Number(m[1]), Number(m[2]));
+}
+
+/** A JPEG 2000 codestream's SIZ marker: the image area is Xsiz-XOsiz by Ysiz-YOsiz. */
+export function j2kCodestream(b: Buffer, format: string): DeclaredSize {
+  if (b.length < 24 || b.readUInt32BE(0) !== 0xff4fff51) throw new UnreadableHeader(format, 'has no SIZ marker');
+  return sized(format, b.readUInt32BE(8) - b.readUInt32BE(16), b.readUInt32BE(12) - b.readUInt32BE(20));
+}
+
+/** JPEG XL's SizeHeader (ISO 18181-1 D.2): bit-packed, least significant bit first, after FF 0A. */
+export function jxlCodestream(b: Buffer, format: string): DeclaredSize {
+  if (b.length < 12 || b[0] !== 0xff || b[1] !== 0x0a) throw new UnreadableHeader(format, 'has no codestream signature');
+  let bit = 16;
+  const bits = (n: number): number => {
+    let value = 0;
+    for (let k = 0; k < n; k++, bit++) value += ((b[bit >> 3]! >> (bit & 7)) & 1) * 2 ** k;
+    return value;
+  };
+  const u32 = (): number => [() => 1 + bits(9), () => 1 + bits(13), () => 1 + bits(18), () => 1 + bits(30)][bits(2)]!();
+  const small = bits(1) === 1;
+  const height = small ? (bits(5) + 1) * 8 : u32();
+  const ratio = bits(3);
+  // Numerator and denominator of each aspect ratio code (1..7); 0 means the width follows.
+  const ratios: Array<[number, number]> = [
+    [1, 1],
+    [1, 1],
+    [12, 10],
+    [4, 3],
+    [3, 2],
+    [16, 9],
+    [5, 4],
+    [2, 1],
+  ];
+  const [num, den] = ratios[ratio]!;
+  const width = ratio !== 0 ? Math.floor((height * num) / den) : small ? (bits(5) + 1) * 8 : u32();
+  return sized(format, width, height);
 }

@@ -1,8 +1,11 @@
 // The card shown when nothing plays: where to go to add media (http://<hostname>.local and the
 // IP), or, in hotspot mode, which network to join. Drawn as an mpv OSD overlay (ASS), so it needs
-// no font files or generated images and costs nothing while a clip plays.
+// no font files or generated images and costs nothing while a clip plays. What only the screen may
+// show (the setup code while unclaimed, the hotspot's password while it is up) is read from the
+// data dir here, in-process, and drawn large; the published text (`player.screen`) never holds it.
 import { hostname, networkInterfaces } from 'node:os';
-import type { WifiState } from '../../core/protocol/index.js';
+import { DeviceSecret, HOTSPOT_PASSWORD, SETUP_CODE, showCode } from '../../core/auth/device-secret.js';
+import type { BridgeInfo, WifiState } from '../../core/protocol/index.js';
 import type { MpvIpc } from './mpv-ipc.js';
 
 const OVERLAY_ID = 1;
@@ -42,16 +45,80 @@ export function screenText(f: ScreenFacts): string {
   return lines.join('\n');
 }
 
-/** ASS events for mpv's osd-overlay: centred, white on the black idle window. */
-export function screenAss(text: string): string {
-  const escape = (s: string): string => s.replace(/\\/g, '\\\\').replace(/[{}]/g, (c) => `\\${c}`);
-  const [first = '', ...rest] = text.split('\n').map(escape);
-  return `{\\an5\\fs28\\bord1}${first}\\N{\\fs20}${rest.join('\\N')}`;
+/** Secrets the card shows and nothing else does; null when there is nothing to show. */
+export interface CardSecrets {
+  setupCode: string | null;
+  hotspotPassword: string | null;
+}
+export const NO_SECRETS: CardSecrets = { setupCode: null, hotspotPassword: null };
+
+/** Reads what the card must show now: the code while the device is unclaimed, the password while the hotspot is up. */
+export async function cardSecrets(dataDir: string, when: { unclaimed: boolean; hotspot: boolean }): Promise<CardSecrets> {
+  const read = (on: boolean, secret: DeviceSecret) => (on ? secret.read().catch(() => null) : Promise.resolve(null));
+  const [setupCode, hotspotPassword] = await Promise.all([
+    read(when.unclaimed, new DeviceSecret(dataDir, SETUP_CODE)),
+    read(when.hotspot, new DeviceSecret(dataDir, HOTSPOT_PASSWORD)),
+  ]);
+  return { setupCode, hotspotPassword };
 }
 
-/** Draws the card (or for null, removes it) as mpv's OSD overlay, unless it already shows that. */
-export async function drawCard(mpv: MpvIpc, text: string | null, shown: string | null): Promise<void> {
-  if (text === shown) return;
-  if (text === null) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
-  else await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', screenAss(text));
+/**
+ * ASS events for mpv's osd-overlay: centred, white on the black idle window. Sizes are in mpv's
+ * 720-line script space, so on a 320x240 panel a third of them: the secrets are drawn at 64-72
+ * (about 21-24 pixels there), large enough to read and type from across a room.
+ */
+export function screenAss(text: string, secrets: CardSecrets = NO_SECRETS): string {
+  const escape = (s: string): string => s.replace(/\\/g, '\\\\').replace(/[{}]/g, (c) => `\\${c}`);
+  const [first = '', ...rest] = text.split('\n').map(escape);
+  let ass = `{\\an5\\fs28\\bord1}${first}\\N{\\fs20}${rest.join('\\N')}`;
+  if (secrets.hotspotPassword) ass += `\\N{\\fs24}WiFi password{\\fs64\\b1}\\N${escape(secrets.hotspotPassword)}{\\b0}`;
+  if (secrets.setupCode) ass += `\\N{\\fs24}Setup code (to claim this device){\\fs72\\b1}\\N${escape(showCode(secrets.setupCode))}{\\b0}`;
+  return ass;
+}
+
+/** Draws the card's ASS (or for null, removes it) as mpv's OSD overlay, unless it already shows that. */
+export async function drawCard(mpv: MpvIpc, ass: string | null, shown: string | null): Promise<void> {
+  if (ass === shown) return;
+  if (ass === null) await mpv.command('osd-overlay', OVERLAY_ID, 'none', '');
+  else await mpv.command('osd-overlay', OVERLAY_ID, 'ass-events', ass);
+}
+
+/** The player's one card: what is drawn, and whether the device is unclaimed (from bridge/info). */
+export class IdleCard {
+  /** The card's ASS as drawn (with what only the screen shows); the published text is the player's. */
+  private drawn: string | null = null;
+  /** Whether the device is unclaimed, so the card shows the setup code. */
+  private unclaimed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly enabled: boolean,
+  ) {}
+
+  /** Follows bridge/info; true when the claim changed (the card is to be drawn again). */
+  follow(info: BridgeInfo | undefined): boolean {
+    const unclaimed = info?.auth?.mode === 'onboarding';
+    const changed = unclaimed !== this.unclaimed;
+    this.unclaimed = unclaimed;
+    return changed;
+  }
+
+  async show(mpv: MpvIpc, text: string, wifi: WifiState | undefined): Promise<void> {
+    if (!this.enabled) return;
+    const hotspot = wifi?.hotspot.active === true;
+    const ass = screenAss(text, await cardSecrets(this.dataDir, { unclaimed: this.unclaimed, hotspot }));
+    await drawCard(mpv, ass, this.drawn);
+    this.drawn = ass;
+  }
+
+  async hide(mpv: MpvIpc): Promise<void> {
+    if (!this.enabled) return;
+    await drawCard(mpv, null, this.drawn);
+    this.drawn = null;
+  }
+
+  /** A new mpv shows no overlay: the next show draws again. */
+  forget(): void {
+    this.drawn = null;
+  }
 }

@@ -9,6 +9,7 @@ import { access, constants, unlink } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { PendingAnswers } from '../../core/util/pending.js';
 import { asText } from '../../core/util/text.js';
+import { monotonicMs } from '../../core/util/clock.js';
 
 export interface MpvIpcOptions {
   /** The mpv executable (absolute path or a name on PATH). */
@@ -115,7 +116,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
         resolve();
       });
     });
-    const deadline = Date.now() + (this.opts.startTimeoutMs ?? 5000);
+    const deadline = monotonicMs() + (this.opts.startTimeoutMs ?? 5000);
     for (;;) {
       if (spawnError) throw new MpvError(`mpv could not start: ${(spawnError as Error).message}`, 'start');
       if (child.exitCode !== null || child.signalCode !== null) {
@@ -128,7 +129,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
         await this.connectSocket();
         break;
       } catch {
-        if (Date.now() > deadline) {
+        if (monotonicMs() > deadline) {
           child.kill('SIGKILL');
           throw new MpvError(`mpv did not open its IPC socket within ${this.opts.startTimeoutMs ?? 5000} ms`, 'start');
         }

@@ -2,11 +2,13 @@
 // watchdog, crash backoff, restart, and a stop that never restarts it. It reports to its owner
 // (the player service) through `MpvOwner` and knows nothing of loops or playlists.
 import type { PluginContext } from '../../core/plugins/api.js';
+import { ActionError } from '../../core/protocol/index.js';
 import { isMpvNoise } from './mpv-noise.js';
 import type { PlayerConfig } from './config.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
 import { effectiveVo, hasScreen } from './screen.js';
+import { monotonicMs } from '../../core/util/clock.js';
 
 /** What mpv is doing (the `state` of `player` is derived from it). */
 export type MpvPhase = 'starting' | 'running' | 'restarting' | 'unavailable' | 'error' | 'closed';
@@ -178,7 +180,7 @@ export class MpvSupervisor {
       }
     }
     this.owner.down();
-    const now = Date.now();
+    const now = monotonicMs();
     const windowMs = this.ctx.config.crash_window_seconds * 1000;
     this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now];
     const how = x.signal ? `killed by ${x.signal}` : x.code !== null ? `exited with code ${x.code}` : x.stderr;
@@ -229,6 +231,18 @@ export class MpvSupervisor {
   }
 
   /** mpv runs but cannot play anything (the player found out): an error until a retry. */
+  /** The running mpv, or an `unavailable` refusal saying why not (state is left as it is). */
+  usable(): MpvIpc {
+    const { phase, reason, mpv } = this;
+    if (phase === 'restarting' || phase === 'starting') {
+      throw new ActionError('unavailable', `mpv is restarting (${reason ?? 'starting'}); try again in a moment`);
+    }
+    if (phase === 'unavailable') throw new ActionError('unavailable', `player unavailable: ${reason}`);
+    if (phase === 'error') throw new ActionError('unavailable', `player error: ${reason}`);
+    if (!mpv) throw new ActionError('unavailable', 'mpv is not running');
+    return mpv;
+  }
+
   failed(reason: string): void {
     this.phase = 'error';
     this.reason = reason;

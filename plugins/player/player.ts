@@ -4,7 +4,7 @@
 // `player` on every change and `player/position` at most once a second, and answers the player's
 // actions. mpv's own life (launch, crashes, hangs, restarts) is the supervisor's (mpv-supervisor.ts);
 // what to do on a change is decided by a pure function (decide.ts).
-import { existsSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
 import type { PluginContext } from '../../core/plugins/api.js';
 import {
   ActionError,
@@ -17,22 +17,23 @@ import {
 import type { JsonDocument } from '../../core/store/store.js';
 import type { PlayerConfig } from './config.js';
 import { decide, type IdleWhy } from './decide.js';
-import { drawCard, localFacts, screenText } from './idle-screen.js';
+import { IdleCard, localFacts, screenText } from './idle-screen.js';
 import { asText } from '../../core/util/text.js';
 import type { MpvEvent, MpvIpc } from './mpv-ipc.js';
 import { mpvArgs, MpvSupervisor, type MpvOwner } from './mpv-supervisor.js';
+import { mpvComplaint } from './mpv-noise.js';
 import { planFrom, planKey, playableLibrary, sameOptions, startSlug, type PlaylistEntry } from './playlist.js';
 import { TIMELINE_OBSERVED, TimelineTracker } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
 import { playerStateOf, stateNameOf } from './state.js';
 import { Cues } from './cues.js';
+import { MissingFiles } from './missing-files.js';
 
 export { mpvArgs } from './mpv-supervisor.js';
 
-interface Settings {
-  volume: number;
-  muted: boolean;
-}
+/** The player's stored settings (state/player.settings.json), checked on every read. */
+const Settings = Type.Object({ volume: Type.Number(), muted: Type.Boolean() });
+type Settings = Static<typeof Settings>;
 
 type Options = Record<string, string | number>;
 
@@ -54,7 +55,15 @@ export class PlayerService implements MpvOwner {
 
   // What the loop and the library say (retained topics).
   private loop: LoopState | undefined;
+  /** The library's ready items, as announced; `library` is them less the files missing on disk (missing-files.ts). */
+  private ready = new Map<string, MediaItem>();
   private library = new Map<string, MediaItem>();
+  private readonly files = new MissingFiles(
+    (slugs) =>
+      void this.ctx.bus
+        .request('loop', 'check', {})
+        .catch((err: Error) => this.ctx.log.warn({ slugs, err: err.message }, 'could not tell the loop a file is missing')),
+  );
   private wifi: WifiState | undefined;
   /** The screen's rotation, from the display plugin's profile (the one place it is set). */
   private rotation = 0;
@@ -76,6 +85,8 @@ export class PlayerService implements MpvOwner {
   private duration: number | null = null;
   private frameRate: number | null = null;
   private screen: string | null = null;
+  /** The idle card on screen (drawn with what only the screen shows; `screen` is the published text). */
+  private readonly card: IdleCard;
   private fileErrors = 0;
   private lastFileError = '';
   private resume: { slug: string; position: number | null } | null = null;
@@ -94,6 +105,7 @@ export class PlayerService implements MpvOwner {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
     this.timeline = new TimelineTracker(ctx.config.timeline);
+    this.card = new IdleCard(ctx.dataDir, ctx.config.idle_screen);
   }
 
   /** The clip on screen: the entry that plays, or the clip of the timeline's segment on screen. */
@@ -105,13 +117,13 @@ export class PlayerService implements MpvOwner {
     const c = this.ctx.config;
     this.settings = await this.ctx.store.open<Settings>('settings', {
       version: 1,
+      schema: Settings,
       defaults: () => ({ volume: c.volume, muted: false }),
-      validate: (v): v is Settings =>
-        typeof v === 'object' && v !== null && typeof (v as Settings).volume === 'number' && typeof (v as Settings).muted === 'boolean',
     });
     this.loop = this.ctx.bus.last('loop');
-    this.library = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
+    this.ready = playableLibrary(this.ctx.bus.last('media')?.items ?? []);
     this.wifi = this.ctx.bus.last('wifi');
+    this.card.follow(this.ctx.bus.last('bridge/info'));
     this.rotation = this.ctx.bus.last('display')?.rotation ?? 0;
     this.offs.push(
       this.ctx.bus.subscribe('display', (d) => {
@@ -133,8 +145,13 @@ export class PlayerService implements MpvOwner {
     );
     this.offs.push(
       this.ctx.bus.subscribe('media', (m) => {
-        this.library = playableLibrary(m.items);
+        this.ready = playableLibrary(m.items);
         this.requestSync();
+      }),
+    );
+    this.offs.push(
+      this.ctx.bus.subscribe('bridge/info', (info) => {
+        if (this.card.follow(info)) this.requestSync();
       }),
     );
     this.offs.push(
@@ -170,6 +187,7 @@ export class PlayerService implements MpvOwner {
 
   up(): void {
     this.forgetPlaylist();
+    this.card.forget();
     this.requestSync();
   }
 
@@ -226,6 +244,7 @@ export class PlayerService implements MpvOwner {
 
   /** Carries out what decide() says about the loop, the library and what plays. */
   private async sync(): Promise<void> {
+    this.library = this.files.present(this.ready, this.loop);
     const mpv = this.supervisor.mpv;
     if (!mpv || this.supervisor.phase !== 'running') return;
     const loop = this.loop;
@@ -379,14 +398,14 @@ export class PlayerService implements MpvOwner {
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
-    if (this.ctx.config.idle_screen) await drawCard(mpv, text, this.screen);
+    await this.card.show(mpv, text, this.wifi);
     this.screen = text;
     this.cues.show(cue);
     await this.publish();
   }
 
   private async hideIdle(mpv: MpvIpc): Promise<void> {
-    if (this.ctx.config.idle_screen) await drawCard(mpv, null, this.screen);
+    await this.card.hide(mpv);
     this.screen = null;
   }
 
@@ -454,18 +473,18 @@ export class PlayerService implements MpvOwner {
   private onFileError(why: string, entry: PlaylistEntry | null): void {
     // An entry of a playlist already replaced is none of our business any more.
     if (!entry) return;
-    const gone = (entry.segments ?? [entry]).find((e) => !existsSync(e.path));
-    if (gone) {
-      this.ctx.log.info({ slug: gone.slug, path: gone.path }, 'file gone; waiting for the library to catch up');
-      return;
-    }
+    // Files gone are left out of the next plan until they are back (the loop marks them and says so).
+    const gone = this.files.gone(entry.segments ?? [entry]);
+    if (gone.length) this.ctx.log.info({ slugs: gone }, 'file gone: left out until it is back');
+    // mpv could not open the timeline although its files exist: play the same loop as a playlist.
+    else if (entry.segments) this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
     if (entry.segments) {
-      // mpv could not open the timeline although its files exist: play the same loop as a playlist.
-      this.ctx.log.warn({ why }, 'mpv could not open the loop as one timeline; playing it as a playlist');
-      this.timeline.refuse(entry);
+      // One bad segment fails the whole timeline: plan again, without the missing file or as a playlist.
+      if (!gone.length) this.timeline.refuse(entry);
       void this.serial(async () => this.forgetPlaylist()).then(() => this.requestSync());
       return;
     }
+    if (gone.length) return;
     this.fileErrors++;
     this.lastFileError = why;
     this.ctx.log.warn({ slug: entry.slug, why }, 'mpv could not play a file');
@@ -473,11 +492,7 @@ export class PlayerService implements MpvOwner {
   }
 
   private async failPlayback(): Promise<void> {
-    const lines = (this.supervisor.mpv?.stderr ?? '')
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-    const said = lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
+    const said = mpvComplaint(this.supervisor.mpv?.stderr ?? '');
     const reason = `mpv cannot play any item (${this.lastFileError}${said ? `; mpv says: ${said}` : ''}); check the video output settings, then send play`;
     this.supervisor.failed(reason);
     this.ctx.notify('error', `player: ${reason}`, undefined, 'player_error');
@@ -579,14 +594,7 @@ export class PlayerService implements MpvOwner {
 
   /** Refuses commands mpv cannot take now, with the reason (state is left as it is). */
   requireMpv(): MpvIpc {
-    const { phase, reason, mpv } = this.supervisor;
-    if (phase === 'restarting' || phase === 'starting') {
-      throw new ActionError('unavailable', `mpv is restarting (${reason ?? 'starting'}); try again in a moment`);
-    }
-    if (phase === 'unavailable') throw new ActionError('unavailable', `player unavailable: ${reason}`);
-    if (phase === 'error') throw new ActionError('unavailable', `player error: ${reason}`);
-    if (!mpv) throw new ActionError('unavailable', 'mpv is not running');
-    return mpv;
+    return this.supervisor.usable();
   }
 
   private requireCurrent(): Loaded {
@@ -663,8 +671,13 @@ export class PlayerService implements MpvOwner {
 
   async setVolume(volume: number): Promise<number> {
     const mpv = this.requireMpv();
+    const before = this.settings.get().volume;
     await mpv.volume(volume);
-    await this.settings.set({ ...this.settings.get(), volume });
+    await this.settings.set({ ...this.settings.get(), volume }).catch(async (err: unknown) => {
+      // Not saved (a full disk): mpv goes back to what the stored setting says.
+      await mpv.volume(before).catch(() => undefined);
+      throw err;
+    });
     await this.publish();
     return volume;
   }
@@ -673,7 +686,10 @@ export class PlayerService implements MpvOwner {
     const mpv = this.requireMpv();
     const muted = mute ?? !this.settings.get().muted;
     await mpv.mute(muted);
-    await this.settings.set({ ...this.settings.get(), muted });
+    await this.settings.set({ ...this.settings.get(), muted }).catch(async (err: unknown) => {
+      await mpv.mute(!muted).catch(() => undefined);
+      throw err;
+    });
     await this.publish();
     return muted;
   }

@@ -6,6 +6,7 @@ import { systemConfig, type SystemConfig } from './config.js';
 import { changedMeaningfully, sampleHealth } from './health.js';
 import { systemRoutes } from './routes.js';
 import { storageReport } from './storage.js';
+import { requestRestart } from '../../core/service/restart.js';
 
 async function run(ctx: PluginContext<SystemConfig>) {
   let published: SystemState | null = null;
@@ -31,9 +32,8 @@ async function run(ctx: PluginContext<SystemConfig>) {
       restart: async () => {
         if (!ctx.config.allow_restart) throw new ActionError('forbidden', 'restart is disabled (system.allow_restart: false)');
         ctx.notify('warning', 'Loop is restarting');
-        // Answer first, then stop gracefully: the runtime's signal handler does the shutdown.
-        setTimeout(() => process.kill(process.pid, 'SIGTERM'), 100).unref();
-        process.exitCode = ctx.config.restart_exit_code;
+        // Answered first; then a graceful stop, and a service manager (or Loop itself) starts it again.
+        requestRestart(ctx.config.restart_exit_code);
         return { restarting: true };
       },
     },

@@ -10,8 +10,8 @@ export const wifiConfig = Type.Object(
     hotspot: Type.Object(
       {
         ssid: Type.String({ minLength: 1, maxLength: 32 }),
-        /** WPA2 key, 8 to 63 characters. */
-        password: Type.String({ minLength: 8, maxLength: 63 }),
+        /** WPA2 key, 8 to 63 printable ASCII characters; null = this device's own random one (kept 0600 in the data dir, shown on its screen). */
+        password: Type.Union([Type.String({ minLength: 8, maxLength: 63, pattern: '^[\\x20-\\x7e]*$' }), Type.Null()]),
         channel: Type.Integer({ minimum: 1, maximum: 14 }),
         /** Address and prefix of Loop on the hotspot; phones get addresses from the same /24 (NetworkManager's shared mode). */
         address: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' }),

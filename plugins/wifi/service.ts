@@ -34,7 +34,9 @@ import {
   SCAN_FIELDS,
   type Profile,
 } from './terse.js';
+import { hotspotPassword, withPasswdFile } from './hotspot-password.js';
 import { checkConnect } from './validate.js';
+import { monotonicMs } from '../../core/util/clock.js';
 
 const WIFI_TYPE = '802-11-wireless';
 const MONITOR_BACKOFF_MAX_MS = 60_000;
@@ -303,7 +305,7 @@ export class WifiService {
     if (this.stopped) return;
     const child = this.nm.monitor();
     this.monitor = child;
-    const started = Date.now();
+    const started = monotonicMs();
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') this.nmcliMissing = true;
       this.ctx.log.debug({ err: err.message }, 'nmcli monitor error');
@@ -323,7 +325,7 @@ export class WifiService {
       if (this.stopped || this.monitor !== child) return;
       this.monitor = null;
       if (this.nmcliMissing) return;
-      if (Date.now() - started > 30_000) this.monitorBackoff = 1000;
+      if (monotonicMs() - started > 30_000) this.monitorBackoff = 1000;
       this.ctx.log.warn({ code, retry_ms: this.monitorBackoff }, 'nmcli monitor exited; restarting');
       this.monitorTimer = setTimeout(() => {
         this.monitorTimer = null;
@@ -502,12 +504,14 @@ export class WifiService {
       'ccmp',
       'wifi-sec.group',
       'ccmp',
-      'wifi-sec.psk',
-      h.password,
     ]);
     if (add.code !== 0) throw new ActionError('internal', `could not create the hotspot: ${errorText(add)}`);
     this.hotspotReason = reason;
-    const up = await this.run(['-w', '30', 'connection', 'up', 'id', h.connection_name, 'ifname', iface], 35_000);
+    // The key goes to NetworkManager at activation on nmcli's stdin: an argv is readable by every user (ps).
+    const password = await hotspotPassword(this.ctx.dataDir, h.password);
+    const up = await withPasswdFile(this.ctx.dataDir, password, (file) =>
+      this.run(['-w', '30', 'connection', 'up', 'id', h.connection_name, 'ifname', iface, 'passwd-file', file], 35_000),
+    );
     if (up.code !== 0) {
       this.hotspotReason = null;
       throw new ActionError('internal', `could not start the hotspot: ${errorText(up)}`);
@@ -529,7 +533,7 @@ export class WifiService {
 
   private async scanNow(rescan: boolean, saved?: Profile[]): Promise<WifiNetworks> {
     const iface = this.requireAvailable();
-    const fresh = this.scanCache && Date.now() - this.scanCache.at < this.c.scan_cache_seconds * 1000;
+    const fresh = this.scanCache && monotonicMs() - this.scanCache.at < this.c.scan_cache_seconds * 1000;
     if (fresh && this.scanCache && !saved) return this.scanCache.result;
     // Serving the hotspot, a rescan would fail or drop the phone: answer the list from before.
     const doRescan = rescan && this.state.mode !== 'hotspot';
@@ -545,7 +549,7 @@ export class WifiService {
     const known = new Set((saved ?? (await this.profiles().catch(() => []))).map((p) => p.name));
     const { networks, hidden } = networksOf(parseScan(r.stdout), known);
     const result: WifiNetworks = { networks, hidden_count: hidden, scanned_at: new Date().toISOString() };
-    this.scanCache = { at: Date.now(), result };
+    this.scanCache = { at: monotonicMs(), result };
     await this.ctx.bus.publish('wifi/networks', result, { retain: true });
     return result;
   }

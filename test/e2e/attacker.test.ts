@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { raw } from '../helpers/auth.js';
+import { raw, setupCode } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { mediaFixtures } from '../helpers/media-files.js';
 import { skipBecause } from '../helpers/skip.js';
@@ -73,31 +73,34 @@ describe('attacker pages in real Chromium', function () {
     const page = await context.newPage();
     await page.goto(`${loop.http}/`);
     const png = readFileSync((await mediaFixtures()).png).toString('base64');
-    const r = await page.evaluate(async (pngB64) => {
-      const j = (method: string, url: string, body?: unknown) =>
-        fetch(url, {
-          method,
-          headers: { 'content-type': 'application/json' },
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-        });
-      const status0 = (await (await fetch('/api/auth/status')).json()) as { data: { mode: string } };
-      const onboard = await j('POST', '/api/auth/onboard', { password: 'correct horse battery' });
-      const dash = await fetch('/api/dashboard');
-      const mode = await j('POST', '/api/playback/loop-mode', { loop_mode: 'one' });
-      const bytes = Uint8Array.from(atob(pngB64), (c) => c.charCodeAt(0));
-      const fd = new FormData();
-      fd.append('files', new File([bytes], 'holiday.png', { type: 'image/png' }));
-      const up = await fetch('/api/media', { method: 'POST', body: fd });
-      return {
-        mode0: status0.data.mode,
-        onboard: onboard.status,
-        dash: dash.status,
-        mode: mode.status,
-        upload: up.status,
-        uploadBody: await up.text(),
-        cookieVisible: document.cookie,
-      };
-    }, png);
+    const r = await page.evaluate(
+      async ({ pngB64, code }) => {
+        const j = (method: string, url: string, body?: unknown) =>
+          fetch(url, {
+            method,
+            headers: { 'content-type': 'application/json' },
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          });
+        const status0 = (await (await fetch('/api/auth/status')).json()) as { data: { mode: string } };
+        const onboard = await j('POST', '/api/auth/onboard', { password: 'correct horse battery', code });
+        const dash = await fetch('/api/dashboard');
+        const mode = await j('POST', '/api/playback/loop-mode', { loop_mode: 'one' });
+        const bytes = Uint8Array.from(atob(pngB64), (c) => c.charCodeAt(0));
+        const fd = new FormData();
+        fd.append('files', new File([bytes], 'holiday.png', { type: 'image/png' }));
+        const up = await fetch('/api/media', { method: 'POST', body: fd });
+        return {
+          mode0: status0.data.mode,
+          onboard: onboard.status,
+          dash: dash.status,
+          mode: mode.status,
+          upload: up.status,
+          uploadBody: await up.text(),
+          cookieVisible: document.cookie,
+        };
+      },
+      { pngB64: png, code: setupCode(loop.dataDir) },
+    );
     expect(r.mode0).to.equal('onboarding');
     expect(r.onboard).to.equal(200);
     expect(r.cookieVisible, 'HttpOnly: scripts cannot read the session').to.equal('');
@@ -289,7 +292,7 @@ describe('attacker pages in real Chromium', function () {
       });
       return { status: status.data, dash: dash.status, onboard: onboard.status };
     });
-    expect(r.status).to.deep.equal({ mode: 'on', logged_in: false });
+    expect(r.status).to.deep.equal({ mode: 'on', claim_code: true, logged_in: false });
     expect(r.dash).to.equal(401);
     expect(r.onboard).to.equal(401);
     await other.close();

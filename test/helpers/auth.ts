@@ -1,6 +1,9 @@
 // Requests as a browser or an attacker would send them: any Host, Origin, Cookie or body type
-// (node:http, because fetch may not set Host), and logging in as the owner of a test Loop.
+// (node:http, because fetch may not set Host), and claiming (with the setup code from the data dir)
+// and logging in as the owner of a test Loop.
+import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 
 export interface RawAnswer {
   status: number;
@@ -61,9 +64,14 @@ export const own = (base: string, cookie?: string | null): Record<string, string
 
 export const OWNER_PASSWORD = 'correct horse battery';
 
-/** Claims a fresh device (onboarding) and answers the session cookie. */
-export async function claim(base: string, password = OWNER_PASSWORD): Promise<string> {
-  const a = await raw('POST', `${base}/api/auth/onboard`, { headers: own(base), body: JSON.stringify({ password }) });
+/** The setup code the device's screen shows, read where Loop keeps it (<data dir>/auth/setup-code). */
+export const setupCode = (dataDir: string): string => readFileSync(join(dataDir, 'auth', 'setup-code'), 'utf8').trim();
+
+/** Claims a fresh device (onboarding, with the code from its screen) and answers the session cookie. */
+export async function claim(loop: { http: string; dataDir: string }, password = OWNER_PASSWORD): Promise<string> {
+  const base = loop.http;
+  const body = JSON.stringify({ password, code: setupCode(loop.dataDir) });
+  const a = await raw('POST', `${base}/api/auth/onboard`, { headers: own(base), body });
   const c = sessionFrom(a);
   if (a.status !== 200 || !c) throw new Error(`onboarding failed: ${a.status} ${a.text}`);
   return c;

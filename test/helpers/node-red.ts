@@ -27,12 +27,21 @@ export function nodeRedBin(): string | null {
   }
 }
 
-export async function startNodeRed(flows: unknown[], opts: { waitFor?: RegExp; timeoutMs?: number } = {}): Promise<NodeRed> {
+export interface NodeRedOptions {
+  waitFor?: RegExp;
+  timeoutMs?: number;
+  /** Node id → credentials (e.g. a broker node's `{user, password}`), as the editor's Security tab stores them. */
+  credentials?: Record<string, Record<string, string>>;
+}
+
+export async function startNodeRed(flows: unknown[], opts: NodeRedOptions = {}): Promise<NodeRed> {
   const bin = nodeRedBin();
   if (!bin) throw new Error('node-red is not installed (npm ci)');
   const dir = tempDir('loop-nodered-');
   const port = await freePort();
   writeFileSync(join(dir, 'flows.json'), JSON.stringify(flows, null, 2));
+  // With credentialSecret false, Node-RED reads them as plain JSON beside the flows.
+  if (opts.credentials) writeFileSync(join(dir, 'flows_cred.json'), JSON.stringify(opts.credentials, null, 2));
   writeFileSync(
     join(dir, 'settings.js'),
     `module.exports = ${JSON.stringify(

@@ -27,7 +27,7 @@ describe('auth: every route in the OpenAPI document refuses strangers', function
       plugins: ['system', 'player', 'loop', 'media'],
       player: { vo: 'null', ao: 'null', idle_screen: false },
     });
-    cookie = await claim(loop.http);
+    cookie = await claim(loop);
     const doc = await raw('GET', `${loop.http}/api/docs/json`, { headers: { cookie } });
     expect(doc.status).to.equal(200);
     const paths = (doc.json as { paths: Record<string, Record<string, unknown>> }).paths;

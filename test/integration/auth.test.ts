@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { packageRoot } from '../../core/paths.js';
 import { frameText } from '../../core/util/text.js';
-import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom } from '../helpers/auth.js';
+import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom, setupCode } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { until, withDeadline } from '../helpers/wait.js';
 
@@ -66,7 +66,7 @@ describe('auth: the owner, sessions and API tokens', function () {
 
     const weak = await raw('POST', `${b}/api/auth/onboard`, { headers: own(b), body: JSON.stringify({ password: 'short' }) });
     expect(weak.status).to.equal(400);
-    const cookie = await claim(b);
+    const cookie = await claim(loop);
     expect(loop.runtime.bridgeInfo().auth?.mode).to.equal('on');
     const second = await raw('POST', `${b}/api/auth/onboard`, { headers: own(b), body: JSON.stringify({ password: 'mine now, thanks' }) });
     expect(second.status, 'a second visitor cannot re-claim').to.equal(401);
@@ -79,15 +79,19 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect((await raw('GET', `${b}/api/dashboard`)).status).to.equal(401);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: { cookie } })).status).to.equal(200);
     const status = await raw('GET', `${b}/api/auth/status`);
-    expect(status.json?.data).to.deep.equal({ mode: 'on', logged_in: false });
-    expect((await raw('GET', `${b}/api/auth/status`, { headers: { cookie } })).json?.data).to.deep.equal({ mode: 'on', logged_in: true });
+    expect(status.json?.data).to.deep.equal({ mode: 'on', claim_code: true, logged_in: false });
+    expect((await raw('GET', `${b}/api/auth/status`, { headers: { cookie } })).json?.data).to.deep.equal({
+      mode: 'on',
+      claim_code: true,
+      logged_in: true,
+    });
   });
 
   it('the session cookie is HttpOnly, SameSite=Strict, Path=/, expires, and is not Secure over plain http', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const a = await raw('POST', `${loop.http}/api/auth/onboard`, {
       headers: own(loop.http),
-      body: JSON.stringify({ password: OWNER_PASSWORD }),
+      body: JSON.stringify({ password: OWNER_PASSWORD, code: setupCode(loop.dataDir) }),
     });
     const set = String(a.headers['set-cookie']);
     expect(set).to.match(/^loop_session=[A-Za-z0-9_-]{43};/);
@@ -102,7 +106,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('a wrong password is refused, the right one logs in, and logout ends that session', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    await claim(b);
+    await claim(loop);
     const wrong = await raw('POST', `${b}/api/auth/login`, { headers: own(b), body: JSON.stringify({ password: 'not it at all' }) });
     expect(wrong.status).to.equal(401);
     expect(sessionFrom(wrong)).to.equal(null);
@@ -117,7 +121,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('brute force: after five wrong passwords the address must wait (429 with Retry-After), even with the right one', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    await claim(b);
+    await claim(loop);
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
       statuses.push(
@@ -135,7 +139,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('a token works without Origin (a script), a revoked one does not, and the list never shows a secret', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    const cookie = await claim(b);
+    const cookie = await claim(loop);
     const { id, token } = await makeToken(b, cookie, 'Home Assistant');
     expect(token).to.match(/^loop_[A-Za-z0-9_-]{43}$/);
     const bearer = { authorization: `Bearer ${token}` };
@@ -175,7 +179,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('changing the password ends every other session', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    const phone = await claim(b);
+    const phone = await claim(loop);
     const laptop = await login(b);
     const wrong = await raw('POST', `${b}/api/auth/password`, {
       headers: own(b, laptop),
@@ -196,7 +200,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('the CLI makes and revokes tokens and resets the owner password while Loop runs', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    const cookie = await claim(b);
+    const cookie = await claim(loop);
     const made = await cli(loop.dataDir, ['token', 'create', 'node-red']);
     expect(made.code, made.out).to.equal(0);
     const token = /loop_[A-Za-z0-9_-]{43}/.exec(made.out)?.[0] as string;
@@ -225,7 +229,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('sessions and tokens survive a restart; the files are 0600 in 0700 folders and hold only digests', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system', 'loop'] });
     const dataDir = loop.dataDir;
-    const cookie = await claim(loop.http);
+    const cookie = await claim(loop);
     const { token } = await makeToken(loop.http, cookie);
     const mode = await raw('POST', `${loop.http}/api/playback/loop-mode`, {
       headers: own(loop.http, cookie),
@@ -269,7 +273,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('cors_origins: a listed origin may use the owner\'s cookie; "*" never carries credentials, only a token', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' }, http: { cors_origins: ['http://panel.example', '*'] } });
     const b = loop.http;
-    const cookie = await claim(b);
+    const cookie = await claim(loop);
     const { token } = await makeToken(b, cookie);
     const listed = await raw('GET', `${b}/api/system`, { headers: { origin: 'http://panel.example', cookie } });
     expect(listed.status).to.equal(200);
@@ -297,7 +301,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it("only JSON bodies: text/plain, forms and empty text bodies are 415 even from the device's own page", async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    const cookie = await claim(b);
+    const cookie = await claim(loop);
     for (const [type, body] of [
       ['text/plain', '{}'],
       ['text/plain', ''],
@@ -313,7 +317,7 @@ describe('auth: the owner, sessions and API tokens', function () {
   it('the page gets a strict CSP, nosniff, no framing and a Referrer-Policy; secrets of the device need a login', async () => {
     loop = await startTestLoop({ auth: { mode: 'on' } });
     const b = loop.http;
-    await claim(b);
+    await claim(loop);
     const page = await raw('GET', `${b}/`);
     expect(page.status).to.equal(200);
     const csp = String(page.headers['content-security-policy']);
@@ -338,7 +342,7 @@ describe('auth: the owner, sessions and API tokens', function () {
     it('the own page with a session gets in at once; a token as first message gets in; nothing or a bad token closes with 4401', async () => {
       loop = await startTestLoop({ auth: { mode: 'on' }, gateway: { auth_timeout_ms: 1000 } });
       const b = loop.http;
-      const cookie = await claim(b);
+      const cookie = await claim(loop);
       const { token } = await makeToken(b, cookie);
 
       const page = await openWs(loop.ws, { origin: b, cookie });
@@ -376,7 +380,7 @@ describe('auth: the owner, sessions and API tokens', function () {
       const early = await openWs(loop.ws);
       await waitFor(early, 'initial_dashboard');
       if (!early.opened) throw new Error('refused');
-      const cookie = await claim(b);
+      const cookie = await claim(loop);
       expect(await withDeadline(early.closed, 3000, 'close of a socket from before the claim')).to.equal(1012);
 
       const { id, token } = await makeToken(b, cookie);
@@ -397,7 +401,7 @@ describe('auth: the owner, sessions and API tokens', function () {
     it('a foreign Origin is refused at upgrade on /ws and /mqtt, with or without a session', async () => {
       loop = await startTestLoop({ auth: { mode: 'on' } });
       const b = loop.http;
-      const cookie = await claim(b);
+      const cookie = await claim(loop);
       const mqttUrl = loop.ws.replace(/\/ws$/, '/mqtt');
       for (const url of [loop.ws, mqttUrl]) {
         const o = await openWs(url, { origin: 'http://evil.example', cookie }, url.endsWith('/mqtt') ? 'mqtt' : undefined);
@@ -416,7 +420,7 @@ describe('auth: the owner, sessions and API tokens', function () {
         gateway: { max_connections: 4, max_unauthenticated: 8, auth_timeout_ms: 60_000 },
       });
       const b = loop.http;
-      const cookie = await claim(b);
+      const cookie = await claim(loop);
       const silent: Opened[] = [];
       for (let i = 0; i < 8; i++) silent.push(await openWs(loop.ws));
       expect(silent.map((o) => (o.opened ? 101 : o.status))).to.deep.equal(new Array(8).fill(101));
@@ -430,7 +434,7 @@ describe('auth: the owner, sessions and API tokens', function () {
     it("with auth off the first version's protocol is unchanged, and foreign pages are still refused", async () => {
       loop = await startTestLoop({ auth: { mode: 'off' } });
       const b = loop.http;
-      expect((await raw('GET', `${b}/api/auth/status`)).json?.data).to.deep.equal({ mode: 'off', logged_in: true });
+      expect((await raw('GET', `${b}/api/auth/status`)).json?.data).to.deep.equal({ mode: 'off', claim_code: true, logged_in: true });
       const ws = await openWs(loop.ws);
       const first = await waitFor(ws, 'connection');
       expect(first.status).to.equal('connected');

@@ -33,6 +33,20 @@ describe('the loop command line', () => {
     expect(cli('config', 'check', notYaml).out).to.match(/not valid YAML/);
   });
 
+  it('`loop config check` refuses a plugin that is neither built in, nor a path that exists, nor installed', () => {
+    const dir = tempDir();
+    const typo = join(dir, 'typo.yaml');
+    writeFileSync(typo, 'plugins: [system, playr, ./no-such-plugin, mqtt]\n');
+    const r = cli('config', 'check', typo);
+    expect(r.code).to.equal(1);
+    expect(r.out).to.match(
+      /plugins\.1: unknown plugin "playr": not a built-in \(system, player, loop, media, homeassistant, wifi, display\)/,
+    );
+    expect(r.out).to.include(`plugins.2: plugin "./no-such-plugin": no such file or folder (${join(dir, 'no-such-plugin')})`);
+    // An installed package is a valid entry (whether it is a plugin is the host's check at start).
+    expect(r.out).to.not.include('plugins.3');
+  });
+
   it('the CLI answers --version and --help; config/schema.json is the schema the code checks', () => {
     const pkg = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
     expect(cli('--version').out.trim()).to.equal(pkg.version);

@@ -4,6 +4,7 @@ import { skipBecause } from '../helpers/skip.js';
 import { expect } from 'chai';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { startLoopProcess, startTestLoop, http } from '../helpers/loop.js';
+import { withDeadline } from '../helpers/wait.js';
 import { MOSQUITTO, startMosquitto } from '../helpers/mosquitto.js';
 import { connectWs, ofType } from '../helpers/ws.js';
 import type { SystemState } from '../../core/protocol/index.js';
@@ -41,6 +42,14 @@ describe('lifecycle: graceful shutdown and broker outages', function () {
     const exit = await proc.exited;
     expect(exit.code).to.equal(78);
     expect(proc.output()).to.match(/http\.port: is "eighty"; must be integer/);
+  });
+
+  it('a typo in plugins stops start-up (exit 78) naming the bad entry and the known plugins', async () => {
+    const proc = await startLoopProcess({ config: { plugins: ['system', 'playr'] }, noWait: true });
+    // A Loop that starts anyway (the defect) is stopped, not left running.
+    const exit = await withDeadline(proc.exited, 10_000, 'Loop to refuse the config').finally(() => proc.kill());
+    expect(exit.code).to.equal(78);
+    expect(proc.output()).to.match(/plugins\.1: unknown plugin "playr": not a built-in \(system, player, loop, media,/);
   });
 
   describe('external broker (mosquitto)', () => {

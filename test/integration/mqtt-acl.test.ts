@@ -95,6 +95,28 @@ describe('MQTT ACLs and reserved topics (embedded broker)', () => {
     expect(await publishOutcome(client, 'zigbee2mqtt/bulb/set', '{"state":"ON"}')).to.equal('closed');
   });
 
+  it("lets no ordinary user read others' requests (bridge/request/#), while state, events and answers reach it", async () => {
+    const { client } = track(await tryConnect(loop.mqtt as string, { username: 'ha', password: 'ha-pass', clientId: 'hass-2' }));
+    const seen: string[] = [];
+    client.on('message', (topic) => seen.push(topic));
+    expect(await subscribeGranted(client, t('bridge/request/#'))).to.equal(128);
+    expect(await subscribeGranted(client, 'loop/+/bridge/request/+/+')).to.equal(128);
+    expect(await subscribeGranted(client, t('#'))).to.equal(128);
+    // The Node-RED role is the `nodered` user's alone.
+    expect(await subscribeGranted(client, 'home/#')).to.equal(128);
+    for (const filter of ['loop/+/+', 'loop/+/+/+', t('bridge/response/#')])
+      expect(await subscribeGranted(client, filter), filter).to.equal(1);
+    // Another user's request, and its answer: the answer reaches this user, the request does not.
+    const red = await connectMqtt(loop.mqtt as string, { username: 'red', password: 'red-pass', clientId: 'red-1' });
+    clients.push(red.client);
+    await red.subscribe(t('bridge/response/system/health'));
+    await red.publish(t('bridge/request/system/health'), { transaction: 'r1' });
+    await red.next((m) => m.topic === t('bridge/response/system/health'));
+    await until(() => seen.includes(t('bridge/response/system/health')), 3000, 'the answer to reach the other user');
+    expect(seen.filter((topic) => topic.includes('/bridge/request/'))).to.deep.equal([]);
+    expect(seen).to.include(t('system'));
+  });
+
   it("anonymous clients from loopback may use any topic but Loop's reserved ones", async () => {
     const { client } = track(await tryConnect(loop.mqtt as string));
     expect(await subscribeGranted(client, '#')).to.equal(1);

@@ -30,6 +30,8 @@ describe('MQTT API (embedded broker, real TCP clients)', () => {
     expect(info.device_id).to.equal(loop.baseTopic.split('/')[1]);
     expect(info.broker).to.equal('embedded');
     expect(info.plugins.find((p) => p.id === 'system')).to.include({ state: 'running' });
+    // Start-up is complete once Loop is up: the plugins list is final (the homeassistant plugin waits for it).
+    expect(info.ready).to.equal(true);
   });
 
   it('answers bridge/request with the transaction echoed', async () => {

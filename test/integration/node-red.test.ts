@@ -1,15 +1,17 @@
 // The Node-RED examples run as shipped in a real Node-RED (4.1, headless on loopback) against a
-// real Loop (player on mpv --vo=null): only the broker address and each tab's environment
-// (device id, clip, seconds) are set, as a user does after importing. Each flow is triggered the
-// way it is in life (its input topic, or its inject node through the admin API) and Loop's state
-// is read back.
+// real Loop (player on mpv --vo=null): only the broker address, its login and each tab's
+// environment (device id, clip, seconds) are set, as a user does after importing. Node-RED logs in
+// as the documented remote setup has it (a `loop passwd` user named nodered, under the default ACL),
+// and the broker counts its connections. Each flow is triggered the way it is in life (its input
+// topic, or its inject node through the admin API) and Loop's state is read back.
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hashPassword } from '../../core/broker/passwords.js';
 import { packageRoot } from '../../core/paths.js';
-import type { PlayerState } from '../../core/protocol/index.js';
+import type { LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
-import { MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
+import { MpvWatch, mpvSocket, publishLibrary, startTestLoop, type Media, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { nodeRedBin, startNodeRed, type NodeRed } from '../helpers/node-red.js';
 import { skipBecause } from '../helpers/skip.js';
@@ -18,6 +20,11 @@ import { sleep, until } from '../helpers/wait.js';
 type Node = Record<string, unknown> & { id: string; type: string };
 
 const EXAMPLES = join(packageRoot, 'examples', 'node-red');
+const RED_USER = 'nodered';
+const RED_PASSWORD = 'red-pass-5e1d';
+const RED_CLIENT_ID = 'loop-nodered-test';
+/** Long enough for a refused subscribe or publish to show as reconnects (Node-RED retries every ~5 s). */
+const STABLE_MS = 15_000;
 /** The nodes that ship with Node-RED and that the examples may use. */
 const CORE_NODES = ['tab', 'mqtt in', 'mqtt out', 'mqtt-broker', 'inject', 'change', 'switch', 'function', 'delay', 'debug', 'comment'];
 
@@ -41,6 +48,11 @@ describe('Node-RED examples in a real Node-RED', function () {
 
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
   const player = (): PlayerState => loop.runtime.bus.last('player') as PlayerState;
+  const loopSlugs = (): string[] => (loop.runtime.bus.last('loop') as LoopState).items.map((i) => i.slug);
+  /** Node-RED's connections and disconnections, as the broker announces them ($SYS, read by Loop's own client). */
+  const redConnects: number[] = [];
+  const redDisconnects: number[] = [];
+  let redStartedAt = 0;
 
   it('every example imports as it is: core nodes only, one broker config node, a comment that explains it', () => {
     const files = examples();
@@ -80,7 +92,12 @@ describe('Node-RED examples in a real Node-RED', function () {
         { slug: 'second_0000000000000002', path: paths[1], kind: 'video', duration: 8 },
         { slug: 'doorbell_0000000000000003', path: paths[2], kind: 'video', duration: 8 },
       );
-      loop = await startPlayerLoop({ socket });
+      loop = await startTestLoop({
+        plugins: ['system', 'player', 'loop'],
+        player: { vo: 'null', ao: 'null', ipc_socket: socket, hang_timeout_ms: 1000 },
+        loop: { repeat: 1, image_duration: 1 },
+        mqtt: { users: [{ username: RED_USER, password_hash: hashPassword(RED_PASSWORD) }] },
+      });
       device = loop.runtime.config.device.id as string;
       await publishLibrary(loop, media);
       mqtt = await connectMqtt(loop.mqtt as string);
@@ -97,13 +114,20 @@ describe('Node-RED examples in a real Node-RED', function () {
       const all = new Map<string, Node>();
       for (const nodes of Object.values(examples())) {
         for (const n of nodes) {
-          if (n.type === 'mqtt-broker') Object.assign(n, { broker: '127.0.0.1', port });
+          if (n.type === 'mqtt-broker') Object.assign(n, { broker: '127.0.0.1', port, clientid: RED_CLIENT_ID });
           if (n.type === 'tab')
             n.env = (n.env as Array<{ name: string; value: string; type: string }>).map((e) => ({ ...e, value: env[e.name] ?? e.value }));
           all.set(n.id, n);
         }
       }
-      red = await startNodeRed([...all.values()], { timeoutMs: 90_000 });
+      const ofRed = (list: number[]) => (buf: Buffer) => void (buf.toString('utf8') === RED_CLIENT_ID && list.push(performance.now()));
+      loop.runtime.bus.subscribeRaw('$SYS/+/new/clients', ofRed(redConnects), { absolute: true });
+      loop.runtime.bus.subscribeRaw('$SYS/+/disconnect/clients', ofRed(redDisconnects), { absolute: true });
+      redStartedAt = performance.now();
+      red = await startNodeRed([...all.values()], {
+        timeoutMs: 90_000,
+        credentials: { loop_broker: { user: RED_USER, password: RED_PASSWORD } },
+      });
     });
 
     after(async () => {
@@ -132,8 +156,26 @@ describe('Node-RED examples in a real Node-RED', function () {
       expect(await mpv.ipc.getProperty('pause')).to.equal(false);
     });
 
+    it('a Zigbee2MQTT battery report and the action reset do nothing; only a real action toggles', async () => {
+      expect(player().state).to.equal('playing');
+      const since = mqtt.mark();
+      await mqtt.publish('home/button/loop', { battery: 97, voltage: 2900, linkquality: 80 });
+      await mqtt.publish('home/button/loop', { action: '', battery: 97, linkquality: 80 });
+      await mqtt.publish('home/button/loop', { action: null, battery: 97 });
+      await mqtt.publish('home/button/loop', '');
+      await mqtt.publish('home/button/loop', { action: 'single', battery: 97, linkquality: 80 });
+      await until(() => player().state === 'paused', 5000, 'paused by the real press');
+      // The flow keeps arrival order: a toggle for any earlier message would have come first.
+      const sent = mqtt.received.slice(since).filter((m) => m.topic === T('player/set'));
+      expect(sent.map((m) => m.payload.toString())).to.deep.equal(['toggle']);
+      await mqtt.publish('home/button/loop', { action: 'single' });
+      await until(() => player().state === 'playing', 5000, 'playing again');
+    });
+
     it('the doorbell plays its clip with "Doorbell" on screen, then goes back to the clip it interrupted', async () => {
       const was = player().slug as string;
+      const members = loopSlugs();
+      expect(members).not.to.include('doorbell_0000000000000003');
       const since = mqtt.mark();
       await mqtt.publish('home/doorbell', 'ding');
       await until(() => player().slug === 'doorbell_0000000000000003' && player().state === 'playing', 8000, 'the doorbell clip');
@@ -144,12 +186,29 @@ describe('Node-RED examples in a real Node-RED', function () {
       );
       expect(osd.json).to.deep.equal({ action: 'show_text', text: 'Doorbell', seconds: 5 });
       await until(() => player().slug === was && player().state === 'playing', 8000, `back to ${was}`);
+      // The loop is put back as it was: the doorbell clip, added to play it, is taken out again.
+      await until(() => JSON.stringify(loopSlugs()) === JSON.stringify(members), 5000, `the loop back to ${members.join(', ')}`);
+      expect(player().slug).to.equal(was);
       expect(
         mqtt.received
           .slice(since)
           .filter((m) => m.topic === T('bridge/event') && (m.json as { level: string }).level === 'error')
           .map((m) => m.json),
       ).to.deep.equal([]);
+    });
+
+    it('the doorbell leaves its clip in the loop when it was there before the ring', async () => {
+      await mqtt.publish(T('bridge/request/loop/add'), { slug: 'doorbell_0000000000000003' });
+      await until(() => loopSlugs().includes('doorbell_0000000000000003'), 5000, 'the doorbell clip in the loop');
+      const members = loopSlugs();
+      const was = player().slug as string;
+      await mqtt.publish('home/doorbell', 'ding');
+      await until(() => player().slug === 'doorbell_0000000000000003', 8000, 'the doorbell clip');
+      await until(() => player().slug === was && player().state === 'playing', 8000, `back to ${was}`);
+      await sleep(500); // a removal would be in the same batch as the return
+      expect(loopSlugs()).to.deep.equal(members);
+      await mqtt.publish(T('bridge/request/loop/remove'), { slug: 'doorbell_0000000000000003' });
+      await until(() => !loopSlugs().includes('doorbell_0000000000000003'), 5000, 'the doorbell clip out of the loop');
     });
 
     it("dim at night: its 22:00 and 07:00 injects send the display plugin's brightness command", async () => {
@@ -187,6 +246,14 @@ describe('Node-RED examples in a real Node-RED', function () {
       } finally {
         await late.end();
       }
+    });
+
+    it('logged in as a named user, Node-RED connected once and stayed connected: no refusal, no reconnect loop', async () => {
+      const waited = performance.now() - redStartedAt;
+      if (waited < STABLE_MS) await sleep(STABLE_MS - waited);
+      expect(redConnects, 'connections the broker saw').to.have.length(1);
+      expect(redDisconnects, 'disconnections the broker saw').to.deep.equal([]);
+      expect(red.output()).not.to.match(/Disconnected from broker|Connection failed|Not authori[sz]ed|subscription failed/i);
     });
   });
 });

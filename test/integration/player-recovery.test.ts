@@ -209,9 +209,10 @@ describe('player: files deleted while they play', function () {
   this.timeout(15000);
 
   // A playlist (timeline off) must open the next file and finds it gone; a timeline holds its files
-  // open, so it plays on. Either way: no error, and the library's word decides.
+  // open, but the player checks the files at its next plan (the next clip) and leaves them out.
+  // Either way: no error, the loop marks them, the idle card waits, and the library's word decides.
   for (const timeline of ['off', 'auto'] as const) {
-    it(`is not an mpv error: ${timeline === 'off' ? 'a playlist waits on the idle card' : 'a timeline plays on'} until the library says what happened`, async () => {
+    it(`is not an mpv error: ${timeline === 'off' ? 'a playlist' : 'a timeline'} waits on the idle card, the loop marks the files missing, until the library says what happened`, async () => {
       const socket = mpvSocket();
       const loop = await startPlayerLoop({ socket, player: { timeline } });
       const mpv = new MpvWatch(socket);
@@ -230,18 +231,15 @@ describe('player: files deleted while they play', function () {
         if (timeline === 'auto')
           await until(async () => String(await mpv.ipc.getProperty('path')).startsWith('edl://'), 3000, 'the timeline');
         await Promise.all([unlink(x), unlink(y)]);
-        if (timeline === 'off') {
-          await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
-          const p = loop.runtime.bus.last('player') as PlayerState;
-          expect(p.reason).to.equal(null);
-          expect(p.screen).to.match(/Preparing media/);
-        } else {
-          // Past a whole round (both clips, and the wrap-around): still playing, both clips, no error.
-          const from = mpv.paths.length;
-          await until(() => mpv.paths.length - from >= 3, 5000, 'a round on the open files');
-          const p = loop.runtime.bus.last('player') as PlayerState;
-          expect(p).to.include({ state: 'playing', reason: null });
-        }
+        await until(() => (loop.runtime.bus.last('player') as PlayerState).state === 'idle', 4000, 'the idle card');
+        const p = loop.runtime.bus.last('player') as PlayerState;
+        expect(p.reason).to.equal(null);
+        expect(p.screen).to.match(/Preparing media/);
+        await until(
+          () => (loop.runtime.bus.last('loop') as LoopState).items.every((i) => i.unplayable === 'file_missing'),
+          2000,
+          'the loop to mark both',
+        );
         for (const slug of ['gone_x_00000000000001', 'gone_y_00000000000002'])
           await loop.runtime.bus.publish('media/event', { type: 'deleted', slug });
         await until(() => (loop.runtime.bus.last('loop') as LoopState).items.length === 0, 2000, 'the loop to drop them');

@@ -4,6 +4,8 @@
 // after the configured time and a network that comes back ends it. Every change reaches a WebSocket
 // client in the wifi room and the retained MQTT topic; arguments reach nmcli byte for byte.
 import { expect } from 'chai';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { WifiNetworks, WifiSaved, WifiState } from '../../core/protocol/index.js';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { mpvSocket } from '../helpers/loop.js';
@@ -128,6 +130,15 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
       value('ipv4.addresses'),
       value('wifi-sec.key-mgmt'),
     ]).to.deep.equal(['LOOP-Setup', 'ap', '11', 'shared', '192.168.100.1/24', 'wpa-psk']);
+    // The password is this device's own (0600 in the data dir), not `loop-setup`, and it reaches
+    // NetworkManager through a passwd-file on stdin, never through an argv (ps shows every argv).
+    const pwFile = join(w.loop.dataDir, 'auth', 'hotspot-password');
+    expect(statSync(pwFile).mode & 0o777).to.equal(0o600);
+    const password = readFileSync(pwFile, 'utf8').trim();
+    expect(password).to.match(/^[A-HJKMNP-Z2-9]{12}$/);
+    expect(nm.read().connections.find((c) => c.mode === 'ap')?.psk, 'the profile holds the per-device key').to.equal(password);
+    expect(JSON.stringify(nm.calls())).not.to.include(password);
+    expect(nm.calls().find((a) => a.includes('up') && a.includes('loop-hotspot'))).to.include('passwd-file');
     // The list the phone picks from was scanned before the hotspot took the radio.
     const nets = await w.mqtt.next((m) => m.topic === `${w.loop.baseTopic}/wifi/networks`);
     expect((nets.json as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
@@ -325,6 +336,26 @@ describe('wifi: start-up keeps what works', function () {
       expect(connects.map((a) => a[a.indexOf('connect') + 1])).to.deep.equal([evil, dash]);
       expect(connects[0]).to.include.members(['password', 'p4ssw0rd!']);
       expect((await w.loop.runtime.bus.request('wifi', 'status')).ssid).to.equal(dash);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe('wifi: the hotspot password', function () {
+  this.timeout(60_000);
+  afterEach(() => delete process.env.NMCLI_STATE);
+
+  it('a configured wifi.hotspot.password wins over the per-device one, still outside every argv', async () => {
+    const nm = new FakeNm({ aps: [] });
+    const configured = 'our own key, 2026';
+    const w = await startWifiLoop(nm, { hotspot: { password: configured } });
+    try {
+      await seen(w, (x) => x.mode === 'hotspot', 'the hotspot');
+      expect(nm.read().connections.find((c) => c.mode === 'ap')?.psk).to.equal(configured);
+      expect(JSON.stringify(nm.calls())).not.to.include(configured);
+      // Kept where the idle card reads it, so the screen shows the password in use.
+      expect(readFileSync(join(w.loop.dataDir, 'auth', 'hotspot-password'), 'utf8').trim()).to.equal(configured);
     } finally {
       await w.stop();
     }

@@ -3,7 +3,9 @@
 import { expect } from 'chai';
 import { bearerOf, readCookie, sessionCookie } from '../../core/auth/cookie.js';
 import { checkOwnerPassword, Gate, hashOwnerPassword, passwordProblem } from '../../core/auth/password.js';
+import { normaliseCode, randomSecretText, showCode, UNAMBIGUOUS } from '../../core/auth/device-secret.js';
 import { tokenNameProblem } from '../../core/auth/service.js';
+import { NO_SECRETS, screenAss } from '../../plugins/player/idle-screen.js';
 import { Throttle } from '../../core/auth/throttle.js';
 import { hostnameOf, HostAllowlist } from '../../core/http/guard-hosts.js';
 import { escapeControls } from '../../core/log.js';
@@ -122,5 +124,22 @@ describe('auth parts', () => {
     );
     expect(escapeControls('\u001b[31mred')).to.equal('\\u001b[31mred');
     expect(escapeControls('plain name.jpg')).to.equal('plain name.jpg');
+  });
+
+  it('device secrets: drawn from an alphabet without look-alikes, typed loosely, shown in two groups', () => {
+    const many = Array.from({ length: 200 }, () => randomSecretText(8));
+    expect(many.every((c) => c.length === 8 && [...c].every((ch) => UNAMBIGUOUS.includes(ch)))).to.equal(true);
+    expect(new Set(many).size, 'random').to.equal(200);
+    expect(UNAMBIGUOUS).not.to.match(/[01OIL]/);
+    expect(normaliseCode(' ab2c-d3ef ')).to.equal('AB2CD3EF');
+    expect(showCode('AB2CD3EF')).to.equal('AB2C-D3EF');
+  });
+
+  it('the idle card: secrets only when given, in large type, escaped like the rest', () => {
+    const text = 'The loop is empty\nAdd media at http://loop.local';
+    expect(screenAss(text, NO_SECRETS)).not.to.match(/Setup code|WiFi password/);
+    const card = screenAss(text, { setupCode: 'AB2CD3EF', hotspotPassword: 'p{w}\\ord123' });
+    expect(card).to.include('{\\fs72\\b1}\\NAB2C-D3EF');
+    expect(card).to.include('{\\fs64\\b1}\\Np\\{w\\}\\\\ord123');
   });
 });

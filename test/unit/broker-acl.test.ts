@@ -75,6 +75,24 @@ describe('broker ACL (Mosquitto acl_file semantics)', () => {
     expect(c.canSubscribe('#')).to.equal(false);
     expect(c.canPublish('homeassistant/light/x/config')).to.equal(false);
     expect(c.canPublish('zigbee2mqtt/bulb/set')).to.equal(false);
+    // State, events and answers by level; never others' requests.
+    expect(c.canRead('loop/dev/bridge/event')).to.equal(true);
+    expect(c.canRead('loop/dev/bridge/response/system/health')).to.equal(true);
+    expect(c.canRead('loop/dev/bridge/request/wifi/connect')).to.equal(false);
+    expect(c.canSubscribe('loop/dev/bridge/request/#')).to.equal(false);
+    expect(c.canSubscribe('home/#')).to.equal(false);
+  });
+
+  it("the default ACL gives the user named nodered the example flows' topics too, and still no requests", () => {
+    const c = new ClientAcl(parseAcl(defaultAcl('loop')), 'nodered', 'red');
+    expect(c.canSubscribe('home/#')).to.equal(true);
+    expect(c.canPublish('home/button/loop')).to.equal(false);
+    expect(c.canPublish('nodered/loop/players')).to.equal(true);
+    expect(c.canSubscribe('loop/+/player')).to.equal(true);
+    expect(c.canSubscribe('loop/+/bridge/state')).to.equal(true);
+    expect(c.canPublish('loop/dev/player/set')).to.equal(true);
+    expect(c.canRead('loop/dev/bridge/request/wifi/connect')).to.equal(false);
+    expect(c.canSubscribe('#')).to.equal(false);
   });
 });
 

@@ -1,14 +1,16 @@
-// The pure parts of the Home Assistant mapping: clip names, the discovery payload's shape and
-// removals, and the rule checker the integration tests rely on (shown to catch what HA refuses).
+// The pure parts of the Home Assistant mapping: clip names, the discovery payload's shape,
+// removals and number ranges, and the rule checker the integration tests rely on (shown to catch what HA refuses).
+import { Type } from '@sinclair/typebox';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
-import type { MediaItem } from '../../core/protocol/index.js';
+import { displayActions, loopActions, playerActions, type MediaItem } from '../../core/protocol/index.js';
 import { clipNames } from '../../plugins/homeassistant/clip-names.js';
 import { buildDiscovery, type DeviceFacts } from '../../plugins/homeassistant/discovery.js';
 import { entities } from '../../plugins/homeassistant/entities/index.js';
 import type { EntityContext } from '../../plugins/homeassistant/entity.js';
+import { rangeOf } from '../../plugins/homeassistant/range.js';
 import { componentProblems, devicePayloadProblems } from '../helpers/ha-rules.js';
 
 const item = (slug: string, filename: string, status: MediaItem['processing_status'] = 'ready'): MediaItem => ({
@@ -40,6 +42,7 @@ const facts = (running: string[]): DeviceFacts => ({
   model: 'm',
   baseTopic: 'loop/x',
   running: new Set(running),
+  configured: new Set(running),
 });
 
 describe('homeassistant: clip names', () => {
@@ -66,10 +69,50 @@ describe('homeassistant: the discovery payload', () => {
     expect(Object.keys(buildDiscovery(facts(['player']), ctx(['A']), entities).components)).to.include('clip');
   });
 
-  it('sends a component that went away with only its platform', () => {
-    const { payload, components } = buildDiscovery(facts(['system']), ctx(), entities, { volume: 'number', restart: 'button' });
+  it('sends a component that went away with only its platform, as removed, until it comes back', () => {
+    const { payload, components, removed } = buildDiscovery(facts(['system']), ctx(), entities, {
+      components: { volume: 'number', restart: 'button' },
+      removed: {},
+    });
     expect((payload.cmps as Record<string, unknown>).volume).to.deep.equal({ p: 'number' });
     expect(components).to.not.have.property('volume');
+    expect(removed).to.deep.equal({ volume: 'number' });
+    const again = buildDiscovery(facts(['system']), ctx(), entities, { components, removed });
+    expect((again.payload.cmps as Record<string, unknown>).volume).to.deep.equal({ p: 'number' });
+    const back = buildDiscovery(facts(['system', 'player']), ctx(), entities, { components, removed });
+    expect(back.removed).to.deep.equal({});
+    expect(back.components).to.have.property('volume', 'number');
+  });
+
+  it('keeps what a plugin that failed at start announced before (nothing removed), and adds nothing new for it', () => {
+    const before = buildDiscovery(facts(['system', 'loop']), ctx(), entities);
+    const failed = { ...facts(['system']), configured: new Set(['system', 'loop', 'display']) };
+    const { payload, components, removed } = buildDiscovery(failed, ctx(), entities, { components: before.components, removed: {} });
+    expect(removed).to.deep.equal({});
+    expect(components).to.include({ loop_mode: 'select', repeat: 'number', still_duration: 'number' });
+    expect((payload.cmps as Record<string, Record<string, unknown>>).loop_mode).to.have.property('command_topic');
+    expect(components).to.not.have.property('brightness');
+    // Turned off in the config (not listed at all): removed.
+    const off = buildDiscovery(facts(['system']), ctx(), entities, { components: before.components, removed: {} });
+    expect(off.removed).to.include({ loop_mode: 'select' });
+  });
+
+  it("takes every number entity's range from the contract (min, max; an exclusive bound one step inside)", () => {
+    const all = ['player', 'loop', 'media', 'system', 'wifi', 'display', 'homeassistant'];
+    const cmps = buildDiscovery(facts(all), ctx(['A']), entities).payload.cmps as Record<string, Record<string, unknown>>;
+    const settings = loopActions.settings.request.properties;
+    const pick = (id: string) => ({ min: cmps[id]?.min, max: cmps[id]?.max });
+    expect(pick('repeat')).to.deep.equal({ min: settings.repeat.minimum, max: settings.repeat.maximum });
+    expect(pick('volume')).to.deep.equal({ min: 0, max: playerActions.volume.request.properties.volume.maximum });
+    const brightness = displayActions.brightness.request.properties.brightness;
+    expect(pick('brightness')).to.deep.equal({ min: brightness.minimum, max: brightness.maximum });
+    expect(pick('still_duration')).to.deep.equal({
+      min: (settings.image_duration.exclusiveMinimum as number) + (cmps.still_duration?.step as number),
+      max: settings.image_duration.maximum,
+    });
+    const numbers = Object.entries(cmps).filter(([, c]) => c.p === 'number');
+    expect(numbers.map(([id]) => id)).to.have.members(['repeat', 'still_duration', 'volume', 'brightness']);
+    expect(() => rangeOf(Type.Number({ minimum: 0 }), 1, 'unbounded')).to.throw(/no bounded range/);
   });
 
   it("every entity of every plugin (wifi and display too) follows HA's rules", () => {

@@ -2,6 +2,7 @@
 // a refusal leaves the queue as it was).
 import { expect } from 'chai';
 import { ActionError } from '../../core/protocol/index.js';
+import { check } from '../../core/config/validate.js';
 import * as q from '../../plugins/loop/queue.js';
 
 const lib: q.LibraryLookup = (slug) =>
@@ -171,9 +172,9 @@ describe('loop queue', () => {
     expect(q.drop(d, 'ready-z')).to.equal(d);
   });
 
-  it('recognises its own documents and rejects others', () => {
-    expect(q.isLoopDoc(withItems('ready-a'))).to.equal(true);
-    expect(q.isLoopDoc({ items: 'x' })).to.equal(false);
-    expect(q.isLoopDoc(null)).to.equal(false);
+  it('recognises its own documents and rejects others (the schema the store checks on read)', () => {
+    expect(check(q.LoopDoc, withItems('ready-a'))).to.deep.equal([]);
+    expect(check(q.LoopDoc, { items: 'x' })).to.not.deep.equal([]);
+    expect(check(q.LoopDoc, null)).to.not.deep.equal([]);
   });
 });

@@ -34,18 +34,19 @@ describe('media: slugs and names', () => {
 });
 
 describe('media: declared picture sizes (read before any decoder runs)', () => {
-  it("reads a PNG header, including a pixel bomb's", () => {
-    expect(parseHeader(pixelBombPng(50_000, 50_000))).to.deep.equal({ format: 'png', width: 50_000, height: 50_000 });
+  it("reads a PNG header, including a pixel bomb's", async () => {
+    expect(await parseHeader(pixelBombPng(50_000, 50_000))).to.deep.equal({ format: 'png', width: 50_000, height: 50_000 });
   });
 
-  it('reads GIF, BMP and JPEG headers', () => {
+  it('reads GIF, BMP and JPEG headers', async () => {
     const gif = Buffer.from('GIF89a\x40\x01\xf0\x00\x00\x00\x00', 'latin1');
-    expect(parseHeader(gif)).to.deep.equal({ format: 'gif', width: 320, height: 240 });
+    expect(await parseHeader(gif)).to.deep.equal({ format: 'gif', width: 320, height: 240 });
     const bmp = Buffer.alloc(30);
     bmp.write('BM', 0, 'latin1');
+    bmp.writeUInt32LE(40, 14);
     bmp.writeInt32LE(640, 18);
     bmp.writeInt32LE(-480, 22);
-    expect(parseHeader(bmp)).to.deep.equal({ format: 'bmp', width: 640, height: 480 });
+    expect(await parseHeader(bmp)).to.deep.equal({ format: 'bmp', width: 640, height: 480 });
     // SOI, an APP0 of 16 bytes, then SOF0 with height 60000 and width 60000
     const jpg = Buffer.from([
       0xff,
@@ -72,11 +73,11 @@ describe('media: declared picture sizes (read before any decoder runs)', () => {
       0,
       0,
     ]);
-    expect(parseHeader(jpg)).to.deep.equal({ format: 'jpeg', width: 60000, height: 60000 });
+    expect(await parseHeader(jpg)).to.deep.equal({ format: 'jpeg', width: 60000, height: 60000 });
   });
 
-  it('leaves other formats to ffprobe', () => {
-    expect(parseHeader(Buffer.from('\x00\x00\x00\x20ftypisom', 'latin1'))).to.equal(null);
+  it('leaves other formats to ffprobe', async () => {
+    expect(await parseHeader(Buffer.from('\x00\x00\x00\x20ftypisom', 'latin1'))).to.equal(null);
   });
 });
 

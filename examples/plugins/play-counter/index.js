@@ -24,7 +24,16 @@ export default function create() {
     },
     async start(ctx) {
       const top = ctx.config.top ?? 10;
-      const doc = await ctx.store.open('counts', { version: 1, defaults: () => ({ counts: {} }) });
+      // The schema is checked on every read: a bad file is set aside and the last good generation restored.
+      const doc = await ctx.store.open('counts', {
+        version: 1,
+        schema: {
+          type: 'object',
+          properties: { counts: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } } },
+          required: ['counts'],
+        },
+        defaults: () => ({ counts: {} }),
+      });
       const view = () => {
         const entries = Object.entries(doc.get().counts)
           .sort((a, b) => b[1] - a[1])

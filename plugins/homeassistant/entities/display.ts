@@ -1,6 +1,10 @@
 // Display entities (only while the display plugin runs): brightness and whether the screen is on.
 // Commands use the display plugin's `brightness` shorthand on display/set.
+import { displayActions } from '../../../core/protocol/display.js';
 import { onOff, type EntityDef } from '../entity.js';
+import { rangeOf } from '../range.js';
+
+const brightnessRange = rangeOf(displayActions.brightness.request.properties.brightness, 1, 'display brightness');
 
 export const displayEntities: EntityDef[] = [
   {
@@ -10,9 +14,7 @@ export const displayEntities: EntityDef[] = [
     options: ({ t }) => ({
       name: 'Brightness',
       icon: 'mdi:brightness-6',
-      min: 0,
-      max: 100,
-      step: 1,
+      ...brightnessRange,
       mode: 'slider',
       unit_of_measurement: '%',
       command_topic: t.set('display'),

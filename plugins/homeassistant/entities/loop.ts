@@ -1,6 +1,13 @@
 // Loop entities: mode, how often each clip repeats, how long a still stays.
+import { loopActions } from '../../../core/protocol/loop.js';
 import { LoopMode } from '../../../core/protocol/player.js';
 import type { EntityDef } from '../entity.js';
+import { rangeOf } from '../range.js';
+
+const settings = loopActions.settings.request.properties;
+const repeatRange = rangeOf(settings.repeat, 1, 'loop settings repeat');
+// Loop takes any positive number of seconds; a tenth is HA's smallest step here.
+const stillRange = rangeOf(settings.image_duration, 0.1, 'loop settings image_duration');
 
 export const loopEntities: EntityDef[] = [
   {
@@ -26,9 +33,7 @@ export const loopEntities: EntityDef[] = [
       name: 'Repeat count',
       icon: 'mdi:repeat-variant',
       entity_category: 'config',
-      min: 1,
-      max: 100,
-      step: 1,
+      ...repeatRange,
       mode: 'box',
       command_topic: t.set('loop'),
       command_template: '{"action": "settings", "repeat": {{ value | int }}}',
@@ -44,9 +49,7 @@ export const loopEntities: EntityDef[] = [
       name: 'Still duration',
       icon: 'mdi:image-outline',
       entity_category: 'config',
-      min: 1,
-      max: 3600,
-      step: 1,
+      ...stillRange,
       mode: 'box',
       unit_of_measurement: 's',
       device_class: 'duration',

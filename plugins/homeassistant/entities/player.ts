@@ -1,9 +1,11 @@
 // Player entities: what plays, its state, play/pause, next/previous, volume, the OSD notify, thumbnail.
-import { PlayerStateName } from '../../../core/protocol/player.js';
+import { PlayerStateName, playerActions } from '../../../core/protocol/player.js';
 import { HA_THUMBNAIL_TOPIC } from '../../../core/protocol/homeassistant.js';
 import { onOff, type EntityDef } from '../entity.js';
+import { rangeOf } from '../range.js';
 
 const playerStates = PlayerStateName.anyOf.map((s) => s.const);
+const volumeRange = rangeOf(playerActions.volume.request.properties.volume, 1, 'player volume');
 
 export const playerEntities: EntityDef[] = [
   {
@@ -91,9 +93,7 @@ export const playerEntities: EntityDef[] = [
     options: ({ t }) => ({
       name: 'Volume',
       icon: 'mdi:volume-high',
-      min: 0,
-      max: 100,
-      step: 1,
+      ...volumeRange,
       mode: 'slider',
       unit_of_measurement: '%',
       command_topic: t.set('player'),

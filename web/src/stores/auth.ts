@@ -3,9 +3,11 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-export type AuthMode = 'off' | 'onboarding' | 'on';
+export type AuthMode = 'off' | 'onboarding' | 'on' | 'locked';
 interface Status {
   mode: AuthMode;
+  /** Claiming asks for the setup code shown on the device's screen. */
+  claim_code?: boolean;
   logged_in: boolean;
 }
 interface Env<T> {
@@ -30,7 +32,9 @@ export const useAuth = defineStore('auth', () => {
   const mode = ref<AuthMode>('off');
   const loggedIn = ref(true);
   const checked = ref(false);
-  const needsLogin = computed(() => mode.value === 'onboarding' || (mode.value === 'on' && !loggedIn.value));
+  const claimCode = ref(true);
+  // Locked (a damaged auth file on the device): the login view says so and how to repair it.
+  const needsLogin = computed(() => mode.value === 'onboarding' || mode.value === 'locked' || (mode.value === 'on' && !loggedIn.value));
 
   async function check(): Promise<void> {
     try {
@@ -41,6 +45,7 @@ export const useAuth = defineStore('auth', () => {
       } else if (res.ok) {
         const json = (await res.json()) as Env<Status>;
         mode.value = json.data?.mode ?? 'off';
+        claimCode.value = json.data?.claim_code ?? true;
         loggedIn.value = json.data?.logged_in ?? false;
       }
     } catch {
@@ -55,8 +60,10 @@ export const useAuth = defineStore('auth', () => {
     loggedIn.value = false;
   }
 
-  async function login(password: string): Promise<void> {
-    await post(mode.value === 'onboarding' ? '/api/auth/onboard' : '/api/auth/login', { password });
+  /** Logs in; while onboarding, claims the device with the code from its screen. */
+  async function login(password: string, code = ''): Promise<void> {
+    if (mode.value === 'onboarding') await post('/api/auth/onboard', claimCode.value ? { password, code } : { password });
+    else await post('/api/auth/login', { password });
     await check();
   }
 
@@ -65,5 +72,5 @@ export const useAuth = defineStore('auth', () => {
     await check();
   }
 
-  return { mode, loggedIn, checked, needsLogin, check, loggedOut, login, logout };
+  return { mode, loggedIn, checked, claimCode, needsLogin, check, loggedOut, login, logout };
 });
