@@ -52,7 +52,7 @@ cp "$root"/boot/vmlinuz-* "$work/vmlinuz"
 cp "$root"/boot/initrd.img-* "$work/initrd.img"
 chmod 0644 "$work/vmlinuz" "$work/initrd.img"
 size_mb=$(($(du -sm "$root" | cut -f1) + 1500))
-mke2fs -q -t ext4 -L loop-root -d "$root" "$work/rootfs.img" "${size_mb}M"
+mke2fs -q -t ext4 -L loop-root -d "$root" "$work/rootfs.img" "${size_mb}M" >&2
 rm -rf "$root"
 mkdir -p "$out"
 mv "$work/vmlinuz" "$work/initrd.img" "$work/rootfs.img" "$out/"

@@ -61,6 +61,13 @@ describe('the device test bed: a household first hour on Debian 13 in 512 MB', f
   it('the service starts as the loop user and reaches READY (Type=notify)', function () {
     expectScenario(this, 'ready');
   });
+  it('the screen shows the idle card, and the owner claims the device with its setup code only', function () {
+    expectScenario(this, 'screen_idle');
+    expectScenario(this, 'claim');
+  });
+  it('the first uploaded clip plays on the DRM display', function () {
+    expectScenario(this, 'first_clip');
+  });
   it('systemd restarts Loop after a kill -9', function () {
     expectScenario(this, 'kill9');
   });

@@ -9,7 +9,7 @@ SRC="$(cd "$HERE/../.." && pwd)"
 scenario="$1"
 out="$(mkdir -p "$2" && cd "$2" && pwd)"
 timeout_s="${LOOP_DEVICE_TIMEOUT:-1500}"
-image="$(bash "$HERE/build-image.sh")"
+image="$(bash "$HERE/build-image.sh" | tail -1)"
 rm -rf "$out/rc" "$out/results.jsonl" "$out/host-ca" "$out"/*.sock "$out"/*.ppm
 mkdir -p "$out/host-ca"
 cp /usr/local/share/ca-certificates/*.crt "$out/host-ca/" 2>/dev/null || true

@@ -73,6 +73,13 @@ api() { curl -fsS -m 20 -H "Authorization: Bearer $TOKEN" "$@"; }
 playing() { api http://127.0.0.1/api/dashboard | grep -q "\"current_media\":\"$1\"" && api http://127.0.0.1/api/playback | grep -q '"state":"playing"'; }
 sleep 5
 if screendump idle; then result screen_idle ok "idle screen captured" "{\"vo_drm_card\":$(compgen -G '/dev/dri/card*' | wc -l)}"; else result screen_idle fail "no screendump"; fi
+# The owner claims the device with the code its screen shows (read here from where the screen reads it).
+code=$(cat /var/lib/loop/auth/setup-code 2>/dev/null)
+claim() { curl -sS -m 30 -o /dev/null -w '%{http_code}' -H 'Origin: http://127.0.0.1' -H 'Content-Type: application/json' \
+  -d "{\"password\":\"testbed-owner-pw\",\"code\":\"$1\"}" http://127.0.0.1/api/auth/onboard; }
+wrong=$(claim WRONGCOD)
+right=$(claim "$code")
+if [ "$wrong" != 200 ] && [ "$right" = 200 ]; then result claim ok "a wrong code answered $wrong, the screen's code 200"; else result claim fail "wrong code $wrong, right code $right"; fi
 TOKEN=$(sudo -u loop /opt/loop/bin/loop.js token create testbed --config /etc/loop/config.yaml 2>/dev/null | grep -o 'loop_[A-Za-z0-9_-]*' | head -1)
 ffmpeg -v error -f lavfi -i "color=c=0xd02020:s=640x480:d=6:r=25" -pix_fmt yuv420p /root/red.mp4
 t=$(date +%s.%N)
