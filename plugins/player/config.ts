@@ -24,6 +24,8 @@ export const playerConfig = Type.Object(
     idle_screen: Type.Boolean(),
     /** mpv that does not answer for this long is killed and restarted (ms). */
     hang_timeout_ms: Type.Integer({ minimum: 200, maximum: 60000 }),
+    /** How long a starting mpv has to open its IPC socket (ms): a Pi Zero at boot, with everything starting at once, is slow. */
+    start_timeout_ms: Type.Integer({ minimum: 1000, maximum: 120000 }),
     /** Crashes within crash_window_seconds that put the player in the error state instead of restarting again. */
     max_crashes: Type.Integer({ minimum: 1, maximum: 100 }),
     crash_window_seconds: Type.Number({ minimum: 1, maximum: 3600 }),
@@ -47,6 +49,7 @@ export const playerDefaults: PlayerConfig = {
   ipc_socket: null,
   idle_screen: true,
   hang_timeout_ms: 5000,
+  start_timeout_ms: 15000,
   max_crashes: 3,
   crash_window_seconds: 60,
   position_interval_seconds: 1,

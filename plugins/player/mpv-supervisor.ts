@@ -119,7 +119,12 @@ export class MpvSupervisor {
     if (leftover !== null) this.ctx.log.warn({ pid: leftover }, 'killed an mpv a previous Loop left running');
     await this.orphans.removeStaleSocket(this.socket);
     const guard = await this.orphans.args().catch(() => []);
-    const mpv = new MpvIpc({ binary: c.mpv, socket: this.socket, args: [...guard, ...this.owner.args()] });
+    const mpv = new MpvIpc({
+      binary: c.mpv,
+      socket: this.socket,
+      startTimeoutMs: c.start_timeout_ms,
+      args: [...guard, ...this.owner.args()],
+    });
     this.phase = 'starting';
     try {
       await mpv.start();

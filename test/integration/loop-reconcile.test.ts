@@ -9,6 +9,7 @@ import { makeClip } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess, MpvWatch, mpvSocket } from '../helpers/loop.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
+import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { until } from '../helpers/wait.js';
 
 describe('loop: reconciled with the library at start', function () {
@@ -31,23 +32,7 @@ describe('loop: reconciled with the library at start', function () {
   it('kill -9 right after DELETE /api/media/<slug> answers 2xx, restart: the slug is not in the loop and playback goes on', async () => {
     const ports = { http: await freePort(), mqtt: await freePort() };
     proc = await startLoopProcess({ config, dataDir, ports });
-    const files = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
-    const form = new FormData();
-    for (const f of files) form.append('files', new Blob([await readFile(f)], { type: 'video/mp4' }), basename(f));
-    const up = await fetch(`${proc.http}/api/media`, { method: 'POST', body: form });
-    expect(up.status, await up.clone().text()).to.be.oneOf([200, 201, 202]);
-    const mqtt = await connectMqtt(proc.mqtt);
-    let slugs: string[];
-    try {
-      await mqtt.subscribe(`${proc.baseTopic}/media`);
-      const ready = await mqtt.next(
-        (m) => (m.json as MediaState).items?.length === 3 && (m.json as MediaState).items.every((i) => i.processing_status === 'ready'),
-        30_000,
-      );
-      slugs = (ready.json as MediaState).items.map((i) => i.slug);
-    } finally {
-      await mqtt.end();
-    }
+    const slugs = await uploadReadyClips(proc);
     const loopOf = async (p: LoopProcess) => (await http('GET', `${p.http}/api/loop`)).json.data as LoopState & { loop: string[] };
     await until(async () => (await loopOf(proc as LoopProcess)).loop?.length === 3, 5000, 'auto-added items');
     // The deleted item is the one playing: the hardest case for "playback goes on".

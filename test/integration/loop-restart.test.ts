@@ -4,8 +4,8 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
+import { join } from 'node:path';
+import type { LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
 import {
   http,
@@ -19,8 +19,8 @@ import {
   startPlayerLoop,
   type Media,
 } from '../helpers/loop.js';
-import { connectMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
+import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { until } from '../helpers/wait.js';
 
 const strip = (s: Record<string, unknown>): Record<string, unknown> => {
@@ -108,23 +108,7 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
   it('uploads, loop changes, kill -9 right after the last answer, restart: same loop, same active item playing', async () => {
     const ports = { http: await freePort(), mqtt: await freePort() };
     proc = await startLoopProcess({ config, dataDir, ports });
-    const files = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
-    const form = new FormData();
-    for (const f of files) form.append('files', new Blob([await readFile(f)], { type: 'video/mp4' }), basename(f));
-    const up = await fetch(`${proc.http}/api/media`, { method: 'POST', body: form });
-    expect(up.status, await up.clone().text()).to.be.oneOf([200, 201, 202]);
-    const mqtt = await connectMqtt(proc.mqtt);
-    let slugs: string[];
-    try {
-      await mqtt.subscribe(`${proc.baseTopic}/media`);
-      const ready = await mqtt.next(
-        (m) => (m.json as MediaState).items?.length === 3 && (m.json as MediaState).items.every((i) => i.processing_status === 'ready'),
-        30000,
-      );
-      slugs = (ready.json as MediaState).items.map((i) => i.slug);
-    } finally {
-      await mqtt.end();
-    }
+    const slugs = await uploadReadyClips(proc);
     // media.add_to_loop put them all in, in some order; make it ours.
     await until(
       async () => ((await http('GET', `${proc?.http}/api/loop`)).json.data as { loop?: string[] } | undefined)?.loop?.length === 3,

@@ -71,7 +71,8 @@ describe('system plugin', () => {
   });
 
   it('restart answers, stops gracefully (offline published) and exits with the restart code', async () => {
-    const proc = await startLoopProcess({ config: { device: { id: 'restarty' } } });
+    // As under systemd, which restarts it (system-restart.test.ts: without a service manager it re-executes itself).
+    const proc = await startLoopProcess({ config: { device: { id: 'restarty' } }, env: { INVOCATION_ID: 'test', NOTIFY_SOCKET: '' } });
     const c = await connectMqtt(proc.mqtt, { reconnectPeriod: 0 });
     await c.subscribe(`${proc.baseTopic}/bridge/state`);
     const r = await http('POST', `${proc.http}/api/system/restart`);
