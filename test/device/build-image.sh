@@ -54,6 +54,8 @@ chmod 0644 "$work/vmlinuz" "$work/initrd.img"
 size_mb=$(($(du -sm "$root" | cut -f1) + 1500))
 mke2fs -q -t ext4 -L loop-root -d "$root" "$work/rootfs.img" "${size_mb}M" >&2
 rm -rf "$root"
+# One image is kept: older ones (other inputs) are 3 GB each.
+find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$hash" ! -path "$work" -exec rm -rf {} +
 mkdir -p "$out"
 mv "$work/vmlinuz" "$work/initrd.img" "$work/rootfs.img" "$out/"
 echo "$out"
