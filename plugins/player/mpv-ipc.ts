@@ -205,7 +205,10 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     const opts = Object.entries(options)
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(',');
-    const data = (await this.command('loadfile', file, mode, ...(opts ? [opts] : []))) as { playlist_entry_id?: number } | null;
+    // Named arguments: mpv 0.38 put an `index` before `options` (Debian 13's 0.40 refuses the old
+    // positional form: "argument index can't be parsed"); names work on 0.35 and 0.40 alike.
+    const command = opts ? { name: 'loadfile', url: file, flags: mode, options: opts } : ['loadfile', file, mode];
+    const data = (await this.send(command, this.opts.commandTimeoutMs ?? 3000)) as { playlist_entry_id?: number } | null;
     return data?.playlist_entry_id ?? -1;
   }
 
@@ -234,14 +237,15 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     return this.setProperty('mute', on);
   }
 
-  private send(cmd: unknown[], timeoutMs: number): Promise<unknown> {
+  /** `cmd` is positional (`[name, ...args]`) or named (`{name, ...args}`, mpv's JSON IPC). */
+  private send(cmd: unknown[] | { name: string }, timeoutMs: number): Promise<unknown> {
     const sock = this.sock;
     if (!sock) return Promise.reject(new MpvError('mpv is not connected', 'closed'));
     const id = this.nextId++;
     const answer = this.pending.wait(
       id,
       timeoutMs,
-      () => new MpvError(`mpv did not answer ${String(cmd[0])} within ${timeoutMs} ms`, 'timeout'),
+      () => new MpvError(`mpv did not answer ${Array.isArray(cmd) ? String(cmd[0]) : cmd.name} within ${timeoutMs} ms`, 'timeout'),
     );
     sock.write(JSON.stringify({ command: cmd, request_id: id }) + '\n');
     return answer;

@@ -9,6 +9,8 @@ SRC="$(cd "$HERE/../.." && pwd)"
 scenario="$1"
 out="$(mkdir -p "$2" && cd "$2" && pwd)"
 timeout_s="${LOOP_DEVICE_TIMEOUT:-1500}"
+agent_js="$SRC/dist/test/device/host-agent.js"
+[ -f "$agent_js" ] || { echo "device: $agent_js is missing: build first (node scripts/ensure-built.js)" >&2; exit 2; }
 image="$(bash "$HERE/build-image.sh" | tail -1)"
 rm -rf "$out/rc" "$out/results.jsonl" "$out/host-ca" "$out"/*.sock "$out"/*.ppm
 mkdir -p "$out/host-ca"
@@ -33,7 +35,7 @@ timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
   -no-reboot &
 qemu=$!
 # The guest's requests that only the host can serve (screendumps of the DRM display).
-node "$SRC/dist/test/device/host-agent.js" "$out" &
+node "$agent_js" "$out" &
 agent=$!
 wait "$qemu"
 qemu_rc=$?

@@ -45,6 +45,10 @@ else
   exit 1
 fi
 
+# mpv's `vo: auto` picks `gpu`, which needs a Mesa driver for the card (a Pi has vc4/v3d; QEMU's
+# VGA has none): the test bed draws with `drm`, as an SPI panel does.
+sed -i 's/^  vo: auto$/  vo: drm/' /etc/loop/config.yaml && systemctl restart loop
+
 if wait_for 120 health; then
   start=$(systemctl show -p ExecMainStartTimestampMonotonic --value loop)
   ready=$(systemctl show -p ActiveEnterTimestampMonotonic --value loop)
