@@ -39,8 +39,8 @@ describe('the device test bed: a household first hour on Debian 13 in 512 MB', f
   let outDir = '';
 
   before(async function () {
-    // Opt-in until every scenario passes on it (issue 20): the first clip does not reach QEMU's DRM
-    // card yet, and a run costs ~15 min of CI.
+    // Opt-in until one run with every fix passes whole and the hotspot scenarios join it (issue 20);
+    // a run costs ~17 min of CI.
     if (process.env.LOOP_DEVICE !== '1') return void (why = 'the device test bed runs with LOOP_DEVICE=1 (npm run test:device)');
     const missing = ['qemu-system-x86_64', 'qemu-img', 'mmdebstrap', 'mke2fs'].filter(
       (cmd) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`),
