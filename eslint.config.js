@@ -7,7 +7,16 @@ import tseslint from 'typescript-eslint';
 import pluginVue from 'eslint-plugin-vue';
 import globals from 'globals';
 
+// Names that say what they hold: no one-letter class members (`this.o.log` told a reader nothing).
+const oneLetterMember = 'Identifier[name=/^[A-Za-z]$/]';
 const ownRules = {
+  'no-restricted-syntax': [
+    'error',
+    { selector: `PropertyDefinition > ${oneLetterMember}.key`, message: 'Name class members for what they hold.' },
+    { selector: `MethodDefinition > ${oneLetterMember}.key`, message: 'Name class members for what they hold.' },
+    { selector: `TSParameterProperty > ${oneLetterMember}.parameter`, message: 'Name class members for what they hold.' },
+    { selector: `TSParameterProperty > AssignmentPattern > ${oneLetterMember}.left`, message: 'Name class members for what they hold.' },
+  ],
   '@typescript-eslint/no-explicit-any': 'error',
   '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
 };
@@ -51,5 +60,15 @@ export default tseslint.config(
       'vue/html-indent': 'off',
       'vue/html-closing-bracket-newline': 'off',
     },
+  },
+  // Small files with one job: `wc -l` of a source file stays at or under 450.
+  {
+    files: ['core/**/*.ts', 'plugins/**/*.ts', 'web/src/**/*.{ts,vue}'],
+    rules: { 'max-lines': ['error', { max: 450, skipBlankLines: false, skipComments: false }] },
+  },
+  // The three files still being split (issue 19); each leaves this list when it is.
+  {
+    files: ['plugins/player/player.ts', 'plugins/wifi/service.ts', 'web/src/live/connection.ts'],
+    rules: { 'max-lines': 'off' },
   },
 );

@@ -55,13 +55,13 @@ export class LoopRuntime {
   private stopping: Promise<void> | null = null;
   private notifier: ServiceNotifier | null = null;
 
-  constructor(private readonly o: RuntimeOptions) {
-    this.log = o.log ?? createLogger(o.config.log.level, o.config.log.json);
-    this.baseTopic = baseTopic(o.config.mqtt.base_topic, o.deviceId);
+  constructor(private readonly options: RuntimeOptions) {
+    this.log = options.log ?? createLogger(options.config.log.level, options.config.log.json);
+    this.baseTopic = baseTopic(options.config.mqtt.base_topic, options.deviceId);
   }
 
   get config(): LoopConfig {
-    return this.o.config;
+    return this.options.config;
   }
 
   get httpPort(): number {
@@ -73,7 +73,7 @@ export class LoopRuntime {
   }
 
   async start(): Promise<void> {
-    const c = this.o.config;
+    const c = this.options.config;
     this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
     // The library, state and password hashes are Loop's alone: nobody else on the device reads them.
     await mkdir(c.data.dir, { recursive: true, mode: 0o700 });
@@ -83,7 +83,7 @@ export class LoopRuntime {
       mode: c.auth.mode,
       sessionDays: c.auth.session_days,
       claimCode: c.auth.claim_code,
-      configFile: this.o.configFile,
+      configFile: this.options.configFile,
       log: this.log.child({ mod: 'auth' }),
     });
     await this.auth.start();
@@ -113,7 +113,7 @@ export class LoopRuntime {
     }
     const client = createMqttClient({
       baseTopic: this.baseTopic,
-      deviceId: this.o.deviceId,
+      deviceId: this.options.deviceId,
       log: this.log.child({ mod: 'bus' }),
       url: c.mqtt.url,
       username: c.mqtt.username,
@@ -162,11 +162,11 @@ export class LoopRuntime {
     this.host = new PluginHost({
       specs: c.plugins,
       config: c,
-      baseDir: this.o.baseDir ?? process.cwd(),
+      baseDir: this.options.baseDir ?? process.cwd(),
       bus: this.bus,
       store,
       device: {
-        id: this.o.deviceId,
+        id: this.options.deviceId,
         name: c.device.name,
         baseTopic: this.baseTopic,
         version,
@@ -222,10 +222,10 @@ export class LoopRuntime {
   }
 
   bridgeInfo(): BridgeInfo {
-    const c = this.o.config;
+    const c = this.options.config;
     return {
       version,
-      device_id: this.o.deviceId,
+      device_id: this.options.deviceId,
       name: c.device.name,
       base_topic: this.baseTopic,
       config_url: this.app?.server.listening ? pageUrl(c.http.host, this.httpPort) : null,

@@ -72,9 +72,9 @@ export class AuthService {
   private claiming = false;
   private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly o: AuthOptions) {
-    this.files = new AuthFiles(authDir(o.dataDir));
-    this.setupCode = new DeviceSecret(o.dataDir, SETUP_CODE);
+  constructor(private readonly options: AuthOptions) {
+    this.files = new AuthFiles(authDir(options.dataDir));
+    this.setupCode = new DeviceSecret(options.dataDir, SETUP_CODE);
   }
 
   async start(): Promise<void> {
@@ -82,17 +82,19 @@ export class AuthService {
     this.data = read.data;
     this.problems = read.problems;
     this.files.watch(() => void this.reload());
-    if (this.o.mode === 'off') return;
-    if (this.mode() === 'locked') this.o.log.error(this.lockedReason());
-    if (!this.o.claimCode)
-      this.o.log.warn('auth.claim_code is false: while unclaimed, anyone who reaches this device first can claim it (no setup code asked)');
+    if (this.options.mode === 'off') return;
+    if (this.mode() === 'locked') this.options.log.error(this.lockedReason());
+    if (!this.options.claimCode)
+      this.options.log.warn(
+        'auth.claim_code is false: while unclaimed, anyone who reaches this device first can claim it (no setup code asked)',
+      );
     // The code exists before anyone needs it: the idle card and `loop setup-code` show it.
-    if (this.mode() === 'onboarding' && this.o.claimCode) await this.setupCode.ensure();
+    if (this.mode() === 'onboarding' && this.options.claimCode) await this.setupCode.ensure();
   }
 
   /** Why the device is locked and the way back (a log line, the 503's message); '' when it is not. */
   lockedReason(): string {
-    return lockedMessage(this.problems, (n) => this.files.path(n), this.o.configFile);
+    return lockedMessage(this.problems, (n) => this.files.path(n), this.options.configFile);
   }
 
   stop(): void {
@@ -106,7 +108,7 @@ export class AuthService {
   }
 
   mode(): AuthMode {
-    if (this.o.mode === 'off') return 'off';
+    if (this.options.mode === 'off') return 'off';
     if (Object.keys(this.problems).length) return 'locked';
     return this.data.owner ? 'on' : 'onboarding';
   }
@@ -131,11 +133,11 @@ export class AuthService {
   }
 
   get claimCode(): boolean {
-    return this.o.claimCode;
+    return this.options.claimCode;
   }
 
   get sessionSeconds(): number {
-    return Math.round(this.o.sessionDays * 86400);
+    return Math.round(this.options.sessionDays * 86400);
   }
 
   sessionValid(id: string | null): boolean {
@@ -175,7 +177,7 @@ export class AuthService {
       throw new AuthFailure(
         409,
         'conflict',
-        this.o.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in',
+        this.options.mode === 'off' ? 'auth is off on this device' : 'this device already has an owner: log in',
       );
     const wait = this.throttle.waitMs(address);
     if (wait > 0)
@@ -184,15 +186,15 @@ export class AuthService {
     if (problem) throw new AuthFailure(400, 'invalid', problem);
     this.claiming = true;
     try {
-      if (this.o.claimCode && !(await this.setupCode.matches(code))) {
+      if (this.options.claimCode && !(await this.setupCode.matches(code))) {
         this.throttle.failed(address);
-        this.o.log.warn({ address }, 'claim refused: wrong or missing setup code');
+        this.options.log.warn({ address }, 'claim refused: wrong or missing setup code');
         throw new AuthFailure(
           403,
           'forbidden',
           typeof code === 'string' && code.length
             ? "wrong setup code: type the code shown on the device's screen"
-            : `the setup code is missing: type the code shown on the device's screen (or run \`${cliCommand('setup-code', this.o.configFile)}\` on it)`,
+            : `the setup code is missing: type the code shown on the device's screen (or run \`${cliCommand('setup-code', this.options.configFile)}\` on it)`,
         );
       }
       this.throttle.succeeded(address);
@@ -203,11 +205,11 @@ export class AuthService {
       await this.files.write('tokens', []);
       await this.files.write('sessions', []);
       await this.setOwner(hash);
-      if (this.o.claimCode) await this.setupCode.rotate();
+      if (this.options.claimCode) await this.setupCode.rotate();
     } finally {
       this.claiming = false;
     }
-    this.o.log.warn({ address }, 'device claimed: owner password set; every token and session made before was revoked');
+    this.options.log.warn({ address }, 'device claimed: owner password set; every token and session made before was revoked');
     return this.newSession();
   }
 
@@ -223,7 +225,7 @@ export class AuthService {
     const good = await checkOwnerPassword(password, this.data.owner?.password_hash ?? null);
     if (!good) {
       this.throttle.failed(address);
-      this.o.log.warn({ address }, 'failed login');
+      this.options.log.warn({ address }, 'failed login');
       throw new AuthFailure(401, 'unauthorized', this.data.owner ? 'wrong password' : 'no owner yet: set a password first');
     }
     this.throttle.succeeded(address);
@@ -309,7 +311,7 @@ export class AuthService {
     try {
       changed = await this.files.changed();
     } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'auth files could not be reloaded');
+      this.options.log.warn({ err: (err as Error).message }, 'auth files could not be reloaded');
       return;
     }
     // An own write started since the read: what was read may undo it, so read again.
@@ -319,9 +321,9 @@ export class AuthService {
     const problems = { ...this.problems };
     for (const name of changed.changed) delete problems[name];
     this.problems = { ...problems, ...changed.problems };
-    if (this.mode() === 'locked') this.o.log.error(this.lockedReason());
-    else if (wasLocked) this.o.log.warn('auth files repaired: the device is unlocked');
-    if (this.mode() === 'onboarding' && this.o.claimCode) await this.setupCode.ensure().catch(() => undefined);
+    if (this.mode() === 'locked') this.options.log.error(this.lockedReason());
+    else if (wasLocked) this.options.log.warn('auth files repaired: the device is unlocked');
+    if (this.mode() === 'onboarding' && this.options.claimCode) await this.setupCode.ensure().catch(() => undefined);
     if (changed.changed.length) this.emit();
   }
 

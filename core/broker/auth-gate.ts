@@ -26,8 +26,8 @@ export class AuthGate {
   private readonly strikes = new Map<string, Strikes>();
   private readonly now: () => number;
 
-  constructor(private readonly o: AuthGateOptions) {
-    this.now = o.now ?? monotonicMs;
+  constructor(private readonly options: AuthGateOptions) {
+    this.now = options.now ?? monotonicMs;
   }
 
   /** Runs `verify` when a slot is free, unless the address is backing off or the queue is full. */
@@ -36,8 +36,8 @@ export class AuthGate {
     const s = this.strikes.get(key);
     const now = this.now();
     if (s && now < s.until) return 'backoff';
-    if (this.active >= this.o.concurrency) {
-      if (this.queue.length >= this.o.maxQueued) return 'busy';
+    if (this.active >= this.options.concurrency) {
+      if (this.queue.length >= this.options.maxQueued) return 'busy';
       await new Promise<void>((resolve) => this.queue.push(resolve));
     } else {
       this.active++;
@@ -64,10 +64,10 @@ export class AuthGate {
   private strike(key: string): void {
     const prev = this.strikes.get(key);
     const failures = (prev?.failures ?? 0) + 1;
-    const wait = Math.min(this.o.backoffMaxMs, this.o.backoffBaseMs * 2 ** (failures - 1));
+    const wait = Math.min(this.options.backoffMaxMs, this.options.backoffBaseMs * 2 ** (failures - 1));
     this.strikes.delete(key); // re-inserted last: the Map's order is then oldest-first
     this.strikes.set(key, { failures, until: this.now() + wait });
-    const max = this.o.maxAddresses ?? 4096;
+    const max = this.options.maxAddresses ?? 4096;
     while (this.strikes.size > max) {
       const oldest = this.strikes.keys().next().value;
       if (oldest === undefined) break;

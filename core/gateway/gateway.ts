@@ -53,28 +53,33 @@ export class Gateway {
   private readonly pending: PendingSockets;
   private readonly offAuth: () => void;
 
-  constructor(private readonly o: GatewayOptions) {
+  constructor(private readonly options: GatewayOptions) {
     // A logout, a password change or a revoked token ends the sockets it let in; claiming the
     // device ends those that came in while it was open (the page reconnects with its cookie).
-    this.offAuth = o.auth.onChange(() => this.recheck());
-    this.pending = new PendingSockets(o.auth, o.maxPending, o.authTimeoutMs);
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
-    this.off = o.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
-    this.heartbeat = setInterval(() => this.beat(), o.heartbeatSeconds * 1000);
+    this.offAuth = options.auth.onChange(() => this.recheck());
+    this.pending = new PendingSockets(options.auth, options.maxPending, options.authTimeoutMs);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxMessageBytes,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    this.off = options.bus.subscribeRaw('#', (buf, topic) => this.onBusMessage(topic, buf));
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatSeconds * 1000);
     this.heartbeat.unref();
   }
 
   /** For the HTTP server's `upgrade` on /ws. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const known = this.o.identity(req) !== null;
-    if (known ? this.clients.size >= this.o.maxConnections : this.pending.full) {
+    const known = this.options.identity(req) !== null;
+    if (known ? this.clients.size >= this.options.maxConnections : this.pending.full) {
       return refuseUpgrade(socket, 503, 'Service Unavailable', 'too many WebSocket connections');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const who = this.o.identity(req);
+      const who = this.options.identity(req);
       if (who) return this.onConnection(ws, req, who);
       this.pending.add(ws, (id) => {
-        if (this.clients.size >= this.o.maxConnections) return void ws.close(1013, 'too many WebSocket connections');
+        if (this.clients.size >= this.options.maxConnections) return void ws.close(1013, 'too many WebSocket connections');
         ws.send(JSON.stringify({ type: 'auth_response', success: true, timestamp: now() }));
         this.onConnection(ws, req, { via: 'token', id });
       });
@@ -93,7 +98,7 @@ export class Gateway {
 
   private recheck(): void {
     for (const c of this.clients) {
-      if (this.o.auth.stillValid(c.identity)) continue;
+      if (this.options.auth.stillValid(c.identity)) continue;
       this.clients.delete(c);
       // Open sockets from before the device was claimed may come back with a cookie or token.
       if (c.identity.via === 'open') c.ws.close(1012, 'the device now has an owner: reconnect');
@@ -103,15 +108,20 @@ export class Gateway {
 
   private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
     // Before any close: ws reports a peer's bad frames as 'error', which must never go unheard.
-    ws.on('error', (err) => this.o.log.debug({ err: err.message }, 'ws client error'));
-    if (this.o.token) {
+    ws.on('error', (err) => this.options.log.debug({ err: err.message }, 'ws client error'));
+    if (this.options.token) {
       const url = new URL(req.url ?? '/', 'http://x');
-      if (url.searchParams.get('token') !== this.o.token) {
+      if (url.searchParams.get('token') !== this.options.token) {
         ws.close(CLOSE_UNAUTHORIZED, 'unauthorized: a valid token is required');
         return;
       }
     }
-    const client = new GatewayClient(randomUUID(), ws, { soft: this.o.softBufferBytes, hard: this.o.hardBufferBytes }, identity);
+    const client = new GatewayClient(
+      randomUUID(),
+      ws,
+      { soft: this.options.softBufferBytes, hard: this.options.hardBufferBytes },
+      identity,
+    );
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
     ws.on('message', (data, isBinary) => this.onClientMessage(client, data, isBinary));
@@ -123,7 +133,7 @@ export class Gateway {
       timestamp: now(),
       data: { status: 'connected', connection_id: client.id, rooms: ROOMS },
     });
-    client.send({ type: 'initial_dashboard', data: this.o.view.build(), timestamp: now() });
+    client.send({ type: 'initial_dashboard', data: this.options.view.build(), timestamp: now() });
   }
 
   private onClientMessage(client: GatewayClient, raw: RawData, isBinary: boolean): void {
@@ -192,15 +202,15 @@ export class Gateway {
   private sendSnapshot(client: GatewayClient, room: Room): void {
     const seq = this.seq[room];
     if (room === 'dashboard') {
-      client.send({ type: 'dashboard_update', data: this.o.view.build(), room, seq, snapshot: true, timestamp: now() });
+      client.send({ type: 'dashboard_update', data: this.options.view.build(), room, seq, snapshot: true, timestamp: now() });
     }
     if (room === 'progress') {
-      for (const job of Object.values(this.o.view.build().processing)) {
+      for (const job of Object.values(this.options.view.build().processing)) {
         client.send({ type: 'processing_progress', data: job, room, seq, snapshot: true, timestamp: now() });
       }
     }
     for (const topic of SNAPSHOT_TOPICS) {
-      const buf = this.o.bus.lastRaw(topic);
+      const buf = this.options.bus.lastRaw(topic);
       const payload = buf ? parseObject(buf) : null;
       if (!payload) continue;
       const route = routeFor(topic, payload);
@@ -218,7 +228,7 @@ export class Gateway {
       return;
     }
     try {
-      const data = await this.o.bus.requestRaw(match[1] as string, match[2] as string, m.data ?? {});
+      const data = await this.options.bus.requestRaw(match[1] as string, match[2] as string, m.data ?? {});
       client.send({ type: 'response', id, success: true, data, timestamp: now() });
     } catch (err) {
       const e = err as ActionError;
@@ -257,14 +267,20 @@ export class Gateway {
   /** At most one dashboard_update per throttle interval, always with the newest state. */
   private scheduleDashboard(): void {
     if (this.dashboardTimer) return;
-    const wait = Math.max(0, this.lastDashboardAt + this.o.dashboardThrottleMs - monotonicMs());
+    const wait = Math.max(0, this.lastDashboardAt + this.options.dashboardThrottleMs - monotonicMs());
     this.dashboardTimer = setTimeout(() => {
       this.dashboardTimer = null;
       this.lastDashboardAt = monotonicMs();
       const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard'));
       if (subscribers.length === 0) return;
       const seq = ++this.seq.dashboard;
-      const message = JSON.stringify({ type: 'dashboard_update', data: this.o.view.build(), room: 'dashboard', seq, timestamp: now() });
+      const message = JSON.stringify({
+        type: 'dashboard_update',
+        data: this.options.view.build(),
+        room: 'dashboard',
+        seq,
+        timestamp: now(),
+      });
       for (const c of subscribers) c.send(message, 'dashboard_update');
     }, wait);
   }

@@ -79,10 +79,10 @@ export class Guard {
   readonly publicUrls = new Set<string>(['/']);
   private readonly identities = new WeakMap<IncomingMessage, Identity>();
 
-  constructor(private readonly o: GuardOptions) {
-    this.hosts = new HostAllowlist(o.allowedHosts);
-    this.listed = new Set(o.corsOrigins.filter((x) => x !== '*'));
-    this.anyOrigin = o.corsOrigins.includes('*');
+  constructor(private readonly options: GuardOptions) {
+    this.hosts = new HostAllowlist(options.allowedHosts);
+    this.listed = new Set(options.corsOrigins.filter((x) => x !== '*'));
+    this.anyOrigin = options.corsOrigins.includes('*');
   }
 
   /** The identity the guard found for a request or upgrade (null: none, or not checked). */
@@ -116,10 +116,10 @@ export class Guard {
 
   /** Session or token, whichever the request carries; a cookie counts only from the device's own page or a listed origin. */
   private prove(headers: IncomingMessage['headers'], kind: OriginKind, allowCookie: boolean): Identity | null {
-    const token = this.o.auth.tokenValid(bearerOf(headers.authorization));
+    const token = this.options.auth.tokenValid(bearerOf(headers.authorization));
     if (token) return { via: 'token', id: token.id };
     const session = readCookie(headers.cookie);
-    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && session && this.o.auth.sessionValid(session))
+    if (allowCookie && (kind === 'self' || kind === 'listed' || kind === 'none') && session && this.options.auth.sessionValid(session))
       return { via: 'session', hash: digest(session) };
     return null;
   }
@@ -161,7 +161,7 @@ export class Guard {
       const okType = ct === 'application/json' || (ct === 'multipart/form-data' && consumes.includes(ct));
       if (ct ? !okType : hasBody) return refuse(415, 'unsupported', 'send the body as application/json');
     }
-    const auth = this.o.auth;
+    const auth = this.options.auth;
     if (!auth.enforced) {
       this.identities.set(req.raw, { via: 'open' });
       return;
@@ -194,7 +194,7 @@ export class Guard {
     if (!this.hosts.allows(req.headers.host)) return { status: 421, reason: 'Misdirected Request' };
     const kind = this.originKind(req.headers.origin, req.headers.host);
     if (kind === 'foreign') return { status: 403, reason: 'Forbidden' };
-    if (!this.o.auth.enforced) {
+    if (!this.options.auth.enforced) {
       this.identities.set(req, { via: 'open' });
       return null;
     }

@@ -61,7 +61,7 @@ export class PluginHost {
   /** Every plugin loaded, running or not: their declarations say which requests carry secrets. */
   private readonly loaded = new Map<string, LoopPlugin>();
 
-  constructor(private readonly o: HostOptions) {}
+  constructor(private readonly options: HostOptions) {}
 
   get status(): PluginStatus[] {
     return this.statuses.map((s) => ({ ...s }));
@@ -69,9 +69,9 @@ export class PluginHost {
 
   async start(): Promise<void> {
     const loaded: LoopPlugin[] = [];
-    for (const spec of this.o.specs) {
+    for (const spec of this.options.specs) {
       try {
-        const { plugin, source } = await loadPlugin(spec, this.o.baseDir);
+        const { plugin, source } = await loadPlugin(spec, this.options.baseDir);
         if (this.plugins.has(plugin.id) || loaded.some((p) => p.id === plugin.id))
           throw new Error(`plugin id "${plugin.id}" is listed twice`);
         loaded.push(plugin);
@@ -82,7 +82,7 @@ export class PluginHost {
     }
     for (const plugin of loaded) this.loaded.set(plugin.id, plugin);
     // Requests with a secret field (from REST, /ws or a plugin) reach their plugin here, never the broker.
-    this.o.bus.setInProcessActions({
+    this.options.bus.setInProcessActions({
       specOf: (pluginId, action) => this.specOf(pluginId, action),
       run: (pluginId, cmd) => this.run(pluginId, cmd, 'request'),
     });
@@ -90,12 +90,12 @@ export class PluginHost {
     for (const [id, why] of problems) this.fail(id, why, 'skipped');
 
     // One subscription each for all requests and all `/set` commands.
-    this.unsubscribe.push(this.o.bus.subscribeRaw('bridge/request/+/+', (buf, topic) => this.onRequest(topic, buf)));
-    this.unsubscribe.push(this.o.bus.subscribeRaw('+/set', (buf, topic) => this.onSet(topic, buf)));
+    this.unsubscribe.push(this.options.bus.subscribeRaw('bridge/request/+/+', (buf, topic) => this.onRequest(topic, buf)));
+    this.unsubscribe.push(this.options.bus.subscribeRaw('+/set', (buf, topic) => this.onSet(topic, buf)));
     // A group command is this device's own `<plugin>/set`, arriving on a topic shared by the group.
-    for (const g of this.o.groupTopics ?? []) {
+    for (const g of this.options.groupTopics ?? []) {
       this.unsubscribe.push(
-        this.o.bus.subscribeRaw(`${g}/+/set`, (buf, topic) => this.onSet(topic.slice(g.length + 1), buf), { absolute: true }),
+        this.options.bus.subscribeRaw(`${g}/+/set`, (buf, topic) => this.onSet(topic.slice(g.length + 1), buf), { absolute: true }),
       );
     }
 
@@ -109,34 +109,34 @@ export class PluginHost {
   }
 
   private async startOne(plugin: LoopPlugin): Promise<void> {
-    const log = this.o.log.child({ plugin: plugin.id });
-    const section = this.o.config[plugin.id] ?? {};
+    const log = this.options.log.child({ plugin: plugin.id });
+    const section = this.options.config[plugin.id] ?? {};
     const problems = checkOnce(plugin.configSchema, section, plugin.id);
     if (problems.length) {
       this.fail(plugin.id, `bad config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, 'failed');
       return;
     }
     const abort = new AbortController();
-    const scopedBus = this.o.bus.scoped();
+    const scopedBus = this.options.bus.scoped();
     const routes: Array<(app: FastifyInstance) => void | Promise<void>> = [];
     const status = this.statuses.find((s) => s.id === plugin.id);
     const ctx: PluginContext = {
       id: plugin.id,
       config: section,
-      device: this.o.device,
+      device: this.options.device,
       log,
       bus: scopedBus,
-      store: this.o.store.scope(plugin.id),
+      store: this.options.store.scope(plugin.id),
       signal: abort.signal,
       http: { register: (fn) => routes.push(fn) },
-      dataDir: this.o.dataDir,
-      notify: (level, message, data, type) => this.o.notify(plugin.id, level, message, data, type),
+      dataDir: this.options.dataDir,
+      notify: (level, message, data, type) => this.options.notify(plugin.id, level, message, data, type),
       setDetail: (detail) => {
         if (status) status.detail = { ...(status.detail ?? {}), ...detail };
-        this.o.onInfoChanged();
+        this.options.onInfoChanged();
       },
     };
-    await mkdir(this.o.dataDir, { recursive: true });
+    await mkdir(this.options.dataDir, { recursive: true });
     let running: RunningPlugin;
     try {
       running = await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
@@ -153,8 +153,8 @@ export class PluginHost {
     }
     // Routes are added only for plugins that started, so a failed one leaves no half API.
     const table = plugin.routes;
-    if (table?.length) this.o.http.register((app) => mountActionRoutes(app, table, scopedBus));
-    for (const fn of routes) this.o.http.register(async (app) => fn(app));
+    if (table?.length) this.options.http.register((app) => mountActionRoutes(app, table, scopedBus));
+    for (const fn of routes) this.options.http.register(async (app) => fn(app));
     this.plugins.set(plugin.id, {
       plugin,
       handlers: running.handlers,
@@ -180,8 +180,8 @@ export class PluginHost {
     } else {
       this.statuses.push({ id, state, error: why, actions: [], source: 'unknown' });
     }
-    this.o.log.error({ plugin: id }, `plugin ${state}: ${why}`);
-    this.o.notify('bridge', 'error', `plugin ${id} ${state}: ${why}`, { plugin: id }, 'plugin_failed');
+    this.options.log.error({ plugin: id }, `plugin ${state}: ${why}`);
+    this.options.notify('bridge', 'error', `plugin ${id} ${state}: ${why}`, { plugin: id }, 'plugin_failed');
   }
 
   private specOf(pluginId: string, action: string): ActionSpec | undefined {
@@ -214,7 +214,7 @@ export class PluginHost {
     } catch (err) {
       const e = err as ActionError;
       const transaction = extractTransaction(buf);
-      void this.o.bus.publishRaw(
+      void this.options.bus.publishRaw(
         responseTopic(pluginId, action),
         JSON.stringify({
           status: 'error',
@@ -239,7 +239,7 @@ export class PluginHost {
         error: secret.message,
         ...(cmd.transaction !== undefined ? { transaction: cmd.transaction } : {}),
       };
-      void this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(refusal));
+      void this.options.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(refusal));
       this.badCommand(pluginId, secret.message, { code: secret.code }, 'invalid_command');
       return;
     }
@@ -249,7 +249,7 @@ export class PluginHost {
       if (!internal && res.status === 'error' && (res.code === 'invalid' || res.code === 'not_found' || res.code === 'unavailable')) {
         this.badCommand(pluginId, `${excerpt(`${pluginId}/${action}`, 80)}: ${res.error}`, { code: res.code }, 'invalid_command');
       }
-      return this.o.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
+      return this.options.bus.publishRaw(responseTopic(pluginId, action), JSON.stringify(res));
     });
   }
 
@@ -289,7 +289,7 @@ export class PluginHost {
     }
     b.tokens -= 1;
     if (b.dropped > 0) {
-      this.o.notify(
+      this.options.notify(
         pluginId,
         'warning',
         `${b.dropped} more bad commands were not reported one by one`,
@@ -298,11 +298,11 @@ export class PluginHost {
       );
       b.dropped = 0;
     }
-    this.o.notify(pluginId, 'error', message, data, type);
+    this.options.notify(pluginId, 'error', message, data, type);
   }
 
   async stop(): Promise<void> {
-    this.o.bus.setInProcessActions(null);
+    this.options.bus.setInProcessActions(null);
     this.unsubscribe.splice(0).forEach((u) => u());
     const running = [...this.plugins.values()].reverse();
     for (const r of running) {
@@ -310,7 +310,7 @@ export class PluginHost {
       try {
         await withTimeout(r.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
       } catch (err) {
-        this.o.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin stop failed');
+        this.options.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin stop failed');
       }
       r.dispose();
       r.status.state = 'stopped';

@@ -21,13 +21,13 @@ export class Converter {
   /** Job id → the client that queued it (uploads re-queued at start belong to 'device'). */
   private readonly owners = new Map<string, string>();
 
-  constructor(private readonly s: MediaShared) {
-    this.queue = new JobQueue(s.cfg.concurrency, (job, err) => s.log.error({ err, job: job.id }, 'media job crashed'));
+  constructor(private readonly shared: MediaShared) {
+    this.queue = new JobQueue(shared.cfg.concurrency, (job, err) => shared.log.error({ err, job: job.id }, 'media job crashed'));
   }
 
   /** Part of every converted file's name: follows the screen profile in force when the job runs. */
   private get key(): string {
-    return profileKey(this.s.cfg);
+    return profileKey(this.shared.cfg);
   }
 
   /** Cancels the job of an entry, if any, and waits until it has let go of its files. */
@@ -60,35 +60,35 @@ export class Converter {
       key: sha,
       run: (signal) => this.convert(sha, jobId, signal).finally(() => this.owners.delete(jobId)),
     });
-    this.s.progress({ job_id: jobId, slug: this.s.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
+    this.shared.progress({ job_id: jobId, slug: this.shared.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
   }
 
   private async convert(sha: string, jobId: string, signal: AbortSignal): Promise<void> {
-    const start = this.s.bySha(sha);
+    const start = this.shared.bySha(sha);
     if (!start?.original || signal.aborted) return;
     const { slug, filename, kind } = start;
     const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
-      this.s.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
+      this.shared.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
 
-    await this.s.update(sha, { status: 'processing', error: null, job_id: jobId });
-    await this.s.publishState();
+    await this.shared.update(sha, { status: 'processing', error: null, job_id: jobId });
+    await this.shared.publishState();
     send('converting', 0);
 
-    const clip = this.s.layout.clipName(sha, this.key, kind);
-    const thumb = this.s.layout.thumbName(sha, this.key);
-    const tmpClip = join(this.s.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
-    const tmpThumb = join(this.s.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
-    const owned = [tmpClip, tmpThumb, this.s.layout.abs(clip), this.s.layout.abs(thumb)];
-    for (const f of owned) this.s.busy.add(f);
+    const clip = this.shared.layout.clipName(sha, this.key, kind);
+    const thumb = this.shared.layout.thumbName(sha, this.key);
+    const tmpClip = join(this.shared.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
+    const tmpThumb = join(this.shared.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
+    const owned = [tmpClip, tmpThumb, this.shared.layout.abs(clip), this.shared.layout.abs(thumb)];
+    for (const f of owned) this.shared.busy.add(f);
     try {
       const gate = throttle(PROGRESS_INTERVAL_MS);
       await runFfmpeg({
-        input: this.s.layout.abs(start.original),
+        input: this.shared.layout.abs(start.original),
         output: tmpClip,
-        args: kind === 'video' ? videoArgs(this.s.cfg, start.source.has_audio) : stillArgs(this.s.cfg),
-        ffmpegPath: this.s.cfg.ffmpeg_path,
-        limits: this.s.probeLimits.child,
-        maxPixels: this.s.cfg.max_pixels,
+        args: kind === 'video' ? videoArgs(this.shared.cfg, start.source.has_audio) : stillArgs(this.shared.cfg),
+        ffmpegPath: this.shared.cfg.ffmpeg_path,
+        limits: this.shared.probeLimits.child,
+        maxPixels: this.shared.cfg.max_pixels,
         durationSeconds: start.source.duration,
         signal,
         niceness: 10,
@@ -97,30 +97,30 @@ export class Converter {
           send('converting', (t.percent ?? 0) * 0.95, { speed: t.speed, message: `${t.seconds.toFixed(1)} s converted` });
         },
       });
-      const out = await probeMedia(tmpClip, { ...this.s.probeLimits, maxDurationSeconds: null });
+      const out = await probeMedia(tmpClip, { ...this.shared.probeLimits, maxDurationSeconds: null });
       send('thumbnail', 95);
       const at = kind === 'video' ? Math.min(1, (out.duration ?? 0) / 3) : 0;
       await runFfmpeg({
         input: tmpClip,
         output: tmpThumb,
-        args: thumbnailArgs(this.s.cfg, at),
-        ffmpegPath: this.s.cfg.ffmpeg_path,
-        limits: this.s.probeLimits.child,
-        maxPixels: this.s.cfg.max_pixels,
+        args: thumbnailArgs(this.shared.cfg, at),
+        ffmpegPath: this.shared.cfg.ffmpeg_path,
+        limits: this.shared.probeLimits.child,
+        maxPixels: this.shared.cfg.max_pixels,
         signal,
       });
       await fsyncPath(tmpClip);
       await fsyncPath(tmpThumb);
       if (signal.aborted) throw new FfmpegCancelled();
-      await rename(tmpClip, this.s.layout.abs(clip));
-      await rename(tmpThumb, this.s.layout.abs(thumb));
-      await fsyncPath(this.s.layout.clips);
-      await fsyncPath(this.s.layout.thumbs);
-      const [clipStat, thumbStat] = await Promise.all([stat(this.s.layout.abs(clip)), stat(this.s.layout.abs(thumb))]);
+      await rename(tmpClip, this.shared.layout.abs(clip));
+      await rename(tmpThumb, this.shared.layout.abs(thumb));
+      await fsyncPath(this.shared.layout.clips);
+      await fsyncPath(this.shared.layout.thumbs);
+      const [clipStat, thumbStat] = await Promise.all([stat(this.shared.layout.abs(clip)), stat(this.shared.layout.abs(thumb))]);
       if (signal.aborted) throw new FfmpegCancelled();
       const original = start.original;
-      const keep = this.s.cfg.keep_originals;
-      const entry = await this.s.update(sha, {
+      const keep = this.shared.cfg.keep_originals;
+      const entry = await this.shared.update(sha, {
         status: 'ready',
         error: null,
         job_id: null,
@@ -137,11 +137,11 @@ export class Converter {
         },
       });
       // Only now that the index no longer names it.
-      if (!keep) await unlink(this.s.layout.abs(original)).catch(() => undefined);
-      await this.s.publishState();
+      if (!keep) await unlink(this.shared.layout.abs(original)).catch(() => undefined);
+      await this.shared.publishState();
       if (entry) {
         send('done', 100);
-        this.s.event({ type: 'added', slug, item: this.s.item(entry), add_to_loop: this.s.cfg.add_to_loop });
+        this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: this.shared.cfg.add_to_loop });
       }
     } catch (err) {
       await Promise.all([unlink(tmpClip), unlink(tmpThumb)].map((p) => p.catch(() => undefined)));
@@ -151,13 +151,13 @@ export class Converter {
         return;
       }
       const message = err instanceof Error ? err.message : String(err);
-      this.s.log.warn({ slug, err: message }, 'media conversion failed');
-      const entry = await this.s.update(sha, { status: 'failed', error: message, job_id: null });
-      await this.s.publishState();
+      this.shared.log.warn({ slug, err: message }, 'media conversion failed');
+      const entry = await this.shared.update(sha, { status: 'failed', error: message, job_id: null });
+      await this.shared.publishState();
       send('failed', 0, { message });
-      if (entry) this.s.event({ type: 'failed', slug, item: this.s.item(entry) });
+      if (entry) this.shared.event({ type: 'failed', slug, item: this.shared.item(entry) });
     } finally {
-      for (const f of owned) this.s.busy.delete(f);
+      for (const f of owned) this.shared.busy.delete(f);
     }
   }
 }

@@ -53,7 +53,7 @@ export class Ingest {
   private readonly receiving = new Map<string, number>();
 
   constructor(
-    private readonly s: MediaShared,
+    private readonly shared: MediaShared,
     private readonly jobs: JobAdmission,
   ) {}
 
@@ -70,7 +70,7 @@ export class Ingest {
       if (!gate(force)) return;
       const all = file.offsetBytes + received;
       const percent = total ? Math.min(99.9, (all / total) * 100) : 0;
-      this.s.progress({
+      this.shared.progress({
         job_id: jobId,
         slug: null,
         filename,
@@ -82,7 +82,7 @@ export class Ingest {
     };
     const fail = (err: unknown): never => {
       const message = err instanceof Error ? err.message : String(err);
-      this.s.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
+      this.shared.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
       throw err;
     };
 
@@ -91,8 +91,8 @@ export class Ingest {
     let received;
     try {
       received = await receiveToTemp(file.stream, {
-        dir: this.s.layout.incoming,
-        maxBytes: this.s.cfg.max_upload_bytes,
+        dir: this.shared.layout.incoming,
+        maxBytes: this.shared.cfg.max_upload_bytes,
         signal: file.signal,
         onBytes: (n) => {
           this.receiving.set(jobId, n);
@@ -106,14 +106,14 @@ export class Ingest {
       this.receiving.delete(jobId);
     }
     const temp = received.path;
-    this.s.busy.add(temp);
+    this.shared.busy.add(temp);
     const done = { bytes_received: file.offsetBytes + received.size, total_bytes: total };
-    this.s.progress({ job_id: jobId, slug: null, filename, stage: 'uploading', percent: 100, ...done });
+    this.shared.progress({ job_id: jobId, slug: null, filename, stage: 'uploading', percent: 100, ...done });
 
     try {
       const sha = received.sha256;
       const slug = slugFor(filename, sha);
-      const existing = this.s.bySha(sha);
+      const existing = this.shared.bySha(sha);
       if (this.claims.has(sha) || existing?.status === 'queued' || existing?.status === 'processing') {
         throw new ActionError('conflict', `the same content is already being processed (${existing?.slug ?? slug})`, {
           slug: existing?.slug ?? slug,
@@ -122,23 +122,30 @@ export class Ingest {
       // A ready item whose converted file went missing on disk is converted again from this upload
       // (the loop marks it until then); otherwise the same content is already here.
       const clipOnDisk = existing?.clip
-        ? await stat(this.s.layout.abs(existing.clip)).then(
+        ? await stat(this.shared.layout.abs(existing.clip)).then(
             () => true,
             () => false,
           )
         : false;
       if (existing?.status === 'ready' && clipOnDisk) {
-        this.s.progress({ job_id: jobId, slug: existing.slug, filename, stage: 'done', percent: 100, message: 'already in the library' });
-        return { slug: existing.slug, job_id: null, filename, result: 'exists', item: this.s.item(existing), size: received.size };
+        this.shared.progress({
+          job_id: jobId,
+          slug: existing.slug,
+          filename,
+          stage: 'done',
+          percent: 100,
+          message: 'already in the library',
+        });
+        return { slug: existing.slug, job_id: null, filename, result: 'exists', item: this.shared.item(existing), size: received.size };
       }
       this.claims.add(sha);
       try {
-        this.s.progress({ job_id: jobId, slug, filename, stage: 'probing', percent: 0 });
-        const probe = await probeMedia(temp, this.s.probeLimits);
-        const original = this.s.layout.originalName(sha, probe.ext);
-        await rename(temp, this.s.layout.abs(original));
-        await fsyncPath(this.s.layout.originals);
-        this.s.busy.delete(temp);
+        this.shared.progress({ job_id: jobId, slug, filename, stage: 'probing', percent: 0 });
+        const probe = await probeMedia(temp, this.shared.probeLimits);
+        const original = this.shared.layout.originalName(sha, probe.ext);
+        await rename(temp, this.shared.layout.abs(original));
+        await fsyncPath(this.shared.layout.originals);
+        this.shared.busy.delete(temp);
         const entry: LibraryEntry = {
           sha256: sha,
           // A failed item uploaded again keeps its slug: it is the same content.
@@ -168,9 +175,9 @@ export class Ingest {
           output: null,
         };
         // The upload is acknowledged once this is durable.
-        await this.s.put(entry);
+        await this.shared.put(entry);
         this.jobs.enqueue(sha, jobId, entry.filename, client);
-        return { slug: entry.slug, job_id: jobId, filename, result: 'queued', item: this.s.item(entry), size: received.size };
+        return { slug: entry.slug, job_id: jobId, filename, result: 'queued', item: this.shared.item(entry), size: received.size };
       } finally {
         this.claims.delete(sha);
       }
@@ -178,13 +185,13 @@ export class Ingest {
       return fail(err);
     } finally {
       await unlink(temp).catch(() => undefined);
-      this.s.busy.delete(temp);
+      this.shared.busy.delete(temp);
     }
   }
 
   /** Refuses an upload while too many conversions wait, in all or from this client; says which bound. */
   private admit(client: string): void {
-    const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.s.cfg;
+    const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.shared.cfg;
     if (this.jobs.waiting() >= all) {
       throw new ActionError(
         'busy',
@@ -201,23 +208,23 @@ export class Ingest {
 
   /** Refuses an upload that would pass the quota or leave less than min_free_bytes on the disk. */
   private async checkSpace(jobId: string, received: number, expected: number | null): Promise<void> {
-    const quota = this.s.quotaBytes();
+    const quota = this.shared.quotaBytes();
     const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), 0);
     const incoming = received === 0 ? (expected ?? 0) : received;
     if (quota !== null) {
-      const used = this.s.usedBytes() + others;
+      const used = this.shared.usedBytes() + others;
       if (used + incoming > quota) {
         throw new StorageFullError(
-          `not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (${this.s.cfg.max_storage_bytes === null ? 'media.max_storage_share of the disk' : 'media.max_storage_bytes'}); delete something first`,
+          `not enough room in the library: ${formatBytes(used)} of ${formatBytes(quota)} used (${this.shared.cfg.max_storage_bytes === null ? 'media.max_storage_share of the disk' : 'media.max_storage_bytes'}); delete something first`,
         );
       }
     }
-    const free = await diskFree(this.s.layout.root);
+    const free = await diskFree(this.shared.layout.root);
     if (free === null) return;
     const need = received === 0 ? (expected ?? 0) : 0;
-    if (free - need < this.s.cfg.min_free_bytes) {
+    if (free - need < this.shared.cfg.min_free_bytes) {
       throw new StorageFullError(
-        `not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.s.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`,
+        `not enough free space on the device: ${formatBytes(free)} free, ${formatBytes(this.shared.cfg.min_free_bytes)} must stay free (media.min_free_bytes)`,
       );
     }
   }

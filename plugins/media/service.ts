@@ -56,20 +56,20 @@ export class MediaService {
   private readonly converter: Converter;
   private readonly ingester: Ingest;
 
-  constructor(private readonly o: MediaServiceOptions) {
-    this.layout = new MediaLayout(o.dataDir);
+  constructor(private readonly options: MediaServiceOptions) {
+    this.layout = new MediaLayout(options.dataDir);
     const shared: MediaShared = {
       get cfg() {
-        return withScreen(o.config, o.screen?.());
+        return withScreen(options.config, options.screen?.());
       },
       layout: this.layout,
-      log: o.log,
+      log: options.log,
       busy: this.busy,
       get probeLimits() {
-        return probeLimitsOf(o.config);
+        return probeLimitsOf(options.config);
       },
       progress: (p) => this.progress(p),
-      event: (e) => o.out.event(e),
+      event: (e) => options.out.event(e),
       bySha: (sha) => this.bySha(sha),
       item: (e) => this.item(e),
       usedBytes: () => this.storage().used_bytes,
@@ -91,14 +91,14 @@ export class MediaService {
   }
 
   private get cfg(): MediaConfig {
-    return this.o.config;
+    return this.options.config;
   }
 
   // ---- lifecycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
     for (const dir of this.layout.dirs) await mkdir(dir, { recursive: true });
-    this.doc = await openLibrary(this.o.store);
+    this.doc = await openLibrary(this.options.store);
     await this.recover();
     await this.publishState();
   }
@@ -155,18 +155,21 @@ export class MediaService {
       (await this.doc.set({ items: fixed }).then(
         () => true,
         (err: Error) => (
-          this.o.log.error({ err: err.message }, 'could not record the repair of the library; it is done again at the next start'),
+          this.options.log.error({ err: err.message }, 'could not record the repair of the library; it is done again at the next start'),
           false
         ),
       ));
     if (!recorded) requeue.length = 0;
     if (this.doc.restored) {
       // An earlier generation does not name what came after it: its files stay until a person runs cleanup.
-      this.o.log.warn('the library was restored from an earlier generation: files it does not name are kept (cleanup removes them)');
+      this.options.log.warn('the library was restored from an earlier generation: files it does not name are kept (cleanup removes them)');
     }
     const { removed } = this.doc.restored ? { removed: [] } : await this.cleanup();
     if (removed.length)
-      this.o.log.info({ removed: removed.length }, 'removed media files no entry owns (left by an interrupted upload, job or delete)');
+      this.options.log.info(
+        { removed: removed.length },
+        'removed media files no entry owns (left by an interrupted upload, job or delete)',
+      );
     for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);
   }
 
@@ -185,7 +188,7 @@ export class MediaService {
   }
 
   item(e: LibraryEntry): MediaItem {
-    return toItem(e, this.layout, { files: this.o.filesUrl });
+    return toItem(e, this.layout, { files: this.options.filesUrl });
   }
 
   get(slug: string): MediaItem {
@@ -218,11 +221,11 @@ export class MediaService {
     const disk = await diskStats(this.layout.root);
     this.freeBytes = disk?.free ?? null;
     this.diskTotal = disk?.total ?? null;
-    this.o.out.state(this.list());
+    this.options.out.state(this.list());
   }
 
   private progress(p: Omit<MediaProgress, 'timestamp'>): void {
-    this.o.out.progress({ ...p, timestamp: now() });
+    this.options.out.progress({ ...p, timestamp: now() });
   }
 
   private async update(sha: string, patch: Partial<LibraryEntry>): Promise<LibraryEntry | undefined> {
@@ -246,9 +249,9 @@ export class MediaService {
     await this.doc.update((d) => ({ items: d.items.filter((x) => x.sha256 !== e.sha256) }), { freesSpace: true });
     // Files go only once the index no longer names them: a crash in between leaves orphans (removed at start), never dangling entries.
     for (const rel of [e.original, e.clip, e.thumbnail]) if (rel) await unlink(this.layout.abs(rel)).catch(() => undefined);
-    await this.o.store.spaceFreed();
+    await this.options.store.spaceFreed();
     await this.publishState();
-    this.o.out.event({ type: 'deleted', slug });
+    this.options.out.event({ type: 'deleted', slug });
     return { slug };
   }
 

@@ -89,14 +89,14 @@ export class WifiService {
     this.state = this.baseState();
   }
 
-  private get c(): WifiConfig {
+  private get config(): WifiConfig {
     return this.ctx.config;
   }
 
   async start(): Promise<void> {
     await this.refresh();
     if (!this.nmcliMissing) this.startMonitor();
-    this.safetyTimer = setInterval(() => void this.refresh().catch(() => undefined), this.c.refresh_seconds * 1000);
+    this.safetyTimer = setInterval(() => void this.refresh().catch(() => undefined), this.config.refresh_seconds * 1000);
     this.safetyTimer.unref();
     // The onboarding policy runs in the background once NetworkManager answers (see refresh).
   }
@@ -136,7 +136,7 @@ export class WifiService {
       signal: null,
       ip: null,
       configured_ssid: null,
-      hotspot: { active: false, ssid: this.c.hotspot.ssid },
+      hotspot: { active: false, ssid: this.config.hotspot.ssid },
       updated_at: new Date().toISOString(),
       reason: null,
       interface: null,
@@ -193,7 +193,7 @@ export class WifiService {
     const generation = this.profileGeneration;
     const r = await this.run(['-f', CONNECTION_FIELDS.join(','), 'connection', 'show']);
     if (r.code !== 0) throw new ActionError('internal', `nmcli: ${errorText(r)}`);
-    const profiles = parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.c.hotspot.connection_name);
+    const profiles = parseConnections(r.stdout).filter((p) => p.type === WIFI_TYPE && p.name !== this.config.hotspot.connection_name);
     if (generation === this.profileGeneration) this.profileCache = profiles;
     return profiles;
   }
@@ -244,8 +244,8 @@ export class WifiService {
     const r = await this.run(['-f', DEVICE_FIELDS.join(','), 'device', 'status']);
     if (r.code !== 0) throw new ActionError('unavailable', `nmcli: ${errorText(r)}`);
     const devices = parseDevices(r.stdout);
-    const dev = devices.find((d) => (this.c.interface ? d.iface === this.c.interface : d.type === 'wifi'));
-    if (!dev) throw new ActionError('unavailable', this.c.interface ? `no device ${this.c.interface}` : 'no WiFi device');
+    const dev = devices.find((d) => (this.config.interface ? d.iface === this.config.interface : d.type === 'wifi'));
+    if (!dev) throw new ActionError('unavailable', this.config.interface ? `no device ${this.config.interface}` : 'no WiFi device');
     // Reachable over a cable: no reason to take the WiFi over with a hotspot (also spares developers' laptops).
     this.wired = devices.some((d) => d.type === 'ethernet' && d.state === 'connected');
     this.iface = dev.iface;
@@ -274,12 +274,12 @@ export class WifiService {
     }
     const ip = ipv4Of(fields);
     const conName = fields.get('GENERAL.CONNECTION') ?? '';
-    if (conName === this.c.hotspot.connection_name) {
+    if (conName === this.config.hotspot.connection_name) {
       return {
         ...base,
         mode: 'hotspot',
         ip,
-        hotspot: { active: true, ssid: this.c.hotspot.ssid },
+        hotspot: { active: true, ssid: this.config.hotspot.ssid },
         hotspot_reason: this.hotspotReason ?? 'manual',
       };
     }
@@ -362,7 +362,7 @@ export class WifiService {
       }
       if (await this.tryKnown(false)) return;
       await this.findDevice();
-      if (this.c.auto_hotspot && !this.wired)
+      if (this.config.auto_hotspot && !this.wired)
         await this.startHotspot('no_network').catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not start the hotspot'));
     }).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'wifi start-up policy failed'));
   }
@@ -371,7 +371,7 @@ export class WifiService {
   private watchLoss(): void {
     const s = this.state;
     const lost = s.mode === 'disconnected' && !this.busy && !s.busy && !this.wired;
-    if (!lost || !this.c.auto_hotspot || !this.booted) {
+    if (!lost || !this.config.auto_hotspot || !this.booted) {
       if (!lost && this.lostTimer) {
         clearTimeout(this.lostTimer);
         this.lostTimer = null;
@@ -385,10 +385,10 @@ export class WifiService {
         await this.findDevice();
         const now = await this.refresh();
         if (now.mode !== 'disconnected' || this.busy || this.wired) return;
-        this.ctx.log.info({ seconds: this.c.fallback_seconds }, 'no connection: starting the hotspot');
+        this.ctx.log.info({ seconds: this.config.fallback_seconds }, 'no connection: starting the hotspot');
         await this.startHotspot('lost');
       }).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not start the hotspot'));
-    }, this.c.fallback_seconds * 1000);
+    }, this.config.fallback_seconds * 1000);
   }
 
   private startRetry(): void {
@@ -400,7 +400,7 @@ export class WifiService {
         .finally(() => {
           if (this.state.mode === 'hotspot' && this.hotspotReason !== 'manual') this.startRetry();
         });
-    }, this.c.retry_seconds * 1000);
+    }, this.config.retry_seconds * 1000);
   }
 
   private stopRetry(): void {
@@ -413,7 +413,7 @@ export class WifiService {
   private async retryKnown(): Promise<void> {
     if (this.state.mode !== 'hotspot' || this.hotspotReason === 'manual') return;
     this.retries++;
-    const blind = this.c.blind_retry_every > 0 && this.retries % this.c.blind_retry_every === 0;
+    const blind = this.config.blind_retry_every > 0 && this.retries % this.config.blind_retry_every === 0;
     const visible = await this.knownInSight(true);
     if (!visible.length && !blind) return;
     this.ctx.log.info({ networks: visible.map((p) => p.name), blind }, 'trying known networks');
@@ -441,8 +441,8 @@ export class WifiService {
     try {
       for (const p of candidates) {
         const r = await this.run(
-          ['-w', String(this.c.connect_timeout_seconds), 'connection', 'up', 'uuid', p.uuid, 'ifname', iface],
-          (this.c.connect_timeout_seconds + 5) * 1000,
+          ['-w', String(this.config.connect_timeout_seconds), 'connection', 'up', 'uuid', p.uuid, 'ifname', iface],
+          (this.config.connect_timeout_seconds + 5) * 1000,
         );
         if (r.code === 0) {
           this.hotspotReason = null;
@@ -467,7 +467,7 @@ export class WifiService {
 
   private async startHotspot(reason: HotspotReason): Promise<void> {
     const iface = this.requireAvailable();
-    const h = this.c.hotspot;
+    const h = this.config.hotspot;
     // Scan first: many WiFi chips cannot scan while serving a hotspot, and the page needs the list.
     await this.scanNow(true).catch(() => undefined);
     await this.run(['connection', 'delete', 'id', h.connection_name]);
@@ -522,7 +522,7 @@ export class WifiService {
   }
 
   private async stopHotspotNow(): Promise<void> {
-    const r = await this.run(['connection', 'down', 'id', this.c.hotspot.connection_name]);
+    const r = await this.run(['connection', 'down', 'id', this.config.hotspot.connection_name]);
     if (r.code !== 0 && r.code !== 10) throw new ActionError('internal', `could not stop the hotspot: ${errorText(r)}`);
     this.hotspotReason = null;
     this.stopRetry();
@@ -533,7 +533,7 @@ export class WifiService {
 
   private async scanNow(rescan: boolean, saved?: Profile[]): Promise<WifiNetworks> {
     const iface = this.requireAvailable();
-    const fresh = this.scanCache && monotonicMs() - this.scanCache.at < this.c.scan_cache_seconds * 1000;
+    const fresh = this.scanCache && monotonicMs() - this.scanCache.at < this.config.scan_cache_seconds * 1000;
     if (fresh && this.scanCache && !saved) return this.scanCache.result;
     // Serving the hotspot, a rescan would fail or drop the phone: answer the list from before.
     const doRescan = rescan && this.state.mode !== 'hotspot';
@@ -595,7 +595,7 @@ export class WifiService {
         await this.stopHotspotNow();
         await this.tryKnown(false);
       }
-      return { hotspot_active: this.state.mode === 'hotspot', ssid: this.c.hotspot.ssid };
+      return { hotspot_active: this.state.mode === 'hotspot', ssid: this.config.hotspot.ssid };
     });
   }
 
@@ -609,7 +609,7 @@ export class WifiService {
       const existing = before.find((p) => p.name === ssid);
       this.setBusy(true);
       let r: NmcliResult;
-      const t = this.c.connect_timeout_seconds;
+      const t = this.config.connect_timeout_seconds;
       try {
         if (fromHotspot) {
           // Leave AP mode first, and look again: the list seen from the hotspot may be old.

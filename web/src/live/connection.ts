@@ -98,11 +98,11 @@ interface Pending {
 export const CLOSE_UNAUTHORIZED = 4401;
 
 export class LiveConnection {
-  private readonly o: Required<Omit<LiveOptions, 'onUnauthorized'>> & Pick<LiveOptions, 'onUnauthorized'>;
+  private readonly options: Required<Omit<LiveOptions, 'onUnauthorized'>> & Pick<LiveOptions, 'onUnauthorized'>;
   private socket: SocketLike | null = null;
   /** Bumped for every socket: handlers of an older socket are ignored. */
   private generation = 0;
-  private s: LiveStatus = { state: 'connecting', nextRetryAt: null, attempt: 0, polling: false, pollOk: null };
+  private current: LiveStatus = { state: 'connecting', nextRetryAt: null, attempt: 0, polling: false, pollOk: null };
   private readonly statusListeners = new Set<(s: LiveStatus) => void>();
   private readonly handlers = new Map<string, Set<Handler>>();
   private readonly roomRefs = new Map<Room, number>();
@@ -121,7 +121,7 @@ export class LiveConnection {
   private everLive = false;
 
   constructor(opts: LiveOptions) {
-    this.o = {
+    this.options = {
       timers: realTimers,
       random: Math.random,
       backoff: DEFAULT_BACKOFF,
@@ -136,7 +136,7 @@ export class LiveConnection {
   }
 
   get status(): LiveStatus {
-    return { ...this.s };
+    return { ...this.current };
   }
 
   /** Calls back with the status now and at every change; returns the unsubscribe. */
@@ -158,7 +158,7 @@ export class LiveConnection {
   subscribe(room: Room): () => void {
     const n = this.roomRefs.get(room) ?? 0;
     this.roomRefs.set(room, n + 1);
-    if (n === 0 && this.s.state === 'live') this.sendSubscribe([room]);
+    if (n === 0 && this.current.state === 'live') this.sendSubscribe([room]);
     return () => this.unsubscribe(room);
   }
 
@@ -170,7 +170,7 @@ export class LiveConnection {
     }
     this.roomRefs.delete(room);
     this.seq.delete(room);
-    if (this.s.state === 'live') this.send({ type: 'unsubscribe', room });
+    if (this.current.state === 'live') this.send({ type: 'unsubscribe', room });
   }
 
   start(): void {
@@ -189,14 +189,14 @@ export class LiveConnection {
 
   /** Try the socket now (a "retry now" button, the network came back, a login). */
   reconnectNow(): void {
-    if (this.stopped || this.s.state === 'live') return;
+    if (this.stopped || this.current.state === 'live') return;
     this.connect();
   }
 
   /** The browser reports the network back or gone. */
   setOnline(online: boolean): void {
     if (online) this.reconnectNow();
-    else if (this.s.state !== 'live') {
+    else if (this.current.state !== 'live') {
       this.cancelRetry();
       this.set({ state: 'offline', nextRetryAt: null });
     }
@@ -204,7 +204,7 @@ export class LiveConnection {
 
   /** Runs a plugin action: over the socket when it is live, else over REST (POST /api/actions/...). */
   async request<T = unknown>(action: string, data: object = {}): Promise<T> {
-    if (this.s.state === 'live' && this.socket) return this.requestOverSocket<T>(action, data);
+    if (this.current.state === 'live' && this.socket) return this.requestOverSocket<T>(action, data);
     const [plugin, name] = action.split('/');
     return this.rest<T>('POST', `/api/actions/${encodeURIComponent(plugin ?? '')}/${encodeURIComponent(name ?? '')}`, data);
   }
@@ -218,12 +218,12 @@ export class LiveConnection {
     }
     let res: Awaited<ReturnType<FetchLike>>;
     try {
-      res = await this.o.fetch(this.o.httpBase + path, init);
+      res = await this.options.fetch(this.options.httpBase + path, init);
     } catch {
       throw new LiveError('Loop cannot be reached', 'unreachable');
     }
     const json = (await res.json().catch(() => null)) as Envelope<T> | null;
-    if (res.status === 401) this.o.onUnauthorized?.();
+    if (res.status === 401) this.options.onUnauthorized?.();
     if (!res.ok || !json || json.success === false) {
       throw new LiveError(
         json?.message ?? `HTTP ${res.status}`,
@@ -239,12 +239,12 @@ export class LiveConnection {
   private connect(): void {
     this.cancelRetry();
     this.dropSocket();
-    if (!this.o.isOnline()) {
+    if (!this.options.isOnline()) {
       this.set({ state: 'offline', nextRetryAt: null });
       this.startPolling();
       return;
     }
-    this.set({ state: this.everLive || this.s.attempt > 0 ? 'reconnecting' : 'connecting', nextRetryAt: null });
+    this.set({ state: this.everLive || this.current.attempt > 0 ? 'reconnecting' : 'connecting', nextRetryAt: null });
     const gen = ++this.generation;
     const mine =
       <A extends unknown[]>(fn: (...a: A) => void) =>
@@ -252,7 +252,7 @@ export class LiveConnection {
         if (gen === this.generation) fn(...a);
       };
     try {
-      this.socket = this.o.createSocket(this.o.wsUrl, {
+      this.socket = this.options.createSocket(this.options.wsUrl, {
         // Live means greeted: a socket that opens and closes without the gateway's `connection`
         // message (a proxy, a server shutting down) counts as a failed attempt, so backoff grows.
         open: () => undefined,
@@ -263,13 +263,13 @@ export class LiveConnection {
       this.onClosed(1006);
       return;
     }
-    this.connectTimer = this.o.timers.setTimeout(() => {
-      if (gen === this.generation && this.s.state !== 'live') this.onClosed(1006);
-    }, this.o.connectTimeoutMs);
+    this.connectTimer = this.options.timers.setTimeout(() => {
+      if (gen === this.generation && this.current.state !== 'live') this.onClosed(1006);
+    }, this.options.connectTimeoutMs);
   }
 
   private onGreeted(): void {
-    this.o.timers.clearTimeout(this.connectTimer);
+    this.options.timers.clearTimeout(this.connectTimer);
     this.everLive = true;
     this.seq.clear();
     this.set({ state: 'live', attempt: 0, nextRetryAt: null });
@@ -281,19 +281,19 @@ export class LiveConnection {
 
   private onClosed(code: number): void {
     this.dropSocket();
-    this.o.timers.clearTimeout(this.connectTimer);
+    this.options.timers.clearTimeout(this.connectTimer);
     this.clearHeartbeat();
     this.rejectPending('the connection to Loop was lost');
-    if (code === CLOSE_UNAUTHORIZED) this.o.onUnauthorized?.();
+    if (code === CLOSE_UNAUTHORIZED) this.options.onUnauthorized?.();
     if (this.stopped) return;
     this.startPolling();
-    if (!this.o.isOnline()) {
+    if (!this.options.isOnline()) {
       this.set({ state: 'offline', nextRetryAt: null });
       return;
     }
-    const delay = backoffDelay(this.s.attempt, this.o.random(), this.o.backoff);
-    this.set({ state: 'reconnecting', attempt: this.s.attempt + 1, nextRetryAt: this.o.timers.now() + delay });
-    this.retryTimer = this.o.timers.setTimeout(() => {
+    const delay = backoffDelay(this.current.attempt, this.options.random(), this.options.backoff);
+    this.set({ state: 'reconnecting', attempt: this.current.attempt + 1, nextRetryAt: this.options.timers.now() + delay });
+    this.retryTimer = this.options.timers.setTimeout(() => {
       this.retryTimer = null;
       this.connect();
     }, delay);
@@ -326,7 +326,7 @@ export class LiveConnection {
         this.onGreeted();
         return;
       case 'pong':
-        this.o.timers.clearTimeout(this.pongTimer);
+        this.options.timers.clearTimeout(this.pongTimer);
         this.pongTimer = null;
         return;
       case 'subscribe_response':
@@ -388,21 +388,21 @@ export class LiveConnection {
   // ---- heartbeat ----
 
   private schedulePing(): void {
-    this.pingTimer = this.o.timers.setTimeout(() => {
+    this.pingTimer = this.options.timers.setTimeout(() => {
       this.pingTimer = null;
-      if (this.s.state !== 'live') return;
+      if (this.current.state !== 'live') return;
       this.send({ type: 'ping' });
-      this.pongTimer = this.o.timers.setTimeout(() => {
+      this.pongTimer = this.options.timers.setTimeout(() => {
         this.pongTimer = null;
-        if (this.s.state === 'live') this.onClosed(1006); // late pong: the link is dead, whatever TCP thinks
-      }, this.o.pongTimeoutMs);
+        if (this.current.state === 'live') this.onClosed(1006); // late pong: the link is dead, whatever TCP thinks
+      }, this.options.pongTimeoutMs);
       this.schedulePing();
-    }, this.o.heartbeatMs);
+    }, this.options.heartbeatMs);
   }
 
   private clearHeartbeat(): void {
-    this.o.timers.clearTimeout(this.pingTimer);
-    this.o.timers.clearTimeout(this.pongTimer);
+    this.options.timers.clearTimeout(this.pingTimer);
+    this.options.timers.clearTimeout(this.pongTimer);
     this.pingTimer = this.pongTimer = null;
   }
 
@@ -411,10 +411,10 @@ export class LiveConnection {
   private requestOverSocket<T>(action: string, data: object): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer = this.o.timers.setTimeout(() => {
+      const timer = this.options.timers.setTimeout(() => {
         this.pending.delete(id);
         reject(new LiveError(`Loop did not answer ${action} in time`, 'timeout'));
-      }, this.o.requestTimeoutMs);
+      }, this.options.requestTimeoutMs);
       this.pending.set(id, { resolve: (v) => resolve(v as T), reject, timer });
       this.send({ type: 'request', id, action, data });
     });
@@ -424,14 +424,14 @@ export class LiveConnection {
     const p = typeof msg.id === 'number' ? this.pending.get(msg.id) : undefined;
     if (!p || typeof msg.id !== 'number') return;
     this.pending.delete(msg.id);
-    this.o.timers.clearTimeout(p.timer);
+    this.options.timers.clearTimeout(p.timer);
     if (msg.success) p.resolve(msg.data);
     else p.reject(new LiveError(msg.message ?? 'the command failed', msg.code ?? 'internal'));
   }
 
   private rejectPending(why: string): void {
     for (const [id, p] of this.pending) {
-      this.o.timers.clearTimeout(p.timer);
+      this.options.timers.clearTimeout(p.timer);
       p.reject(new LiveError(why, 'disconnected'));
       this.pending.delete(id);
     }
@@ -440,26 +440,26 @@ export class LiveConnection {
   // ---- REST polling fallback ----
 
   private startPolling(): void {
-    if (this.s.polling || this.stopped) return;
+    if (this.current.polling || this.stopped) return;
     this.set({ polling: true });
     void this.pollOnce(++this.pollGen);
   }
 
   private stopPolling(): void {
-    this.o.timers.clearTimeout(this.pollTimer);
+    this.options.timers.clearTimeout(this.pollTimer);
     this.pollTimer = null;
     this.pollGen++;
-    if (this.s.polling) this.set({ polling: false, pollOk: null });
+    if (this.current.polling) this.set({ polling: false, pollOk: null });
   }
 
   private async pollOnce(gen: number): Promise<void> {
     let ok = false;
     try {
-      const res = await this.o.fetch(`${this.o.httpBase}/api/dashboard`, {
+      const res = await this.options.fetch(`${this.options.httpBase}/api/dashboard`, {
         credentials: 'same-origin',
         headers: { accept: 'application/json' },
       });
-      if (res.status === 401) this.o.onUnauthorized?.();
+      if (res.status === 401) this.options.onUnauthorized?.();
       if (res.ok) {
         const data = await res.json();
         if (gen !== this.pollGen) return; // the socket came back meanwhile: its snapshot is newer
@@ -470,31 +470,31 @@ export class LiveConnection {
       ok = false;
     }
     if (gen !== this.pollGen) return;
-    const cameBack = ok && this.s.pollOk === false;
+    const cameBack = ok && this.current.pollOk === false;
     this.set({ pollOk: ok });
     // The server answers again after a silence (it restarted): try the socket now, not at the backoff's end.
     if (cameBack && this.retryTimer !== null) this.reconnectNow();
     if (gen !== this.pollGen) return;
-    this.pollTimer = this.o.timers.setTimeout(() => void this.pollOnce(gen), this.o.pollMs);
+    this.pollTimer = this.options.timers.setTimeout(() => void this.pollOnce(gen), this.options.pollMs);
   }
 
   // ---- bookkeeping ----
 
   private cancelRetry(): void {
-    this.o.timers.clearTimeout(this.retryTimer);
+    this.options.timers.clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
 
   private clearTimers(): void {
     this.cancelRetry();
     this.clearHeartbeat();
-    this.o.timers.clearTimeout(this.connectTimer);
+    this.options.timers.clearTimeout(this.connectTimer);
   }
 
   private set(patch: Partial<LiveStatus>): void {
-    const next = { ...this.s, ...patch };
-    if (Object.keys(next).every((k) => next[k as keyof LiveStatus] === this.s[k as keyof LiveStatus])) return;
-    this.s = next;
+    const next = { ...this.current, ...patch };
+    if (Object.keys(next).every((k) => next[k as keyof LiveStatus] === this.current[k as keyof LiveStatus])) return;
+    this.current = next;
     for (const fn of [...this.statusListeners]) fn(this.status);
   }
 }
