@@ -1,5 +1,6 @@
 // Makes the bus's mqtt.js client: over an in-memory stream to the embedded broker, or over the
 // network to an external one. Either way: last will `bridge/state` offline, backoff on reconnect.
+import { Backoff } from '../util/backoff.js';
 import { randomBytes } from 'node:crypto';
 import { MqttClient, connect, type IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
@@ -52,13 +53,12 @@ export function createMqttClient(opts: ConnectOptions): MqttClient {
     }, options);
   }
   // Exponential backoff with jitter: mqtt.js retries at a fixed period, so we widen it ourselves.
-  let backoff = MIN_BACKOFF_MS;
+  const backoff = new Backoff({ minMs: MIN_BACKOFF_MS, maxMs: MAX_BACKOFF_MS });
   client.on('close', () => {
-    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-    client.options.reconnectPeriod = Math.round(backoff * (0.75 + Math.random() * 0.5));
+    client.options.reconnectPeriod = backoff.next();
   });
   client.on('connect', () => {
-    backoff = MIN_BACKOFF_MS;
+    backoff.reset();
     client.options.reconnectPeriod = MIN_BACKOFF_MS;
   });
   client.on('error', (err) => opts.log.warn({ err: err.message }, 'MQTT connection error'));

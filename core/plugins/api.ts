@@ -63,6 +63,28 @@ export interface HttpRegistrar {
   register(fn: (app: FastifyInstance) => void | Promise<void>): void;
 }
 
+/**
+ * The plugin's lane: jobs run one at a time with the plugin's commands (never two at once), so a
+ * service needs no lock. Timers and follows are cancelled when the plugin stops; a job that fails is
+ * logged with its `what`. `start` itself is not on the lane: jobs posted during start run alongside it.
+ */
+export interface PluginLane {
+  /** Run `job` in turn with the commands; resolves or rejects with its outcome. */
+  run<T>(job: () => Promise<T> | T): Promise<T>;
+  /** Run `job` in turn, without waiting for it. */
+  post(what: string, job: () => Promise<void> | void): void;
+  /** Run `job` in turn after `ms`, once. Returns a cancel. */
+  after(ms: number, what: string, job: () => Promise<void> | void): () => void;
+  /** Run `job` in turn every `ms`; a tick is skipped while the last one still waits. Returns a cancel. */
+  every(ms: number, what: string, job: () => Promise<void> | void): () => void;
+  /** Follow a state topic: each (schema-checked) payload is handled in turn. Returns an unsubscribe. */
+  follow<T extends TopicName>(
+    topic: T,
+    what: string,
+    handler: (payload: TopicPayload<T>, topic: string) => Promise<void> | void,
+  ): () => void;
+}
+
 export interface PluginContext<C = unknown> {
   readonly id: string;
   readonly config: C;
@@ -72,6 +94,8 @@ export interface PluginContext<C = unknown> {
   readonly store: StateStore;
   /** Aborted when the plugin is being stopped. */
   readonly signal: AbortSignal;
+  /** Timers, followed topics and commands one at a time (see PluginLane). */
+  readonly lane: PluginLane;
   readonly http: HttpRegistrar;
   /** The data directory of the whole device (media, state). */
   readonly dataDir: string;

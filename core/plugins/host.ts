@@ -11,6 +11,7 @@ import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api
 import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
 import { mountActionRoutes } from '../http/action-routes.js';
 import { CommandQueue } from './command-queue.js';
+import { createLane } from './lane.js';
 import { secretOnMqtt } from './secret-guard.js';
 import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
@@ -120,6 +121,7 @@ export class PluginHost {
     const scopedBus = this.options.bus.scoped();
     const routes: Array<(app: FastifyInstance) => void | Promise<void>> = [];
     const status = this.statuses.find((s) => s.id === plugin.id);
+    const queue = new CommandQueue((action) => plugin.actions[action]?.coalesce === true, MAX_WAITING_COMMANDS);
     const ctx: PluginContext = {
       id: plugin.id,
       config: section,
@@ -128,6 +130,7 @@ export class PluginHost {
       bus: scopedBus,
       store: this.options.store.scope(plugin.id),
       signal: abort.signal,
+      lane: createLane(queue, scopedBus, log, abort.signal),
       http: { register: (fn) => routes.push(fn) },
       dataDir: this.options.dataDir,
       notify: (level, message, data, type) => this.options.notify(plugin.id, level, message, data, type),
@@ -162,12 +165,9 @@ export class PluginHost {
       status: status as PluginStatus,
       abort,
       dispose: () => scopedBus.dispose(),
-      queue: new CommandQueue(
-        (cmd) => runAction(plugin.id, plugin.actions, running.handlers, cmd, cmd.via ?? 'request'),
-        (action) => plugin.actions[action]?.coalesce === true,
-        MAX_WAITING_COMMANDS,
-      ),
+      queue,
     });
+    queue.open((cmd) => runAction(plugin.id, plugin.actions, running.handlers, cmd, cmd.via ?? 'request'));
     if (status) status.state = 'running';
     log.info('started');
   }
@@ -307,6 +307,16 @@ export class PluginHost {
     const running = [...this.plugins.values()].reverse();
     for (const r of running) {
       r.abort.abort();
+      try {
+        // Timers are cancelled by the abort; the job or command on the lane now finishes before stop runs.
+        await withTimeout(
+          r.queue.run(() => undefined),
+          STOP_TIMEOUT_MS,
+          `${r.plugin.id}'s lane took over ${STOP_TIMEOUT_MS} ms to drain`,
+        );
+      } catch (err) {
+        this.options.log.error({ plugin: r.plugin.id, err: (err as Error).message }, 'plugin lane still busy at stop');
+      }
       try {
         await withTimeout(r.stop(), STOP_TIMEOUT_MS, `stop of ${r.plugin.id} took over ${STOP_TIMEOUT_MS} ms`);
       } catch (err) {
