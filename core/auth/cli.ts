@@ -8,13 +8,26 @@ import { lockedMessage } from './locked.js';
 import { hashOwnerPassword, passwordProblem } from './password.js';
 import { makeToken, tokenNameProblem } from './service.js';
 
-/** Reads a secret: from a pipe as is, from a terminal without echo. */
+/**
+ * A secret from a pipe: one line, or the same line twice (what a person types at "password, again";
+ * `printf 'pw\npw\n' | loop passwd --owner`). A secret never holds a line break.
+ */
+export function secretFromPipe(text: string): string {
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  if (lines.length <= 1) return lines[0] ?? '';
+  if (lines.length === 2 && lines[0] === lines[1]) return lines[0] ?? '';
+  if (lines.length === 2) throw new Error('the two passwords differ; nothing changed');
+  throw new Error(`expected one line (or the same line twice), got ${lines.length} lines; nothing changed`);
+}
+
+/** Reads a secret: from a pipe (see secretFromPipe), from a terminal without echo. */
 export async function readSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     let text = '';
     for await (const chunk of stdin) text += String(chunk);
-    return text.replace(/\r?\n$/, '');
+    return secretFromPipe(text);
   }
   process.stderr.write(prompt);
   stdin.setRawMode(true);
