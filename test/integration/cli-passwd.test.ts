@@ -2,23 +2,13 @@
 // twice (password and confirmation); anything else is refused and changes nothing. A password never
 // holds a line break (issue 26: `printf 'pw\npw\n' |` used to set "pw\npw").
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOwnerPassword } from '../../core/auth/password.js';
-import { packageRoot } from '../../core/paths.js';
+import { loopCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/loop.js';
 
-const passwd = (dataDir: string, input: string) =>
-  new Promise<{ code: number; out: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(packageRoot, 'bin', 'loop.js'), 'passwd', '--owner'],
-      { env: { ...process.env, LOOP_DATA_DIR: dataDir } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
-    );
-    child.stdin?.end(input);
-  });
+const passwd = (dataDir: string, input: string) => loopCli(dataDir, ['passwd', '--owner'], input);
 
 async function ownerHash(dataDir: string): Promise<string | null> {
   try {
