@@ -22,6 +22,9 @@ export interface Upload {
   error: string | null;
 }
 
+/** What `POST /api/media` answers; a refusal names the file's problem in `errors` (the error envelope). */
+type UploadAnswer = Envelope<UploadResult> & { errors?: Array<{ error?: string }> };
+
 /** Finished jobs kept so an upload that learns its job id late still finds the outcome. */
 const KEEP_FINISHED = 30;
 
@@ -135,9 +138,9 @@ export const useLibrary = defineStore('library', () => {
         patch(u.id, { sent: ev.loaded, ...(speed !== undefined ? { speed } : {}) });
       };
       xhr.onload = () => {
-        let body: Envelope<UploadResult> | null = null;
+        let body: UploadAnswer | null = null;
         try {
-          body = JSON.parse(xhr.responseText) as Envelope<UploadResult>;
+          body = JSON.parse(xhr.responseText) as UploadAnswer;
         } catch {
           body = null;
         }
@@ -150,7 +153,7 @@ export const useLibrary = defineStore('library', () => {
           if (cur) settle(cur);
         } else {
           // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
-          const refused = (body as { errors?: Array<{ error?: string }> } | null)?.errors?.[0]?.error;
+          const refused = body?.errors?.[0]?.error;
           const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
           patch(u.id, { state: 'failed', error: why });
           toasts.push(`${u.name}: ${why}`);
