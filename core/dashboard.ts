@@ -1,9 +1,11 @@
-// The first version's dashboard document, assembled from retained bus state.
-// Used by GET /api/dashboard, the gateway's initial_dashboard and dashboard_update.
+// What a page sees of the bus in one document, assembled from retained state plus the jobs in
+// progress: the contract's state document (GET /api/state, the page's polling fallback and its
+// snapshots), and the first version's dashboard (GET /api/dashboard, the gateway's
+// initial_dashboard and dashboard_update, for the first version's clients).
 import type { Bus } from './bus/bus.js';
-import { toSeedItem, type Dashboard, type LegacyProcessing, type MediaProgress } from './protocol/index.js';
+import { toV1Item, type V1Dashboard, type V1Processing, type MediaProgress, type StateDocument } from './protocol/index.js';
 
-export type { Dashboard, LegacyProcessing };
+export type { V1Dashboard, V1Processing };
 
 /** Keeps what the dashboard needs beyond retained state: the jobs in progress. */
 export class DashboardView {
@@ -17,14 +19,38 @@ export class DashboardView {
     });
   }
 
-  build(): Dashboard {
+  /** Jobs not yet done or failed, oldest first. */
+  jobsInProgress(): MediaProgress[] {
+    return [...this.jobs.values()];
+  }
+
+  /** The contract's state in one document: each retained topic a page shows, and the jobs. */
+  state(): StateDocument {
+    const { bus } = this;
+    return {
+      topics: {
+        player: bus.last('player'),
+        loop: bus.last('loop'),
+        media: bus.last('media'),
+        wifi: bus.last('wifi'),
+        'wifi/networks': bus.last('wifi/networks'),
+        display: bus.last('display'),
+        system: bus.last('system'),
+        'bridge/info': bus.last('bridge/info'),
+      },
+      jobs: this.jobsInProgress(),
+    };
+  }
+
+  /** The first version's dashboard document. */
+  build(): V1Dashboard {
     const player = this.bus.last('player');
     const loop = this.bus.last('loop');
     const media = this.bus.last('media');
     const wifi = this.bus.last('wifi');
     const system = this.bus.last('system');
     const stamps = [player?.updated_at, loop?.updated_at, media?.updated_at].filter((s): s is string => !!s).map((s) => Date.parse(s));
-    const processing: Record<string, LegacyProcessing> = {};
+    const processing: Record<string, V1Processing> = {};
     for (const j of this.jobs.values()) {
       processing[j.job_id] = {
         job_id: j.job_id,
@@ -60,7 +86,7 @@ export class DashboardView {
           signal_strength: wifi?.signal ?? null,
         },
       },
-      media: media?.items.map(toSeedItem) ?? [],
+      media: media?.items.map(toV1Item) ?? [],
       active: loop?.active ?? null,
       loop: loop?.items.map((i) => i.slug) ?? [],
       last_updated: stamps.length ? Math.max(...stamps) / 1000 : Date.now() / 1000,

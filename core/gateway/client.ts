@@ -7,6 +7,9 @@ import type { Room } from './rooms.js';
 export const CLOSE_TOO_SLOW = 4008;
 export const CLOSE_UNAUTHORIZED = 4401;
 
+/** Which shapes a client reads: the first version's (v1.ts), or the contract's (`?shapes=contract`). */
+export type Dialect = 'v1' | 'contract';
+
 export interface Bounds {
   soft: number;
   hard: number;
@@ -23,6 +26,7 @@ export class GatewayClient {
     readonly ws: WebSocket,
     private readonly bounds: Bounds,
     readonly identity: Identity = { via: 'open' },
+    readonly dialect: Dialect = 'v1',
   ) {}
 
   get healthy(): boolean {

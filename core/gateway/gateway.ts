@@ -1,5 +1,7 @@
 // The WebSocket gateway at /ws: the first version's protocol (rooms, events, ping/pong), plus
 // per-room sequence numbers, snapshots on (re)subscribe, requests over the socket, and bounds.
+// A socket opened with `?shapes=contract` (the page) gets the contract's payloads and no
+// first-version dashboard document; every other socket gets the first version's shapes (v1.ts).
 // Once the device has an owner, a socket without a session cookie must send a token first
 // (pending.ts); such sockets have their own small limit so they cannot crowd out the page.
 import { randomUUID } from 'node:crypto';
@@ -9,12 +11,13 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
-import { ActionError } from '../protocol/index.js';
+import { ActionError, STATE_TOPICS } from '../protocol/index.js';
 import type { Identity } from '../http/guard.js';
 import { refuseUpgrade } from '../http/upgrade.js';
-import { CLOSE_UNAUTHORIZED, GatewayClient } from './client.js';
+import { CLOSE_UNAUTHORIZED, GatewayClient, type Dialect } from './client.js';
 import { PendingSockets, type TokenCheck } from './pending.js';
-import { ROOMS, SHAPES, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
+import { ROOMS, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
+import { V1_SHAPES } from './v1.js';
 import { asText, frameText } from '../util/text.js';
 import { monotonicMs } from '../util/clock.js';
 
@@ -40,11 +43,13 @@ export interface GatewayOptions {
 
 const now = (): number => Date.now() / 1000;
 const isRoom = (r: unknown): r is Room => typeof r === 'string' && (ROOMS as readonly string[]).includes(r);
+const noRooms = (): Record<Room, number> => ({ dashboard: 0, progress: 0, wifi: 0, system: 0 });
 
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<GatewayClient>();
-  private readonly seq: Record<Room, number> = { dashboard: 0, progress: 0, wifi: 0, system: 0 };
+  /** Per room and dialect: a contract client never gets dashboard_update, so its seq has no gap for it. */
+  private readonly seq: Record<Dialect, Record<Room, number>> = { v1: noRooms(), contract: noRooms() };
   private readonly heartbeat: NodeJS.Timeout;
   private readonly off: () => void;
   private dashboardTimer: NodeJS.Timeout | null = null;
@@ -109,8 +114,8 @@ export class Gateway {
   private onConnection(ws: WebSocket, req: IncomingMessage, identity: Identity): void {
     // Before any close: ws reports a peer's bad frames as 'error', which must never go unheard.
     ws.on('error', (err) => this.options.log.debug({ err: err.message }, 'ws client error'));
+    const url = new URL(req.url ?? '/', 'http://x');
     if (this.options.token) {
-      const url = new URL(req.url ?? '/', 'http://x');
       if (url.searchParams.get('token') !== this.options.token) {
         ws.close(CLOSE_UNAUTHORIZED, 'unauthorized: a valid token is required');
         return;
@@ -121,6 +126,7 @@ export class Gateway {
       ws,
       { soft: this.options.softBufferBytes, hard: this.options.hardBufferBytes },
       identity,
+      url.searchParams.get('shapes') === 'contract' ? 'contract' : 'v1',
     );
     this.clients.add(client);
     ws.on('pong', () => (client.alive = true));
@@ -133,7 +139,7 @@ export class Gateway {
       timestamp: now(),
       data: { status: 'connected', connection_id: client.id, rooms: ROOMS },
     });
-    client.send({ type: 'initial_dashboard', data: this.options.view.build(), timestamp: now() });
+    if (client.dialect === 'v1') client.send({ type: 'initial_dashboard', data: this.options.view.build(), timestamp: now() });
   }
 
   private onClientMessage(client: GatewayClient, raw: RawData, isBinary: boolean): void {
@@ -189,7 +195,7 @@ export class Gateway {
       }
       if (type === 'subscribe') {
         client.rooms.add(room);
-        client.send({ type: 'subscribe_response', room, success: true, seq: this.seq[room], timestamp: now() });
+        client.send({ type: 'subscribe_response', room, success: true, seq: this.seq[client.dialect][room], timestamp: now() });
         this.sendSnapshot(client, room);
       } else {
         client.rooms.delete(room);
@@ -200,22 +206,23 @@ export class Gateway {
 
   /** The room's current state, so a client that (re)subscribes has lost nothing. */
   private sendSnapshot(client: GatewayClient, room: Room): void {
-    const seq = this.seq[room];
-    if (room === 'dashboard') {
-      client.send({ type: 'dashboard_update', data: this.options.view.build(), room, seq, snapshot: true, timestamp: now() });
-    }
+    const seq = this.seq[client.dialect][room];
+    const snap = (type: string, data: unknown): void => client.send({ type, data, room, seq, snapshot: true, timestamp: now() });
+    const v1 = client.dialect === 'v1';
+    if (v1 && room === 'dashboard') snap('dashboard_update', this.options.view.build());
     if (room === 'progress') {
-      for (const job of Object.values(this.options.view.build().processing)) {
-        client.send({ type: 'processing_progress', data: job, room, seq, snapshot: true, timestamp: now() });
-      }
+      // The first version's clients read the dashboard's job shape; the contract's the progress events'.
+      if (v1) for (const job of Object.values(this.options.view.build().processing)) snap('processing_progress', job);
+      else for (const job of this.options.view.jobsInProgress()) snap(routeFor('media/progress', job)?.event ?? 'processing_progress', job);
     }
-    for (const topic of SNAPSHOT_TOPICS) {
+    // The contract's clients have no dashboard document, so the library comes as its own snapshot.
+    for (const topic of v1 ? SNAPSHOT_TOPICS : STATE_TOPICS) {
       const buf = this.options.bus.lastRaw(topic);
       const payload = buf ? parseObject(buf) : null;
       if (!payload) continue;
       const route = routeFor(topic, payload);
       if (!route || route.room !== room) continue;
-      client.send({ type: route.event, data: SHAPES[route.shape](payload), room, seq, snapshot: true, timestamp: now() });
+      snap(route.event, v1 ? V1_SHAPES[route.shape](payload) : payload);
     }
   }
 
@@ -250,18 +257,27 @@ export class Gateway {
     const route = routeFor(topic, payload);
     if (!route) return;
     if (route.dashboard) this.scheduleDashboard();
-    const data = SHAPES[route.shape](payload);
     const timestamp = now();
     if (route.room === 'all') {
-      const message = JSON.stringify({ type: route.event, message: asText(payload.message), data, timestamp });
+      // Errors go out as they are on the bus (shape as_is), the same for both dialects.
+      const message = JSON.stringify({ type: route.event, message: asText(payload.message), data: payload, timestamp });
       for (const c of this.clients) c.send(message);
       return;
     }
     const room = route.room;
-    const seq = ++this.seq[room];
-    const message = JSON.stringify({ type: route.event, data, room, seq, timestamp });
+    const seq = { v1: ++this.seq.v1[room], contract: ++this.seq.contract[room] };
+    // Serialised once per dialect, and only for a dialect some client of the room speaks.
+    const messages: Partial<Record<Dialect, string>> = {};
+    const messageFor = (dialect: Dialect): string =>
+      (messages[dialect] ??= JSON.stringify({
+        type: route.event,
+        data: dialect === 'v1' ? V1_SHAPES[route.shape](payload) : payload,
+        room,
+        seq: seq[dialect],
+        timestamp,
+      }));
     const key = route.coalesce ? `${route.event}:${asText(payload.job_id)}` : undefined;
-    for (const c of this.clients) if (c.rooms.has(room)) c.send(message, key);
+    for (const c of this.clients) if (c.rooms.has(room)) c.send(messageFor(c.dialect), key);
   }
 
   /** At most one dashboard_update per throttle interval, always with the newest state. */
@@ -271,9 +287,10 @@ export class Gateway {
     this.dashboardTimer = setTimeout(() => {
       this.dashboardTimer = null;
       this.lastDashboardAt = monotonicMs();
-      const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard'));
+      // The first version's document: the contract's clients follow the events themselves.
+      const subscribers = [...this.clients].filter((c) => c.rooms.has('dashboard') && c.dialect === 'v1');
       if (subscribers.length === 0) return;
-      const seq = ++this.seq.dashboard;
+      const seq = ++this.seq.v1.dashboard;
       const message = JSON.stringify({
         type: 'dashboard_update',
         data: this.options.view.build(),

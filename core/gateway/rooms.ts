@@ -1,7 +1,8 @@
-import { toSeedItem, type MediaItem, type TopicName } from '../protocol/index.js';
+import type { TopicName } from '../protocol/index.js';
 
 // Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
-// First matching route wins; `when` compares fields of the payload; `shape` names a transform below.
+// First matching route wins; `when` compares fields of the payload; `shape` names the transform
+// into the first version's words (v1.ts). The page reads this table too (its polling fallback).
 export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
 export type Room = (typeof ROOMS)[number];
 
@@ -15,6 +16,7 @@ export interface Route {
   /** 'all' = every connected client, whatever it subscribed to (errors). */
   room: Room | 'all';
   event: string;
+  /** How the first version's clients get the payload (v1.ts); clients of the contract get it as is. */
   shape: Shape;
   /** The change also refreshes the dashboard document (dashboard_update, coalesced). */
   dashboard?: boolean;
@@ -48,23 +50,3 @@ export const SNAPSHOT_TOPICS: readonly TopicName[] = ['player', 'loop', 'wifi', 
 export function routeFor(topic: string, payload: Record<string, unknown>): Route | undefined {
   return ROUTES.find((r) => r.topic === topic && (!r.when || Object.entries(r.when).every(([k, v]) => payload[k] === v)));
 }
-
-type Obj = Record<string, unknown>;
-/** Event payloads in the first version's shapes (new fields ride along). */
-export const SHAPES: Record<Shape, (p: Obj) => Obj> = {
-  as_is: (p) => p,
-  // The first version's page read data.player.{is_playing,current_media,loop_index,...}.
-  player: (p) => ({
-    player: {
-      ...p,
-      is_playing: p.state === 'playing',
-      current_media: p.slug ?? null,
-      loop_index: p.index ?? 0,
-    },
-  }),
-  loop: (p) => ({ ...p, loop: Array.isArray(p.items) ? (p.items as Obj[]).map((i) => i.slug) : [] }),
-  slug: (p) => ({ slug: p.slug }),
-  // Items in the first version's words: `completed` when playable (see toSeedItem).
-  library: (p) => ({ ...p, items: Array.isArray(p.items) ? (p.items as MediaItem[]).map(toSeedItem) : [] }),
-  media_event: (p) => (p.item ? { ...p, item: toSeedItem(p.item as MediaItem) } : p),
-};

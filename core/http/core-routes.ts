@@ -1,9 +1,11 @@
-// Routes the core answers itself: health, the dashboard document, the gateway's status.
+// Routes the core answers itself: health, the state document (and the first version's dashboard
+// document), the gateway's status.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Bus } from '../bus/bus.js';
 import type { DashboardView } from '../dashboard.js';
 import type { Gateway } from '../gateway/gateway.js';
+import { StateDocument } from '../protocol/index.js';
 import { EnvelopeOf, ok } from './envelope.js';
 
 export function registerCoreRoutes(
@@ -22,6 +24,19 @@ export function registerCoreRoutes(
       },
     },
     async () => ({ status: 'ok', version: deps.version, mqtt_connected: deps.bus.client.connected, uptime: process.uptime() }),
+  );
+
+  app.get(
+    '/api/state',
+    {
+      schema: {
+        tags: ['dashboard'],
+        summary:
+          "The contract's state in one document: the last value of each retained topic a page shows (player, loop, media, wifi, wifi/networks, display, system, bridge/info) and the media jobs in progress.",
+        response: { 200: EnvelopeOf(StateDocument) },
+      },
+    },
+    async () => ok(deps.view.state()),
   );
 
   app.get(

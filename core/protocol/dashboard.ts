@@ -1,8 +1,8 @@
 // The first version's dashboard document (GET /api/dashboard, initial_dashboard, dashboard_update),
 // built by core/dashboard.ts from retained state and read by the web page.
-import type { SeedMediaItem } from './media.js';
+import type { V1MediaItem } from './media.js';
 
-export interface LegacyProcessing {
+export interface V1Processing {
   job_id: string;
   filename: string;
   status: string;
@@ -12,7 +12,7 @@ export interface LegacyProcessing {
   timestamp: number;
 }
 
-export interface Dashboard {
+export interface V1Dashboard {
   status: {
     system: Record<string, unknown>;
     status: 'running';
@@ -37,9 +37,9 @@ export interface Dashboard {
     };
   };
   /** Items in the first version's words (`completed` when playable). */
-  media: SeedMediaItem[];
+  media: V1MediaItem[];
   active: string | null;
   loop: string[];
   last_updated: number;
-  processing: Record<string, LegacyProcessing>;
+  processing: Record<string, V1Processing>;
 }

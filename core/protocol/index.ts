@@ -12,3 +12,4 @@ export * from './dashboard.js';
 export * from './homeassistant.js';
 export * from './display.js';
 export * from './secrets.js';
+export * from './state.js';

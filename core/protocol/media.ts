@@ -65,15 +65,15 @@ export type MediaItem = Static<typeof MediaItem>;
  * On the first version's surfaces (REST and /ws) a playable item says `completed`, as it did there
  * (its clients test for it); on MQTT it says `ready`. The mapping is data, applied in one function.
  */
-export const SEED_PROCESSING_STATUS = { queued: 'queued', processing: 'processing', ready: 'completed', failed: 'failed' } as const;
-export const SeedMediaItem = Type.Object({
+export const V1_PROCESSING_STATUS = { queued: 'queued', processing: 'processing', ready: 'completed', failed: 'failed' } as const;
+export const V1MediaItem = Type.Object({
   ...MediaItem.properties,
   processing_status: Type.Union([Type.Literal('queued'), Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]),
 });
-export type SeedMediaItem = Static<typeof SeedMediaItem>;
-export const toSeedItem = (item: MediaItem): SeedMediaItem => ({
+export type V1MediaItem = Static<typeof V1MediaItem>;
+export const toV1Item = (item: MediaItem): V1MediaItem => ({
   ...item,
-  processing_status: SEED_PROCESSING_STATUS[item.processing_status],
+  processing_status: V1_PROCESSING_STATUS[item.processing_status],
 });
 
 /** Bytes the library holds on disk, against the configured quota and the disk's free space. */
@@ -146,7 +146,7 @@ export const UploadResult = Type.Object({
       /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
       result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
       /** In the first version's words (REST only): `completed` when playable. */
-      item: SeedMediaItem,
+      item: V1MediaItem,
     }),
   ),
   /** Files of this request that were refused (the others were taken). */

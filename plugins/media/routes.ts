@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { routesFor, type RouteTable } from '../../core/http/action-routes.js';
-import { SeedMediaItem, mediaActions, toSeedItem } from '../../core/protocol/media.js';
+import { V1MediaItem, mediaActions, toV1Item } from '../../core/protocol/media.js';
 import { Nullable } from '../../core/protocol/envelope.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
@@ -15,9 +15,9 @@ export const FILES_URL = '/media/files';
 
 const r = routesFor('media', mediaActions);
 /** Items in the first version's words (`completed` when playable). */
-const seedView = { schema: SeedMediaItem, from: toSeedItem };
+const v1View = { schema: V1MediaItem, from: toV1Item };
 const Library = Type.Object({
-  media: Type.Array(SeedMediaItem),
+  media: Type.Array(V1MediaItem),
   active: Nullable(Type.String()),
   last_updated: Type.String(),
   storage: Type.Optional(Type.Unknown()),
@@ -29,16 +29,16 @@ export const mediaRoutes: RouteTable = [
     view: {
       schema: Library,
       from: (s, bus) => ({
-        media: s.items.map(toSeedItem),
+        media: s.items.map(toV1Item),
         active: bus.last('loop')?.active ?? null,
         last_updated: s.updated_at,
         storage: s.storage,
       }),
     },
   }),
-  r('GET', '/api/media/:slug', 'get', { view: seedView }),
+  r('GET', '/api/media/:slug', 'get', { view: v1View }),
   r('DELETE', '/api/media/:slug', 'delete', { timeoutMs: 30_000, message: (d) => `deleted ${d.slug}` }),
-  r('POST', '/api/media/:slug/retry', 'retry', { view: seedView }),
+  r('POST', '/api/media/:slug/retry', 'retry', { view: v1View }),
   r('POST', '/api/media/cleanup', 'cleanup', { timeoutMs: 60_000, message: (d) => `removed ${d.removed.length} files` }),
 ];
 

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { HTTP_STATUS } from '../../core/http/errors.js';
 import { EnvelopeOf, ErrorEnvelope, fail } from '../../core/http/envelope.js';
-import { UploadResult, toSeedItem } from '../../core/protocol/media.js';
+import { UploadResult, toV1Item } from '../../core/protocol/media.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
 
@@ -81,7 +81,7 @@ export async function registerUpload(app: FastifyInstance, svc: MediaService, cf
               client: req.ip,
             });
             offset += r.size;
-            result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: toSeedItem(r.item) });
+            result.items.push({ slug: r.slug, job_id: r.job_id, filename: r.filename, result: r.result, item: toV1Item(r.item) });
             if (r.job_id) result.job_ids.push(r.job_id);
             result.slug ??= r.slug;
           } catch (err) {

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { packageRoot } from '../../core/paths.js';
-import type { LoopState, SeedMediaItem } from '../../core/protocol/index.js';
+import type { LoopState, V1MediaItem } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
@@ -30,8 +30,8 @@ const eventually = (cond: () => Promise<boolean> | boolean, ms: number, what: st
 async function loopState(base: string): Promise<LoopState> {
   return (await http('GET', `${base}/api/loop`)).json.data as LoopState;
 }
-async function library(base: string): Promise<SeedMediaItem[]> {
-  return ((await http('GET', `${base}/api/media`)).json.data as { media: SeedMediaItem[] }).media;
+async function library(base: string): Promise<V1MediaItem[]> {
+  return ((await http('GET', `${base}/api/media`)).json.data as { media: V1MediaItem[] }).media;
 }
 const rowSlugs = (page: Page): Promise<string[]> =>
   page.locator('li.queue-item').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { slug: string } }).dataset.slug));
@@ -124,7 +124,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     expect(await page.locator('.upload-status').allInnerTexts()).to.deep.equal(['Done', 'Done', 'Done']);
 
     const names = ['beach.mp4', 'forest.webm', 'poster.png'];
-    for (const n of names) await page.locator('li.tile[data-status="completed"]', { hasText: n }).waitFor();
+    for (const n of names) await page.locator('li.tile[data-status="ready"]', { hasText: n }).waitFor();
     expect((await library(base)).map((m) => m.filename).sort()).to.deep.equal(names);
 
     await page.getByRole('link', { name: 'Loop', exact: true }).click();
@@ -287,7 +287,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   it("a command the server refuses (deleting twice from two phones) shows the server's words; the page stays true", async () => {
     await a.page.goto('/library');
     await b.page.goto('/library');
-    const victim = (await library(base)).find((m) => m.filename === 'poster.png') as SeedMediaItem;
+    const victim = (await library(base)).find((m) => m.filename === 'poster.png') as V1MediaItem;
     // B asks first and waits on its confirmation; A deletes meanwhile.
     await b.page.getByRole('button', { name: 'Delete poster.png' }).click();
     await b.page.getByRole('dialog').waitFor();
@@ -319,7 +319,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   it('with the WebSocket refused, the page follows REST changes by polling, and returns to the socket when allowed', async () => {
     const c = await watch();
     let allow = false;
-    await c.page.routeWebSocket(/\/ws$/, (ws) => {
+    await c.page.routeWebSocket(/\/ws(\?|$)/, (ws) => {
       if (allow) ws.connectToServer();
       else void ws.close({ code: 1011, reason: 'refused by the test' });
     });

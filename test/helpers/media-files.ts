@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, crc32 } from 'node:zlib';
-import type { SeedMediaItem } from '../../core/protocol/media.js';
+import type { V1MediaItem } from '../../core/protocol/media.js';
 import { http } from './loop.js';
 import { asText } from '../../core/util/text.js';
 
@@ -318,18 +318,13 @@ export async function uploadFiles(
   });
 }
 
-export async function waitItem(
-  base: string,
-  slug: string,
-  pred: (i: SeedMediaItem) => boolean,
-  timeoutMs = 30_000,
-): Promise<SeedMediaItem> {
+export async function waitItem(base: string, slug: string, pred: (i: V1MediaItem) => boolean, timeoutMs = 30_000): Promise<V1MediaItem> {
   const end = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < end) {
     const r = await http('GET', `${base}/api/media/${slug}`);
     last = r.json;
-    if (r.status === 200 && pred(r.json.data as SeedMediaItem)) return r.json.data as SeedMediaItem;
+    if (r.status === 200 && pred(r.json.data as V1MediaItem)) return r.json.data as V1MediaItem;
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error(`item ${slug} did not get there in ${timeoutMs} ms: ${JSON.stringify(last)}`);

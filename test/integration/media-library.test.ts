@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { MediaItem, SeedMediaItem, UploadResult } from '../../core/protocol/media.js';
+import type { MediaItem, V1MediaItem, UploadResult } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import {
   hostileNames,
@@ -202,7 +202,7 @@ describe('media library over HTTP', function () {
     const third = await uploadFiles(url(), [{ path: f.long, name: 'third.mp4' }]);
     expect(third.status).to.equal(200);
     expect(uploadData(third).items[0]).to.include({ result: 'exists', slug, job_id: null });
-    const all = (await http('GET', url())).json.data as { media: SeedMediaItem[] };
+    const all = (await http('GET', url())).json.data as { media: V1MediaItem[] };
     expect(all.media.filter((m) => m.slug === slug)).to.have.length(1);
   });
 
@@ -260,7 +260,7 @@ describe('media library over HTTP', function () {
     expect(data.removed).to.have.members([`clips/${'e'.repeat(64)}-00000000.mp4`, `originals/${'f'.repeat(64)}.png`]);
     expect(data.freed_bytes).to.equal(16);
     // Owned files are untouched: every ready item still plays.
-    const all = (await http('GET', url())).json.data as { media: SeedMediaItem[] };
+    const all = (await http('GET', url())).json.data as { media: V1MediaItem[] };
     for (const m of all.media.filter((x) => x.processing_status === 'completed'))
       expect((await readFile(m.path as string)).length).to.be.greaterThan(0);
   });

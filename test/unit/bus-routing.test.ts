@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { topicMatches } from '../../core/bus/match.js';
 import { parseSet } from '../../core/plugins/dispatch.js';
 import { ActionError, isCommandTopic, isStateTopic, loopActions, playerActions } from '../../core/protocol/index.js';
-import { routeFor, SHAPES } from '../../core/gateway/rooms.js';
+import { routeFor } from '../../core/gateway/rooms.js';
+import { V1_SHAPES } from '../../core/gateway/v1.js';
 import { tagOf } from '../../core/http/action-routes.js';
 import { throttle } from '../../core/util/throttle.js';
 
@@ -99,7 +100,7 @@ describe('rooms: which room and event a topic becomes', () => {
   }
   it('a topic with no route goes nowhere', () => expect(routeFor('player/set', {})).to.equal(undefined));
   it("the player shape keeps the first version's fields", () => {
-    expect(SHAPES.player({ state: 'playing', slug: 'a', index: 2 })).to.deep.include({
+    expect(V1_SHAPES.player({ state: 'playing', slug: 'a', index: 2 })).to.deep.include({
       player: { state: 'playing', slug: 'a', index: 2, is_playing: true, current_media: 'a', loop_index: 2 },
     });
   });

@@ -94,9 +94,9 @@ class FakeLoop {
     const url = req.url ?? '';
     this.restCalls.push(`${req.method} ${url}`);
     res.setHeader('content-type', 'application/json');
-    if (url === '/api/dashboard') {
+    if (url === '/api/state') {
       this.polls++;
-      res.end(JSON.stringify({ loop: ['a', 'b'], poll: this.polls }));
+      res.end(JSON.stringify({ success: true, data: { topics: { loop: { items: [], poll: this.polls } }, jobs: [] } }));
       return;
     }
     if (url.startsWith('/api/actions/media/delete')) {
@@ -262,12 +262,12 @@ describe('web live connection: REST fallback and commands', () => {
     await loop.close();
   });
 
-  it('polls GET /api/dashboard while the socket is refused, and stops once it is back', async function () {
+  it('polls GET /api/state while the socket is refused, hands each topic on as its event, and stops once the socket is back', async function () {
     this.timeout(20_000);
     loop.accept = false;
     conn = connect(port);
     const polled: unknown[] = [];
-    conn.on('dashboard_update', (d) => polled.push(d));
+    conn.on('loop_updated', (d) => polled.push(d));
     conn.start();
     await waitFor(() => polled.length >= 3, 10_000, 'three polls');
     expect(conn.status.polling).to.equal(true);

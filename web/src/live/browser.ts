@@ -17,7 +17,8 @@ const browserSocket: SocketFactory = (url, h) => {
 export function createBrowserConnection(onUnauthorized: () => void): LiveConnection {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const conn = new LiveConnection({
-    wsUrl: `${scheme}//${location.host}/ws`,
+    // The contract's shapes (docs/websocket.md); without the flag /ws speaks the first version's.
+    wsUrl: `${scheme}//${location.host}/ws?shapes=contract`,
     httpBase: '',
     createSocket: browserSocket,
     fetch: (url, init) => fetch(url, init),

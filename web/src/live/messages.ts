@@ -1,37 +1,35 @@
-// The messages /ws sends (docs/websocket.md), typed from core/protocol: no second copy of any
-// payload shape. `import type` only, so no server code reaches the page's bundle.
+// The messages /ws sends to the page (docs/websocket.md), typed from core/protocol: no second copy
+// of any payload shape. The page connects with `?shapes=contract`, so every event carries its
+// topic's payload as the contract declares it (`ready`, never the first version's `completed`).
+// `import type` only, so no server code reaches the page's bundle.
 import type {
   BridgeEvent,
   BridgeInfo,
   BridgeState,
-  Dashboard,
+  DisplayState,
   LoopState,
+  MediaEvent,
   MediaProgress,
   MediaState,
-  SeedMediaItem,
   PlayerPosition,
   PlayerState,
   SystemState,
-  WifiState,
-  DisplayState,
   WifiNetworks,
+  WifiState,
 } from '../../../core/protocol/index.js';
 import type { Room } from '../../../core/gateway/rooms.js';
 
-export type { Dashboard, Room };
+export type { Room };
 
-/** What a room's events carry, by event name (the gateway's shapes, core/gateway/rooms.ts). */
+/** What each event carries, by event name: its topic's payload (core/gateway/rooms.ts maps topic → event). */
 export interface EventData {
-  initial_dashboard: Dashboard;
-  dashboard_update: Dashboard;
-  playback_changed: { player: PlayerState & { is_playing: boolean; current_media: string | null; loop_index: number } };
+  playback_changed: PlayerState;
   playback_position: PlayerPosition;
-  loop_updated: LoopState & { loop: string[] };
-  /** The library with items in the first version's words (`completed` when playable). */
-  media_updated: Omit<MediaState, 'items'> & { items: SeedMediaItem[] };
-  media_uploaded: { type: 'added'; slug: string; item?: SeedMediaItem };
-  media_deleted: { slug: string };
-  media_failed: { type: 'failed'; slug: string; item?: SeedMediaItem };
+  loop_updated: LoopState;
+  media_updated: MediaState;
+  media_uploaded: MediaEvent;
+  media_deleted: MediaEvent;
+  media_failed: MediaEvent;
   display_changed: DisplayState;
   upload_progress: MediaProgress;
   processing_progress: MediaProgress;
@@ -59,7 +57,7 @@ export interface ServerMessage {
   timestamp?: number;
 }
 
-/** The REST envelope (first version's): `{success, message?, data?, code?}`. */
+/** The REST envelope: `{success, message?, data?, code?}`. */
 export interface Envelope<T = unknown> {
   success: boolean;
   message?: string;

@@ -2,7 +2,7 @@
 // plugin runs (bridge/info), the controls are not shown.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DisplayState, RequestFor } from '../../../core/protocol/index.js';
+import type { DisplayState } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 import { useSystem } from './system.js';
 
@@ -16,7 +16,6 @@ export const useDisplay = defineStore('display', () => {
   live.conn.subscribe('dashboard');
   live.conn.on('display_changed', (d) => (state.value = d));
 
-  const setBrightness = (value: number) =>
-    live.command('display/brightness', { brightness: value } satisfies RequestFor<'display', 'brightness'>);
+  const setBrightness = (value: number) => live.command('display', 'brightness', { brightness: value });
   return { state, available, brightness, setBrightness };
 });

@@ -1,8 +1,9 @@
-// The library (media_updated, media_* events, the dashboard), its storage, and the jobs: this page's
-// uploads (bytes and speed from the upload itself) and every job's stages from the `progress` room.
+// The library (media_updated and media_* events, in the contract's shapes: `ready` when playable),
+// its storage, and the jobs: this page's uploads (bytes and speed from the upload itself) and every
+// job's stages from the `progress` room (or the REST poll while the socket is down).
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Dashboard, MediaProgress, MediaStorage, SeedMediaItem, UploadResult } from '../../../core/protocol/index.js';
+import type { MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
 import type { Envelope } from '../live/messages.js';
 import { useAuth } from './auth.js';
 import { useLive } from './live.js';
@@ -21,14 +22,16 @@ export interface Upload {
   error: string | null;
 }
 
+/** What `POST /api/media` answers; a refusal names the file's problem in `errors` (the error envelope). */
+type UploadAnswer = Envelope<UploadResult> & { errors?: Array<{ error?: string }> };
+
 /** Finished jobs kept so an upload that learns its job id late still finds the outcome. */
 const KEEP_FINISHED = 30;
 
 export const useLibrary = defineStore('library', () => {
   const live = useLive();
   const toasts = useToasts();
-  /** Items as REST and /ws give them: `completed` when playable. */
-  const items = ref<SeedMediaItem[]>([]);
+  const items = ref<MediaItem[]>([]);
   const storage = ref<MediaStorage | null>(null);
   const jobs = ref<Record<string, MediaProgress>>({});
   const uploads = ref<Upload[]>([]);
@@ -42,7 +45,7 @@ export const useLibrary = defineStore('library', () => {
     items.value = m.items;
     if (m.storage) storage.value = m.storage;
   });
-  const upsert = (item: SeedMediaItem | undefined): void => {
+  const upsert = (item: MediaItem | undefined): void => {
     if (!item) return;
     const i = items.value.findIndex((x) => x.slug === item.slug);
     items.value = i < 0 ? [...items.value, item] : items.value.map((x, j) => (j === i ? item : x));
@@ -61,46 +64,7 @@ export const useLibrary = defineStore('library', () => {
     for (const u of uploads.value) if (u.jobId === p.job_id) settle(u);
   };
   live.conn.on('upload_progress', onJob);
-  live.conn.on('processing_progress', (p) => {
-    // A snapshot of the progress room carries the dashboard's (first version's) job shape.
-    const legacy = p as unknown as { progress?: number; status?: string };
-    onJob(
-      typeof p.percent === 'number'
-        ? p
-        : { ...p, percent: legacy.progress ?? 0, slug: p.slug ?? null, timestamp: new Date().toISOString() },
-    );
-  });
-  const applyDashboard = (d: Dashboard): void => {
-    items.value = d.media;
-    // While polling, the dashboard's job list is the only news of the jobs.
-    if (live.status.state === 'live') return;
-    for (const j of Object.values(d.processing)) {
-      onJob({
-        job_id: j.job_id,
-        slug: null,
-        filename: j.filename,
-        stage: j.stage as MediaProgress['stage'],
-        percent: j.progress,
-        message: j.message,
-        timestamp: new Date(j.timestamp * 1000).toISOString(),
-      });
-    }
-  };
-  live.conn.on('dashboard_update', applyDashboard);
-  live.conn.on('initial_dashboard', (d) => {
-    applyDashboard(d);
-    void refreshStorage();
-  });
-
-  /** The storage figures ride on `media`, which is not part of a snapshot: ask once per connection. */
-  async function refreshStorage(): Promise<void> {
-    try {
-      const data = await live.conn.rest<{ storage?: MediaStorage }>('GET', '/api/media');
-      if (data.storage) storage.value = data.storage;
-    } catch {
-      // the indicator tells the person the link is down
-    }
-  }
+  live.conn.on('processing_progress', onJob);
 
   const bySlug = computed(() => new Map(items.value.map((i) => [i.slug, i])));
   /** Jobs of other pages (or from before a reload) that no upload of this page owns. */
@@ -174,22 +138,22 @@ export const useLibrary = defineStore('library', () => {
         patch(u.id, { sent: ev.loaded, ...(speed !== undefined ? { speed } : {}) });
       };
       xhr.onload = () => {
-        let body: Envelope<UploadResult> | null = null;
+        let body: UploadAnswer | null = null;
         try {
-          body = JSON.parse(xhr.responseText) as Envelope<UploadResult>;
+          body = JSON.parse(xhr.responseText) as UploadAnswer;
         } catch {
           body = null;
         }
         if (xhr.status === 401) useAuth().loggedOut();
         const taken = body?.data?.items[0];
         if (xhr.status >= 200 && xhr.status < 300 && taken) {
+          // The item itself arrives as a media event (or the next poll), in the contract's words.
           patch(u.id, { sent: u.size, jobId: taken.job_id, state: taken.result === 'exists' ? 'done' : 'processing' });
-          upsert(taken.item);
           const cur = uploads.value.find((x) => x.id === u.id);
           if (cur) settle(cur);
         } else {
           // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
-          const refused = (body as { errors?: Array<{ error?: string }> } | null)?.errors?.[0]?.error;
+          const refused = body?.errors?.[0]?.error;
           const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
           patch(u.id, { state: 'failed', error: why });
           toasts.push(`${u.name}: ${why}`);
@@ -206,8 +170,8 @@ export const useLibrary = defineStore('library', () => {
     });
   }
 
-  const retry = (slug: string) => live.command('media/retry', { slug });
-  const remove = (slug: string) => live.command('media/delete', { slug });
+  const retry = (slug: string) => live.command('media', 'retry', { slug });
+  const remove = (slug: string) => live.command('media', 'delete', { slug });
 
   return {
     items,
@@ -222,6 +186,5 @@ export const useLibrary = defineStore('library', () => {
     dismissJob,
     retry,
     remove,
-    refreshStorage,
   };
 });

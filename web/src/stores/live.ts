@@ -1,8 +1,10 @@
 // The page's one live connection as a store: its status for the indicator, and `command`, which
-// runs a plugin action (socket or REST) and turns a refusal into a toast with the server's words.
+// runs a plugin action (socket or REST; plugin, action, payload and answer typed from
+// core/protocol) and turns a refusal into a toast with the server's words.
 import { defineStore } from 'pinia';
 import { markRaw, ref } from 'vue';
 import { createBrowserConnection } from '../live/browser.js';
+import type { ActionName, AnswerFor, BuiltinPlugin, CommandArgs } from '../live/commands.js';
 import { LiveError, type LiveStatus } from '../live/connection.js';
 import { useAuth } from './auth.js';
 import { useToasts } from './toasts.js';
@@ -16,10 +18,14 @@ export const useLive = defineStore('live', () => {
   // Errors the server reports to every page (bridge/event level error, bad input).
   conn.on('error', (data, msg) => toasts.push(msg.message ?? data?.message ?? 'error'));
 
-  /** Runs `plugin/action`; resolves with the answer, or null after showing why it failed. */
-  async function command<T = unknown>(action: string, data: object = {}): Promise<T | null> {
+  /** Runs a plugin's action (typed from core/protocol); resolves with the answer, or null after showing why it failed. */
+  async function command<P extends BuiltinPlugin, A extends ActionName<P>>(
+    plugin: P,
+    action: A,
+    ...args: CommandArgs<P, A>
+  ): Promise<AnswerFor<P, A> | null> {
     try {
-      return await conn.request<T>(action, data);
+      return await conn.command(plugin, action, ...args);
     } catch (err) {
       toasts.push(err instanceof LiveError || err instanceof Error ? err.message : String(err));
       return null;

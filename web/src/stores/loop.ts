@@ -1,8 +1,8 @@
-// The loop queue (loop_updated; the dashboard's slug list while polling). A drag is applied at
-// once and rolled back, with the server's reason, when the loop refuses it.
+// The loop queue (loop_updated, from the socket or the REST poll, in the contract's shape). A drag
+// is applied at once and rolled back, with the server's reason, when the loop refuses it.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Dashboard, LoopItem, LoopState } from '../../../core/protocol/index.js';
+import type { LoopItem, LoopState, RequestFor } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 import { useToasts } from './toasts.js';
 
@@ -15,31 +15,7 @@ export const useLoop = defineStore('loop', () => {
   const slugs = computed(() => items.value.map((i) => i.slug));
 
   live.conn.subscribe('dashboard');
-  live.conn.on('loop_updated', (d) => {
-    const { loop: _legacy, ...rest } = d;
-    state.value = rest;
-  });
-  const applyDashboard = (d: Dashboard): void => {
-    // The summary has the order and the active item; per-item settings are kept from what we knew.
-    const known = new Map(items.value.map((i) => [i.slug, i]));
-    const next = d.loop.map((slug) => known.get(slug) ?? { slug, repeat: null, duration: null });
-    if (state.value) state.value = { ...state.value, items: next, active: d.active, current_index: d.status.player.loop_index };
-    else
-      state.value = {
-        items: next,
-        active: d.active,
-        current_index: d.status.player.loop_index,
-        mode: d.status.player.loop_mode,
-        repeat: 1,
-        image_duration: 10,
-        shuffle: false,
-        order: d.loop,
-        cue: 0,
-        updated_at: new Date(d.last_updated * 1000).toISOString(),
-      };
-  };
-  live.conn.on('dashboard_update', applyDashboard);
-  live.conn.on('initial_dashboard', applyDashboard);
+  live.conn.on('loop_updated', (d) => (state.value = d));
 
   /** Puts the queue in this order now; back as it was if the loop refuses. */
   async function reorder(order: string[]): Promise<void> {
@@ -47,7 +23,7 @@ export const useLoop = defineStore('loop', () => {
     if (!before) return;
     const bySlug = new Map(before.items.map((i) => [i.slug, i]));
     state.value = { ...before, items: order.map((s) => bySlug.get(s)).filter((i): i is LoopItem => !!i) };
-    const ok = await live.conn.request('loop/reorder', { loop: order }).then(
+    const ok = await live.conn.command('loop', 'reorder', { loop: order }).then(
       () => true,
       (err: Error) => {
         toasts.push(`The new order was not kept: ${err.message}`);
@@ -67,11 +43,10 @@ export const useLoop = defineStore('loop', () => {
     await reorder(order);
   }
 
-  const remove = (slug: string) => live.command('loop/remove', { slug });
-  const add = (slug: string) => live.command('loop/add', { slug });
-  const activate = (slug: string) => live.command('loop/activate', { slug });
-  const setItem = (slug: string, patch: { repeat?: number | null; duration?: number | null }) =>
-    live.command('loop/item', { slug, ...patch });
+  const remove = (slug: string) => live.command('loop', 'remove', { slug });
+  const add = (slug: string) => live.command('loop', 'add', { slug });
+  const activate = (slug: string) => live.command('loop', 'activate', { slug });
+  const setItem = (slug: string, patch: Omit<RequestFor<'loop', 'item'>, 'slug'>) => live.command('loop', 'item', { slug, ...patch });
 
   return { state, items, active, slugs, reorder, move, remove, add, activate, setItem };
 });

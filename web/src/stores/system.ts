@@ -1,5 +1,5 @@
 // Health, version and plugins (bridge/info), availability, and recent notifications and errors:
-// the `system` room, plus error events sent to every page.
+// the `system` room (or the REST poll while the socket is down), plus error events sent to every page.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { BridgeEvent, BridgeInfo, SystemState } from '../../../core/protocol/index.js';
@@ -31,11 +31,6 @@ export const useSystem = defineStore('system', () => {
   };
   live.conn.on('notification', note);
   live.conn.on('error', note);
-  // While polling, the dashboard carries the health too.
-  live.conn.on('dashboard_update', (d) => {
-    if (live.status.state !== 'live' && d.status.system && 'hostname' in d.status.system)
-      health.value = d.status.system as unknown as SystemState;
-  });
 
   /** A plugin's state from bridge/info: 'running', 'failed', ... or 'absent'. */
   const pluginState = (id: string): string => info.value?.plugins.find((p) => p.id === id)?.state ?? 'absent';
@@ -43,7 +38,7 @@ export const useSystem = defineStore('system', () => {
   const known = computed(() => info.value !== null);
 
   async function restart(): Promise<boolean> {
-    return (await live.command('system/restart')) !== null;
+    return (await live.command('system', 'restart')) !== null;
   }
 
   return { health, info, online, notifications, known, pluginState, running, restart };

@@ -2,7 +2,7 @@
 // (bridge/info), the view says so and nothing here is invented.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { RequestFor, WifiNetworks, WifiState } from '../../../core/protocol/index.js';
+import type { WifiNetworks, WifiState } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 import { useSystem } from './system.js';
 
@@ -14,10 +14,8 @@ export interface Network {
 }
 
 /** Scan results as the wifi plugin publishes them (`wifi/networks`, the `scan` answer). */
-function networksOf(data: unknown): Network[] {
-  const list = (data as WifiNetworks | null)?.networks;
-  if (!Array.isArray(list)) return [];
-  return list.map((n) => ({ ssid: n.ssid, signal: n.signal, secured: n.secured, in_use: n.in_use }));
+function networksOf(data: WifiNetworks): Network[] {
+  return data.networks.map((n) => ({ ssid: n.ssid, signal: n.signal, secured: n.secured, in_use: n.in_use }));
 }
 
 export const useWifi = defineStore('wifi', () => {
@@ -32,13 +30,12 @@ export const useWifi = defineStore('wifi', () => {
   live.conn.on('wifi_networks', (d) => (networks.value = networksOf(d)));
 
   async function scan(): Promise<void> {
-    const data = await live.command('wifi/scan');
+    const data = await live.command('wifi', 'scan');
     if (data !== null) networks.value = networksOf(data);
   }
-  const connect = (ssid: string, password: string) =>
-    live.command('wifi/connect', (password ? { ssid, password } : { ssid }) satisfies RequestFor<'wifi', 'connect'>);
-  const forget = (ssid: string) => live.command('wifi/forget', { ssid } satisfies RequestFor<'wifi', 'forget'>);
-  const hotspot = (active: boolean) => live.command('wifi/hotspot', { active } satisfies RequestFor<'wifi', 'hotspot'>);
+  const connect = (ssid: string, password: string) => live.command('wifi', 'connect', password ? { ssid, password } : { ssid });
+  const forget = (ssid: string) => live.command('wifi', 'forget', { ssid });
+  const hotspot = (active: boolean) => live.command('wifi', 'hotspot', { active });
 
   return { state, networks, available, scan, connect, forget, hotspot };
 });
