@@ -228,6 +228,10 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(off.status, JSON.stringify(off.json)).to.equal(200);
     expect(off.json.data).to.deep.equal({ hotspot_active: false, ssid: 'LOOP-Setup' });
     await seen(w, (x) => x.mode === 'disconnected' && !x.hotspot.active, 'the hotspot off', at);
+    // Turned off by hand, it stays off past fallback_seconds (until Loop has a network or restarts).
+    const adds = nm.calls().filter((a) => a.includes('con-name')).length;
+    await sleep(1500);
+    expect(nm.calls().filter((a) => a.includes('con-name')).length, 'no hotspot made again').to.equal(adds);
     const at2 = marks(w);
     // The first version's toggle: no body.
     const res = await fetch(`${w.loop.http}/api/wifi/hotspot`, { method: 'POST' });
