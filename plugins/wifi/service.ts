@@ -111,6 +111,8 @@ export class WifiService {
     }
     this.scanner.forget();
     await this.monitor.refresh();
+    // With nothing left to join, the policy may have a hotspot to start: after this answer.
+    this.ctx.lane.post('wifi: onboarding after forget', () => this.onboarding.onboard());
     return { forgotten: ssid };
   }
 

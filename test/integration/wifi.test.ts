@@ -322,6 +322,25 @@ describe('wifi: start-up keeps what works', function () {
     }
   });
 
+  it('a hotspot found up (Loop restarted while serving it) is kept, until a known network is in sight', async () => {
+    const hotspot = { ...savedNetwork('LOOP-Setup', 'kept key 1'), name: 'loop-hotspot', mode: 'ap', autoconnect: false };
+    const nm = new FakeNm({ aps: [], connections: [savedNetwork('Home', HOME_PSK)] });
+    nm.connectedTo({ ...hotspot, ipv4_method: 'shared', ipv4_addresses: '192.168.100.1/24' }, '192.168.100.1/24');
+    const w = await startWifiLoop(nm);
+    try {
+      const s = await seen(w, (x) => x.mode === 'hotspot' && x.hotspot_reason === 'no_network', 'the hotspot kept as the fallback');
+      expect(s.ip).to.equal('192.168.100.1');
+      await sleep(800); // past retry_seconds: nothing in sight, so the hotspot stays
+      const changes = nm.calls().filter((a) => a.includes('up') || a.includes('down') || a.includes('add') || a.includes('connect'));
+      expect(changes, 'the hotspot was neither made again nor taken down').to.deep.equal([]);
+      const at = marks(w);
+      nm.change((x) => x.aps.push(ap('Home', 60, { psk: HOME_PSK })));
+      await seen(w, (x) => x.mode === 'client' && x.ssid === 'Home', 'Home, once in sight', at);
+    } finally {
+      await w.stop();
+    }
+  });
+
   it('SSIDs that look like shell or options reach nmcli as one argument, byte for byte', async () => {
     const evil = 'a"; rm -rf /tmp/x; echo "';
     const dash = '-rf --help';
