@@ -60,7 +60,8 @@ export class NetworkMonitor {
 
   constructor(
     private readonly ctx: PluginContext<WifiConfig>,
-    private readonly marks: () => ServiceMarks,
+    /** Shared with the service, which keeps them current. */
+    private readonly marks: ServiceMarks,
     /** Called on every change nmcli monitor reports (bursts included: the caller coalesces). */
     private readonly onChange: () => void,
   ) {
@@ -211,7 +212,7 @@ export class NetworkMonitor {
     }
     const fields = parseFields(show.stdout);
     const deviceState = /\((.*)\)/.exec(fields.get('GENERAL.STATE') ?? '')?.[1] ?? 'unknown';
-    const marks = this.marks();
+    const marks = this.marks;
     const base = { ...this.baseState(), interface: iface, busy: marks.busy, last_error: marks.lastError };
     // The newest saved network is only shown: a failure to list them must not make WiFi unavailable.
     const profiles = await this.profiles().catch(() => []);

@@ -40,11 +40,7 @@ export class WifiService {
   private changePending = false;
 
   constructor(private readonly ctx: PluginContext<WifiConfig>) {
-    this.monitor = new NetworkMonitor(
-      ctx,
-      () => this.marks,
-      () => this.changed(),
-    );
+    this.monitor = new NetworkMonitor(ctx, this.marks, () => this.changed());
     this.scanner = new NetworkScanner(ctx, this.monitor);
     this.onboarding = new Onboarding(ctx, this.monitor, this.scanner, this.marks);
   }
