@@ -32,6 +32,7 @@ export async function withPasswdFile<T>(dataDir: string, password: string, use: 
   try {
     return await use(path);
   } finally {
+    // Gone already is fine; one left behind is 0600 in the 0700 auth folder, and the key is kept beside it anyway.
     await unlink(path).catch(() => undefined);
   }
 }

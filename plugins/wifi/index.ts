@@ -1,4 +1,4 @@
-// The wifi plugin: NetworkManager through nmcli (see service.ts), its actions and REST routes.
+// The wifi plugin: NetworkManager through nmcli (see README.md), its actions and REST routes.
 // Without nmcli or NetworkManager it runs and reports `unavailable` with the reason.
 import { definePlugin, type LoopPlugin } from '../../core/plugins/api.js';
 import { wifiActions } from '../../core/protocol/index.js';
@@ -17,7 +17,7 @@ export default function createWifiPlugin(): LoopPlugin<WifiConfig, typeof wifiAc
       await svc.start();
       return {
         handlers: {
-          status: () => svc.refresh(),
+          status: () => svc.status(),
           scan: ({ rescan }) => svc.scan(rescan ?? true),
           connect: ({ ssid, password, hidden }) => svc.connect(ssid, password, hidden ?? false),
           forget: ({ ssid }) => svc.forget(ssid),

@@ -228,6 +228,10 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(off.status, JSON.stringify(off.json)).to.equal(200);
     expect(off.json.data).to.deep.equal({ hotspot_active: false, ssid: 'LOOP-Setup' });
     await seen(w, (x) => x.mode === 'disconnected' && !x.hotspot.active, 'the hotspot off', at);
+    // Turned off by hand, it stays off past fallback_seconds (until Loop has a network or restarts).
+    const adds = nm.calls().filter((a) => a.includes('con-name')).length;
+    await sleep(1500);
+    expect(nm.calls().filter((a) => a.includes('con-name')).length, 'no hotspot made again').to.equal(adds);
     const at2 = marks(w);
     // The first version's toggle: no body.
     const res = await fetch(`${w.loop.http}/api/wifi/hotspot`, { method: 'POST' });
@@ -313,6 +317,25 @@ describe('wifi: start-up keeps what works', function () {
       const s = await seen(w, (x) => x.mode === 'client', 'joined a known network');
       expect(s.ssid).to.equal('Home');
       expect(nm.calls().some((a) => a.includes('con-name'))).to.equal(false);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('a hotspot found up (Loop restarted while serving it) is kept, until a known network is in sight', async () => {
+    const hotspot = { ...savedNetwork('LOOP-Setup', 'kept key 1'), name: 'loop-hotspot', mode: 'ap', autoconnect: false };
+    const nm = new FakeNm({ aps: [], connections: [savedNetwork('Home', HOME_PSK)] });
+    nm.connectedTo({ ...hotspot, ipv4_method: 'shared', ipv4_addresses: '192.168.100.1/24' }, '192.168.100.1/24');
+    const w = await startWifiLoop(nm);
+    try {
+      const s = await seen(w, (x) => x.mode === 'hotspot' && x.hotspot_reason === 'no_network', 'the hotspot kept as the fallback');
+      expect(s.ip).to.equal('192.168.100.1');
+      await sleep(800); // past retry_seconds: nothing in sight, so the hotspot stays
+      const changes = nm.calls().filter((a) => a.includes('up') || a.includes('down') || a.includes('add') || a.includes('connect'));
+      expect(changes, 'the hotspot was neither made again nor taken down').to.deep.equal([]);
+      const at = marks(w);
+      nm.change((x) => x.aps.push(ap('Home', 60, { psk: HOME_PSK })));
+      await seen(w, (x) => x.mode === 'client' && x.ssid === 'Home', 'Home, once in sight', at);
     } finally {
       await w.stop();
     }
