@@ -20,6 +20,7 @@ import { Onboarding } from './onboarding.js';
 import { NetworkScanner } from './scan.js';
 import { SCAN_FIELDS, type Profile } from './terse.js';
 import { checkConnect } from './validate.js';
+import { withPasswdFile } from './hotspot-password.js';
 
 /** Bursts of monitor lines become one refresh. */
 const CHANGE_COALESCE_MS = 250;
@@ -135,18 +136,21 @@ export class WifiService {
         // Only NetworkManager's own list matters here (connect looks the SSID up in it): the answer is not read.
         await this.monitor.run(['-f', SCAN_FIELDS.join(','), 'device', 'wifi', 'list', '--rescan', 'yes', 'ifname', iface], 30_000);
       }
-      const secret = [...(password ? ['password', password] : []), ...(hidden ? ['hidden', 'yes'] : [])];
-      const args =
-        existing && !password
+      if (password) result = await this.joinWithKey(ssid, password, hidden, iface);
+      else {
+        const args = existing
           ? ['-w', String(wait), 'connection', 'up', 'uuid', existing.uuid, 'ifname', iface]
-          : ['-w', String(wait), 'device', 'wifi', 'connect', ssid, ...secret, 'ifname', iface];
-      result = await this.monitor.run(args, (wait + 5) * 1000);
+          : ['-w', String(wait), 'device', 'wifi', 'connect', ssid, ...(hidden ? ['hidden', 'yes'] : []), 'ifname', iface];
+        result = await this.monitor.run(args, (wait + 5) * 1000);
+      }
     } catch (err) {
       await this.onboarding.setBusy(false);
       throw err;
     }
     this.marks.busy = false;
     if (result.code === 0) {
+      // A new key made a new profile: the old ones for this network (with the old key) go.
+      if (password) await this.forgetProfiles(before.filter((p) => p.name === ssid));
       Object.assign(this.marks, { lastError: null, hotspotReason: null, joined: ssid });
       this.scanner.forget();
       const state = await this.monitor.refresh();
@@ -155,8 +159,9 @@ export class WifiService {
     }
     const why = classify(result, ssid);
     this.ctx.log.warn({ ssid, reason: why.reason, detail: why.detail }, 'WiFi connect failed');
-    // nmcli keeps the profile it made for a failed first attempt: a wrong password must not linger.
-    if (!existing) await this.forgetNewProfiles(ssid, before);
+    // nmcli keeps the profile a failed attempt made: a wrong password must not linger (an older
+    // profile for the network, with its working key, stays).
+    await this.forgetNewProfiles(ssid, before);
     this.marks.lastError = { ssid, reason: why.reason, message: why.message, at: new Date().toISOString() };
     // The person waits for the connect's answer: a hotspot that does not come back is logged.
     await this.onboarding
@@ -166,17 +171,42 @@ export class WifiService {
     throw new ActionError(CODE_OF[why.reason], why.message, { reason: why.reason });
   }
 
-  /** Deletes the profiles for ssid that a failed attempt left (nmcli keeps one). A failure to list or
-   *  delete is logged: it must not hide the connect error the user is waiting for. */
+  /**
+   * Joins a secured network without its key in any argv (a neighbour's `ps` sees every argv): a
+   * profile without the key, then `connection up ... passwd-file` (0600, in the 0700 auth folder),
+   * as the hotspot does. NetworkManager keeps the key it was given in the profile it owns.
+   */
+  private async joinWithKey(ssid: string, password: string, hidden: boolean, iface: string): Promise<NmcliResult> {
+    const wait = this.config.connect_timeout_seconds;
+    const seen = this.scanner.lastSeen.find((n) => n.ssid === ssid);
+    // WPA3-only networks take SAE; everything else WPA-PSK (a WPA2/WPA3 network accepts that too).
+    const keyMgmt = seen && /WPA3/.test(seen.security) && !/WPA[12]/.test(seen.security) ? 'sae' : 'wpa-psk';
+    const added = await this.monitor.run([
+      'connection', 'add', 'type', 'wifi', 'con-name', ssid, 'ifname', iface, 'ssid', ssid,
+      'wifi-sec.key-mgmt', keyMgmt, ...(hidden ? ['802-11-wireless.hidden', 'yes'] : []),
+    ]); // prettier-ignore
+    if (added.code !== 0) return added;
+    const uuid = /\(([0-9a-f-]{36})\) successfully added/.exec(added.stdout)?.[1];
+    if (!uuid) return { ...added, code: 1, stderr: `Error: nmcli did not say which profile it added (${added.stdout.trim()})` };
+    return withPasswdFile(this.ctx.dataDir, password, (file) =>
+      this.monitor.run(['-w', String(wait), 'connection', 'up', 'uuid', uuid, 'ifname', iface, 'passwd-file', file], (wait + 5) * 1000),
+    );
+  }
+
+  /** Deletes the profiles for ssid that a failed attempt left (nmcli keeps one). */
   private async forgetNewProfiles(ssid: string, before: Profile[]): Promise<void> {
     try {
-      const left = (await this.monitor.profiles()).filter((p) => p.name === ssid && !before.some((b) => b.uuid === p.uuid));
-      for (const p of left) {
-        const deleted = await this.monitor.run(['connection', 'delete', 'uuid', p.uuid]);
-        if (deleted.code !== 0) this.ctx.log.warn({ ssid, err: errorText(deleted) }, 'could not delete the profile of a failed attempt');
-      }
+      await this.forgetProfiles((await this.monitor.profiles()).filter((p) => p.name === ssid && !before.some((b) => b.uuid === p.uuid)));
     } catch (err) {
-      this.ctx.log.warn({ ssid, err: (err as Error).message }, 'could not delete the profile of a failed attempt');
+      this.ctx.log.warn({ ssid, err: (err as Error).message }, 'could not list the profiles a failed attempt left');
+    }
+  }
+
+  /** A failure to delete is logged: it must not hide the connect answer the user is waiting for. */
+  private async forgetProfiles(profiles: readonly Profile[]): Promise<void> {
+    for (const p of profiles) {
+      const deleted = await this.monitor.run(['connection', 'delete', 'uuid', p.uuid]);
+      if (deleted.code !== 0) this.ctx.log.warn({ profile: p.name, err: errorText(deleted) }, 'could not delete a WiFi profile');
     }
   }
 }

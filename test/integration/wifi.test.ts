@@ -9,89 +9,12 @@ import { join } from 'node:path';
 import type { WifiNetworks, WifiSaved, WifiState } from '../../core/protocol/index.js';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { mpvSocket } from '../helpers/loop.js';
-import { ap, FakeNm, hex, NMCLI, savedNetwork } from '../fixtures/nmcli/state.js';
-import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { ap, FakeNm, hex, savedNetwork } from '../fixtures/nmcli/state.js';
 import { sleep, until } from '../helpers/wait.js';
-import { connectWs, ofType, type TestWs } from '../helpers/ws.js';
+import { ofType } from '../helpers/ws.js';
+import { marks, seen, startWifiLoop, wifiApi as api, type WifiWatch as Watch } from '../helpers/wifi-loop.js';
 
 const HOME_PSK = 'correct horse';
-
-interface Watch {
-  loop: TestLoop;
-  mqtt: TestMqtt;
-  ws: TestWs;
-  nm: FakeNm;
-  stop(): Promise<void>;
-}
-
-/** A Loop running system + wifi on the stand-in, an MQTT client on `wifi/#` and a ws client in the wifi room. */
-async function startWifiLoop(
-  nm: FakeNm,
-  wifi: Record<string, unknown> = {},
-  plugins = ['system', 'wifi'],
-  extra: Record<string, unknown> = {},
-): Promise<Watch> {
-  process.env.NMCLI_STATE = nm.file;
-  const loop = await startTestLoop({
-    plugins,
-    wifi: { nmcli_path: NMCLI, fallback_seconds: 0.5, retry_seconds: 0.5, connect_timeout_seconds: 5, scan_cache_seconds: 0, ...wifi },
-    ...extra,
-  });
-  const mqtt = await connectMqtt(loop.mqtt as string);
-  await mqtt.subscribe(`${loop.baseTopic}/wifi/#`);
-  await mqtt.subscribe(`${loop.baseTopic}/wifi`);
-  const ws = await connectWs(loop.ws);
-  ws.send({ type: 'subscribe', room: 'wifi' });
-  await ws.next(ofType('subscribe_response'));
-  return {
-    loop,
-    mqtt,
-    ws,
-    nm,
-    stop: async () => {
-      await ws.close();
-      await mqtt.end();
-      await loop.stop();
-      removeDir(loop.dataDir);
-    },
-  };
-}
-
-interface Marks {
-  mqtt: number;
-  ws: number;
-}
-const marks = (w: Watch): Marks => ({ mqtt: w.mqtt.mark(), ws: w.ws.mark() });
-
-/** Waits until both the retained MQTT topic and the wifi room have shown (since `at`) a state that matches. */
-async function seen(
-  w: Watch,
-  pred: (s: WifiState) => boolean,
-  what: string,
-  at: Marks = { mqtt: 0, ws: 0 },
-  timeoutMs = 45_000,
-): Promise<WifiState> {
-  const m = await w.mqtt
-    .next((x) => x.topic === `${w.loop.baseTopic}/wifi` && pred(x.json as WifiState), timeoutMs, at.mqtt)
-    .catch(() => {
-      throw new Error(
-        `MQTT never showed ${what}; last: ${JSON.stringify(w.mqtt.received.filter((x) => x.topic.endsWith('/wifi')).at(-1)?.json)}`,
-      );
-    });
-  await w.ws
-    .next(
-      ofType('wifi_status_changed', (e) => pred(e.data as WifiState)),
-      timeoutMs,
-      at.ws,
-    )
-    .catch(() => {
-      throw new Error(`the wifi room never showed ${what}`);
-    });
-  return m.json as WifiState;
-}
-
-const api = (w: Watch, method: string, path: string, body?: unknown) => http(method, `${w.loop.http}${path}`, body);
 
 describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
   this.timeout(120_000);
@@ -162,6 +85,7 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(saved.networks, "nmcli's half-made profile was removed").to.deep.equal([]);
     // The password was never published.
     for (const m of w.mqtt.received.slice(mark)) expect(m.payload.toString()).not.to.include('not the password');
+    expect(JSON.stringify(nm.calls()), 'nor any argv').not.to.include('not the password');
   });
 
   it('the right password joins the network, and the state says where to find Loop next', async () => {
@@ -180,6 +104,10 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     const saved = (await api(w, 'GET', '/api/wifi/saved')).json.data as { networks: WifiSaved[] };
     expect(saved.networks.map((n) => [n.ssid, n.active])).to.deep.equal([['Home', true]]);
     expect(JSON.stringify(saved)).not.to.include(HOME_PSK);
+    // The key reached nmcli through a passwd-file only, never an argv; NetworkManager keeps it in the profile.
+    expect(JSON.stringify(nm.calls())).not.to.include(HOME_PSK);
+    expect(nm.calls().find((a) => a.includes('up') && a.includes('passwd-file'))).to.not.equal(undefined);
+    expect(nm.read().connections.find((c) => c.name === 'Home')?.psk).to.equal(HOME_PSK);
   });
 
   it('scan: one entry per network, strongest first, known ones marked; also on the retained wifi/networks', async () => {
@@ -355,9 +283,13 @@ describe('wifi: start-up keeps what works', function () {
       expect(r1.status, JSON.stringify(r1.json)).to.equal(200);
       const r2 = await api(w, 'POST', '/api/wifi/connect', { ssid: dash });
       expect(r2.status, JSON.stringify(r2.json)).to.equal(200);
+      // The secured one: a profile named and matched by the SSID as one argument, its key only in a passwd-file.
+      const added = nm.calls().find((a) => a.includes('add'));
+      expect(added && added[added.indexOf('ssid') + 1]).to.equal(evil);
+      expect(added && added[added.indexOf('con-name') + 1]).to.equal(evil);
+      expect(JSON.stringify(nm.calls())).not.to.include('p4ssw0rd!');
       const connects = nm.calls().filter((a) => a.includes('connect'));
-      expect(connects.map((a) => a[a.indexOf('connect') + 1])).to.deep.equal([evil, dash]);
-      expect(connects[0]).to.include.members(['password', 'p4ssw0rd!']);
+      expect(connects.map((a) => a[a.indexOf('connect') + 1])).to.deep.equal([dash]);
       expect((await w.loop.runtime.bus.request('wifi', 'status')).ssid).to.equal(dash);
     } finally {
       await w.stop();
