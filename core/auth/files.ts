@@ -171,6 +171,7 @@ export class AuthFiles {
         }, 50);
       };
       this.watcher = watch(this.dir, { persistent: false }, later);
+      // A watcher error (the dir removed) only ends live reloads: changes then apply at the next start, as below.
       this.watcher.on('error', () => undefined);
     } catch {
       // No inotify (rare): changes made by the CLI then take effect at the next start.
