@@ -2,25 +2,14 @@
 // from the device's screen is the proof of presence, the claim ends everything made while the
 // device was open, and a damaged auth file locks the device instead of opening it (issue 18).
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../core/paths.js';
 import { claim, own, OWNER_PASSWORD, raw, sessionFrom, setupCode } from '../helpers/auth.js';
 import { startLoopProcess, startTestLoop, tempDir, type LoopProcess, type TestLoop } from '../helpers/loop.js';
 import { skipBecause } from '../helpers/skip.js';
+import { runCli as cli } from '../helpers/process.js';
 import { until } from '../helpers/wait.js';
-
-const cli = (dataDir: string, args: string[], input = '') =>
-  new Promise<{ code: number; out: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(packageRoot, 'bin', 'loop.js'), ...args],
-      { env: { ...process.env, LOOP_DATA_DIR: dataDir } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
-    );
-    child.stdin?.end(input);
-  });
 
 const onboard = (base: string, body: Record<string, unknown>) =>
   raw('POST', `${base}/api/auth/onboard`, { headers: own(base), body: JSON.stringify(body) });

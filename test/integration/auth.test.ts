@@ -2,26 +2,14 @@
 // a fresh device is claimed by its first visitor, logins are throttled, tokens work until revoked,
 // the CLI changes things under a running Loop, and /ws and /mqtt check who is knocking.
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { packageRoot } from '../../core/paths.js';
 import { frameText } from '../../core/util/text.js';
 import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom, setupCode } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { runCli as cli } from '../helpers/process.js';
 import { until, withDeadline } from '../helpers/wait.js';
-
-const cli = (dataDir: string, args: string[], input?: string) =>
-  new Promise<{ code: number; out: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [join(packageRoot, 'bin', 'loop.js'), ...args],
-      { env: { ...process.env, LOOP_DATA_DIR: dataDir } },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
-    );
-    child.stdin?.end(input ?? '');
-  });
 
 type Opened =
   { opened: true; ws: WebSocket; messages: Array<Record<string, unknown>>; closed: Promise<number> } | { opened: false; status: number };

@@ -1,8 +1,6 @@
 // The media library as a user meets it over HTTP: upload, conversion, refusal, the library, files.
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { MediaItem, SeedMediaItem, UploadResult } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
@@ -11,32 +9,11 @@ import {
   mediaFiles as mediaFilesOnDisk,
   mediaFixtures,
   playableByMpv,
+  streamInfo,
   uploadFiles,
   waitItem,
   type MediaFixtures,
 } from '../helpers/media-files.js';
-
-const run = promisify(execFile);
-
-async function streamInfo(path: string): Promise<Record<string, string>> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-select_streams',
-    'v:0',
-    '-show_entries',
-    'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile',
-    '-of',
-    'default=nw=1',
-    path,
-  ]);
-  return Object.fromEntries(
-    stdout
-      .trim()
-      .split('\n')
-      .map((l) => l.split('=') as [string, string]),
-  );
-}
 
 const uploadData = (r: { json: Record<string, unknown> }): UploadResult => r.json.data as UploadResult;
 
