@@ -192,6 +192,11 @@ describe('media library over HTTP', function () {
     const fresh = await uploadFiles(url(), [{ path: f.long, name: 'fresh.mp4' }]);
     const freshSlug = uploadData(fresh).slug as string;
     await waitItem(loop.http, freshSlug, (x) => x.processing_status === 'processing');
+    // ffmpeg runs off the plugin's lane: a command is answered while the conversion goes on, not after it.
+    const asked = Date.now();
+    const during = await http('GET', `${url()}/${freshSlug}`);
+    expect(Date.now() - asked, 'ms to answer a read during a conversion').to.be.below(1000);
+    expect((during.json.data as SeedMediaItem).processing_status).to.equal('processing');
     const del = await http('DELETE', `${url()}/${freshSlug}`);
     expect(del.status).to.equal(200);
     expect(del.json.data).to.deep.equal({ slug: freshSlug });
