@@ -253,7 +253,10 @@ export class LoopRuntime {
 
   notify(source: string, level: EventLevel, message: string, data?: unknown, type = 'notification'): void {
     const ev: BridgeEvent = { type, level, message, source, timestamp: new Date().toISOString(), ...(data !== undefined ? { data } : {}) };
-    void this.bus?.publish('bridge/event', ev).catch(() => undefined);
+    // Fails only while the broker is down (startup, shutdown): the event then goes to the log instead.
+    void this.bus
+      ?.publish('bridge/event', ev)
+      .catch((err: Error) => this.log.warn({ source, event: message, err: err.message }, 'bridge/event not published'));
   }
 
   /** Graceful: offline published, plugins stopped (state flushed), sockets closed. Idempotent. */

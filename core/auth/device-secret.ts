@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { atomicWrite } from '../store/atomic-write.js';
 import { authDir } from './files.js';
 import { giveTo, type FileOwner } from './file-owner.js';
+import { ignore } from '../util/swallow.js';
 
 /** No 0/O, 1/I/L: read off a small screen and typed on a phone without doubt. */
 export const UNAMBIGUOUS = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -88,7 +89,9 @@ export class DeviceSecret {
       await giveTo(this.owner, this.path);
       return fresh;
     } finally {
-      await unlink(tmp).catch(() => undefined);
+      // The value is in place (linked or written) or the error is already thrown; a `.new-<pid>` file
+      // left behind is never read and the next attempt of this process overwrites it.
+      await unlink(tmp).catch(ignore('a leftover temp copy is never read'));
     }
   }
 

@@ -16,6 +16,7 @@ export function dataDirOwner(dataDir: string): FileOwner | null {
     const st = statSync(dataDir);
     return st.uid === 0 && st.gid === 0 ? null : { uid: st.uid, gid: st.gid };
   } catch {
+    // No data dir yet: it is made by this process, so it is root's and nothing needs handing over.
     return null;
   }
 }

@@ -4,6 +4,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { checkOnce } from '../config/validate.js';
 import { atomicWrite } from '../store/atomic-write.js';
 import { giveTo, type FileOwner } from './file-owner.js';
 
@@ -48,17 +50,19 @@ async function readText(path: string): Promise<FileRead> {
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isOwner = (v: unknown): boolean => isObject(v) && typeof v.password_hash === 'string' && v.password_hash.startsWith('scrypt$');
-const isList =
-  (keys: string[]) =>
-  (v: unknown): boolean =>
-    Array.isArray(v) && v.every((e) => isObject(e) && keys.every((k) => typeof e[k] === 'string'));
+// The files' schemas: what a read insists on (the rest of a record is Loop's own and not relied on
+// for safety). Checked by the same checker as the store's documents (core/store/load.ts). The auth
+// files are not store documents on purpose: the CLI writes them too (from another process), and a
+// damaged one must lock the device, never fall back to an earlier generation the way the store does
+// (an older sessions or tokens file would bring revoked credentials back, an older owner file an
+// old password).
+const OwnerFile = Type.Object({ password_hash: Type.String({ pattern: '^scrypt\\$' }) });
+const listOf = (keys: string[]) => Type.Array(Type.Object(Object.fromEntries(keys.map((k) => [k, Type.String()]))));
 
-const RULES: { [K in Name]: { missing: AuthData[K]; valid: (v: unknown) => boolean } } = {
-  owner: { missing: null, valid: isOwner },
-  sessions: { missing: [], valid: isList(['id_hash', 'expires_at']) },
-  tokens: { missing: [], valid: isList(['id', 'name', 'token_hash']) },
+const RULES: { [K in Name]: { missing: AuthData[K]; schema: TSchema } } = {
+  owner: { missing: null, schema: OwnerFile },
+  sessions: { missing: [], schema: listOf(['id_hash', 'expires_at']) },
+  tokens: { missing: [], schema: listOf(['id', 'name', 'token_hash']) },
 };
 const NAMES = Object.keys(FILES) as Name[];
 
@@ -74,7 +78,9 @@ function parse<K extends Name>(name: K, text: string | null): { value: AuthData[
   } catch {
     return { problem: text.trim() === '' ? 'is empty' : 'is not valid JSON (truncated or damaged)' };
   }
-  return RULES[name].valid(value) ? { value: value as AuthData[K] } : { problem: 'does not hold what Loop wrote there (wrong shape)' };
+  return checkOnce(RULES[name].schema, value).length === 0
+    ? { value: value as AuthData[K] }
+    : { problem: 'does not hold what Loop wrote there (wrong shape)' };
 }
 
 /** What reading the auth files found: the data, and per file that could not be used, why. */
@@ -171,6 +177,7 @@ export class AuthFiles {
         }, 50);
       };
       this.watcher = watch(this.dir, { persistent: false }, later);
+      // A watcher error (the dir removed) only ends live reloads: changes then apply at the next start, as below.
       this.watcher.on('error', () => undefined);
     } catch {
       // No inotify (rare): changes made by the CLI then take effect at the next start.

@@ -11,6 +11,7 @@ import { DeviceSecret, SETUP_CODE } from './device-secret.js';
 import { checkOwnerPassword, hashOwnerPassword, passwordProblem, scryptBusy } from './password.js';
 import { digest, randomId, randomSecret, sameDigest } from './secrets.js';
 import { Throttle } from './throttle.js';
+import { logged } from '../util/swallow.js';
 
 export type AuthMode = 'off' | 'onboarding' | 'on' | 'locked';
 
@@ -323,7 +324,10 @@ export class AuthService {
     this.problems = { ...problems, ...changed.problems };
     if (this.mode() === 'locked') this.options.log.error(this.lockedReason());
     else if (wasLocked) this.options.log.warn('auth files repaired: the device is unlocked');
-    if (this.mode() === 'onboarding' && this.options.claimCode) await this.setupCode.ensure().catch(() => undefined);
+    if (this.mode() === 'onboarding' && this.options.claimCode)
+      await this.setupCode
+        .ensure()
+        .catch(logged(this.options.log, 'the setup code could not be made; a claim is refused until the next change or start', 'error'));
     if (changed.changed.length) this.emit();
   }
 

@@ -197,6 +197,7 @@ export class Bus {
     try {
       return JSON.parse(buf.toString('utf8')) as TopicPayload<T>;
     } catch {
+      // A retained value that is not JSON was already dropped (and logged) by every subscriber: as if none.
       return undefined;
     }
   }
@@ -304,6 +305,7 @@ export class Bus {
     try {
       res = JSON.parse(payload.toString('utf8')) as ActionResponse;
     } catch {
+      // Not an answer of ours (we always send JSON): the request it might belong to times out with a clear error.
       return;
     }
     const tx = typeof res.transaction === 'string' ? res.transaction : undefined;

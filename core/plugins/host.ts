@@ -18,6 +18,7 @@ import { loadPlugin, orderByDependencies } from './load.js';
 import { ActionError, INTERNAL_TRANSACTION_PREFIX, type ActionSpec } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
 import { monotonicMs } from '../util/clock.js';
+import { logged } from '../util/swallow.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 3_000;
@@ -145,7 +146,8 @@ export class PluginHost {
       running = await withTimeout(plugin.start(ctx), START_TIMEOUT_MS, `start of ${plugin.id} took over ${START_TIMEOUT_MS} ms`);
       const missing = Object.keys(plugin.actions).filter((a) => typeof running?.handlers?.[a] !== 'function');
       if (missing.length) {
-        await running?.stop?.().catch(() => undefined);
+        // The missing handlers are the error to report; a stop that fails as well only adds a log line.
+        await running?.stop?.().catch(logged(log, 'stop after an incomplete start failed'));
         throw new Error(`start() returned no handler for ${missing.join(', ')}`);
       }
     } catch (err) {

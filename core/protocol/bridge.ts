@@ -1,13 +1,13 @@
 // Topics the core itself publishes: availability and what this device runs.
-import { Nullable } from './envelope.js';
+import { Nullable, Names } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 
-export const BridgeState = Type.Object({ state: Type.Union([Type.Literal('online'), Type.Literal('offline')]) });
+export const BridgeState = Type.Object({ state: Names('online', 'offline') });
 export type BridgeState = Static<typeof BridgeState>;
 
 export const PluginStatus = Type.Object({
   id: Type.String(),
-  state: Type.Union([Type.Literal('running'), Type.Literal('failed'), Type.Literal('stopped'), Type.Literal('skipped')]),
+  state: Names('running', 'failed', 'stopped', 'skipped'),
   error: Type.Optional(Type.String()),
   actions: Type.Array(Type.String()),
   source: Type.String(),
@@ -22,15 +22,13 @@ export const BridgeInfo = Type.Object({
   name: Type.String(),
   base_topic: Type.String(),
   config_url: Nullable(Type.String()),
-  broker: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
+  broker: Names('embedded', 'external'),
   plugins: Type.Array(PluginStatus),
   /** When this run started: tells this run's info from a previous run's (retained on an external broker). */
   started_at: Type.String(),
   /** True once start-up is complete (every listed plugin started, failed or was skipped; HTTP listens) until Loop stops: only then is `plugins` final. */
   ready: Type.Boolean(),
   /** Whether the page needs a login: off, onboarding (no owner yet: anyone may claim it) or on. */
-  auth: Type.Optional(
-    Type.Object({ mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on'), Type.Literal('locked')]) }),
-  ),
+  auth: Type.Optional(Type.Object({ mode: Names('off', 'onboarding', 'on', 'locked') })),
 });
 export type BridgeInfo = Static<typeof BridgeInfo>;

@@ -1,7 +1,7 @@
 // The display plugin's contract: the retained `display` state (brightness, screen power, the
 // schedule, and the screen's profile that media converts to and the player shows on) and its actions.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
+import { NoPayload, Nullable, type ActionSpec, Names } from './envelope.js';
 
 export const Rotation = Type.Union([Type.Literal(0), Type.Literal(90), Type.Literal(180), Type.Literal(270)]);
 export type Rotation = Static<typeof Rotation>;
@@ -26,16 +26,16 @@ export const DisplaySchedule = Type.Object({
 });
 export type DisplaySchedule = Static<typeof DisplaySchedule>;
 
-export const PowerState = Type.Union([Type.Literal('on'), Type.Literal('off')]);
+export const PowerState = Names('on', 'off');
 export type PowerState = Static<typeof PowerState>;
 
 export const DisplayState = Type.Object({
   brightness: Type.Integer({ minimum: 0, maximum: 100 }),
   power: PowerState,
   /** What carries brightness: a sysfs backlight, mpv's video brightness (via the player), or nothing. */
-  brightness_via: Type.Union([Type.Literal('backlight'), Type.Literal('mpv'), Type.Literal('none')]),
+  brightness_via: Names('backlight', 'mpv', 'none'),
   /** What turns the screen off: the backlight's bl_power, HDMI-CEC, a black picture in mpv, or nothing. */
-  power_via: Type.Union([Type.Literal('backlight'), Type.Literal('cec'), Type.Literal('mpv'), Type.Literal('none')]),
+  power_via: Names('backlight', 'cec', 'mpv', 'none'),
   /** The backlight device in use (e.g. /sys/class/backlight/10-0045), if any. */
   backlight: Nullable(Type.String()),
   schedule: DisplaySchedule,

@@ -1,5 +1,10 @@
 // The envelopes shared by every plugin: request/response over bridge/*, events, errors.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
+
+/** A union of string literals (a closed set of names), typed as the names themselves. */
+export function Names<const T extends string[]>(...names: T): TUnion<{ [K in keyof T]: TLiteral<T[K]> }> {
+  return Type.Union(names.map((name) => Type.Literal(name))) as unknown as TUnion<{ [K in keyof T]: TLiteral<T[K]> }>;
+}
 
 /** Error codes a plugin action may answer with; HTTP maps them to status codes (see core/http/errors.ts). */
 export const ErrorCodes = [
@@ -64,7 +69,7 @@ export class ActionError extends Error {
   }
 }
 
-export const EventLevel = Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
+export const EventLevel = Names('debug', 'info', 'warning', 'error');
 export type EventLevel = Static<typeof EventLevel>;
 
 export const BridgeEvent = Type.Object({

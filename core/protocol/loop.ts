@@ -1,6 +1,6 @@
 // The loop plugin's contract: the queue, its mode and its actions.
 // Owned by plugins/loop; extend fields here (never elsewhere).
-import { Nullable } from './envelope.js';
+import { Nullable, Names } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { LoopMode } from './player.js';
 import type { ActionSpec } from './envelope.js';
@@ -10,12 +10,7 @@ import type { ActionSpec } from './envelope.js';
  * on disk, it is still converting, its conversion failed, or the library does not list it (kept, not
  * dropped, only while the library is empty: an empty index may be a lost one).
  */
-export const Unplayable = Type.Union([
-  Type.Literal('file_missing'),
-  Type.Literal('converting'),
-  Type.Literal('failed'),
-  Type.Literal('not_in_library'),
-]);
+export const Unplayable = Names('file_missing', 'converting', 'failed', 'not_in_library');
 export type Unplayable = Static<typeof Unplayable>;
 
 export const LoopItem = Type.Object({

@@ -1,18 +1,13 @@
 // The media plugin's contract: the library, upload/processing progress and library events.
 // Owned by plugins/media; extend fields here (never elsewhere).
-import { Nullable } from './envelope.js';
+import { Nullable, Names } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ActionSpec } from './envelope.js';
 
-export const ProcessingStatus = Type.Union([
-  Type.Literal('queued'),
-  Type.Literal('processing'),
-  Type.Literal('ready'),
-  Type.Literal('failed'),
-]);
+export const ProcessingStatus = Names('queued', 'processing', 'ready', 'failed');
 export type ProcessingStatus = Static<typeof ProcessingStatus>;
 
-export const MediaKind = Type.Union([Type.Literal('video'), Type.Literal('image')]);
+export const MediaKind = Names('video', 'image');
 export type MediaKind = Static<typeof MediaKind>;
 
 /** What ffprobe found in the uploaded file (before conversion). */
@@ -68,7 +63,7 @@ export type MediaItem = Static<typeof MediaItem>;
 export const V1_PROCESSING_STATUS = { queued: 'queued', processing: 'processing', ready: 'completed', failed: 'failed' } as const;
 export const V1MediaItem = Type.Object({
   ...MediaItem.properties,
-  processing_status: Type.Union([Type.Literal('queued'), Type.Literal('processing'), Type.Literal('completed'), Type.Literal('failed')]),
+  processing_status: Names('queued', 'processing', 'completed', 'failed'),
 });
 export type V1MediaItem = Static<typeof V1MediaItem>;
 export const toV1Item = (item: MediaItem): V1MediaItem => ({
@@ -92,15 +87,7 @@ export const MediaState = Type.Object({
 });
 export type MediaState = Static<typeof MediaState>;
 
-export const MediaStage = Type.Union([
-  Type.Literal('uploading'),
-  Type.Literal('queued'),
-  Type.Literal('probing'),
-  Type.Literal('converting'),
-  Type.Literal('thumbnail'),
-  Type.Literal('done'),
-  Type.Literal('failed'),
-]);
+export const MediaStage = Names('uploading', 'queued', 'probing', 'converting', 'thumbnail', 'done', 'failed');
 export type MediaStage = Static<typeof MediaStage>;
 
 /** One job's progress on `media/progress`: its id is the same from the first uploaded byte to done. */
@@ -124,7 +111,7 @@ export type MediaProgress = Static<typeof MediaProgress>;
  * `add_to_loop`), `deleted` (the loop drops the slug), `failed` (conversion failed).
  */
 export const MediaEvent = Type.Object({
-  type: Type.Union([Type.Literal('added'), Type.Literal('deleted'), Type.Literal('failed')]),
+  type: Names('added', 'deleted', 'failed'),
   slug: Type.String(),
   item: Type.Optional(MediaItem),
   /** media.add_to_loop from the config: whether the loop should take a new item in. */
@@ -144,7 +131,7 @@ export const UploadResult = Type.Object({
       job_id: Nullable(Type.String()),
       filename: Type.String(),
       /** `queued`: accepted and converting; `exists`: the same content was already in the library. */
-      result: Type.Union([Type.Literal('queued'), Type.Literal('exists')]),
+      result: Names('queued', 'exists'),
       /** In the first version's words (REST only): `completed` when playable. */
       item: V1MediaItem,
     }),

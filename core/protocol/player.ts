@@ -1,20 +1,12 @@
 // The player plugin's contract: its retained state, its position ticks and its actions.
 // Owned by plugins/player; extend fields here (never elsewhere) when the player grows.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, type ActionSpec, Nullable } from './envelope.js';
+import { NoPayload, type ActionSpec, Nullable, Names } from './envelope.js';
 
-export const LoopMode = Type.Union([Type.Literal('all'), Type.Literal('one')]);
+export const LoopMode = Names('all', 'one');
 export type LoopMode = Static<typeof LoopMode>;
 
-export const PlayerStateName = Type.Union([
-  Type.Literal('playing'),
-  Type.Literal('paused'),
-  Type.Literal('idle'),
-  Type.Literal('stopped'),
-  Type.Literal('restarting'),
-  Type.Literal('unavailable'),
-  Type.Literal('error'),
-]);
+export const PlayerStateName = Names('playing', 'paused', 'idle', 'stopped', 'restarting', 'unavailable', 'error');
 export type PlayerStateName = Static<typeof PlayerStateName>;
 
 export const PlayerState = Type.Object({
@@ -31,7 +23,7 @@ export const PlayerState = Type.Object({
   loop_mode: LoopMode,
   frame_rate: Nullable(Type.Number()),
   /** What the current item is: a clip, a still image, or nothing. */
-  kind: Nullable(Type.Union([Type.Literal('video'), Type.Literal('image')])),
+  kind: Nullable(Names('video', 'image')),
   /** The text of the card shown when nothing plays (idle/stopped/hotspot), else null. */
   screen: Nullable(Type.String()),
   /** The loop's `cue` this state reflects (the loop follows the player only when they agree). */

@@ -2,7 +2,7 @@
 // player's idle card read), the last scan (`wifi/networks`) and its actions. Fields added after the
 // first release are optional, so an older publisher's payload still passes the check.
 import { Type, type Static } from '@sinclair/typebox';
-import { NoPayload, Nullable, type ActionSpec } from './envelope.js';
+import { NoPayload, Nullable, type ActionSpec, Names } from './envelope.js';
 import { Secret } from './secrets.js';
 
 /** Where to find Loop after it joined a network (the phone on the hotspot loses the page). */
@@ -18,20 +18,14 @@ export type WifiNext = Static<typeof WifiNext>;
 /** Why the last connect failed, in words for people and as a code for pages. */
 export const WifiFailure = Type.Object({
   ssid: Type.String(),
-  reason: Type.Union([
-    Type.Literal('wrong_password'),
-    Type.Literal('not_found'),
-    Type.Literal('busy'),
-    Type.Literal('timeout'),
-    Type.Literal('failed'),
-  ]),
+  reason: Names('wrong_password', 'not_found', 'busy', 'timeout', 'failed'),
   message: Type.String(),
   at: Type.String(),
 });
 export type WifiFailure = Static<typeof WifiFailure>;
 
 export const WifiState = Type.Object({
-  mode: Type.Union([Type.Literal('client'), Type.Literal('hotspot'), Type.Literal('disconnected'), Type.Literal('unavailable')]),
+  mode: Names('client', 'hotspot', 'disconnected', 'unavailable'),
   connected: Type.Boolean(),
   ssid: Nullable(Type.String()),
   signal: Nullable(Type.Number()),
@@ -47,7 +41,7 @@ export const WifiState = Type.Object({
   /** connecting: a connect or an attempt on a known network is under way. */
   busy: Type.Optional(Type.Boolean()),
   /** Why the hotspot is on: no known network at start, connection lost, or asked for. */
-  hotspot_reason: Type.Optional(Nullable(Type.Union([Type.Literal('no_network'), Type.Literal('lost'), Type.Literal('manual')]))),
+  hotspot_reason: Type.Optional(Nullable(Names('no_network', 'lost', 'manual'))),
   /** `http://<hostname>.local[:port]`, the page's address on any network with mDNS. */
   local_url: Type.Optional(Type.String()),
   next: Type.Optional(Nullable(WifiNext)),

@@ -1,7 +1,9 @@
 // Durable replace of a file: temp file, fsync, rename, fsync of the directory.
 // After it resolves, a power cut leaves either the old or the new content, never a mix.
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { removeIfThere } from '../util/remove.js';
+import { ignore } from '../util/swallow.js';
 
 let counter = 0;
 
@@ -26,7 +28,9 @@ export async function atomicWrite(path: string, data: string | Buffer, mode = 0o
     await beforeRename?.();
     await rename(tmp, path);
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    // The write's own error is the one to report. A temp file left behind is garbage that the store
+    // removes when it next opens this directory (removeStaleTemps).
+    await removeIfThere(tmp).catch(ignore('the temp file is removed at the next open'));
     throw err;
   }
   await fsyncPath(dirname(path));

@@ -2,6 +2,8 @@
 // must be recorded before its files can go) still succeeds, and made again once there is room.
 import { open, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { removeIfThere } from '../util/remove.js';
+import { ignore } from '../util/swallow.js';
 
 /** The default size: enough for a large media index to be written once more. */
 export const RESERVE_BYTES = 2 * 1024 * 1024;
@@ -50,6 +52,7 @@ export class SpaceReserve {
     );
     if (size === this.bytes) return (this.held = true);
     // Asked after every good write while missing: without room, say so without writing (flash wear).
+    // No statfs: free space unknown, so the write below is simply tried (its failure is the answer).
     const fs = await statfs(dirname(this.path)).catch(() => null);
     if (fs && fs.bavail * fs.bsize < this.bytes - Math.max(size, 0)) return (this.held = false);
     // Zeros really written: a sparse file (truncate) would reserve nothing.
@@ -66,7 +69,9 @@ export class SpaceReserve {
       }
       return (this.held = true);
     } catch {
-      await unlink(this.path).catch(() => undefined);
+      // No room for it: the answer is `false` (no reserve to give back), and a
+      // half-made reserve goes; if even that fails, the next ensure() writes over it.
+      await removeIfThere(this.path).catch(ignore('a half-made reserve is rewritten by the next ensure()'));
       return (this.held = false);
     }
   }

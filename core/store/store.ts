@@ -1,12 +1,14 @@
 // JSON documents under the data directory: each opened through one checked read (load.ts), written
 // atomically with earlier generations kept (document.ts), failures reported once per episode, and
 // a space reserve that lets a delete be recorded on a full disk.
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TEMP_MARK } from './atomic-write.js';
 import { isDiskFull, JsonDocument, type WriteHooks } from './document.js';
 import { loadDocument, type DocumentOptions } from './load.js';
 import { RESERVE_BYTES, SpaceReserve } from './reserve.js';
+import { removeIfThere } from '../util/remove.js';
+import { ignore } from '../util/swallow.js';
 
 export { JsonDocument, type SetOptions } from './document.js';
 export type { DocumentOptions } from './load.js';
@@ -128,7 +130,8 @@ export class StateStore {
       }
     }
     // Written back now (migrated or restored); on a full disk it stays in memory as read, and is written with the next change.
-    if (loaded.rewrite) await doc.set(loaded.data).catch(() => undefined);
+    // The document reports its own failed write (hooks.failed → log and bridge/event), so nothing is lost here.
+    if (loaded.rewrite) await doc.set(loaded.data).catch(ignore('a failed write is reported by the document itself'));
     return doc;
   }
 
@@ -147,6 +150,7 @@ export class StateStore {
 /** Temp files left by a crash or a failed write are garbage: the rename never happened. */
 async function removeStaleTemps(dir: string): Promise<void> {
   for (const f of await readdir(dir)) {
-    if (f.includes(TEMP_MARK)) await unlink(join(dir, f)).catch(() => undefined);
+    // Best effort: one that cannot go now is tried again at the next open, and is never read.
+    if (f.includes(TEMP_MARK)) await removeIfThere(join(dir, f)).catch(ignore('a stale temp file is never read'));
   }
 }

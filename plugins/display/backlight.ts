@@ -20,6 +20,7 @@ export class Backlight {
             () => [],
           )
         : [configured];
+    // A device that cannot be read is not usable: the next one is tried (a missing root means none).
     for (const dir of dirs) {
       const max = Number((await readFile(join(dir, 'max_brightness'), 'utf8').catch(() => '')).trim());
       if (!Number.isInteger(max) || max <= 0) continue;

@@ -17,9 +17,10 @@ export default function createDisplayPlugin(): LoopPlugin<DisplayConfig, typeof 
       return {
         handlers: {
           state: async () => svc.state(),
-          brightness: async ({ brightness }) => ({ brightness: await svc.serial(() => svc.setBrightness(brightness)) }),
-          power: async ({ power }) => ({ power: await svc.serial(() => svc.setPower(power)) }),
-          schedule: (patch) => svc.serial(() => svc.setSchedule(patch)),
+          // Handlers run on the plugin's lane (ctx.lane), in turn with the schedule and the player's changes.
+          brightness: async ({ brightness }) => ({ brightness: await svc.setBrightness(brightness) }),
+          power: async ({ power }) => ({ power: await svc.setPower(power) }),
+          schedule: (patch) => svc.setSchedule(patch),
         },
         stop: () => svc.stop(),
       };

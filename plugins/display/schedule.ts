@@ -1,5 +1,6 @@
 // The daily screen schedule: which power the clock asks for, and when it next changes. Pure
 // functions, plus a small scheduler that takes its clock from outside (tests pass a fake one).
+import type { PluginLane } from '../../core/plugins/api.js';
 import type { DisplaySchedule, PowerState } from '../../core/protocol/index.js';
 
 const minutesOf = (hhmm: string): number => {
@@ -35,19 +36,19 @@ export function nextSwitch(now: Date, s: DisplaySchedule): Date | null {
 
 export interface Clock {
   now(): Date;
-  setTimeout(fn: () => void, ms: number): unknown;
+  /** `fn` may return the switch's promise: a clock on the plugin's lane runs it in turn. */
+  setTimeout(fn: () => Promise<void> | void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-export const systemClock: Clock = {
-  now: () => new Date(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** The wall clock, with timers on the plugin's lane: a switch runs in turn with commands, and stops with the plugin. */
+export function laneClock(lane: PluginLane): Clock {
+  return {
+    now: () => new Date(),
+    setTimeout: (fn, ms) => lane.after(ms, 'scheduled screen power change', fn),
+    clearTimeout: (cancel) => (cancel as () => void)(),
+  };
+}
 
 // Waits longer than this are cut into steps, so a clock set forward (NTP after boot) is noticed within the hour.
 const MAX_WAIT_MS = 3_600_000;
@@ -58,7 +59,7 @@ export class Scheduler {
 
   constructor(
     private readonly clock: Clock,
-    private readonly apply: (power: PowerState) => void,
+    private readonly apply: (power: PowerState) => Promise<void> | void,
   ) {}
 
   set(s: DisplaySchedule): void {
@@ -72,11 +73,10 @@ export class Scheduler {
         () => {
           this.handle = null;
           const t = this.clock.now();
-          if (t.getTime() >= at.getTime()) {
-            const p = scheduledPower(t, s);
-            if (p) this.apply(p);
-          }
+          // The next switch is armed first: the one due now may be slow (CEC) or fail, and must not end the schedule.
           arm();
+          const power = t.getTime() >= at.getTime() ? scheduledPower(t, s) : null;
+          return power ? this.apply(power) : undefined;
         },
         Math.min(wait, MAX_WAIT_MS),
       );

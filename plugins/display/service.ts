@@ -9,7 +9,7 @@ import type { JsonDocument } from '../../core/store/store.js';
 import { Backlight } from './backlight.js';
 import { cecPower } from './cec.js';
 import type { DisplayConfig } from './config.js';
-import { Scheduler, scheduledPower, systemClock, type Clock } from './schedule.js';
+import { laneClock, Scheduler, scheduledPower, type Clock } from './schedule.js';
 
 /** The display's stored settings (state/display.settings.json), checked on every read. */
 const Settings = Type.Object({ brightness: Type.Number(), power: PowerState, schedule: DisplaySchedule });
@@ -22,21 +22,19 @@ export class DisplayService {
   private settings!: JsonDocument<Settings>;
   private backlight: Backlight | null = null;
   private scheduler: Scheduler;
-  private offs: Array<() => void> = [];
+  /** Whether the player's mpv runs (and so holds our brightness): a change to up sends it again. */
   private playerUp = false;
-  private lock: Promise<unknown> = Promise.resolve();
 
+  // Commands, the schedule's switches and the player's state changes all run on the plugin's lane
+  // (ctx.lane), one at a time: no lock here, and the host cancels the timers and follows at stop.
   constructor(
     private readonly ctx: PluginContext<DisplayConfig>,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock = laneClock(ctx.lane),
   ) {
-    this.scheduler = new Scheduler(
-      clock,
-      (p) =>
-        void this.serial(() => this.setPower(p)).catch((err: Error) =>
-          this.ctx.log.warn({ err: err.message }, 'scheduled power change failed'),
-        ),
-    );
+    this.scheduler = new Scheduler(clock, async (power) => {
+      // A failed switch is logged; the next one is already armed and applies again.
+      await this.setPower(power).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'scheduled power change failed'));
+    });
   }
 
   async start(): Promise<void> {
@@ -54,13 +52,13 @@ export class DisplayService {
     // mpv forgets its brightness when it restarts: send it again whenever the player comes (back) up.
     const player = this.ctx.bus.last('player');
     this.playerUp = player !== undefined && MPV_UP.includes(player.state);
-    this.offs.push(
-      this.ctx.bus.subscribe('player', (p) => {
-        const up = MPV_UP.includes(p.state);
-        if (up && !this.playerUp) void this.serial(() => this.applyMpv()).catch(() => undefined);
-        this.playerUp = up;
-      }),
-    );
+    this.ctx.lane.follow('player', 'send the brightness to a restarted mpv', async (p) => {
+      const up = MPV_UP.includes(p.state);
+      const cameUp = up && !this.playerUp;
+      this.playerUp = up;
+      // applyMpv logs its own failure (debug: the next start of mpv sends it again).
+      if (cameUp) await this.applyMpv();
+    });
     const s = this.settings.get();
     const wanted = scheduledPower(this.clock.now(), s.schedule);
     if (wanted && wanted !== s.power) {
@@ -74,18 +72,9 @@ export class DisplayService {
     await this.publish();
   }
 
+  /** The host has already cancelled the lane's timers and follows and let its last job finish. */
   async stop(): Promise<void> {
-    this.scheduler.cancel();
-    this.offs.splice(0).forEach((off) => off());
-    await this.lock.catch(() => undefined);
     await this.settings?.flush();
-  }
-
-  /** Commands and scheduled switches one at a time. */
-  serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
   }
 
   private brightnessVia(): DisplayState['brightness_via'] {
@@ -168,8 +157,11 @@ export class DisplayService {
     }
     const before = this.settings.get().brightness;
     await this.settings.set({ ...this.settings.get(), brightness }).catch(async (err: unknown) => {
-      // Not saved (a full disk): the screen goes back to what the stored setting says.
-      await this.backlight?.setBrightness(before).catch(() => undefined);
+      // Not saved (a full disk): the screen goes back to what the stored setting says. The save's
+      // error is the answer; a backlight that also refuses the old value is only worth a log line.
+      await this.backlight
+        ?.setBrightness(before)
+        .catch((undo: Error) => this.ctx.log.warn({ err: undo.message }, 'backlight brightness not put back'));
       throw err;
     });
     await this.applyMpv();
@@ -188,7 +180,8 @@ export class DisplayService {
     }
     const before = this.settings.get().power;
     await this.settings.set({ ...this.settings.get(), power: next }).catch(async (err: unknown) => {
-      await this.applyPower(before).catch(() => undefined);
+      // As for brightness: the save's error is the answer, a failed undo is logged.
+      await this.applyPower(before).catch((undo: Error) => this.ctx.log.warn({ err: undo.message }, 'screen power not put back'));
       throw err;
     });
     await this.applyMpv();

@@ -12,6 +12,8 @@ import { TEMP_PREFIX } from './layout.js';
 import { probeMedia } from './probe.js';
 import { profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
 import { round1, type MediaShared } from './shared.js';
+import { removeIfThere } from '../../core/util/remove.js';
+import { logged } from '../../core/util/swallow.js';
 
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -70,8 +72,10 @@ export class Converter {
     const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
       this.shared.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
 
-    await this.shared.update(sha, { status: 'processing', error: null, job_id: jobId });
-    await this.shared.publishState();
+    await this.shared.inTurn(async () => {
+      await this.shared.update(sha, { status: 'processing', error: null, job_id: jobId });
+      await this.shared.publishState();
+    }, signal);
     send('converting', 0);
 
     const clip = this.shared.layout.clipName(sha, this.key, kind);
@@ -82,6 +86,8 @@ export class Converter {
     for (const f of owned) this.shared.busy.add(f);
     try {
       const gate = throttle(PROGRESS_INTERVAL_MS);
+      // ffmpeg and the files run off the plugin's lane: a conversion takes minutes on a Pi and would
+      // hold every command (a delete, a list) that long. Only the index changes go through inTurn.
       await runFfmpeg({
         input: this.shared.layout.abs(start.original),
         output: tmpClip,
@@ -120,31 +126,40 @@ export class Converter {
       if (signal.aborted) throw new FfmpegCancelled();
       const original = start.original;
       const keep = this.shared.cfg.keep_originals;
-      const entry = await this.shared.update(sha, {
-        status: 'ready',
-        error: null,
-        job_id: null,
-        clip,
-        thumbnail: thumb,
-        original: keep ? original : null,
-        output: {
-          width: out.width,
-          height: out.height,
-          duration: kind === 'video' ? out.duration : null,
-          frame_count: out.frame_count,
-          size: clipStat.size,
-          thumb_size: thumbStat.size,
-        },
-      });
-      // Only now that the index no longer names it.
-      if (!keep) await unlink(this.shared.layout.abs(original)).catch(() => undefined);
-      await this.shared.publishState();
+      const entry = await this.shared.inTurn(async () => {
+        const ready = await this.shared.update(sha, {
+          status: 'ready',
+          error: null,
+          job_id: null,
+          clip,
+          thumbnail: thumb,
+          original: keep ? original : null,
+          output: {
+            width: out.width,
+            height: out.height,
+            duration: kind === 'video' ? out.duration : null,
+            frame_count: out.frame_count,
+            size: clipStat.size,
+            thumb_size: thumbStat.size,
+          },
+        });
+        // Only now that the index no longer names it. A failed unlink leaves an orphan that the next
+        // start's cleanup (or the cleanup action) removes, so the clip still counts as converted.
+        if (!keep)
+          await unlink(this.shared.layout.abs(original)).catch((err: Error) =>
+            this.shared.log.warn({ slug, err: err.message }, 'converted, but the original was not removed'),
+          );
+        await this.shared.publishState();
+        return ready;
+      }, signal);
       if (entry) {
         send('done', 100);
         this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: this.shared.cfg.add_to_loop });
       }
     } catch (err) {
-      await Promise.all([unlink(tmpClip), unlink(tmpThumb)].map((p) => p.catch(() => undefined)));
+      // Either temp file may not exist yet (the job stopped before writing it); one that will not go
+      // is an orphan for cleanup, and the job's own error is what the item shows.
+      await Promise.all([tmpClip, tmpThumb].map((p) => removeIfThere(p).catch(logged(this.shared.log, `temp file ${p} not removed`))));
       if (err instanceof FfmpegCancelled || signal.aborted) {
         // Deleted (the delete takes it from here) or stopping (start() re-queues it).
         if (!this.stopping) send('failed', 0, { message: 'cancelled' });
@@ -152,8 +167,17 @@ export class Converter {
       }
       const message = err instanceof Error ? err.message : String(err);
       this.shared.log.warn({ slug, err: message }, 'media conversion failed');
-      const entry = await this.shared.update(sha, { status: 'failed', error: message, job_id: null });
-      await this.shared.publishState();
+      const entry = await this.shared
+        .inTurn(async () => {
+          const failed = await this.shared.update(sha, { status: 'failed', error: message, job_id: null });
+          await this.shared.publishState();
+          return failed;
+        }, signal)
+        // Deleted while waiting for its turn: the delete takes it from here, as above.
+        .catch((cancelled: unknown) => {
+          if (cancelled instanceof FfmpegCancelled) return undefined;
+          throw cancelled;
+        });
       send('failed', 0, { message });
       if (entry) this.shared.event({ type: 'failed', slug, item: this.shared.item(entry) });
     } finally {

@@ -15,6 +15,7 @@ function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
     dataDir: ctx.dataDir,
     store: ctx.store,
     log,
+    lane: ctx.lane,
     filesUrl: FILES_URL,
     screen: () => bus.last('display'),
     out: {

@@ -2,7 +2,7 @@
 // size and free space), probed, moved into place and put in the index, then queued for conversion.
 // An upload is acknowledged only once its entry is durable.
 import { randomUUID } from 'node:crypto';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaItem } from '../../core/protocol/media.js';
@@ -13,6 +13,8 @@ import { probeMedia } from './probe.js';
 import { diskFree, formatBytes, receiveToTemp, StorageFullError } from './receive.js';
 import { now, round1, type MediaShared } from './shared.js';
 import { displayName, slugFor } from './slug.js';
+import { removeIfThere } from '../../core/util/remove.js';
+import { logged } from '../../core/util/swallow.js';
 
 /** One file of an upload request, as the HTTP layer hands it over. */
 export interface IncomingFile {
@@ -184,7 +186,8 @@ export class Ingest {
     } catch (err) {
       return fail(err);
     } finally {
-      await unlink(temp).catch(() => undefined);
+      // Renamed into place (then gone already) or refused; one that will not go is an orphan for cleanup.
+      await removeIfThere(temp).catch(logged(this.shared.log, "an upload's temp file was not removed"));
       this.shared.busy.delete(temp);
     }
   }

@@ -59,28 +59,16 @@ export function videoArgs(cfg: MediaConfig, hasAudio: boolean): FfmpegArgs {
   };
 }
 
+/** The first video frame only: stills and thumbnails. */
+const FIRST_FRAME = ['-map', '0:v:0', '-frames:v', '1'];
+/** One image file, written in place, without the source's metadata. */
+const ONE_IMAGE = ['-f', 'image2', '-update', '1', '-map_metadata', '-1'];
+
 /** Stills → one PNG at the display size (lossless, keeps transparency). */
 export function stillArgs(cfg: MediaConfig): FfmpegArgs {
   return {
     input: common(cfg.max_pixels),
-    output: [
-      '-map',
-      '0:v:0',
-      '-frames:v',
-      '1',
-      '-vf',
-      `${fitFilter(cfg.display)},setsar=1`,
-      '-c:v',
-      'png',
-      '-f',
-      'image2',
-      '-update',
-      '1',
-      '-map_metadata',
-      '-1',
-      '-stats_period',
-      '0.25',
-    ],
+    output: [...FIRST_FRAME, '-vf', `${fitFilter(cfg.display)},setsar=1`, '-c:v', 'png', ...ONE_IMAGE, '-stats_period', '0.25'],
   };
 }
 
@@ -88,24 +76,7 @@ export function stillArgs(cfg: MediaConfig): FfmpegArgs {
 export function thumbnailArgs(cfg: MediaConfig, atSeconds: number): FfmpegArgs {
   return {
     input: [...common(cfg.max_pixels), ...(atSeconds > 0 ? ['-ss', atSeconds.toFixed(3)] : [])],
-    output: [
-      '-map',
-      '0:v:0',
-      '-frames:v',
-      '1',
-      '-vf',
-      `scale=${cfg.thumbnail_width}:-2,format=yuvj420p`,
-      '-c:v',
-      'mjpeg',
-      '-q:v',
-      '4',
-      '-f',
-      'image2',
-      '-update',
-      '1',
-      '-map_metadata',
-      '-1',
-    ],
+    output: [...FIRST_FRAME, '-vf', `scale=${cfg.thumbnail_width}:-2,format=yuvj420p`, '-c:v', 'mjpeg', '-q:v', '4', ...ONE_IMAGE],
   };
 }
 

@@ -2,12 +2,14 @@
 // size, the limit enforced as bytes arrive, and the partial file removed on any failure.
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { open, statfs, unlink, type FileHandle } from 'node:fs/promises';
+import { open, statfs, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { fsyncPath } from '../../core/store/atomic-write.js';
+import { removeIfThere } from '../../core/util/remove.js';
+import { ignore } from '../../core/util/swallow.js';
 
 /** Bytes between background fdatasyncs during an upload. */
 const SYNC_EVERY = 32 * 1024 * 1024;
@@ -110,14 +112,16 @@ export async function receiveToTemp(source: Readable, opts: ReceiveOptions): Pro
       await pipeline(source, meter, out, { signal: opts.signal });
     } finally {
       await idle(); // no fdatasync may still be running when its descriptor is closed
-      await (syncFh as FileHandle | null)?.close().catch(() => undefined);
+      // Only the background fdatasync's descriptor: the fsyncPath below is what makes the file durable.
+      await (syncFh as FileHandle | null)?.close().catch(ignore('the fsync below makes the file durable'));
     }
     // Durable before anything refers to it: a power cut must not leave the index pointing at a hole.
     await fsyncPath(path);
   } catch (err) {
     // An early failure can reject before the file is even open: unlinking then would leave it behind.
     if (out && !out.closed) await new Promise<void>((resolve) => out?.once('close', () => resolve()));
-    await unlink(path).catch(() => undefined);
+    // The upload's own error is the answer; a temp file left in incoming/ is removed by the next cleanup.
+    await removeIfThere(path).catch(ignore('incoming/ leftovers go at the next cleanup'));
     if ((err as NodeJS.ErrnoException).code === 'ENOSPC') throw new StorageFullError('no space left on the device for this upload');
     // The upload's own stream failing (a body cut before its closing boundary) is the client's fault.
     if (err === source.errored && !(err instanceof ActionError)) {
@@ -149,6 +153,7 @@ export async function diskStats(dir: string): Promise<{ free: number; total: num
     const s = await statfs(dir);
     return { free: s.bavail * s.bsize, total: s.blocks * s.bsize };
   } catch {
+    // No statfs (an odd mount): free space is then unknown (null) and only the quota bounds uploads.
     return null;
   }
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
+import type { PluginLane } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaEvent, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
@@ -17,9 +18,11 @@ import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
 import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
 import type { ProbeLimits } from './probe.js';
-import type { ChildLimits } from './ffmpeg-run.js';
+import { FfmpegCancelled, type ChildLimits } from './ffmpeg-run.js';
 import { diskStats } from './receive.js';
 import { now, type MediaShared } from './shared.js';
+import { removeIfThere } from '../../core/util/remove.js';
+import { logged } from '../../core/util/swallow.js';
 
 export interface MediaOutputs {
   state(state: MediaState): void;
@@ -32,6 +35,8 @@ export interface MediaServiceOptions {
   dataDir: string;
   store: StateStore;
   log: Logger;
+  /** The plugin's lane: the library's changes run on it in turn with the commands. */
+  lane: Pick<PluginLane, 'run'>;
   out: MediaOutputs;
   /** URL prefix under which media/<relative name> is served. */
   filesUrl: string;
@@ -74,10 +79,12 @@ export class MediaService {
       item: (e) => this.item(e),
       usedBytes: () => this.storage().used_bytes,
       quotaBytes: () => this.quotaBytes(),
-      put: async (entry) => {
-        await this.doc.update((d) => ({ items: [...d.items.filter((e) => e.sha256 !== entry.sha256), entry] }));
-        await this.publishState();
-      },
+      inTurn: (step, signal) => this.inTurn(step, signal),
+      put: (entry) =>
+        this.inTurn(async () => {
+          await this.doc.update((d) => ({ items: [...d.items.filter((e) => e.sha256 !== entry.sha256), entry] }));
+          await this.publishState();
+        }),
       update: (sha, patch) => this.update(sha, patch),
       publishState: () => this.publishState(),
     };
@@ -173,6 +180,33 @@ export class MediaService {
     for (const e of requeue) this.converter.enqueue(e.sha256, randomUUID(), e.filename);
   }
 
+  /**
+   * The library's changes from uploads and conversions run on the plugin's lane, so none interleaves
+   * with a command (delete, retry, cleanup). Only these short steps: a conversion's ffmpeg run stays
+   * off the lane (see convert.ts). A job's step stops waiting when the job is cancelled, because the
+   * delete that cancels it holds the lane and waits for the job to let go: waiting on would never end.
+   * Once a step has started it runs to its end (nothing on the lane can cancel it meanwhile).
+   */
+  private inTurn<T>(step: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) return Promise.reject(new FfmpegCancelled());
+    return new Promise<T>((resolve, reject) => {
+      let started = false;
+      const giveUp = (): void => {
+        if (!started) reject(new FfmpegCancelled());
+      };
+      signal?.addEventListener('abort', giveUp, { once: true });
+      this.options.lane
+        .run(() => {
+          if (signal?.aborted) throw new FfmpegCancelled();
+          started = true;
+          return step();
+        })
+        // After giveUp these settle a promise already rejected: no effect, and nothing left unhandled.
+        .then(resolve, reject)
+        .finally(() => signal?.removeEventListener('abort', giveUp));
+    });
+  }
+
   // ---- reads -----------------------------------------------------------------------------
 
   private entries(): LibraryEntry[] {
@@ -248,7 +282,9 @@ export class MediaService {
     // A delete frees space, so on a full disk it may use the store's space reserve (any other change is refused).
     await this.doc.update((d) => ({ items: d.items.filter((x) => x.sha256 !== e.sha256) }), { freesSpace: true });
     // Files go only once the index no longer names them: a crash in between leaves orphans (removed at start), never dangling entries.
-    for (const rel of [e.original, e.clip, e.thumbnail]) if (rel) await unlink(this.layout.abs(rel)).catch(() => undefined);
+    // A file that will not go is logged and left as an orphan for cleanup: the item is deleted all the same.
+    for (const rel of [e.original, e.clip, e.thumbnail])
+      if (rel) await removeIfThere(this.layout.abs(rel)).catch(logged(this.options.log, `deleted ${slug}, but ${rel} was not removed`));
     await this.options.store.spaceFreed();
     await this.publishState();
     this.options.out.event({ type: 'deleted', slug });
@@ -276,6 +312,8 @@ export class MediaService {
     const removed: string[] = [];
     let freed = 0;
     for (const dir of this.layout.dirs) {
+      // Best effort throughout: a directory, file or unlink that fails now is simply not counted as
+      // removed, and the next cleanup (every start) tries again.
       const names = await readdir(dir).catch(() => [] as string[]);
       for (const name of names) {
         const p = join(dir, name);

@@ -22,7 +22,12 @@ export interface MediaShared {
   usedBytes(): number;
   /** The most the library may hold: media.max_storage_bytes, else media.max_storage_share of the disk. */
   quotaBytes(): number | null;
-  /** Adds or replaces the entry for its content; resolves once the index is durable. */
+  /**
+   * Runs a short change to the library in turn with the plugin's commands (ctx.lane). With a job's
+   * `signal`, waiting ends (FfmpegCancelled) if the job is cancelled first, and the step never runs.
+   */
+  inTurn<T>(step: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Adds or replaces the entry for its content, in turn; resolves once the index is durable. */
   put(entry: LibraryEntry): Promise<void>;
   update(sha: string, patch: Partial<LibraryEntry>): Promise<LibraryEntry | undefined>;
   publishState(): Promise<void>;

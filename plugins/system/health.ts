@@ -10,6 +10,7 @@ export async function cpuTemperature(path = THERMAL): Promise<number | null> {
     const milli = Number((await readFile(path, 'utf8')).trim());
     return Number.isFinite(milli) ? Math.round(milli / 100) / 10 : null;
   } catch {
+    // No thermal zone (a VM, a container, some boards): the state says null, the page shows no temperature.
     return null;
   }
 }

@@ -19,12 +19,11 @@ async function run(ctx: PluginContext<SystemConfig>) {
     return state;
   }
   await sample(true);
-  // A slow timer, not a poll of anything that has an event: health has no event source.
-  const timer = setInterval(
-    () => void sample(false).catch((err: Error) => ctx.log.warn({ err: err.message }, 'health sample failed')),
-    ctx.config.interval_seconds * 1000,
-  );
-  timer.unref();
+  // A slow timer, not a poll of anything that has an event: health has no event source. On the lane,
+  // a tick and a `health` command never publish at once; a failed sample is logged by the lane.
+  ctx.lane.every(ctx.config.interval_seconds * 1000, 'health sample', async () => {
+    await sample(false);
+  });
   return {
     handlers: {
       health: () => sample(true),
@@ -37,7 +36,8 @@ async function run(ctx: PluginContext<SystemConfig>) {
         return { restarting: true };
       },
     },
-    stop: async () => clearInterval(timer),
+    // The host stops the lane's timer.
+    stop: async () => undefined,
   };
 }
 

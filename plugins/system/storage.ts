@@ -11,6 +11,7 @@ export async function directorySize(dir: string): Promise<number> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch {
+    // Missing or unreadable (no media yet): nothing of ours is there to count.
     return 0;
   }
   for (const e of entries) {

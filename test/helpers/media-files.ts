@@ -58,73 +58,25 @@ async function makeFixtures(): Promise<MediaFixtures> {
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const f = (name: string): string => join(dir, name);
   const lavfi = (src: string): string[] => ['-f', 'lavfi', '-i', src];
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast'];
+  const yuv420 = ['-pix_fmt', 'yuv420p'];
+  const aac = ['-c:a', 'aac', '-shortest'];
+  const h264WithTone = (video: string, tone: string, out: string[]): Promise<void> =>
+    ffmpeg([...lavfi(video), ...lavfi(tone), ...x264, ...yuv420, ...aac, ...out]);
   await Promise.all([
-    ffmpeg([
-      ...lavfi('testsrc2=size=640x360:rate=30:duration=2'),
-      ...lavfi('sine=frequency=440:duration=2'),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      f('clip.mp4'),
-    ]),
-    ffmpeg([
-      ...lavfi('testsrc=size=480x640:rate=25:duration=1'),
-      ...lavfi('sine=frequency=220:duration=1'),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      '-shortest',
-      '-f',
-      'mov',
-      f('portrait.mov'),
-    ]),
+    h264WithTone('testsrc2=size=640x360:rate=30:duration=2', 'sine=frequency=440:duration=2', [f('clip.mp4')]),
+    h264WithTone('testsrc=size=480x640:rate=25:duration=1', 'sine=frequency=220:duration=1', ['-f', 'mov', f('portrait.mov')]),
     ffmpeg([
       ...lavfi('smptebars=size=320x180:rate=25:duration=1'),
-      '-c:v',
-      'libvpx',
-      '-b:v',
-      '300k',
-      '-deadline',
-      'realtime',
+      ...['-c:v', 'libvpx', '-b:v', '300k', '-deadline', 'realtime'],
       f('bars.webm'),
     ]),
     ffmpeg([...lavfi('testsrc=size=160x120:rate=10:duration=1'), f('anim.gif')]),
     ffmpeg([...lavfi('testsrc2=size=800x600:rate=1'), '-frames:v', '1', f('still.png')]),
     ffmpeg([...lavfi('mandelbrot=size=1024x768:rate=1'), '-frames:v', '1', '-q:v', '3', f('photo.jpg')]),
     ffmpeg([...lavfi('sine=frequency=440:duration=1'), '-c:a', 'aac', f('tone.m4a')]),
-    ffmpeg([
-      ...lavfi('testsrc2=size=320x240:rate=25:duration=2'),
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-movflags',
-      '+faststart',
-      f('faststart.mp4'),
-    ]),
-    ffmpeg([
-      ...lavfi('testsrc2=size=960x540:rate=30:duration=6'),
-      '-vf',
-      'noise=alls=8:allf=t',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      f('long.mp4'),
-    ]),
+    ffmpeg([...lavfi('testsrc2=size=320x240:rate=25:duration=2'), ...x264, '-movflags', '+faststart', f('faststart.mp4')]),
+    ffmpeg([...lavfi('testsrc2=size=960x540:rate=30:duration=6'), '-vf', 'noise=alls=8:allf=t', ...x264, ...yuv420, f('long.mp4')]),
   ]);
   const fast = await readFile(f('faststart.mp4'));
   const mdat = fast.indexOf('mdat', 0, 'latin1');
@@ -153,6 +105,20 @@ async function makeFixtures(): Promise<MediaFixtures> {
     undecodable: f('undecodable.mp4'),
     long: f('long.mp4'),
   };
+}
+
+/** The first video stream of a file as ffprobe reports it: codec_name, pix_fmt, width, height, avg_frame_rate, profile. */
+export async function streamInfo(path: string): Promise<Record<string, string>> {
+  const { stdout } = await run('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0'],
+    ...['-show_entries', 'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile', '-of', 'default=nw=1', path],
+  ]);
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split('=') as [string, string]),
+  );
 }
 
 /** A valid PNG signature and IHDR declaring width x height, with one tiny IDAT: decoding it would need gigabytes. */

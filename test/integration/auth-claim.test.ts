@@ -8,10 +8,8 @@ import { packageRoot } from '../../core/paths.js';
 import { claim, own, OWNER_PASSWORD, raw, sessionFrom, setupCode } from '../helpers/auth.js';
 import { startLoopProcess, startTestLoop, tempDir, type LoopProcess, type TestLoop } from '../helpers/loop.js';
 import { skipBecause } from '../helpers/skip.js';
-import { loopCli } from '../helpers/cli.js';
+import { runCli as cli } from '../helpers/process.js';
 import { until } from '../helpers/wait.js';
-
-const cli = loopCli;
 
 const onboard = (base: string, body: Record<string, unknown>) =>
   raw('POST', `${base}/api/auth/onboard`, { headers: own(base), body: JSON.stringify(body) });

@@ -8,10 +8,8 @@ import { WebSocket } from 'ws';
 import { frameText } from '../../core/util/text.js';
 import { claim, login, makeToken, own, OWNER_PASSWORD, raw, sessionFrom, setupCode } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { loopCli } from '../helpers/cli.js';
+import { runCli as cli } from '../helpers/process.js';
 import { until, withDeadline } from '../helpers/wait.js';
-
-const cli = loopCli;
 
 type Opened =
   { opened: true; ws: WebSocket; messages: Array<Record<string, unknown>>; closed: Promise<number> } | { opened: false; status: number };

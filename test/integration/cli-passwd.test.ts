@@ -5,10 +5,10 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkOwnerPassword } from '../../core/auth/password.js';
-import { loopCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/process.js';
 import { tempDir } from '../helpers/loop.js';
 
-const passwd = (dataDir: string, input: string) => loopCli(dataDir, ['passwd', '--owner'], input);
+const passwd = (dataDir: string, input: string) => runCli(dataDir, ['passwd', '--owner'], input);
 
 async function ownerHash(dataDir: string): Promise<string | null> {
   try {

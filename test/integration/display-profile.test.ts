@@ -1,13 +1,9 @@
 // One setting for the screen: the display plugin's profile (width, height, fps) is what uploads are
 // converted to, over media's own `media.display`.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { DisplayState, UploadResult } from '../../core/protocol/index.js';
 import { http, removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { mediaFixtures, uploadFiles, waitItem } from '../helpers/media-files.js';
-
-const run = promisify(execFile);
+import { mediaFixtures, streamInfo, uploadFiles, waitItem } from '../helpers/media-files.js';
 
 describe('display: the screen profile drives conversion', function () {
   this.timeout(120_000);
@@ -36,18 +32,8 @@ describe('display: the screen profile drives conversion', function () {
       (x) => x.processing_status === 'completed' || x.processing_status === 'failed',
     );
     expect(item.processing_status, String(item.error)).to.equal('completed');
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-select_streams',
-      'v:0',
-      '-show_entries',
-      'stream=width,height,avg_frame_rate',
-      '-of',
-      'default=nw=1',
-      item.path as string,
-    ]);
-    expect(stdout).to.include('width=160').and.include('height=120').and.include('avg_frame_rate=10/1');
+    const info = await streamInfo(item.path as string);
+    expect(info).to.include({ width: '160', height: '120', avg_frame_rate: '10/1' });
     // Brightness cannot be set on a screen with no backlight and no mpv fallback: said plainly.
     const b = await http('POST', `${loop.http}/api/display/brightness`, { brightness: 50 });
     expect(b.status).to.equal(415);

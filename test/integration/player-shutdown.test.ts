@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { startLoopProcess, type LoopProcess } from '../helpers/loop.js';
+import { alive } from '../helpers/process.js';
 import { sleep, until } from '../helpers/wait.js';
 
 function childMpv(parent: number): number | null {
@@ -14,15 +15,6 @@ function childMpv(parent: number): number | null {
     return null;
   }
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function loopWithMpv(id: string): Promise<{ proc: LoopProcess; mpv: number }> {
   const proc = await startLoopProcess({

@@ -5,19 +5,11 @@ import { existsSync } from 'node:fs';
 import { expect } from 'chai';
 import { raw } from '../helpers/auth.js';
 import { http, removeDir, startLoopProcess, tempDir } from '../helpers/loop.js';
+import { alive } from '../helpers/process.js';
 import { until, withDeadline } from '../helpers/wait.js';
 
 /** The pids of every "Loop is up" line so far (the old process's, then the new one's). */
 const upPids = (output: string): number[] => [...output.matchAll(/Loop is up .*process_id=(\d+)/g)].map((m) => Number(m[1]));
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('restart from the page, against the Loop process', function () {
   this.timeout(60_000);

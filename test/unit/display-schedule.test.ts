@@ -76,7 +76,7 @@ describe('display: the daily schedule', () => {
   it('switches off at 23:00 and on at 07:00, day after day, with one timer at a time', () => {
     const clock = new FakeClock(at(5, 20, 0));
     const seen: Array<[string, PowerState]> = [];
-    const s = new Scheduler(clock, (p) => seen.push([clock.now().toTimeString().slice(0, 5), p]));
+    const s = new Scheduler(clock, (p) => void seen.push([clock.now().toTimeString().slice(0, 5), p]));
     s.set(night);
     expect(clock.pending()).to.equal(1);
     clock.advanceTo(at(5, 22, 59));
@@ -96,7 +96,7 @@ describe('display: the daily schedule', () => {
   it('a new schedule replaces the old one; disabling leaves no timer', () => {
     const clock = new FakeClock(at(5, 12, 0));
     const seen: PowerState[] = [];
-    const s = new Scheduler(clock, (p) => seen.push(p));
+    const s = new Scheduler(clock, (p) => void seen.push(p));
     s.set(night);
     s.set(lunch);
     clock.advanceTo(at(5, 14, 0));
@@ -110,7 +110,7 @@ describe('display: the daily schedule', () => {
   it('a clock jumped forward (NTP after boot) is caught up within the hour, not at the old switch time', () => {
     const clock = new FakeClock(at(1, 0, 5)); // a Pi without RTC boots at a stale time
     const seen: Array<[string, PowerState]> = [];
-    new Scheduler(clock, (p) => seen.push([clock.now().toTimeString().slice(0, 5), p])).set(lunch);
+    new Scheduler(clock, (p) => void seen.push([clock.now().toTimeString().slice(0, 5), p])).set(lunch);
     clock.advanceTo(at(1, 0, 30));
     clock.jump(at(5, 12, 0)); // NTP sets the real time
     clock.advanceTo(at(5, 14, 0));
