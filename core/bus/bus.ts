@@ -60,6 +60,12 @@ export class Bus {
   private readonly absoluteSubs = new Map<string, Set<RawHandler>>();
   private readonly lastValues = new Map<string, Buffer>();
   private readonly ownedRetained = new Map<string, Buffer>();
+  /**
+   * Our own state publishes not yet back from the broker, per topic. `last()` holds what this process
+   * published from the moment it publishes (read your writes: a response at QoS 0 can overtake the
+   * QoS 1 state its handler published before it), and the echoes, older or equal, do not undo that.
+   */
+  private readonly ownEchoes = new Map<string, number>();
   /** Requests awaiting their answer, by transaction; the tag is the response topic it must come on. */
   private readonly pending = new PendingAnswers<string, unknown, string>();
   private readonly requestTimeoutMs: number;
@@ -105,6 +111,8 @@ export class Bus {
       this.client.subscribe(`${this.baseTopic}/#`, { qos: 1 });
       for (const filter of this.absoluteSubs.keys()) this.client.subscribe(filter, { qos: 1 });
     } else {
+      // Echoes lost with the connection never come; the republish below is what `last()` follows now.
+      this.ownEchoes.clear();
       this.log.info({ topics: this.ownedRetained.size }, 'reconnected to broker; republishing retained state');
       for (const [topic, payload] of this.ownedRetained) this.client.publish(topic, payload, { retain: true, qos: 1 });
     }
@@ -124,6 +132,11 @@ export class Bus {
     if (opts.retain) {
       if (buf.length === 0) this.ownedRetained.delete(topic);
       else this.ownedRetained.set(topic, buf);
+      const rel = this.rel(topic);
+      if (rel !== null && isStateTopic(rel)) {
+        this.remember(rel, buf);
+        this.ownEchoes.set(rel, (this.ownEchoes.get(rel) ?? 0) + 1);
+      }
     }
     const options: IClientPublishOptions = { retain: opts.retain ?? false, qos: opts.qos ?? (opts.retain ? 1 : 0) };
     return new Promise((resolve, reject) => {
@@ -278,8 +291,10 @@ export class Bus {
       if (rel.startsWith('bridge/response/')) this.settleResponse(rel, payload);
       // Keep the latest value of state topics (commands and responses are not state).
       if (isStateTopic(rel)) {
-        if (payload.length === 0) this.lastValues.delete(rel);
-        else this.lastValues.set(rel, payload);
+        const echoes = this.ownEchoes.get(rel) ?? 0;
+        if (echoes === 0) this.remember(rel, payload);
+        else if (echoes === 1) this.ownEchoes.delete(rel);
+        else this.ownEchoes.set(rel, echoes - 1);
       }
       for (const [pattern, set] of this.handlers) {
         if (!topicMatches(pattern, rel)) continue;
@@ -290,6 +305,11 @@ export class Bus {
       if (!topicMatches(pattern, topic)) continue;
       for (const h of set) this.safeCall(h, payload, topic);
     }
+  }
+
+  private remember(rel: string, payload: Buffer): void {
+    if (payload.length === 0) this.lastValues.delete(rel);
+    else this.lastValues.set(rel, payload);
   }
 
   private safeCall(h: RawHandler, payload: Buffer, topic: string): void {
