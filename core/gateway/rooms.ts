@@ -1,9 +1,10 @@
 import { toSeedItem, type MediaItem, type TopicName } from '../protocol/index.js';
+import type { Room } from '../protocol/rooms.js';
+
+export { ROOMS, type Room } from '../protocol/rooms.js';
 
 // Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
 // First matching route wins; `when` compares fields of the payload; `shape` names a transform below.
-export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
-export type Room = (typeof ROOMS)[number];
 
 export type Shape = 'as_is' | 'player' | 'loop' | 'slug' | 'library' | 'media_event';
 

@@ -2,8 +2,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Type } from '@sinclair/typebox';
 import type { LoopPlugin, PluginFactory } from './api.js';
-import { builtinPlugins } from './builtin.js';
+import type { BuiltinCatalog } from '../parts.js';
+import { checkOnce } from '../config/validate.js';
+import { PluginEntity } from '../protocol/index.js';
 
 export interface LoadedPlugin {
   spec: string;
@@ -11,8 +14,8 @@ export interface LoadedPlugin {
   plugin: LoopPlugin;
 }
 
-export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedPlugin> {
-  const builtin = builtinPlugins[spec];
+export async function loadPlugin(spec: string, baseDir: string, builtins: BuiltinCatalog): Promise<LoadedPlugin> {
+  const builtin = builtins[spec];
   let mod: { default?: unknown };
   let source: string;
   if (builtin) {
@@ -38,7 +41,26 @@ export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedP
   ) {
     throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start}`);
   }
+  const wrong = entityProblems(plugin);
+  if (wrong.length) throw new Error(`plugin "${spec}" declares Home Assistant entities wrongly: ${wrong.join('; ')}`);
   return { spec, source, plugin };
+}
+
+const Entities = Type.Array(PluginEntity, { maxItems: 64 });
+
+/** A plugin's declared entities: each of the contract's shape, ids unique, buttons bound to declared actions. */
+function entityProblems(plugin: LoopPlugin): string[] {
+  if (plugin.entities === undefined) return [];
+  const problems = checkOnce(Entities, plugin.entities, 'entities').map((p) => `${p.path}: ${p.message}`);
+  if (problems.length) return problems;
+  const ids = new Set<string>();
+  for (const entity of plugin.entities) {
+    if (ids.has(entity.id)) problems.push(`entity id "${entity.id}" is declared twice`);
+    ids.add(entity.id);
+    if (entity.platform === 'button' && !Object.prototype.hasOwnProperty.call(plugin.actions, entity.action))
+      problems.push(`button "${entity.id}" runs "${entity.action}", which is not one of its actions`);
+  }
+  return problems;
 }
 
 /** Start order: every plugin after the ones it depends on. Cycles and missing ones are reported. */

@@ -12,3 +12,5 @@ export * from './dashboard.js';
 export * from './homeassistant.js';
 export * from './display.js';
 export * from './secrets.js';
+export * from './rooms.js';
+export * from './entities.js';
