@@ -3,19 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type {
-  ActionName,
-  ActionSpecs,
-  AnswerFor,
-  BuiltinPlugin,
-  EventLevel,
-  RequestArgs,
-  RequestOf,
-  RequestOptions,
-  ResponseOf,
-  TopicName,
-  TopicPayload,
-} from '../protocol/index.js';
+import type { ActionSpecs, EventLevel, RequestOf, ResponseOf, TopicName, TopicPayload } from '../protocol/index.js';
 import type { PluginEntity } from '../protocol/entities.js';
 import type { LoopConfig } from '../config/schema.js';
 import type { RouteTable } from '../http/action-routes.js';

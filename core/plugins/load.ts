@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Type } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import type { LoopPlugin, PluginFactory } from './api.js';
 import type { BuiltinCatalog } from '../parts.js';
 import { checkOnce } from '../config/validate.js';
-import { PluginEntity } from '../protocol/index.js';
+import { ButtonEntity, SensorEntity, type PluginEntity } from '../protocol/index.js';
 
 export interface LoadedPlugin {
   spec: string;
@@ -46,20 +46,33 @@ export async function loadPlugin(spec: string, baseDir: string, builtins: Builti
   return { spec, source, plugin };
 }
 
-const Entities = Type.Array(PluginEntity, { maxItems: 64 });
+/** The schema of each platform a plugin may declare (checked one by one: a union's errors would list every form). */
+const ENTITY_SCHEMAS: Readonly<Record<string, TSchema>> = { sensor: SensorEntity, button: ButtonEntity };
+const MAX_ENTITIES = 64;
 
-/** A plugin's declared entities: each of the contract's shape, ids unique, buttons bound to declared actions. */
+/** A plugin's declared entities: each of its platform's shape, ids unique, buttons bound to declared actions. */
 function entityProblems(plugin: LoopPlugin): string[] {
-  if (plugin.entities === undefined) return [];
-  const problems = checkOnce(Entities, plugin.entities, 'entities').map((p) => `${p.path}: ${p.message}`);
-  if (problems.length) return problems;
+  const declared: unknown = plugin.entities;
+  if (declared === undefined) return [];
+  if (!Array.isArray(declared) || declared.length > MAX_ENTITIES) return [`entities: must be a list of at most ${MAX_ENTITIES}`];
+  const problems: string[] = [];
   const ids = new Set<string>();
-  for (const entity of plugin.entities) {
-    if (ids.has(entity.id)) problems.push(`entity id "${entity.id}" is declared twice`);
-    ids.add(entity.id);
-    if (entity.platform === 'button' && !Object.prototype.hasOwnProperty.call(plugin.actions, entity.action))
-      problems.push(`button "${entity.id}" runs "${entity.action}", which is not one of its actions`);
-  }
+  declared.forEach((entity: unknown, index) => {
+    const platform = (entity as { platform?: unknown } | null)?.platform;
+    const schema = typeof platform === 'string' ? ENTITY_SCHEMAS[platform] : undefined;
+    if (!schema) {
+      problems.push(`entities.${index}.platform: must be one of ${Object.keys(ENTITY_SCHEMAS).join(', ')}`);
+      return;
+    }
+    const wrong = checkOnce(schema, entity, `entities.${index}`);
+    problems.push(...wrong.map((p) => `${p.path}: ${p.message}`));
+    if (wrong.length) return;
+    const checked = entity as PluginEntity;
+    if (ids.has(checked.id)) problems.push(`entities.${index}.id: "${checked.id}" is declared twice`);
+    ids.add(checked.id);
+    if (checked.platform === 'button' && !Object.prototype.hasOwnProperty.call(plugin.actions, checked.action))
+      problems.push(`entities.${index}.action: "${checked.action}" is not one of the plugin's actions`);
+  });
   return problems;
 }
 

@@ -1,14 +1,6 @@
 // A plugin's view of the bus (`ctx.bus`), apart from the rest of the plugin API so that the REST
 // route table (core/http/action-routes.ts), which the API names, can use it without a cycle.
-import type {
-  ActionName,
-  AnswerFor,
-  BuiltinPlugin,
-  RequestArgs,
-  RequestOptions,
-  TopicName,
-  TopicPayload,
-} from '../protocol/index.js';
+import type { ActionName, AnswerFor, BuiltinPlugin, RequestArgs, RequestOptions, TopicName, TopicPayload } from '../protocol/index.js';
 
 export interface PublishOptions {
   retain?: boolean;

@@ -9,14 +9,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
-import {
-  ActionError,
-  HA_THUMBNAIL_TOPIC,
-  homeassistantActions,
-  setTopic,
-  type HaClip,
-  type MediaItem,
-} from '../../core/protocol/index.js';
+import { ActionError, HA_THUMBNAIL_TOPIC, homeassistantActions, setTopic, type HaClip, type MediaItem } from '../../core/protocol/index.js';
 import type { JsonDocument } from '../../core/store/store.js';
 import { clipNames, type ClipNames } from './clip-names.js';
 import { homeassistantConfig, type HomeassistantConfig } from './config.js';

@@ -74,7 +74,7 @@ describe('example plugin: play-counter, loaded from a folder', () => {
     if (res.status === 'ok') expect(res.data.total).to.be.at.least(4);
     // Published from the plugin's lane timer (publish_ms), so a burst of clip starts is one message.
     const published = await mqtt.next((m) => m.topic === `${loop.baseTopic}/play_counter` && (m.json as Counts).total >= 1);
-    expect(Object.keys((published.json as Counts).counts)).to.not.be.empty;
+    expect(Object.keys((published.json as Counts).counts)).to.have.length.greaterThan(0);
   });
 
   it('validates payloads against its declaration before its handler runs; reset empties the counts', async () => {

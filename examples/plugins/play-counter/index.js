@@ -31,7 +31,15 @@ export default function create() {
     },
     // Home Assistant entities, as data: the homeassistant plugin announces them while this plugin runs.
     entities: [
-      { platform: 'sensor', id: 'total', name: 'Clip starts', topic: 'play_counter', field: 'total', state_class: 'total', icon: 'mdi:counter' },
+      {
+        platform: 'sensor',
+        id: 'total',
+        name: 'Clip starts',
+        topic: 'play_counter',
+        field: 'total',
+        state_class: 'total',
+        icon: 'mdi:counter',
+      },
       { platform: 'button', id: 'reset', name: 'Reset clip starts', action: 'reset', icon: 'mdi:restart' },
     ],
     // `loop play_counter topic [--config FILE]`: where to read the counts, for a script or a dashboard.
