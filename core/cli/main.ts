@@ -45,12 +45,14 @@ async function help(parts: LoopParts, file: string | undefined): Promise<string>
   return `${HELP}${plugins ? `\nPlugin commands:\n${plugins}\n` : ''}${FOOTER}`;
 }
 
-export async function main(args: string[], parts: LoopParts): Promise<void> {
+/** Runs `loop <args>`; `loadParts` gives the built-ins and the page (loaded after --version, which needs neither). */
+export async function main(args: string[], loadParts: () => Promise<LoopParts>): Promise<void> {
   const [cmd, sub] = args;
   if (args.includes('--version') || cmd === 'version') {
     console.log(version);
     return;
   }
+  const parts = await loadParts();
   if (!cmd || args.includes('--help') || cmd === 'help') {
     console.log(await help(parts, flag(args, '--config')));
     return;
