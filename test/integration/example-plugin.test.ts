@@ -12,6 +12,7 @@ import { makeClip } from '../helpers/clips.js';
 import { http, mqttRequest, startTestLoop, tempDir, type TestLoop, mpvSocket, publishLibrary, type Media } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { until } from '../helpers/wait.js';
+import { jinjaAvailable, render } from '../helpers/jinja.js';
 
 interface Counts {
   counts: Record<string, number>;
@@ -103,6 +104,12 @@ describe('example plugin: play-counter, loaded from a folder', () => {
     });
     // The built-ins' own entities are still there beside them.
     expect(cmps).to.have.property('restart');
+    // Home Assistant's Jinja2 reads the count from what the plugin really publishes.
+    const published = await mqtt.next((m) => m.topic === `${loop.baseTopic}/play_counter`);
+    if (await jinjaAvailable()) {
+      const shown = await render(cmps.play_counter_total?.value_template as string, published.payload.toString());
+      expect(shown).to.equal(String((published.json as Counts).total));
+    }
 
     // Home Assistant presses the button: the payload_press on the command_topic.
     await until(
