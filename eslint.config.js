@@ -63,7 +63,7 @@ export default tseslint.config(
   },
   // Small files with one job: `wc -l` of a source file stays at or under 450.
   {
-    files: ['core/**/*.ts', 'plugins/**/*.ts', 'web/src/**/*.{ts,vue}'],
+    files: ['app/**/*.ts', 'core/**/*.ts', 'plugins/**/*.ts', 'web/src/**/*.{ts,vue}'],
     rules: { 'max-lines': ['error', { max: 450, skipBlankLines: false, skipComments: false }] },
   },
   // The file still being split (issue 19); it leaves this list when it is.

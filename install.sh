@@ -194,9 +194,9 @@ ensure_user() {
 ensure_built() {
   say "Compiled app (dist/)"
   local stale=""
-  if [ ! -f "$SRC/dist/core/cli/main.js" ]; then
+  if [ ! -f "$SRC/dist/app/main.js" ]; then
     stale="dist/ is missing"
-  elif [ -f "$SRC/dist/.tsbuildinfo" ] && [ -n "$(find "$SRC/core" "$SRC/plugins" -name '*.ts' -newer "$SRC/dist/.tsbuildinfo" -print -quit 2>/dev/null)" ]; then
+  elif [ -f "$SRC/dist/.tsbuildinfo" ] && [ -n "$(find "$SRC/app" "$SRC/core" "$SRC/plugins" -name '*.ts' -newer "$SRC/dist/.tsbuildinfo" -print -quit 2>/dev/null)" ]; then
     stale="sources are newer than dist/"
   fi
   if [ -z "$stale" ]; then echo "  = dist/ is up to date"; return; fi
@@ -216,8 +216,8 @@ stage_app() {
   act mkdir -p "$STAGE/dist" "$STAGE/docs"
   # install.sh and deploy/ go along, so `sudo /opt/loop/install.sh --uninstall` works without the sources.
   act cp -R "$SRC/bin" "$SRC/config" "$SRC/deploy" "$SRC/install.sh" "$SRC/package.json" "$SRC/package-lock.json" "$STAGE/"
-  act cp -R "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
-  # The page's modules the server imports too (web/src/paths.js: where the built page lives).
+  act cp -R "$SRC/dist/app" "$SRC/dist/core" "$SRC/dist/plugins" "$STAGE/dist/"
+  # The page's modules the server imports too (web/src/paths.js: the page's view paths, via app/parts.js).
   act mkdir -p "$STAGE/dist/web" && act cp -R "$SRC/dist/web/src" "$STAGE/dist/web/"
   if [ -d "$SRC/web/dist" ]; then act mkdir -p "$STAGE/web" && act cp -R "$SRC/web/dist" "$STAGE/web/"; fi
   if [ -f "$SRC/docs/install.md" ]; then act cp "$SRC/docs/install.md" "$STAGE/docs/"; fi
@@ -235,13 +235,13 @@ stage_app() {
 # listens, ADDRESS is the hotspot's address and SSID (last: it may hold spaces) the hotspot's name.
 read_ports() {
   local app="$1" cfg="$2" out
-  if [ -f "$app/dist/core/config/load.js" ] && [ -d "$app/node_modules" ] && [ -f "$cfg" ]; then
+  if [ -f "$app/dist/app/config.js" ] && [ -d "$app/node_modules" ] && [ -f "$cfg" ]; then
     if out="$(node --input-type=module -e "
-      const { loadConfig } = await import(process.argv[1]);
-      const c = loadConfig({ file: process.argv[2], env: {} }).config;
+      const { loadLoopConfig } = await import(process.argv[1]);
+      const c = loadLoopConfig({ file: process.argv[2], env: {} }).config;
       const m = c.mqtt.url === null && c.mqtt.listen ? c.mqtt.port : '-';
       const h = c.wifi.hotspot;
-      console.log([c.http.port, m, h.address.split('/')[0], h.ssid.replace(/[\\r\\n]/g, ' ')].join(' '));" "$app/dist/core/config/load.js" "$cfg" 2>"$TMP/ports.err")"; then
+      console.log([c.http.port, m, h.address.split('/')[0], h.ssid.replace(/[\\r\\n]/g, ' ')].join(' '));" "$app/dist/app/config.js" "$cfg" 2>"$TMP/ports.err")"; then
       echo "$out"
       return
     fi

@@ -11,6 +11,7 @@ import { mqttOverWebSocket, type MqttWebSocket } from './broker/websocket.js';
 import { Bus } from './bus/bus.js';
 import { createMqttClient } from './bus/connect.js';
 import type { LoopConfig } from './config/schema.js';
+import type { LoopParts } from './parts.js';
 import { DashboardView } from './dashboard.js';
 import { Gateway } from './gateway/gateway.js';
 import { registerCoreRoutes } from './http/core-routes.js';
@@ -28,6 +29,8 @@ import { monotonicMs } from './util/clock.js';
 
 export interface RuntimeOptions {
   config: LoopConfig;
+  /** The built-in plugins and the page's view paths, from the composition root (app/parts.ts). */
+  parts: LoopParts;
   deviceId: string;
   /** Where relative plugin paths are resolved from. */
   baseDir?: string;
@@ -138,6 +141,7 @@ export class LoopRuntime {
       guard,
       docsUi: c.http.docs_ui,
       deviceName: c.device.name,
+      viewPaths: this.options.parts.viewPaths,
       log: this.log.child({ mod: 'http' }, { level: 'warn' }),
     });
     this.app = app;
@@ -161,6 +165,7 @@ export class LoopRuntime {
     this.store = store;
     this.host = new PluginHost({
       specs: c.plugins,
+      builtins: this.options.parts.builtins,
       config: c,
       baseDir: this.options.baseDir ?? process.cwd(),
       bus: this.bus,

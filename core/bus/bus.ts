@@ -28,7 +28,7 @@ import {
   type TopicName,
   type TopicPayload,
 } from '../protocol/index.js';
-import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/api.js';
+import type { MessageHandler, PublishOptions, ScopedBus } from '../plugins/scoped-bus.js';
 import type { Command } from '../plugins/dispatch.js';
 import { topicMatches } from './match.js';
 import { PendingAnswers } from '../util/pending.js';

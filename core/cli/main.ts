@@ -1,7 +1,11 @@
-// `loop` command line: start, config check, config schema, passwd, token, setup-code, homeassistant remove, --version, --help.
+// `loop` command line: start, config check, config schema, passwd, token, setup-code, docs, --version,
+// --help, and each plugin's own commands (`loop <plugin> <command>`, core/cli/plugin-commands.ts). It
+// is given the built-in plugins and the page's view paths by the composition root (app/main.ts).
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { LoopParts } from '../parts.js';
 import { version } from '../paths.js';
+import { builtinCommandHelp, pluginCommandHelp, runPluginCommand } from './plugin-commands.js';
 
 const HELP = `Usage: loop <command> [options]
 
@@ -18,12 +22,12 @@ Commands:
   setup-code              Print the setup code that claims this device (what its screen shows)
                           and the setup hotspot's password [--config FILE]
   docs                    Print the MQTT reference generated from the contract (docs/mqtt-reference.md)
-  homeassistant remove [--config FILE]
-                          Remove this device from Home Assistant (clears its retained discovery)
+`;
 
+const FOOTER = `
 Options:
   --version               Print the version
-  --help                  Print this help
+  --help                  Print this help (with --config FILE: the commands of its third-party plugins too)
 
 Environment: LOOP_<SECTION>_<KEY> overrides a config key (LOOP_HTTP_PORT=8081, LOOP_DATA_DIR=/tmp/x).
 `;
@@ -35,24 +39,32 @@ function flag(args: string[], name: string): string | undefined {
   return eq?.slice(name.length + 1);
 }
 
-export async function main(args: string[]): Promise<void> {
+/** `loop --help`: the core commands, then every built-in plugin's (and, with --config, the listed third-party ones'). */
+async function help(parts: LoopParts, file: string | undefined): Promise<string> {
+  const plugins = file ? await pluginCommandHelp(parts, file) : builtinCommandHelp(parts);
+  return `${HELP}${plugins ? `\nPlugin commands:\n${plugins}\n` : ''}${FOOTER}`;
+}
+
+/** Runs `loop <args>`; `loadParts` gives the built-ins and the page (loaded after --version, which needs neither). */
+export async function main(args: string[], loadParts: () => Promise<LoopParts>): Promise<void> {
   const [cmd, sub] = args;
   if (args.includes('--version') || cmd === 'version') {
     console.log(version);
     return;
   }
+  const parts = await loadParts();
   if (!cmd || args.includes('--help') || cmd === 'help') {
-    console.log(HELP);
+    console.log(await help(parts, flag(args, '--config')));
     return;
   }
   switch (cmd) {
     case 'start':
-      return start(flag(args, '--config'));
+      return start(flag(args, '--config'), parts);
     case 'config':
-      if (sub === 'check') return configCheck(args[2]);
+      if (sub === 'check') return configCheck(args[2], parts);
       if (sub === 'schema') {
-        const { configSchema } = await import('../config/schema.js');
-        console.log(JSON.stringify(configSchema, null, 2));
+        const { configSchemaFor } = await import('../config/schema.js');
+        console.log(JSON.stringify(configSchemaFor(parts.builtins), null, 2));
         return;
       }
       break;
@@ -61,11 +73,8 @@ export async function main(args: string[]): Promise<void> {
       console.log(renderMqttReference());
       return;
     }
-    case 'homeassistant':
-      if (sub === 'remove') return haRemove(flag(args, '--config'));
-      break;
     case 'passwd': {
-      if (args.includes('--owner')) return ownerPasswd(flag(args, '--config'));
+      if (args.includes('--owner')) return ownerPasswd(flag(args, '--config'), parts);
       const pw = args[1] ?? readFileSync(0, 'utf8').replace(/\r?\n$/, '');
       if (!pw) throw new Error('empty password');
       const { hashPassword } = await import('../broker/passwords.js');
@@ -75,7 +84,7 @@ export async function main(args: string[]): Promise<void> {
     case 'setup-code': {
       const { loadConfig } = await import('../config/load.js');
       const { setupCodeCommand } = await import('../auth/cli.js');
-      const { config } = loadConfig({ file: flag(args, '--config') });
+      const { config } = loadConfig({ plugins: parts.builtins, file: flag(args, '--config') });
       const wifi = config.plugins.includes('wifi')
         ? (config.wifi as { hotspot: { ssid: string; password: string | null } } | undefined)
         : undefined;
@@ -85,16 +94,18 @@ export async function main(args: string[]): Promise<void> {
     case 'token': {
       const { tokenCommand } = await import('../auth/cli.js');
       const rest = args.filter((a, i) => !a.startsWith('--config') && args[i - 1] !== '--config');
-      process.exitCode = await tokenCommand(await dataDirOf(flag(args, '--config')), sub, rest[2]);
+      process.exitCode = await tokenCommand(await dataDirOf(flag(args, '--config'), parts), sub, rest[2]);
       return;
     }
+    default:
+      if (await runPluginCommand(args, flag(args, '--config'), parts)) return;
   }
   console.error(`unknown command: ${args.join(' ')}\n`);
-  console.error(HELP);
+  console.error(await help(parts, undefined));
   process.exitCode = 2;
 }
 
-async function configCheck(file: string | undefined): Promise<void> {
+async function configCheck(file: string | undefined, parts: LoopParts): Promise<void> {
   if (!file) {
     console.error('usage: loop config check FILE');
     process.exitCode = 2;
@@ -106,7 +117,7 @@ async function configCheck(file: string | undefined): Promise<void> {
   const { defaultConfigPath } = await import('../paths.js');
   try {
     const tree = merge(readYamlFile(defaultConfigPath), readYamlFile(file));
-    const problems = [...validateConfig(tree), ...pluginListProblems(tree.plugins, dirname(resolve(file)))];
+    const problems = [...validateConfig(tree, parts.builtins), ...pluginListProblems(tree.plugins, dirname(resolve(file)), parts.builtins)];
     if (problems.length === 0) {
       console.log(`${file}: OK`);
       return;
@@ -123,34 +134,27 @@ async function configCheck(file: string | undefined): Promise<void> {
   }
 }
 
-async function haRemove(file: string | undefined): Promise<void> {
-  const { loadConfig } = await import('../config/load.js');
-  const { removeFromHomeAssistant } = await import('../../plugins/homeassistant/remove.js');
-  const { config, deviceId } = loadConfig({ file });
-  console.log(`removed: ${await removeFromHomeAssistant(config, deviceId)} (empty retained payload)`);
-}
-
 /** The data dir the config (defaults, file, environment) names, as `loop start` would use it. */
-async function dataDirOf(file: string | undefined): Promise<string> {
+async function dataDirOf(file: string | undefined, parts: LoopParts): Promise<string> {
   const { loadConfig } = await import('../config/load.js');
-  return loadConfig({ file }).config.data.dir;
+  return loadConfig({ plugins: parts.builtins, file }).config.data.dir;
 }
 
-async function ownerPasswd(file: string | undefined): Promise<void> {
+async function ownerPasswd(file: string | undefined, parts: LoopParts): Promise<void> {
   const { readSecret, resetOwner } = await import('../auth/cli.js');
-  const dir = await dataDirOf(file);
+  const dir = await dataDirOf(file, parts);
   const pw = await readSecret('New owner password: ');
   if (process.stdin.isTTY && (await readSecret('Again: ')) !== pw) throw new Error('the two passwords differ; nothing changed');
   await resetOwner(dir, pw);
   console.log(`owner password set in ${dir}; every session has ended`);
 }
 
-async function start(file: string | undefined): Promise<void> {
+async function start(file: string | undefined, parts: LoopParts): Promise<void> {
   const { ConfigError, loadConfig } = await import('../config/load.js');
   const { LoopRuntime } = await import('../runtime.js');
   let loaded;
   try {
-    loaded = loadConfig({ file });
+    loaded = loadConfig({ plugins: parts.builtins, file });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -163,6 +167,7 @@ async function start(file: string | undefined): Promise<void> {
   const manager = serviceManager();
   const runtime = new LoopRuntime({
     config: loaded.config,
+    parts,
     deviceId: loaded.deviceId,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
     configFile: file ? resolve(file) : undefined,

@@ -5,8 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { defaultConfigPath } from '../paths.js';
 import { sanitiseDeviceId } from '../protocol/topics.js';
-import { configSchema, coreSections, type LoopConfig } from './schema.js';
-import { builtinPlugins } from '../plugins/builtin.js';
+import { configSchemaFor, coreSections, type LoopConfig, type PluginSchemas } from './schema.js';
 import { checkOnce, type Problem } from './validate.js';
 import { pluginListProblems } from './plugin-list.js';
 
@@ -78,6 +77,8 @@ export function envOverrides(env: NodeJS.ProcessEnv, sections: string[]): Tree {
 }
 
 export interface LoadOptions {
+  /** The built-in plugins' config sections (app/builtin.ts). */
+  plugins: PluginSchemas;
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
@@ -87,7 +88,7 @@ export interface LoadedConfig {
   sources: string[];
 }
 
-export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+export function loadConfig(opts: LoadOptions): LoadedConfig {
   const env = opts.env ?? process.env;
   let tree = readYamlFile(defaultConfigPath);
   const sources = [defaultConfigPath];
@@ -99,10 +100,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     sources.push(file);
     baseDir = dirname(resolve(file));
   }
-  const sections = [...Object.keys(coreSections), ...Object.keys(builtinPlugins), ...Object.keys(tree)];
+  const sections = [...Object.keys(coreSections), ...Object.keys(opts.plugins), ...Object.keys(tree)];
   tree = merge(tree, envOverrides(env, sections));
   if (Object.keys(envOverrides(env, sections)).length) sources.push('environment');
-  const problems = [...validateConfig(tree), ...pluginListProblems(tree.plugins, baseDir)];
+  const problems = [...validateConfig(tree, opts.plugins), ...pluginListProblems(tree.plugins, baseDir, opts.plugins)];
   if (problems.length) throw new ConfigError(problems, sources.join(' + '));
   const config = tree as LoopConfig;
   // A relative data dir is relative to the user file (or to where Loop was started).
@@ -115,12 +116,12 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
  * Core and built-in plugin sections are checked here; a section for a third-party plugin named in
  * `plugins` is checked by the host against that plugin's schema when it loads.
  */
-export function validateConfig(tree: Tree): Problem[] {
+export function validateConfig(tree: Tree, plugins: PluginSchemas): Problem[] {
   const listed = Array.isArray(tree.plugins) ? tree.plugins.filter((p): p is string => typeof p === 'string') : [];
-  const external = new Set(listed.filter((p) => !(p in builtinPlugins)).map(externalPluginSection));
+  const external = new Set(listed.filter((p) => !(p in plugins)).map(externalPluginSection));
   const checked: Tree = {};
   for (const [k, v] of Object.entries(tree)) if (!external.has(k)) checked[k] = v;
-  return checkOnce(configSchema, checked);
+  return checkOnce(configSchemaFor(plugins), checked);
 }
 
 /** `./plugins/my-thing` or `loop-plugin-my-thing` → section `my_thing`... by convention the plugin's id. */

@@ -3,11 +3,11 @@
 // starts without its player.
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { builtinPlugins } from '../plugins/builtin.js';
+import type { PluginSchemas } from './schema.js';
 import type { Problem } from './validate.js';
 
 /** Problems with the `plugins` list; paths are relative to `baseDir` (the config file's folder). */
-export function pluginListProblems(listed: unknown, baseDir: string): Problem[] {
+export function pluginListProblems(listed: unknown, baseDir: string, builtinPlugins: PluginSchemas): Problem[] {
   if (!Array.isArray(listed)) return [];
   const known = Object.keys(builtinPlugins).join(', ');
   const problems: Problem[] = [];

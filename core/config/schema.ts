@@ -1,8 +1,8 @@
 // The one JSON schema of Loop's config: core sections here, each built-in plugin's section from
-// its own folder (plugins/<id>/config.ts). `loop config schema` prints it; config/schema.json is it.
+// its own folder (plugins/<id>/config.ts), handed in by the composition root (app/builtin.ts).
+// `loop config schema` prints it; config/schema.json is it.
 import { Nullable } from '../protocol/envelope.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { builtinPlugins } from '../plugins/builtin.js';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 
@@ -111,11 +111,22 @@ export const coreSections = {
   plugins: Type.Array(Type.String({ minLength: 1 })),
 };
 
-const pluginSections: Record<string, TSchema> = Object.fromEntries(
-  Object.entries(builtinPlugins).map(([id, p]) => [id, Type.Optional(p.configSchema)]),
-);
+/** The built-in plugins' config sections by id (core is given them; it names no plugin). */
+export type PluginSchemas = Readonly<Record<string, { readonly configSchema: TSchema }>>;
 
-export const configSchema = Type.Object({ ...coreSections, ...pluginSections }, { additionalProperties: false });
+/** One schema per catalog, so the validator compiled for it is reused (core/config/validate.ts caches by schema). */
+const schemas = new WeakMap<PluginSchemas, TSchema>();
+
+/** The whole config's schema: the core sections and an optional section per built-in plugin. */
+export function configSchemaFor(plugins: PluginSchemas): TSchema {
+  let schema = schemas.get(plugins);
+  if (!schema) {
+    const sections = Object.fromEntries(Object.entries(plugins).map(([id, p]) => [id, Type.Optional(p.configSchema)]));
+    schema = Type.Object({ ...coreSections, ...sections }, { additionalProperties: false });
+    schemas.set(plugins, schema);
+  }
+  return schema;
+}
 
 type Core = { [K in keyof typeof coreSections]: Static<(typeof coreSections)[K]> };
 /** The validated config. Plugin sections are typed by each plugin from its own schema. */

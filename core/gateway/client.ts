@@ -2,7 +2,7 @@
 // server from slow readers (coalesce past the soft bound, disconnect past the hard bound).
 import type { WebSocket } from 'ws';
 import type { Identity } from '../http/guard.js';
-import type { Room } from './rooms.js';
+import type { Room } from '../protocol/rooms.js';
 
 export const CLOSE_TOO_SLOW = 4008;
 export const CLOSE_UNAUTHORIZED = 4401;

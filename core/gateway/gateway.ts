@@ -16,7 +16,7 @@ import type { Identity } from '../http/guard.js';
 import { refuseUpgrade } from '../http/upgrade.js';
 import { CLOSE_UNAUTHORIZED, GatewayClient, type Dialect } from './client.js';
 import { PendingSockets, type TokenCheck } from './pending.js';
-import { ROOMS, SNAPSHOT_TOPICS, routeFor, type Room } from './rooms.js';
+import { ROOMS, SNAPSHOT_TOPICS, routeFor, type Room } from '../protocol/rooms.js';
 import { V1_SHAPES } from './v1.js';
 import { asText, frameText } from '../util/text.js';
 import { monotonicMs } from '../util/clock.js';

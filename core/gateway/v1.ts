@@ -1,7 +1,7 @@
 // The first version's event shapes on /ws (seed-protocol): what its clients read, kept only for
 // them. A client that connects with `?shapes=contract` (the page) gets the contract's payloads.
 import { toV1Item, type MediaItem } from '../protocol/index.js';
-import type { Shape } from './rooms.js';
+import type { Shape } from '../protocol/rooms.js';
 
 type Obj = Record<string, unknown>;
 /** Event payloads in the first version's shapes (new fields ride along), by the route's `shape`. */

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type, type TObject, type TSchema } from '@sinclair/typebox';
 import type { ActionSpec, ActionSpecs, ResponseOf } from '../protocol/index.js';
-import type { ScopedBus } from '../plugins/api.js';
+import type { ScopedBus } from '../plugins/scoped-bus.js';
 import { EnvelopeOf, ErrorEnvelope, ok } from './envelope.js';
 import { HTTP_STATUS } from './errors.js';
 

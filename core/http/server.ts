@@ -21,6 +21,8 @@ export interface HttpOptions {
   guard: Guard;
   docsUi: boolean;
   deviceName: string;
+  /** The page's view paths (from the composition root). */
+  viewPaths: readonly string[];
   log: Logger;
 }
 
@@ -93,7 +95,7 @@ export async function createHttpServer(o: HttpOptions): Promise<{ app: FastifyIn
   // The page's own files are public (the login view is one of them); the guard learns their URLs here.
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => void o.guard.publicUrls.add(route.url));
-    await serveDashboard(scope, { deviceName: o.deviceName });
+    await serveDashboard(scope, { deviceName: o.deviceName, viewPaths: o.viewPaths });
   });
 
   const upgrades = new Map<string, UpgradeHandler>();

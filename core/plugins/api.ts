@@ -3,20 +3,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Static, TSchema } from '@sinclair/typebox';
-import type {
-  ActionName,
-  ActionSpecs,
-  AnswerFor,
-  BuiltinPlugin,
-  EventLevel,
-  RequestArgs,
-  RequestOf,
-  RequestOptions,
-  ResponseOf,
-  TopicName,
-  TopicPayload,
-} from '../protocol/index.js';
+import type { ActionSpecs, EventLevel, RequestOf, ResponseOf, TopicName, TopicPayload } from '../protocol/index.js';
+import type { PluginEntity } from '../protocol/entities.js';
+import type { LoopConfig } from '../config/schema.js';
 import type { RouteTable } from '../http/action-routes.js';
+import type { ScopedBus } from './scoped-bus.js';
 import type { StateStore } from '../store/store.js';
 
 export interface DeviceInfo {
@@ -31,32 +22,7 @@ export interface DeviceInfo {
   readonly startedAt: string;
 }
 
-export interface PublishOptions {
-  retain?: boolean;
-  qos?: 0 | 1;
-}
-
-/** Handler for a message on a subscribed topic. `topic` is relative to the base topic. */
-export type MessageHandler<T> = (payload: T, topic: string) => void;
-
-/** A plugin's view of the bus: topics are relative to the base topic. */
-export interface ScopedBus {
-  publish<T extends TopicName>(topic: T, payload: TopicPayload<T>, opts?: PublishOptions): Promise<void>;
-  /** Publish on a topic outside the typed map (third-party plugins), relative to the base topic. */
-  publishRaw(topic: string, payload: string | Buffer, opts?: PublishOptions): Promise<void>;
-  /** Publish on an absolute topic (e.g. Home Assistant discovery, outside the base topic). */
-  publishAbsolute(topic: string, payload: string | Buffer, opts?: PublishOptions): Promise<void>;
-  /** Parsed, schema-checked payloads; a message that fails the check is logged and dropped. Returns an unsubscribe. */
-  subscribe<T extends TopicName>(topic: T, handler: MessageHandler<TopicPayload<T>>): () => void;
-  /** Any pattern (`+`, `#`), relative to the base topic unless absolute is set; raw payloads. */
-  subscribeRaw(pattern: string, handler: (payload: Buffer, topic: string) => void, opts?: { absolute?: boolean }): () => void;
-  /** Ask a built-in plugin to do something and wait for its answer, typed by the action's declaration (rejects with ActionError, `timeout` after timeoutMs). */
-  request<P extends BuiltinPlugin, A extends ActionName<P>>(plugin: P, action: A, ...args: RequestArgs<P, A>): Promise<AnswerFor<P, A>>;
-  /** The same for any plugin (third-party ones): payload and answer unchecked at compile time. */
-  requestRaw(plugin: string, action: string, payload?: unknown, opts?: RequestOptions): Promise<unknown>;
-  /** The last value seen on a topic (retained state), if any. */
-  last<T extends TopicName>(topic: T): TopicPayload<T> | undefined;
-}
+export type { MessageHandler, PublishOptions, ScopedBus } from './scoped-bus.js';
 
 export interface HttpRegistrar {
   /** Register routes in the plugin's own Fastify scope (before the server listens). */
@@ -138,6 +104,10 @@ export interface LoopPlugin<C = unknown, M extends ActionSpecs = ActionSpecs> {
   readonly actions: M;
   /** REST routes as data, mounted once the plugin runs (see core/http/action-routes.ts). */
   readonly routes?: RouteTable;
+  /** Home Assistant entities on its own topics and actions, as data (published in bridge/info; docs/plugins.md). */
+  readonly entities?: readonly PluginEntity[];
+  /** Its `loop <id> <command>` commands (a built-in gives them in app/builtin.ts instead, from a light module). */
+  readonly cli?: PluginCli;
   start(ctx: PluginContext<C>): Promise<RunningPlugin<M>>;
 }
 
@@ -145,6 +115,32 @@ export interface LoopPlugin<C = unknown, M extends ActionSpecs = ActionSpecs> {
 export function definePlugin<C, M extends ActionSpecs>(plugin: LoopPlugin<C, M>): LoopPlugin<C, M> {
   return plugin;
 }
+
+/** What a plugin's command line command is given. */
+export interface CliEnv {
+  /** The effective config (defaults, `--config FILE`, LOOP_* variables), as `loop start` reads it. */
+  readonly config: LoopConfig;
+  readonly deviceId: string;
+  /** `<base_topic>/<device id>`: every relative topic hangs below it. */
+  readonly baseTopic: string;
+  /** The plugin's own config section (a third-party plugin's is checked only when it starts). */
+  readonly section: unknown;
+  /** Prints a line for the person at the terminal. */
+  print(line: string): void;
+}
+
+/** One `loop <plugin> <name>` command. */
+export interface CliCommand {
+  /** One line for `loop --help`. */
+  readonly summary: string;
+  /** The arguments after `loop <plugin> <name>`, for `loop --help` (e.g. `[--config FILE]`). */
+  readonly usage?: string;
+  /** Runs it with the arguments after the command's name; resolves to the exit code (none: 0). */
+  run(args: readonly string[], env: CliEnv): Promise<number | void>;
+}
+
+/** A plugin's commands by name. */
+export type PluginCli = Readonly<Record<string, CliCommand>>;
 
 export type PluginFactory<C = unknown> = () => LoopPlugin<C>;
 export type ConfigOf<S extends TSchema> = Static<S>;

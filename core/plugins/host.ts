@@ -15,6 +15,7 @@ import { createLane } from './lane.js';
 import { secretOnMqtt } from './secret-guard.js';
 import { excerpt } from '../util/text.js';
 import { loadPlugin, orderByDependencies } from './load.js';
+import type { BuiltinCatalog } from '../parts.js';
 import { ActionError, INTERNAL_TRANSACTION_PREFIX, type ActionSpec } from '../protocol/index.js';
 import { withTimeout } from '../util/timeout.js';
 import { monotonicMs } from '../util/clock.js';
@@ -41,6 +42,8 @@ interface Running {
 
 export interface HostOptions {
   specs: string[];
+  /** The built-in plugins, by id (from the composition root, app/builtin.ts). */
+  builtins: BuiltinCatalog;
   config: Record<string, unknown>;
   baseDir: string;
   bus: Bus;
@@ -73,11 +76,17 @@ export class PluginHost {
     const loaded: LoopPlugin[] = [];
     for (const spec of this.options.specs) {
       try {
-        const { plugin, source } = await loadPlugin(spec, this.options.baseDir);
+        const { plugin, source } = await loadPlugin(spec, this.options.baseDir, this.options.builtins);
         if (this.plugins.has(plugin.id) || loaded.some((p) => p.id === plugin.id))
           throw new Error(`plugin id "${plugin.id}" is listed twice`);
         loaded.push(plugin);
-        this.statuses.push({ id: plugin.id, state: 'stopped', actions: Object.keys(plugin.actions), source });
+        this.statuses.push({
+          id: plugin.id,
+          state: 'stopped',
+          actions: Object.keys(plugin.actions),
+          source,
+          ...(plugin.entities?.length ? { entities: [...plugin.entities] } : {}),
+        });
       } catch (err) {
         this.fail(spec, `cannot load: ${(err as Error).message}`, 'failed');
       }

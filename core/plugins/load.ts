@@ -2,8 +2,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { TSchema } from '@sinclair/typebox';
 import type { LoopPlugin, PluginFactory } from './api.js';
-import { builtinPlugins } from './builtin.js';
+import type { BuiltinCatalog } from '../parts.js';
+import { checkOnce } from '../config/validate.js';
+import { ButtonEntity, SensorEntity, type PluginEntity } from '../protocol/index.js';
 
 export interface LoadedPlugin {
   spec: string;
@@ -11,8 +14,8 @@ export interface LoadedPlugin {
   plugin: LoopPlugin;
 }
 
-export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedPlugin> {
-  const builtin = builtinPlugins[spec];
+export async function loadPlugin(spec: string, baseDir: string, builtins: BuiltinCatalog): Promise<LoadedPlugin> {
+  const builtin = builtins[spec];
   let mod: { default?: unknown };
   let source: string;
   if (builtin) {
@@ -38,7 +41,39 @@ export async function loadPlugin(spec: string, baseDir: string): Promise<LoadedP
   ) {
     throw new Error(`plugin "${spec}" factory did not return {id, configSchema, actions, start}`);
   }
+  const wrong = entityProblems(plugin);
+  if (wrong.length) throw new Error(`plugin "${spec}" declares Home Assistant entities wrongly: ${wrong.join('; ')}`);
   return { spec, source, plugin };
+}
+
+/** The schema of each platform a plugin may declare (checked one by one: a union's errors would list every form). */
+const ENTITY_SCHEMAS: Readonly<Record<string, TSchema>> = { sensor: SensorEntity, button: ButtonEntity };
+const MAX_ENTITIES = 64;
+
+/** A plugin's declared entities: each of its platform's shape, ids unique, buttons bound to declared actions. */
+function entityProblems(plugin: LoopPlugin): string[] {
+  const declared: unknown = plugin.entities;
+  if (declared === undefined) return [];
+  if (!Array.isArray(declared) || declared.length > MAX_ENTITIES) return [`entities: must be a list of at most ${MAX_ENTITIES}`];
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  declared.forEach((entity: unknown, index) => {
+    const platform = (entity as { platform?: unknown } | null)?.platform;
+    const schema = typeof platform === 'string' ? ENTITY_SCHEMAS[platform] : undefined;
+    if (!schema) {
+      problems.push(`entities.${index}.platform: must be one of ${Object.keys(ENTITY_SCHEMAS).join(', ')}`);
+      return;
+    }
+    const wrong = checkOnce(schema, entity, `entities.${index}`);
+    problems.push(...wrong.map((p) => `${p.path}: ${p.message}`));
+    if (wrong.length) return;
+    const checked = entity as PluginEntity;
+    if (ids.has(checked.id)) problems.push(`entities.${index}.id: "${checked.id}" is declared twice`);
+    ids.add(checked.id);
+    if (checked.platform === 'button' && !Object.prototype.hasOwnProperty.call(plugin.actions, checked.action))
+      problems.push(`entities.${index}.action: "${checked.action}" is not one of the plugin's actions`);
+  });
+  return problems;
 }
 
 /** Start order: every plugin after the ones it depends on. Cycles and missing ones are reported. */

@@ -1,6 +1,7 @@
 // Topics the core itself publishes: availability and what this device runs.
 import { Nullable, Names } from './envelope.js';
 import { Type, type Static } from '@sinclair/typebox';
+import { PluginEntity } from './entities.js';
 
 export const BridgeState = Type.Object({ state: Names('online', 'offline') });
 export type BridgeState = Static<typeof BridgeState>;
@@ -11,6 +12,8 @@ export const PluginStatus = Type.Object({
   error: Type.Optional(Type.String()),
   actions: Type.Array(Type.String()),
   source: Type.String(),
+  /** Home Assistant entities the plugin declares (`LoopPlugin.entities`); the homeassistant plugin announces them. */
+  entities: Type.Optional(Type.Array(PluginEntity)),
   /** Whatever a plugin reports about itself (e.g. the player: mpv unavailable and why). */
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 });

@@ -13,3 +13,5 @@ export * from './homeassistant.js';
 export * from './display.js';
 export * from './secrets.js';
 export * from './state.js';
+export * from './rooms.js';
+export * from './entities.js';

@@ -2,7 +2,9 @@
 // announces the entities of the plugins that run (entities/*.ts, as data), re-announces when Home
 // Assistant comes back online or the library changes, and publishes the little state Home
 // Assistant needs beside the other plugins' topics: the clip select's current name, the thumbnail
-// and the last error. Commands go to the other plugins' own `<plugin>/set` topics.
+// and the last error. Commands go to the other plugins' own `<plugin>/set` topics. Other plugins'
+// declared entities (bridge/info) are announced beside its own (plugin-entities.ts). Everything it
+// follows and every timer runs on its lane (ctx.lane), in turn with its commands: no lock, no timer list.
 import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
@@ -13,7 +15,8 @@ import { clipNames, type ClipNames } from './clip-names.js';
 import { homeassistantConfig, type HomeassistantConfig } from './config.js';
 import { buildDiscovery, discoveryTopic, type DeviceFacts } from './discovery.js';
 import { entities } from './entities/index.js';
-import { PLATFORMS, type EntityContext } from './entity.js';
+import { PLATFORMS, type EntityContext, type EntityDef } from './entity.js';
+import { pluginEntities } from './plugin-entities.js';
 import { thumbnailBytes } from './thumbnail.js';
 
 /** Changes arriving together (bridge/info, library, start) make one announcement. */
@@ -57,80 +60,71 @@ class HomeAssistantService {
    * announcing from it would remove entities Home Assistant users named, placed and set up.
    */
   private infoSeen = false;
-  private timers = new Set<NodeJS.Timeout>();
+  /** The entities other plugins declare (bridge/info), after this plugin's own. */
+  private declared: EntityDef[] = [];
+  /** An announcement is waiting on the lane (changes arriving together make one). */
+  private scheduled = false;
 
   constructor(private readonly ctx: PluginContext<HomeassistantConfig>) {
     this.topic = discoveryTopic(ctx.config.discovery_prefix, ctx.device.id);
   }
 
   async start(): Promise<void> {
-    const { bus } = this.ctx;
+    const { bus, lane } = this.ctx;
     this.doc = await this.ctx.store.open<Doc>('discovery', {
       version: 1,
       schema: Doc,
       defaults: () => ({ components: {} }),
     });
-    bus.subscribe('bridge/info', (info) => {
+    lane.follow('bridge/info', 'reading bridge/info', (info) => {
       if (info.started_at !== this.ctx.device.startedAt || !info.ready) return;
       this.running = new Set(info.plugins.filter((p) => p.state === 'running').map((p) => p.id));
       this.configured = new Set(info.plugins.map((p) => p.id));
       this.configUrl = info.config_url;
+      this.declared = pluginEntities(info.plugins, entities);
       this.infoSeen = true;
       this.schedule();
     });
-    bus.subscribe('media', (media) => {
+    lane.follow('media', 'following the library', async (media) => {
       this.library = new Map(media.items.map((i) => [i.slug, i]));
       this.names = clipNames(media.items);
       this.schedule();
-      void this.follow();
+      await this.follow();
     });
-    bus.subscribe('player', (p) => {
+    lane.follow('player', 'following the player', async (p) => {
       this.playingSlug = p.slug;
-      void this.follow();
+      await this.follow();
     });
-    bus.subscribe('bridge/event', (e) => {
+    lane.follow('bridge/event', 'keeping the last error', async (e) => {
       if (e.level !== 'error') return;
-      void bus.publish(
+      await bus.publish(
         'homeassistant/last_error',
         { message: e.message, source: e.source, type: e.type, timestamp: e.timestamp },
         { retain: true },
       );
     });
-    // Home Assistant's birth message: announce again after a random delay, so a fleet does not answer at once.
+    // Home Assistant's birth message: announce again after a random delay, so a fleet does not answer
+    // at once. Outside the base topic, so a raw subscription; the host drops it at stop.
     bus.subscribeRaw(
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
         if (buf.toString('utf8').trim() !== 'online') return;
-        this.later(
-          Math.random() * this.ctx.config.announce_delay_ms,
-          () => void this.announce(true).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed')),
-        );
+        lane.after(Math.random() * this.ctx.config.announce_delay_ms, 'announcing after Home Assistant came online', async () => {
+          await this.announce(true);
+        });
       },
       { absolute: true },
     );
     this.schedule();
   }
 
-  stop(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-
-  private scheduled = false;
+  /** One announcement on the lane after DEBOUNCE_MS; a failure is logged by the lane. */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.later(DEBOUNCE_MS, () => {
+    this.ctx.lane.after(DEBOUNCE_MS, 'publishing discovery', async () => {
       this.scheduled = false;
-      void this.announce(false).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'discovery publish failed'));
+      await this.announce(false);
     });
   }
 
@@ -161,7 +155,7 @@ class HomeAssistantService {
   async announce(force: boolean): Promise<string[]> {
     if (this.withdrawn || !this.infoSeen) return [];
     const known = this.doc.get();
-    const { payload, components, removed } = buildDiscovery(this.facts(), this.entityContext(), entities, {
+    const { payload, components, removed } = buildDiscovery(this.facts(), this.entityContext(), [...entities, ...this.declared], {
       components: known.components,
       removed: known.removed ?? {},
     });
@@ -232,7 +226,8 @@ export default function createHomeAssistantPlugin(): LoopPlugin<HomeassistantCon
             return { slug };
           },
         },
-        stop: async () => svc.stop(),
+        // Nothing of its own to stop: its timers and follows are the lane's, cancelled by the host.
+        stop: async () => undefined,
       };
     },
   });

@@ -1,6 +1,6 @@
 // The chunked still formats: WebP's RIFF chunks and the ISO boxes of JPEG 2000 (JP2) and JPEG XL
 // containers. Each is walked by the lengths its headers declare, a bounded number of steps.
-import { j2kCodestream, jxlCodestream, sized, UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff.js';
+import { j2kCodestream, jxlCodestream, sized, UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff-size.js';
 
 const MAX_CHUNKS = 1024;
 

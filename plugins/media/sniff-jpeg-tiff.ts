@@ -1,6 +1,6 @@
 // The two header walkers that follow offsets: JPEG's marker segments (EXIF and ICC blocks come
 // before the frame header) and TIFF's IFDs (which may sit at the end of the file, in either byte order).
-import { sized, UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff.js';
+import { sized, UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff-size.js';
 
 /** More segments or IFD entries than any real picture has: a crafted file is refused, not walked for ever. */
 const MAX_STEPS = 4096;

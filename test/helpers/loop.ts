@@ -16,6 +16,8 @@ import type { LoopConfig } from '../../core/config/schema.js';
 import { createLogger } from '../../core/log.js';
 import { defaultConfigPath, packageRoot } from '../../core/paths.js';
 import { LoopRuntime } from '../../core/runtime.js';
+import { builtinPlugins } from '../../app/builtin.js';
+import { loopParts } from '../../app/parts.js';
 import type { TestMqtt } from './mqtt.js';
 import { freePort } from './ports.js';
 import { withDeadline } from './wait.js';
@@ -51,7 +53,7 @@ export async function testConfig(overrides: Tree = {}, dataDir = tempDir()): Pro
     auth: { mode: 'off' },
   };
   const tree = merge(merge(readYamlFile(defaultConfigPath), base), overrides);
-  const problems = validateConfig(tree);
+  const problems = validateConfig(tree, builtinPlugins);
   if (problems.length) throw new Error(`bad test config: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   return tree as LoopConfig;
 }
@@ -59,7 +61,7 @@ export async function testConfig(overrides: Tree = {}, dataDir = tempDir()): Pro
 export async function startTestLoop(overrides: Tree = {}, opts: { dataDir?: string } = {}): Promise<TestLoop> {
   const config = await testConfig(overrides, opts.dataDir);
   const deviceId = config.device.id as string;
-  const runtime = new LoopRuntime({ config, deviceId, log: createLogger(config.log.level, false) });
+  const runtime = new LoopRuntime({ config, parts: loopParts, deviceId, log: createLogger(config.log.level, false) });
   try {
     await runtime.start();
   } catch (err) {

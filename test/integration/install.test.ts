@@ -105,6 +105,7 @@ describe('install.sh into a scratch root', function () {
     const app = join(root, 'opt/loop');
     expect(mode(join(app, 'bin/loop.js'))).to.equal('755');
     expect(mode(join(app, 'install.sh')), 'uninstall without the sources').to.equal('755');
+    expect(existsSync(join(app, 'dist/app/main.js')), 'the composition root').to.equal(true);
     expect(existsSync(join(app, 'dist/core/cli/main.js'))).to.equal(true);
     expect(existsSync(join(app, 'node_modules/fastify/package.json')), 'a production dependency').to.equal(true);
     expect(existsSync(join(app, 'node_modules/typescript')), 'a dev dependency').to.equal(false);

@@ -12,7 +12,7 @@ describe('plugin host', () => {
   let loop: TestLoop;
   before(async () => {
     loop = await startTestLoop({
-      plugins: ['system', fixture('broken'), fixture('hello'), fixture('needs-broken')],
+      plugins: ['system', fixture('broken'), fixture('hello'), fixture('needs-broken'), fixture('bad-entities')],
       hello: { greeting: 'Ahoy' },
       http: { request_timeout_ms: 500 },
     });
@@ -33,6 +33,24 @@ describe('plugin host', () => {
     await c.end();
     const health = await http('GET', `${loop.http}/api/health`);
     expect(health.status).to.equal(200);
+  });
+
+  it('a plugin whose Home Assistant entities are declared wrongly is refused at load, saying what is wrong', async () => {
+    const c = await connectMqtt(loop.mqtt as string);
+    await c.subscribe(`${loop.baseTopic}/bridge/info`);
+    const info = (await c.next((m) => m.topic.endsWith('bridge/info'))).json as BridgeInfo;
+    await c.end();
+    const bad = info.plugins.find((p) => p.id.endsWith('bad-entities'));
+    expect(bad).to.include({ state: 'failed' });
+    expect(bad?.error).to.match(/declares Home Assistant entities wrongly/);
+    expect(bad?.error, 'the template in a field').to.match(
+      /entities\.0\.field: is "x }}{{ states\('lock\.front'\) }}"; must match pattern/,
+    );
+    expect(bad?.error, 'the button bound to no action').to.include('entities.1.action: "nothing" is not one of the plugin\'s actions');
+    expect(
+      info.plugins.some((p) => p.id === 'bad_entities'),
+      'it never ran',
+    ).to.equal(false);
   });
 
   it('serves a third-party plugin action over MQTT with its config section and validation', async () => {

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { topicMatches } from '../../core/bus/match.js';
 import { parseSet } from '../../core/plugins/dispatch.js';
 import { ActionError, isCommandTopic, isStateTopic, loopActions, playerActions } from '../../core/protocol/index.js';
-import { routeFor } from '../../core/gateway/rooms.js';
+import { routeFor } from '../../core/protocol/rooms.js';
 import { V1_SHAPES } from '../../core/gateway/v1.js';
 import { tagOf } from '../../core/http/action-routes.js';
 import { throttle } from '../../core/util/throttle.js';

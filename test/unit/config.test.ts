@@ -3,7 +3,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, envOverrides, loadConfig } from '../../core/config/load.js';
+import { ConfigError, envOverrides } from '../../core/config/load.js';
+import { loadLoopConfig as loadConfig } from '../../app/config.js';
 import { tempDir } from '../helpers/loop.js';
 
 describe('config', () => {

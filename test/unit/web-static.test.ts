@@ -23,7 +23,7 @@ describe('web: the server serves the built dashboard', () => {
     writeFileSync(join(dir, 'assets', 'index-abc123.js.br'), brotliCompressSync(js));
     writeFileSync(join(dir, 'manifest.webmanifest'), '{"name":"Loop"}');
     app = Fastify();
-    await serveDashboard(app, { deviceName: 'x', distDir: dir });
+    await serveDashboard(app, { deviceName: 'x', viewPaths: VIEW_PATHS, distDir: dir });
     app.get('/api/thing', async () => ({ ok: true }));
     await app.ready();
   });

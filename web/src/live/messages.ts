@@ -17,7 +17,7 @@ import type {
   WifiNetworks,
   WifiState,
 } from '../../../core/protocol/index.js';
-import type { Room } from '../../../core/gateway/rooms.js';
+import type { Room } from '../../../core/protocol/rooms.js';
 
 export type { Room };
 

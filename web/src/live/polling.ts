@@ -2,7 +2,7 @@
 // handed to the page as the event the socket would have sent (the gateway's own route table), so
 // the stores read one shape whichever way it came. A server that answers again after a silence
 // (it restarted) is worth a socket attempt now, not at the backoff's end.
-import { routeFor } from '../../../core/gateway/rooms.js';
+import { routeFor } from '../../../core/protocol/rooms.js';
 import type { StateDocument } from '../../../core/protocol/state.js';
 import type { Envelope } from './messages.js';
 import type { StatusBox } from './status.js';

@@ -1,10 +1,14 @@
-import type { TopicName } from '../protocol/index.js';
+// The /ws rooms a page joins (the first version's names) and which topic becomes which room and
+// event: part of the contract, as data, so the gateway and the page (its polling fallback) read the
+// same table and the page never imports the gateway's code.
+import type { TopicName } from './topics.js';
+
+export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
+export type Room = (typeof ROOMS)[number];
 
 // Topic → room and event: the whole mapping of the bus onto the first version's rooms, as data.
 // First matching route wins; `when` compares fields of the payload; `shape` names the transform
 // into the first version's words (v1.ts). The page reads this table too (its polling fallback).
-export const ROOMS = ['dashboard', 'progress', 'wifi', 'system'] as const;
-export type Room = (typeof ROOMS)[number];
 
 export type Shape = 'as_is' | 'player' | 'loop' | 'slug' | 'library' | 'media_event';
 
