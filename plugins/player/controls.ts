@@ -58,7 +58,7 @@ export class PlayerControls {
       throw new ActionError('conflict', 'nothing to play: the loop is empty or its media is not ready');
     }
     await mpv.resume();
-    svc.paused = false;
+    svc.report.paused = false;
     await svc.publish();
     return svc.stateName();
   }
@@ -67,16 +67,16 @@ export class PlayerControls {
     const mpv = this.requireMpv();
     this.requireCurrent();
     await mpv.pause();
-    this.svc.paused = true;
+    this.svc.report.paused = true;
     await this.svc.publish();
     return this.svc.stateName();
   }
 
   async toggle(): Promise<boolean> {
     this.requireMpv();
-    if (this.svc.stopped || this.svc.paused) await this.play();
+    if (this.svc.stopped || this.svc.report.paused) await this.play();
     else await this.pause();
-    return this.svc.paused;
+    return this.svc.report.paused;
   }
 
   async stop(): Promise<PlayerStateName> {
@@ -97,12 +97,12 @@ export class PlayerControls {
     const clip = svc.clip ?? cur.entry;
     if (clip.kind === 'image') throw new ActionError('conflict', `"${clip.slug}" is a still image: there is nothing to seek in`);
     const duration = svc.snapshot().duration;
-    const target = relative ? (svc.position ?? 0) + position : position;
+    const target = relative ? (svc.report.position ?? 0) + position : position;
     if (target < 0 || (duration !== null && target > duration)) {
       throw new ActionError('invalid', `position ${target.toFixed(2)} s is outside this clip (0..${duration?.toFixed(2) ?? '?'} s)`);
     }
     await mpv.seek(svc.playlist.timeline.offset + target, 'absolute');
-    svc.position = target;
+    svc.report.position = target;
     return svc.stateName();
   }
 

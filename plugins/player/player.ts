@@ -17,7 +17,7 @@ import { MpvPlaylist, type Loaded } from './mpv-playlist.js';
 import { playableLibrary, startSlug, type PlaylistEntry } from './playlist.js';
 import { TIMELINE_OBSERVED } from './timeline-player.js';
 import { MpvOrphans } from './orphans.js';
-import { playerStateOf, stateNameOf } from './state.js';
+import { PlayerReport } from './report.js';
 import { Cues } from './cues.js';
 import { MissingFiles } from './missing-files.js';
 import { PlayerSettings } from './settings.js';
@@ -44,11 +44,8 @@ export class PlayerService implements MpvOwner {
   readonly playlist: MpvPlaylist;
   /** A person pressed stop (until play or a new cue). */
   stopped = false;
-  paused = false;
-  position: number | null = null;
-  private duration: number | null = null;
-  private frameRate: number | null = null;
-  private screen: string | null = null;
+  /** How what is on screen plays, and the published state (report.ts). */
+  readonly report: PlayerReport;
   /** The idle card on screen (drawn with what only the screen shows; `screen` is the published text). */
   private readonly card: IdleCard;
   private fileErrors = 0;
@@ -59,14 +56,17 @@ export class PlayerService implements MpvOwner {
   private wanted: string | null = null;
   /** The cue handshake with the loop (cues.ts). */
   readonly cues = new Cues();
-  private lastPublished = '';
-  private lastTick = '';
 
   constructor(private readonly ctx: PluginContext<PlayerConfig>) {
     const socket = ctx.config.ipc_socket ?? MpvOrphans.socketFor(ctx.dataDir);
     this.supervisor = new MpvSupervisor(ctx, this, socket);
     this.playlist = new MpvPlaylist(ctx.config.timeline, (loaded) => this.onStarted(loaded));
     this.card = new IdleCard(ctx.dataDir, ctx.config.idle_screen);
+    this.report = new PlayerReport(ctx, this.playlist, this.cues, () => {
+      const { phase, reason } = this.supervisor;
+      const { volume, muted } = this.settings;
+      return { phase, reason, volume, muted, stopped: this.stopped, loop: this.loop, library: this.library };
+    });
     this.files = new MissingFiles((slugs) => {
       void ctx.bus
         .request('loop', 'check', {})
@@ -108,7 +108,7 @@ export class PlayerService implements MpvOwner {
       return this.sync();
     });
     await this.supervisor.start();
-    lane.every(config.position_interval_seconds * 1000, 'publish the position', () => this.tick());
+    lane.every(config.position_interval_seconds * 1000, 'publish the position', () => this.report.tick());
   }
 
   async stop(): Promise<void> {
@@ -137,7 +137,7 @@ export class PlayerService implements MpvOwner {
 
   down(): void {
     const slug = this.clip?.slug ?? this.resume?.slug ?? null;
-    if (slug) this.resume = { slug, position: this.clip?.kind === 'video' ? this.position : null };
+    if (slug) this.resume = { slug, position: this.clip?.kind === 'video' ? this.report.position : null };
     this.playlist.forget();
   }
 
@@ -150,7 +150,7 @@ export class PlayerService implements MpvOwner {
   }
 
   property(name: string, value: unknown): void {
-    this.onProperty(name, value);
+    this.report.property(name, value);
   }
 
   // ---- following the loop ---------------------------------------------------------------
@@ -204,7 +204,7 @@ export class PlayerService implements MpvOwner {
   private async loadFresh(mpv: MpvIpc, loop: LoopState, target: string | null, unpause: boolean): Promise<void> {
     if (target === null) return;
     await this.card.hide(mpv);
-    this.screen = null;
+    this.report.screen = null;
     const resumeAt = this.resume?.slug === target ? this.resume.position : null;
     this.resume = null;
     await this.playlist.loadFresh(mpv, loop, this.library, target, resumeAt, unpause || this.stopped);
@@ -213,13 +213,12 @@ export class PlayerService implements MpvOwner {
   async showIdle(mpv: MpvIpc, why: IdleWhy, cue: number): Promise<void> {
     if (this.playlist.holdsAny) await mpv.command('stop');
     this.playlist.forget();
-    this.position = null;
-    this.duration = null;
+    this.report.cleared();
     // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
     const port = this.ctx.device.httpPort || null;
     const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
     await this.card.show(mpv, text, this.wifi);
-    this.screen = text;
+    this.report.screen = text;
     this.cues.show(cue);
     await this.publish();
   }
@@ -267,10 +266,8 @@ export class PlayerService implements MpvOwner {
   }
 
   private onStarted(l: Loaded): void {
-    this.position = 0;
-    this.duration = null;
     this.cues.show(l.cue);
-    void this.publish();
+    this.report.started();
   }
 
   /** One broken file is skipped by mpv (a warning); whether mpv failing on every file is an error is checkIdle's. */
@@ -316,84 +313,18 @@ export class PlayerService implements MpvOwner {
     await this.publish();
   }
 
-  private onProperty(name: string, value: unknown): void {
-    const num = typeof value === 'number' && Number.isFinite(value) ? value : null;
-    const { timeline, current } = this.playlist;
-    if (timeline.property(name, value) && current) {
-      // Another segment of the timeline on screen: a clip started (or a pass of it, or its length became known).
-      this.duration = timeline.length;
-      this.cues.show(current.cue);
-      void this.publish();
-    }
-    switch (name) {
-      case 'pause':
-        this.paused = value === true;
-        void this.publish();
-        break;
-      case 'time-pos':
-        this.position = num === null ? null : Math.max(0, num - timeline.offset);
-        break;
-      case 'duration':
-        if (this.clip?.kind === 'video' && num !== null && this.duration === null && !timeline.active) {
-          this.duration = num;
-          void this.publish();
-        }
-        break;
-      case 'container-fps':
-        if (num !== null && num !== this.frameRate) {
-          this.frameRate = num;
-          void this.publish();
-        }
-        break;
-      case 'volume':
-      case 'mute':
-        void this.publish();
-        break;
-      default:
-        break;
-    }
-  }
-
   // ---- state ------------------------------------------------------------------------------
 
   stateName(): PlayerStateName {
-    return stateNameOf({ phase: this.supervisor.phase, stopped: this.stopped, paused: this.paused, clip: this.clip });
+    return this.report.stateName();
   }
 
   snapshot(): PlayerState {
-    const { phase, reason } = this.supervisor;
-    const { volume, muted } = this.settings;
-    const { stopped, paused, clip, loop, library, position, duration, frameRate, screen } = this;
-    return playerStateOf({
-      ...{ phase, reason, stopped, paused, clip, loop, library, position, duration, frameRate },
-      ...{ volume, muted, screen, cue: this.cues.shown },
-    });
+    return this.report.snapshot();
   }
 
-  /** Publishes `player` when something other than the clock changed. */
-  async publish(): Promise<void> {
-    const state = this.snapshot();
-    const { updated_at: _u, position: _p, ...significant } = state;
-    const key = JSON.stringify(significant);
-    if (key === this.lastPublished) return;
-    this.lastPublished = key;
-    await this.ctx.bus
-      .publish('player', state, { retain: true })
-      // Only while the bus is closing (Loop stops) or reconnecting, which republishes retained state.
-      .catch((err: Error) => this.ctx.log.debug({ err: err.message }, 'player state not published'));
-  }
-
-  private async tick(): Promise<void> {
-    const slug = this.clip?.slug ?? null;
-    if (slug === null || this.position === null) return;
-    const pos = Math.round(this.position * 10) / 10;
-    const key = `${slug}:${pos}`;
-    if (key === this.lastTick) return;
-    this.lastTick = key;
-    // The clock: the next tick says it again, so a lost one is not worth a warning.
-    await this.ctx.bus
-      .publish('player/position', { slug, position: pos, duration: this.snapshot().duration })
-      .catch((err: Error) => this.ctx.log.debug({ err: err.message }, 'position not published'));
+  publish(): Promise<void> {
+    return this.report.publish();
   }
 
   get mpvPid(): number | null {
