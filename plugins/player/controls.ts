@@ -1,8 +1,8 @@
-// The player's actions (declared in core/protocol/player.ts). Each runs on the plugin's lane, in
+// The player's actions (declared in core/protocol/player.ts) and their table. Each runs on the plugin's lane, in
 // turn with what the player follows, so an action that changes what plays syncs right here (a job
 // posted to the lane would wait behind the action) and then waits only for mpv to show it.
-import type { PluginContext } from '../../core/plugins/api.js';
-import { ActionError, type LoopState, type PlayerState, type PlayerStateName } from '../../core/protocol/index.js';
+import type { ActionHandlers, PluginContext } from '../../core/plugins/api.js';
+import { ActionError, playerActions, type LoopState, type PlayerState, type PlayerStateName } from '../../core/protocol/index.js';
 import type { PlayerConfig } from './config.js';
 import type { MpvIpc } from './mpv-ipc.js';
 import type { Loaded } from './mpv-playlist.js';
@@ -153,4 +153,33 @@ export class PlayerControls {
       });
     });
   }
+}
+
+/** The action table: each declared action of the player, carried out by the controls. */
+export function handlersOf(svc: PlayerService, ctx: PluginContext<PlayerConfig>): ActionHandlers<typeof playerActions> {
+  const controls = new PlayerControls(svc, ctx);
+  const opts = { timeoutMs: 5000 };
+  return {
+    state: async () => svc.snapshot(),
+    play: async () => ({ state: await controls.play() }),
+    pause: async () => ({ state: await controls.pause() }),
+    toggle: async () => ({ paused: await controls.toggle() }),
+    next: () => controls.viaLoop(() => ctx.bus.request('loop', 'next', {}, opts)),
+    previous: () => controls.viaLoop(() => ctx.bus.request('loop', 'previous', {}, opts)),
+    stop: async () => ({ state: await controls.stop() }),
+    seek: async ({ position, relative }) => ({ state: await controls.seek(position, relative ?? false) }),
+    volume: async ({ volume }) => ({ volume: await controls.volume(volume) }),
+    mute: async ({ mute }) => ({ muted: await controls.mute(mute) }),
+    play_slug: ({ slug }) => controls.viaLoop(() => ctx.bus.request('loop', 'activate', { slug }, opts)),
+    // OSD level 0: shown although mpv runs with --osd-level=0 (no other OSD on the screen).
+    show_text: async ({ text, seconds }) => {
+      await controls.requireMpv().command('show-text', text, Math.round((seconds ?? 5) * 1000), 0);
+      return { shown: true };
+    },
+    // The display plugin's dimmer on screens without a backlight (mpv forgets it on restart; display re-sends it).
+    video_brightness: async ({ brightness }) => {
+      await controls.requireMpv().setProperty('brightness', brightness);
+      return { brightness };
+    },
+  };
 }

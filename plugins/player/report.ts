@@ -1,11 +1,65 @@
-// How what is on screen plays, as mpv reports it (pause, position, length, frame rate) with the
-// idle card's text, and what the player says of it: the retained `player` on every change but the
-// clock, `player/position` at most once a tick. The rest of the state comes from the service.
+// What the player says: how what is on screen plays, as mpv reports it (pause, position, length,
+// frame rate) with the idle card's text; the published `player` state from those facts and the
+// service's (pure: playerStateOf), retained on every change but the clock; `player/position` at
+// most once a tick.
 import type { PluginContext } from '../../core/plugins/api.js';
-import type { PlayerState, PlayerStateName } from '../../core/protocol/index.js';
+import type { LoopState, MediaItem, PlayerState, PlayerStateName } from '../../core/protocol/index.js';
 import type { Cues } from './cues.js';
 import type { MpvPlaylist } from './mpv-playlist.js';
-import { playerStateOf, stateNameOf, type StateFacts } from './state.js';
+import type { MpvPhase } from './mpv-supervisor.js';
+import type { PlaylistEntry } from './playlist.js';
+
+export interface StateFacts {
+  phase: MpvPhase;
+  reason: string | null;
+  stopped: boolean;
+  paused: boolean;
+  /** The clip (or still) on screen: a playlist entry, or the clip of a timeline's segment. */
+  clip: PlaylistEntry | null;
+  loop: LoopState | undefined;
+  library: ReadonlyMap<string, MediaItem>;
+  position: number | null;
+  /** mpv's (or the timeline segment's) length of the clip, when known. */
+  duration: number | null;
+  frameRate: number | null;
+  volume: number;
+  muted: boolean;
+  /** The idle card's text, shown when nothing plays. */
+  screen: string | null;
+  cue: number;
+}
+
+export function stateNameOf(f: Pick<StateFacts, 'phase' | 'stopped' | 'paused' | 'clip'>): PlayerStateName {
+  if (f.phase === 'unavailable' || f.phase === 'error') return f.phase;
+  if (f.phase === 'restarting' || f.phase === 'starting') return 'restarting';
+  if (f.stopped) return 'stopped';
+  if (!f.clip) return 'idle';
+  return f.paused ? 'paused' : 'playing';
+}
+
+export function playerStateOf(f: StateFacts): PlayerState {
+  const clip = f.clip;
+  const slug = clip?.slug ?? null;
+  const still = clip?.kind === 'image' ? clip.options['image-display-duration'] : undefined;
+  return {
+    state: stateNameOf(f),
+    reason: f.reason,
+    slug,
+    title: clip?.title ?? null,
+    index: slug === null || !f.loop ? -1 : f.loop.items.findIndex((i) => i.slug === slug),
+    position: f.position,
+    duration:
+      clip?.kind === 'video' ? (f.duration ?? f.library.get(slug ?? '')?.duration ?? null) : typeof still === 'number' ? still : null,
+    volume: f.volume,
+    muted: f.muted,
+    loop_mode: f.loop?.mode ?? 'all',
+    frame_rate: clip?.kind === 'video' ? f.frameRate : null,
+    kind: clip?.kind ?? null,
+    screen: clip ? null : f.screen,
+    cue: f.cue,
+    updated_at: new Date().toISOString(),
+  };
+}
 
 /** What the service knows that the report does not. */
 export type ServiceFacts = Omit<StateFacts, 'paused' | 'position' | 'duration' | 'frameRate' | 'screen' | 'clip' | 'cue'>;

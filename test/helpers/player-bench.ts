@@ -58,8 +58,18 @@ export async function startPlayerBench(o: BenchOptions = {}): Promise<PlayerBenc
   };
 }
 
-/** Clips of `seconds` each, one a slug, made with ffmpeg (in parallel). */
-export async function clipsNamed(slugs: readonly string[], seconds: number): Promise<Media[]> {
+/** Clips of `seconds` each, one a slug, made with ffmpeg (in parallel); as many as slugs. */
+export async function clipsNamed<const S extends readonly string[]>(slugs: S, seconds: number): Promise<{ [K in keyof S]: Media }> {
   const paths = await Promise.all(slugs.map(() => makeClip({ seconds })));
-  return slugs.map((slug, i) => ({ slug, path: paths[i] as string, kind: 'video', duration: seconds }));
+  return slugs.map((slug, i): Media => ({ slug, path: paths[i] as string, kind: 'video', duration: seconds })) as { [K in keyof S]: Media };
+}
+
+/** The config of a Loop process that plays (media, player on a null mpv, loop), for restart and kill -9 tests. */
+export function playingProcessConfig(deviceId: string, socket: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    device: { id: deviceId },
+    plugins: ['system', 'player', 'loop', 'media'],
+    player: { vo: 'null', ao: 'null', ipc_socket: socket },
+    ...extra,
+  };
 }

@@ -6,6 +6,7 @@ import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, mqttRequest, type TestLoop, MpvWatch, mediaItem, publishLibrary, type Media } from '../helpers/loop.js';
 import type { TestMqtt } from '../helpers/mqtt.js';
 import { startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import { hotspotWifi } from '../helpers/player-fixtures.js';
 import { connectWs, ofType, type TestWs, type WsMessage } from '../helpers/ws.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -349,20 +350,7 @@ describe('player and loop: playing the loop on mpv', function () {
   it('in hotspot mode the idle card names the network to join', async () => {
     await request('loop', 'clear');
     const mark = mqtt.mark();
-    await loop.runtime.bus.publish(
-      'wifi',
-      {
-        mode: 'hotspot',
-        connected: false,
-        ssid: null,
-        signal: null,
-        ip: '192.168.100.1',
-        configured_ssid: null,
-        hotspot: { active: true, ssid: 'LOOP-Setup' },
-        updated_at: new Date().toISOString(),
-      },
-      { retain: true },
-    );
+    await loop.runtime.bus.publish('wifi', hotspotWifi(), { retain: true });
     const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 10_000, mark);
     expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
   });

@@ -26,11 +26,7 @@ describe('player: a clip file missing on disk under a playing timeline', functio
   const itemOf = (slug: string) => (loop.runtime.bus.last('loop') as LoopState).items.find((i) => i.slug === slug);
 
   before(async () => {
-    [A, B, C] = (await clipsNamed(['gone_a_0000000000000001', 'gone_b_0000000000000002', 'gone_c_0000000000000003'], 1)) as [
-      Media,
-      Media,
-      Media,
-    ];
+    [A, B, C] = await clipsNamed(['gone_a_0000000000000001', 'gone_b_0000000000000002', 'gone_c_0000000000000003'], 1);
     bench = await startPlayerBench({ media: [A, B, C], player: { timeline: 'auto' } });
     ({ loop, mqtt, mpv, slugOf } = bench);
     await bench.addToLoop([A, B, C]);

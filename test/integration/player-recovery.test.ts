@@ -25,7 +25,7 @@ describe('player: recovering from mpv crashes and hangs', function () {
       m.topic === T('player') && (m.json as PlayerState).state === state;
 
   before(async () => {
-    [A, B] = (await clipsNamed(['long_a_00000000000000a1', 'long_b_00000000000000b2'], 3)) as [Media, Media];
+    [A, B] = await clipsNamed(['long_a_00000000000000a1', 'long_b_00000000000000b2'], 3);
     bench = await startPlayerBench({ media: [A, B], player: { hang_timeout_ms: 600, max_crashes: 3, crash_window_seconds: 60 } });
     ({ loop, mqtt, mpv } = bench);
     await bench.addToLoop([A, B]);

@@ -38,11 +38,7 @@ describe('player: a loop of clips as one timeline', function () {
     mpv.paths.slice(since).map((p) => ({ slug: slugOf(p.path), t: p.t }));
 
   before(async () => {
-    [A, B, C] = (await clipsNamed(['line_a_0000000000000001', 'line_b_0000000000000002', 'line_c_0000000000000003'], 1.2)) as [
-      Media,
-      Media,
-      Media,
-    ];
+    [A, B, C] = await clipsNamed(['line_a_0000000000000001', 'line_b_0000000000000002', 'line_c_0000000000000003'], 1.2);
     bench = await startPlayerBench({ media: [A, B, C], player: { timeline: 'auto' } });
     ({ loop, mqtt, mpv, slugOf } = bench);
     await request('loop', 'clear');
