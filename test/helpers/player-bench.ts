@@ -4,7 +4,17 @@
 // startPlayerBench in `before` and `stop` in `after`.
 import { expect } from 'chai';
 import { makeClip } from './clips.js';
-import { http, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type PlayerLoopOptions, type TestLoop } from './loop.js';
+import {
+  http,
+  MpvWatch,
+  mpvSocket,
+  publishLibrary,
+  startPlayerLoop,
+  startTestLoop,
+  type Media,
+  type PlayerLoopOptions,
+  type TestLoop,
+} from './loop.js';
 import { connectMqtt, type TestMqtt } from './mqtt.js';
 
 export interface PlayerBench {
@@ -25,12 +35,20 @@ export interface PlayerBench {
 export interface BenchOptions extends Omit<PlayerLoopOptions, 'socket'> {
   /** Announced as the library (retained `media`), as the media plugin would. */
   media?: readonly Media[];
+  /** Run the media plugin too (uploads are converted for real) instead of announcing `media`. */
+  mediaPlugin?: boolean;
 }
 
 export async function startPlayerBench(o: BenchOptions = {}): Promise<PlayerBench> {
   const socket = mpvSocket();
-  const { media = [], ...rest } = o;
-  const loop = await startPlayerLoop({ ...rest, socket });
+  const { media = [], mediaPlugin = false, ...rest } = o;
+  const loop = mediaPlugin
+    ? await startTestLoop({
+        plugins: ['system', 'media', 'player', 'loop'],
+        player: { vo: 'null', ao: 'null', ipc_socket: socket, hang_timeout_ms: 2000, ...rest.player },
+        loop: { repeat: 1, ...rest.loop },
+      })
+    : await startPlayerLoop({ ...rest, socket });
   if (media.length) await publishLibrary(loop, media);
   const mqtt = await connectMqtt(loop.mqtt as string);
   await mqtt.subscribe(`${loop.baseTopic}/#`);
