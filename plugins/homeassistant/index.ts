@@ -220,9 +220,12 @@ export default function createHomeAssistantPlugin(): LoopPlugin<HomeassistantCon
             components: await svc.announce(true),
           }),
           remove: async () => ({ topic: await svc.remove() }),
+          // Which item plays is the loop's to decide: activating it there is the whole command (the
+          // player follows the loop's new cue, and the select's state follows the player). Nobody
+          // reads this answer in Home Assistant, so it does not wait for the screen.
           play_clip: async ({ name }) => {
             const slug = svc.slugOf(name);
-            await ctx.bus.request('player', 'play_slug', { slug }, { timeoutMs: 8000 });
+            await ctx.bus.request('loop', 'activate', { slug });
             return { slug };
           },
         },

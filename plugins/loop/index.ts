@@ -18,7 +18,6 @@ const DOC_VERSION = 1;
 
 class LoopService {
   private doc!: JsonDocument<q.LoopDoc>;
-  private readonly offs: Array<() => void> = [];
   private lastPlayerSlug: string | null = null;
   /** Keeps the loop true to the library and the disk; holds the marks of items that cannot play. */
   readonly follower: LibraryFollower;
@@ -43,16 +42,19 @@ class LoopService {
       defaults: () => q.emptyDoc({ mode: c.mode, repeat: c.repeat, image_duration: c.image_duration, shuffle: c.shuffle }),
     });
     await this.publish();
-    this.offs.push(this.ctx.bus.subscribe('media/event', (e) => void this.onMediaEvent(e)));
-    this.offs.push(this.ctx.bus.subscribe('player', (p) => void this.onPlayer(p)));
-    // Every announcement of the library (the first one after a start included) reconciles the loop.
-    this.offs.push(this.ctx.bus.subscribe('media', () => void this.follower.request()));
-    // A failed reconciliation is logged (follow-library.ts) and retried at the next announcement; it never stops the loop.
+    // On the lane, in turn with the commands (the host unsubscribes at stop).
+    const { lane } = this.ctx;
+    lane.follow('media/event', 'follow a library event', (e) => this.onMediaEvent(e));
+    lane.follow('player', 'follow the player', (p) => this.onPlayer(p));
+    // Every announcement of the library (the first one after a start included) reconciles the loop;
+    // not awaited on the lane: the reconciliation applies its result through the commands' own path.
+    // A failed one is logged (follow-library.ts) and retried at the next announcement.
+    lane.follow('media', 'reconcile with the library', () => void this.follower.request().catch(() => undefined));
+    // Logged by the follower as above; a failure must not stop the loop from starting.
     await this.follower.request().catch(() => undefined);
   }
 
   stop(): void {
-    this.offs.splice(0).forEach((off) => off());
     this.follower.stop();
   }
 

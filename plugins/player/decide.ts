@@ -52,3 +52,43 @@ export function decide(f: Facts): Decision {
   // A stand-in plays while `preferred` is not playable yet.
   return { act: 'load', target, unpause: f.fresh, wanted: preferred !== null && preferred !== target ? preferred : null };
 }
+
+/** An entry's per-file options, as mpv holds them. */
+export type Options = Record<string, string | number>;
+
+/**
+ * The first entry of a load that resumes mid-clip (a crash interrupted it at `position`): `start`
+ * must not outlive this pass (a loop-file would seek back to it, and so would every later pass),
+ * so this entry plays once from there and a fresh copy follows it.
+ */
+export function resumedOptions(options: Options, position: number | null): Options {
+  if (!position) return options;
+  const { 'loop-file': loopFile, ...rest } = options;
+  return { ...rest, 'loop-file': loopFile === 'inf' ? 'no' : (loopFile ?? 'no'), start: position.toFixed(3) };
+}
+
+/** The loop-file for the pass on screen when a rebuild keeps it: the plan's, but a resumed pass plays once. */
+export function passLoopOf(planned: Options, kept: Options): string {
+  const loopFile = String(planned['loop-file'] ?? 'no');
+  return loopFile === 'inf' && kept.start !== undefined ? 'no' : loopFile;
+}
+
+/** What mpv failing to open an entry means (`gone`: its files missing on disk; `timeline`: it is one). */
+export type FileFailure = 'replan' | 'refuse_timeline' | 'ignore' | 'report';
+
+export function onFileFailed(f: { gone: boolean; timeline: boolean }): FileFailure {
+  // One bad segment fails a whole timeline: plan again, without the missing file...
+  if (f.timeline) return f.gone ? 'replan' : 'refuse_timeline';
+  // ...a file gone is left out of the next plan (the loop marks it); mpv went on with the next entry.
+  return f.gone ? 'ignore' : 'report';
+}
+
+/**
+ * mpv went idle while it held our playlist: every entry failed. Files that exist but cannot play
+ * (e.g. no video output) are an error; files that vanished (the library deleted them, its event may
+ * come a moment later) are not mpv's fault: the card, until the loop or library changes.
+ */
+export function onMpvIdle(f: { stopped: boolean; holdsAny: boolean; idle: boolean; fileErrors: number }): 'none' | 'fail' | 'wait' {
+  if (f.stopped || !f.holdsAny || !f.idle) return 'none';
+  return f.fileErrors > 0 ? 'fail' : 'wait';
+}

@@ -89,6 +89,7 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
   async start(): Promise<void> {
     if (this.running) return;
     await checkExecutable(this.opts.binary);
+    // No socket left over is the usual case (ENOENT); one that cannot go makes mpv's bind fail, reported by start.
     await unlink(this.opts.socket).catch(() => undefined);
     this.quitting = false;
     this.stderrTail = '';
@@ -153,10 +154,12 @@ export class MpvIpc extends EventEmitter<MpvIpcEvents> {
     const child = this.child;
     if (!child) return;
     this.quitting = true;
+    // Unanswered when mpv is already dying; the SIGKILL below ends it either way.
     this.command('quit').catch(() => undefined);
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     await this.exited;
     clearTimeout(timer);
+    // mpv may have removed its socket itself; the next start removes a stale one anyway.
     await unlink(this.opts.socket).catch(() => undefined);
   }
 

@@ -9,6 +9,7 @@ import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
 import { effectiveVo, hasScreen } from './screen.js';
 import { monotonicMs } from '../../core/util/clock.js';
+import { Backoff } from '../../core/util/backoff.js';
 
 /** What mpv is doing (the `state` of `player` is derived from it). */
 export type MpvPhase = 'starting' | 'running' | 'restarting' | 'unavailable' | 'error' | 'closed';
@@ -33,6 +34,8 @@ export interface MpvOwner {
 const POLITE = new Set<NodeJS.Signals>(['SIGTERM', 'SIGINT', 'SIGHUP']);
 /** How long an mpv ended politely waits for Loop's own stop before it counts as a crash. */
 const GRACE_MS = 1000;
+/** mpv's restart delays (core/util/backoff.ts): the first within 250-500 ms, doubling, never over 8 s. */
+const RESTART_BACKOFF = { minMs: 250, maxMs: 8000 };
 
 export function mpvArgs(c: PlayerConfig, volume: number, imageDuration: number, screen = hasScreen()): string[] {
   const vo = effectiveVo(c.vo, screen);
@@ -71,7 +74,8 @@ export class MpvSupervisor {
   reason: string | null = null;
   private current: MpvIpc | null = null;
   private crashes: number[] = [];
-  private timers: NodeJS.Timeout[] = [];
+  /** Restart delays: Loop's one retry rule, from the first crash of a crash window. */
+  private readonly restarts = new Backoff(RESTART_BACKOFF);
   private pinging = false;
   private readonly orphans: MpvOrphans;
 
@@ -91,13 +95,15 @@ export class MpvSupervisor {
   async start(): Promise<void> {
     await this.launch();
     const every = Math.max(100, Math.floor(this.ctx.config.hang_timeout_ms / 2));
-    this.timers.push(setInterval(() => void this.watchdog(), every));
+    // The ping is not awaited on the lane: a hung mpv must not hold the player's commands.
+    this.ctx.lane.every(every, 'watch mpv', () => void this.watchdog());
   }
 
   /** Quits mpv for good: nothing that happens to it from now on restarts it. */
   async stop(): Promise<void> {
     this.phase = 'closed';
-    this.timers.splice(0).forEach((t) => clearTimeout(t));
+    // The lane's timers (a pending restart, the watchdog) are cancelled by the host at stop.
+    // quit() kills an mpv that does not quit in time; an error here means it is gone already.
     await this.current?.quit().catch(() => undefined);
     this.current = null;
     await this.orphans.clear();
@@ -107,6 +113,7 @@ export class MpvSupervisor {
   async retry(): Promise<void> {
     this.crashes = [];
     this.phase = 'restarting';
+    // As in stop(): an error means this mpv is gone already, which is what a retry wants.
     await this.current?.quit().catch(() => undefined);
     this.current = null;
     await this.launch();
@@ -118,7 +125,11 @@ export class MpvSupervisor {
     const leftover = await this.orphans.killLeftover();
     if (leftover !== null) this.ctx.log.warn({ pid: leftover }, 'killed an mpv a previous Loop left running');
     await this.orphans.removeStaleSocket(this.socket);
-    const guard = await this.orphans.args().catch(() => []);
+    // Without the watch script (data dir unwritable) mpv still plays; it may outlive a killed Loop.
+    const guard = await this.orphans.args().catch((err: Error) => {
+      this.ctx.log.warn({ err: err.message }, 'mpv runs without its watch script');
+      return [];
+    });
     const mpv = new MpvIpc({
       binary: c.mpv,
       socket: this.socket,
@@ -128,7 +139,8 @@ export class MpvSupervisor {
     this.phase = 'starting';
     try {
       await mpv.start();
-      await this.orphans.record(mpv.pid).catch(() => undefined);
+      // Without the pid file only the next start's cleanup of a leftover mpv is lost.
+      await this.orphans.record(mpv.pid).catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'mpv pid not recorded'));
     } catch (err) {
       const e = err as MpvError;
       if (e.kind === 'missing') {
@@ -144,6 +156,7 @@ export class MpvSupervisor {
       return;
     }
     if (this.isClosed()) {
+      // Loop stopped while it started: quit() kills it if need be; an error means it is gone.
       await mpv.quit().catch(() => undefined);
       return;
     }
@@ -176,14 +189,13 @@ export class MpvSupervisor {
   private async onExit(x: MpvExit): Promise<void> {
     if (x.expected || this.phase === 'closed' || this.phase === 'error') return;
     // SIGTERM to the whole process group (a service manager, Ctrl-C) reaches mpv and Loop at once:
-    // give Loop's own stop a moment to say so before calling it a crash.
-    if (x.signal && POLITE.has(x.signal)) {
-      await new Promise((resolve) => this.timers.push(setTimeout(resolve, GRACE_MS)));
-      if (this.isClosed()) {
-        this.ctx.log.info(`mpv ended with Loop (${x.signal})`);
-        return;
-      }
-    }
+    // give Loop's own stop a moment to say so before calling it a crash (the stop cancels this timer).
+    if (x.signal && POLITE.has(x.signal)) this.ctx.lane.after(GRACE_MS, 'count mpv ending as a crash', () => this.crashed(x));
+    else await this.crashed(x);
+  }
+
+  private async crashed(x: MpvExit): Promise<void> {
+    if (this.isClosed()) return;
     this.owner.down();
     const now = monotonicMs();
     const windowMs = this.ctx.config.crash_window_seconds * 1000;
@@ -199,18 +211,17 @@ export class MpvSupervisor {
       await this.owner.changed();
       return;
     }
-    const backoff = 250 * 2 ** (this.crashes.length - 1);
+    if (this.crashes.length === 1) this.restarts.reset();
+    const backoff = this.restarts.next();
     this.phase = 'restarting';
     this.reason = `mpv ${how}${detail}; restarting`;
     this.ctx.log.warn({ backoff }, this.reason);
     this.ctx.setDetail({ mpv: 'restarting', reason: this.reason, pid: null });
     this.ctx.notify('warning', `player: ${this.reason}`, { attempt: this.crashes.length }, 'player_restart');
     await this.owner.changed();
-    const timer = setTimeout(() => {
-      this.timers = this.timers.filter((t) => t !== timer);
-      if (this.phase === 'restarting') void this.launch();
-    }, backoff);
-    this.timers.push(timer);
+    this.ctx.lane.after(backoff, 'restart mpv', async () => {
+      if (this.phase === 'restarting') await this.launch();
+    });
   }
 
   /** An mpv that does not answer within hang_timeout_ms is killed; onExit then restarts it. */

@@ -44,6 +44,7 @@ export class MpvOrphans {
 
   /** A socket left by a killed run (its mpv is gone: killLeftover ran first) is removed before mpv binds it. */
   async removeStaleSocket(socket: string): Promise<void> {
+    // Usually there is none (ENOENT); one that cannot go makes mpv's bind fail, which start reports.
     await unlink(socket).catch(() => undefined);
   }
 
@@ -91,6 +92,7 @@ export class MpvOrphans {
   }
 
   async clear(): Promise<void> {
+    // None written (mpv never started) is fine; a stale one only names a pid the next start checks first.
     await unlink(this.pidFile).catch(() => undefined);
   }
 }

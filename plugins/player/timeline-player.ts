@@ -109,6 +109,7 @@ export class TimelineTracker {
       case 'chapter-list':
         this.list = Array.isArray(value) ? (value as ChapterMark[]) : null;
         this.map = this.list ? mapChapters(this.list, segments.length) : null;
+        // Fails only when mpv died: the restart plans afresh, so no cut is owed any more.
         if (this.map && this.pendingCut) void this.cut(this.pendingCut).catch(() => undefined);
         break;
       case 'chapter':

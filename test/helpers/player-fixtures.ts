@@ -1,6 +1,6 @@
-// The player's pure inputs for table tests: a library item and a loop state, with defaults a test
-// overrides only where it matters (player-decide, player-playlist).
-import type { LoopState, MediaItem } from '../../core/protocol/index.js';
+// The player's pure inputs for table tests and integration set-ups: a library item, a loop state and
+// a hotspot's wifi state, with defaults a test overrides only where it matters.
+import type { LoopState, MediaItem, WifiState } from '../../core/protocol/index.js';
 
 export function media(slug: string, kind: 'video' | 'image' = 'video', status: MediaItem['processing_status'] = 'ready'): MediaItem {
   return {
@@ -34,5 +34,19 @@ export function loopState(slugs: string[], over: Partial<LoopState> = {}): LoopS
     cue: 1,
     updated_at: '',
     ...over,
+  };
+}
+
+/** The wifi state of a device in hotspot mode (the idle card names the network to join). */
+export function hotspotWifi(ssid = 'LOOP-Setup', updatedAt = new Date().toISOString()): WifiState {
+  return {
+    mode: 'hotspot',
+    connected: false,
+    ssid: null,
+    signal: null,
+    ip: '192.168.100.1',
+    configured_ssid: null,
+    hotspot: { active: true, ssid },
+    updated_at: updatedAt,
   };
 }

@@ -9,6 +9,7 @@ import { makeClip } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess, MpvWatch, mpvSocket } from '../helpers/loop.js';
 import { connectMqtt } from '../helpers/mqtt.js';
 import { freePort } from '../helpers/ports.js';
+import { playingProcessConfig } from '../helpers/player-bench.js';
 import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { until } from '../helpers/wait.js';
 
@@ -17,12 +18,7 @@ describe('loop: reconciled with the library at start', function () {
   let proc: LoopProcess | null = null;
   const dataDir = tempDir();
   const socket = mpvSocket();
-  const config = {
-    device: { id: 'reconcile' },
-    plugins: ['system', 'player', 'loop', 'media'],
-    player: { vo: 'null', ao: 'null', ipc_socket: socket },
-    loop: { repeat: 1 },
-  };
+  const config = playingProcessConfig('reconcile', socket, { loop: { repeat: 1 } });
 
   after(async () => {
     await proc?.stop().catch(() => undefined);
@@ -104,6 +100,7 @@ describe('loop: a converted file missing on disk, with the media plugin', functi
   let proc: LoopProcess | null = null;
   const dataDir = tempDir();
   const socket = mpvSocket();
+  const config = playingProcessConfig('refill', socket);
 
   after(async () => {
     await proc?.stop().catch(() => undefined);
@@ -111,14 +108,7 @@ describe('loop: a converted file missing on disk, with the media plugin', functi
   });
 
   it('is marked with an event while the others play, and uploading the clip again makes it play again', async () => {
-    proc = await startLoopProcess({
-      config: {
-        device: { id: 'refill' },
-        plugins: ['system', 'player', 'loop', 'media'],
-        player: { vo: 'null', ao: 'null', ipc_socket: socket },
-      },
-      dataDir,
-    });
+    proc = await startLoopProcess({ config, dataDir });
     const p = proc;
     const files = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
     const upload = async (paths: string[]) => {
@@ -186,14 +176,7 @@ describe('loop: a converted file missing on disk, with the media plugin', functi
     const victim = lib.media.find((i) => i.slug === before.loop[0]) as MediaState['items'][number];
     await (proc as LoopProcess).stop();
     await unlink(victim.path as string);
-    proc = await startLoopProcess({
-      config: {
-        device: { id: 'refill' },
-        plugins: ['system', 'player', 'loop', 'media'],
-        player: { vo: 'null', ao: 'null', ipc_socket: socket },
-      },
-      dataDir,
-    });
+    proc = await startLoopProcess({ config, dataDir });
     const p = proc;
     const itemNow = async () =>
       ((await http('GET', `${p.http}/api/loop`)).json.data as LoopState).items.find((i) => i.slug === victim.slug);

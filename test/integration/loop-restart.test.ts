@@ -20,6 +20,7 @@ import {
   type Media,
 } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
+import { playingProcessConfig } from '../helpers/player-bench.js';
 import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { until } from '../helpers/wait.js';
 
@@ -94,11 +95,7 @@ describe('loop: kill -9 of the Loop process loses nothing that was acknowledged'
   let proc: LoopProcess | null = null;
   const dataDir = tempDir();
   const socket = mpvSocket();
-  const config = {
-    device: { id: 'killtest' },
-    plugins: ['system', 'player', 'loop', 'media'],
-    player: { vo: 'null', ao: 'null', ipc_socket: socket },
-  };
+  const config = playingProcessConfig('killtest', socket);
 
   after(async () => {
     await proc?.stop().catch(() => undefined);

@@ -11,6 +11,7 @@ import { claim, setupCode } from '../helpers/auth.js';
 import { mpvSocket, startTestLoop, type TestLoop } from '../helpers/loop.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { until } from '../helpers/wait.js';
+import { hotspotWifi } from '../helpers/player-fixtures.js';
 
 describe('player: the idle card shows the setup code and the hotspot password, and only the screen does', function () {
   this.timeout(30_000);
@@ -56,20 +57,7 @@ describe('player: the idle card shows the setup code and the hotspot password, a
 
   it('while the hotspot is up the card shows its password with its name; MQTT never carries it', async () => {
     const password = await new DeviceSecret(loop.dataDir, HOTSPOT_PASSWORD).ensure();
-    await loop.runtime.bus.publish(
-      'wifi',
-      {
-        mode: 'hotspot',
-        connected: false,
-        ssid: null,
-        signal: null,
-        ip: '192.168.100.1',
-        configured_ssid: null,
-        hotspot: { active: true, ssid: 'LOOP-Setup' },
-        updated_at: new Date().toISOString(),
-      },
-      { retain: true },
-    );
+    await loop.runtime.bus.publish('wifi', hotspotWifi(), { retain: true });
     await until(() => (lastCard() ?? '').includes(password), 10_000, 'the card with the hotspot password');
     expect(lastCard()).to.include('Join the WiFi network "LOOP-Setup"').and.include(`\\fs64\\b1}\\N${password}`);
     expect(everyPayload()).not.to.include(password);

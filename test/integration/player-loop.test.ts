@@ -3,18 +3,10 @@
 import { expect } from 'chai';
 import type { LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import {
-  http,
-  mqttRequest,
-  type TestLoop,
-  MpvWatch,
-  mediaItem,
-  mpvSocket,
-  publishLibrary,
-  startPlayerLoop,
-  type Media,
-} from '../helpers/loop.js';
-import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { http, mqttRequest, type TestLoop, MpvWatch, mediaItem, publishLibrary, type Media } from '../helpers/loop.js';
+import type { TestMqtt } from '../helpers/mqtt.js';
+import { startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import { hotspotWifi } from '../helpers/player-fixtures.js';
 import { connectWs, ofType, type TestWs, type WsMessage } from '../helpers/ws.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -24,7 +16,7 @@ describe('player and loop: playing the loop on mpv', function () {
   let mqtt: TestMqtt;
   let ws: TestWs;
   let mpv: MpvWatch;
-  const socket = mpvSocket();
+  let bench: PlayerBench;
   let A: Media;
   let B: Media;
   let C: Media;
@@ -53,22 +45,16 @@ describe('player and loop: playing the loop on mpv', function () {
     B = { slug: 'clip_b_0000000000000002', path: b, kind: 'video' };
     C = { slug: 'clip_c_0000000000000003', path: c, kind: 'video', duration: 2 };
     S = { slug: 'still_s_0000000000000004', path: s, kind: 'image' };
-    loop = await startPlayerLoop({ socket });
-    await publishLibrary(loop, [A, B, C, S]);
-    mqtt = await connectMqtt(loop.mqtt as string);
-    await mqtt.subscribe(`${loop.baseTopic}/#`);
+    bench = await startPlayerBench({ media: [A, B, C, S] });
+    ({ loop, mqtt, mpv } = bench);
     ws = await connectWs(loop.ws);
     ws.send({ type: 'subscribe', room: 'dashboard' });
     await ws.next(ofType('subscribe_response'));
-    mpv = new MpvWatch(socket);
-    await mpv.attach();
   });
 
   after(async () => {
-    mpv?.close();
     await ws?.close();
-    await mqtt?.end();
-    await loop?.stop();
+    await bench?.stop();
   });
 
   it('an empty loop shows the idle card with the address to go to', async () => {
@@ -364,20 +350,7 @@ describe('player and loop: playing the loop on mpv', function () {
   it('in hotspot mode the idle card names the network to join', async () => {
     await request('loop', 'clear');
     const mark = mqtt.mark();
-    await loop.runtime.bus.publish(
-      'wifi',
-      {
-        mode: 'hotspot',
-        connected: false,
-        ssid: null,
-        signal: null,
-        ip: '192.168.100.1',
-        configured_ssid: null,
-        hotspot: { active: true, ssid: 'LOOP-Setup' },
-        updated_at: new Date().toISOString(),
-      },
-      { retain: true },
-    );
+    await loop.runtime.bus.publish('wifi', hotspotWifi(), { retain: true });
     const p = await mqtt.next((m) => m.topic === T('player') && /LOOP-Setup/.test(String((m.json as PlayerState).screen)), 10_000, mark);
     expect((p.json as PlayerState).screen).to.match(/Join the WiFi network "LOOP-Setup"\nthen open http:\/\/192\.168\.100\.1:\d+/);
   });

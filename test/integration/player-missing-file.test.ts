@@ -5,9 +5,9 @@
 import { expect } from 'chai';
 import { rename } from 'node:fs/promises';
 import type { BridgeEvent, LoopState, PlayerState } from '../../core/protocol/index.js';
-import { makeClip } from '../helpers/clips.js';
-import { http, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
-import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { http, type MpvWatch, type Media, type TestLoop } from '../helpers/loop.js';
+import type { TestMqtt } from '../helpers/mqtt.js';
+import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
 import { changes, expectInOrder } from '../helpers/order.js';
 import { until } from '../helpers/wait.js';
 
@@ -16,7 +16,7 @@ describe('player: a clip file missing on disk under a playing timeline', functio
   let loop: TestLoop;
   let mqtt: TestMqtt;
   let mpv: MpvWatch;
-  const socket = mpvSocket();
+  let bench: PlayerBench;
   let A: Media;
   let B: Media;
   let C: Media;
@@ -26,19 +26,10 @@ describe('player: a clip file missing on disk under a playing timeline', functio
   const itemOf = (slug: string) => (loop.runtime.bus.last('loop') as LoopState).items.find((i) => i.slug === slug);
 
   before(async () => {
-    const [a, b, c] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 })]);
-    A = { slug: 'gone_a_0000000000000001', path: a, kind: 'video', duration: 1 };
-    B = { slug: 'gone_b_0000000000000002', path: b, kind: 'video', duration: 1 };
-    C = { slug: 'gone_c_0000000000000003', path: c, kind: 'video', duration: 1 };
-    const byPath = new Map([A, B, C].map((m) => [m.path, m.slug]));
-    slugOf = (p) => byPath.get(p) ?? p;
-    loop = await startPlayerLoop({ socket, player: { timeline: 'auto' } });
-    await publishLibrary(loop, [A, B, C]);
-    mqtt = await connectMqtt(loop.mqtt as string);
-    await mqtt.subscribe(`${loop.baseTopic}/#`);
-    mpv = new MpvWatch(socket);
-    await mpv.attach();
-    for (const m of [A, B, C]) expect((await http('POST', `${loop.http}/api/loop`, { slug: m.slug })).status).to.equal(200);
+    [A, B, C] = await clipsNamed(['gone_a_0000000000000001', 'gone_b_0000000000000002', 'gone_c_0000000000000003'], 1);
+    bench = await startPlayerBench({ media: [A, B, C], player: { timeline: 'auto' } });
+    ({ loop, mqtt, mpv, slugOf } = bench);
+    await bench.addToLoop([A, B, C]);
     await http('POST', `${loop.http}/api/media/${A.slug}/activate`);
     await mpv.playing(A.path);
     const timeline = async () => {
@@ -48,11 +39,7 @@ describe('player: a clip file missing on disk under a playing timeline', functio
     await until(timeline, 5000, 'A, B and C playing as one timeline');
   });
 
-  after(async () => {
-    mpv?.close();
-    await mqtt?.end();
-    await loop?.stop();
-  });
+  after(() => bench?.stop());
 
   it('a loop edit and an mpv kill -9 leave it out: the others go round in order, an event names it, the loop marks it', async () => {
     const mark = mqtt.mark();

@@ -6,6 +6,7 @@ import { unlink } from 'node:fs/promises';
 import type { BridgeEvent, BridgeInfo, LoopState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip } from '../helpers/clips.js';
 import { http, type TestLoop, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media } from '../helpers/loop.js';
+import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
 
@@ -14,7 +15,7 @@ describe('player: recovering from mpv crashes and hangs', function () {
   let loop: TestLoop;
   let mqtt: TestMqtt;
   let mpv: MpvWatch;
-  const socket = mpvSocket();
+  let bench: PlayerBench;
   let A: Media;
   let B: Media;
   const T = (rel: string): string => `${loop.baseTopic}/${rel}`;
@@ -24,25 +25,15 @@ describe('player: recovering from mpv crashes and hangs', function () {
       m.topic === T('player') && (m.json as PlayerState).state === state;
 
   before(async () => {
-    const [a, b] = await Promise.all([makeClip({ seconds: 3 }), makeClip({ seconds: 3 })]);
-    A = { slug: 'long_a_00000000000000a1', path: a, kind: 'video', duration: 3 };
-    B = { slug: 'long_b_00000000000000b2', path: b, kind: 'video', duration: 3 };
-    loop = await startPlayerLoop({ socket, player: { hang_timeout_ms: 600, max_crashes: 3, crash_window_seconds: 60 } });
-    await publishLibrary(loop, [A, B]);
-    mqtt = await connectMqtt(loop.mqtt as string);
-    await mqtt.subscribe(`${loop.baseTopic}/#`);
-    mpv = new MpvWatch(socket);
-    await mpv.attach();
-    for (const slug of [A.slug, B.slug]) await http('POST', `${loop.http}/api/loop`, { slug });
+    [A, B] = await clipsNamed(['long_a_00000000000000a1', 'long_b_00000000000000b2'], 3);
+    bench = await startPlayerBench({ media: [A, B], player: { hang_timeout_ms: 600, max_crashes: 3, crash_window_seconds: 60 } });
+    ({ loop, mqtt, mpv } = bench);
+    await bench.addToLoop([A, B]);
     await http('POST', `${loop.http}/api/media/${B.slug}/activate`);
     await mpv.playing(B.path);
   });
 
-  after(async () => {
-    mpv?.close();
-    await mqtt?.end();
-    await loop?.stop();
-  });
+  after(() => bench?.stop());
 
   it('kill -9 of mpv: a warning, commands refused while it restarts, then the same item resumes within 3 s', async () => {
     await sleep(1200);

@@ -5,19 +5,10 @@
 import { expect } from 'chai';
 import type { LoopState, MediaState, PlayerState } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import {
-  http,
-  mqttRequest,
-  startTestLoop,
-  type TestLoop,
-  MpvWatch,
-  mpvSocket,
-  publishLibrary,
-  startPlayerLoop,
-  type Media,
-} from '../helpers/loop.js';
+import { http, mqttRequest, type TestLoop, MpvWatch, type Media } from '../helpers/loop.js';
 import { uploadFiles } from '../helpers/media-files.js';
-import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import type { TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
 import { changes, expectInOrder } from '../helpers/order.js';
 
@@ -77,25 +68,14 @@ describe('player: the loop goes round by itself', function () {
     let loop: TestLoop;
     let mqtt: TestMqtt;
     let mpv: MpvWatch;
-    const socket = mpvSocket();
+    let bench: PlayerBench;
 
     before(async () => {
-      loop = await startTestLoop({
-        plugins: ['system', 'media', 'player', 'loop'],
-        player: { vo: 'null', ao: 'null', ipc_socket: socket, hang_timeout_ms: 2000 },
-        loop: { repeat: 1 },
-      });
-      mqtt = await connectMqtt(loop.mqtt as string);
-      await mqtt.subscribe(`${loop.baseTopic}/#`);
-      mpv = new MpvWatch(socket);
-      await mpv.attach();
+      bench = await startPlayerBench({ mediaPlugin: true });
+      ({ loop, mqtt, mpv } = bench);
     });
 
-    after(async () => {
-      mpv?.close();
-      await mqtt?.end();
-      await loop?.stop();
-    });
+    after(() => bench?.stop());
 
     it('plays every clip in order, round after round, with nobody touching anything', async () => {
       // Large enough that each conversion takes a moment: the first is ready (and plays alone) well before the rest.
@@ -126,7 +106,7 @@ describe('player: the loop goes round by itself', function () {
     let loop: TestLoop;
     let mqtt: TestMqtt;
     let mpv: MpvWatch;
-    const socket = mpvSocket();
+    let bench: PlayerBench;
     let A: Media;
     let B: Media;
     let C: Media;
@@ -150,26 +130,13 @@ describe('player: the loop goes round by itself', function () {
         .map((p, i) => mpv.events.filter((e) => e.event === 'pass' && e.t >= p.t && e.t < (seq[i + 1] as { t: number }).t).length);
 
     before(async () => {
-      const [a, b, c, s] = await Promise.all([makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeClip({ seconds: 1 }), makeStill()]);
-      A = { slug: 'round_a_000000000000001', path: a, kind: 'video' };
-      B = { slug: 'round_b_000000000000002', path: b, kind: 'video' };
-      C = { slug: 'round_c_000000000000003', path: c, kind: 'video' };
-      S = { slug: 'round_s_000000000000004', path: s, kind: 'image' };
-      const byPath = new Map([A, B, C, S].map((m) => [m.path, m.slug]));
-      slugOf = (p) => byPath.get(p) ?? p;
-      loop = await startPlayerLoop({ socket });
-      await publishLibrary(loop, [A, B, C, S]);
-      mqtt = await connectMqtt(loop.mqtt as string);
-      await mqtt.subscribe(`${loop.baseTopic}/#`);
-      mpv = new MpvWatch(socket);
-      await mpv.attach();
+      [A, B, C] = await clipsNamed(['round_a_000000000000001', 'round_b_000000000000002', 'round_c_000000000000003'], 1);
+      S = { slug: 'round_s_000000000000004', path: await makeStill(), kind: 'image' };
+      bench = await startPlayerBench({ media: [A, B, C, S] });
+      ({ loop, mqtt, mpv, slugOf } = bench);
     });
 
-    after(async () => {
-      mpv?.close();
-      await mqtt?.end();
-      await loop?.stop();
-    });
+    after(() => bench?.stop());
 
     it('a lone clip that loops by itself, then gets company, goes round with it', async () => {
       await setLoop([A.slug]);

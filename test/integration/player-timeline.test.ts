@@ -7,9 +7,9 @@ import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { PlayerState } from '../../core/protocol/index.js';
-import { makeClip } from '../helpers/clips.js';
 import { http, mqttRequest, MpvWatch, mpvSocket, publishLibrary, startPlayerLoop, type Media, type TestLoop } from '../helpers/loop.js';
-import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
+import type { TestMqtt } from '../helpers/mqtt.js';
+import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
 import { until } from '../helpers/wait.js';
 import { changes, expectInOrder } from '../helpers/order.js';
 
@@ -18,7 +18,7 @@ describe('player: a loop of clips as one timeline', function () {
   let loop: TestLoop;
   let mqtt: TestMqtt;
   let mpv: MpvWatch;
-  const socket = mpvSocket();
+  let bench: PlayerBench;
   let A: Media;
   let B: Media;
   let C: Media;
@@ -38,27 +38,14 @@ describe('player: a loop of clips as one timeline', function () {
     mpv.paths.slice(since).map((p) => ({ slug: slugOf(p.path), t: p.t }));
 
   before(async () => {
-    const [a, b, c] = await Promise.all([makeClip({ seconds: 1.2 }), makeClip({ seconds: 1.2 }), makeClip({ seconds: 1.2 })]);
-    A = { slug: 'line_a_0000000000000001', path: a, kind: 'video', duration: 1.2 };
-    B = { slug: 'line_b_0000000000000002', path: b, kind: 'video', duration: 1.2 };
-    C = { slug: 'line_c_0000000000000003', path: c, kind: 'video', duration: 1.2 };
-    const byPath = new Map([A, B, C].map((m) => [m.path, m.slug]));
-    slugOf = (p) => byPath.get(p) ?? p;
-    loop = await startPlayerLoop({ socket, player: { timeline: 'auto' } });
-    await publishLibrary(loop, [A, B, C]);
-    mqtt = await connectMqtt(loop.mqtt as string);
-    await mqtt.subscribe(`${loop.baseTopic}/#`);
-    mpv = new MpvWatch(socket);
-    await mpv.attach();
+    [A, B, C] = await clipsNamed(['line_a_0000000000000001', 'line_b_0000000000000002', 'line_c_0000000000000003'], 1.2);
+    bench = await startPlayerBench({ media: [A, B, C], player: { timeline: 'auto' } });
+    ({ loop, mqtt, mpv, slugOf } = bench);
     await request('loop', 'clear');
-    for (const m of [A, B, C]) expect((await http('POST', `${loop.http}/api/loop`, { slug: m.slug })).status).to.equal(200);
+    await bench.addToLoop([A, B, C]);
   });
 
-  after(async () => {
-    mpv?.close();
-    await mqtt?.end();
-    await loop?.stop();
-  });
+  after(() => bench?.stop());
 
   it('plays every clip in order for two whole rounds, inside one file: no file starts, the wrap-around included', async () => {
     await request('player', 'play_slug', { slug: A.slug });

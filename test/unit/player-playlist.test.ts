@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import type { LoopState } from '../../core/protocol/index.js';
 import { planAll, planFrom, planKey, playableLibrary, sameOptions, startSlug } from '../../plugins/player/playlist.js';
 import { screenAss, screenText } from '../../plugins/player/idle-screen.js';
-import { loopState, media } from '../helpers/player-fixtures.js';
+import { hotspotWifi, loopState, media } from '../helpers/player-fixtures.js';
 
 /** This table's loops repeat every clip twice unless a row says otherwise. */
 const loop = (slugs: string[], over: Partial<LoopState> = {}): LoopState => loopState(slugs, { repeat: 2, ...over });
@@ -82,16 +82,7 @@ describe('player playlist', () => {
       ips: [],
       port: 80,
       why: 'empty',
-      wifi: {
-        mode: 'hotspot',
-        connected: false,
-        ssid: null,
-        signal: null,
-        ip: '192.168.100.1',
-        configured_ssid: null,
-        hotspot: { active: true, ssid: 'LOOP-Setup' },
-        updated_at: '',
-      },
+      wifi: hotspotWifi('LOOP-Setup', ''),
     });
     expect(hot).to.include('"LOOP-Setup"').and.include('http://192.168.100.1').and.not.include(':80');
     expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs28\\bord1}a \\{b\\}\\N{\\fs20}c');
