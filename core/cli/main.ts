@@ -7,6 +7,10 @@ import type { LoopParts } from '../parts.js';
 import { version } from '../paths.js';
 import { builtinCommandHelp, pluginCommandHelp, runPluginCommand } from './plugin-commands.js';
 
+/** sysexits' EX_CONFIG, for a config `loop start` refuses and `loop config check` finds bad alike: the
+ *  service manager does not restart into the same error (the unit's RestartPreventExitStatus). */
+const EX_CONFIG = 78;
+
 const HELP = `Usage: loop <command> [options]
 
 Commands:
@@ -123,11 +127,11 @@ async function configCheck(file: string | undefined, parts: LoopParts): Promise<
       return;
     }
     for (const p of problems) console.log(`${file}: ${p.path}: ${p.message}`);
-    process.exitCode = 1;
+    process.exitCode = EX_CONFIG;
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const p of err.problems) console.log(`${file}: ${p.path}: ${p.message}`);
-      process.exitCode = 1;
+      process.exitCode = EX_CONFIG;
       return;
     }
     throw err;
@@ -158,7 +162,7 @@ async function start(file: string | undefined, parts: LoopParts): Promise<void> 
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      process.exit(78); // EX_CONFIG: the service manager should not restart into the same error
+      process.exit(EX_CONFIG);
     }
     throw err;
   }
@@ -205,6 +209,7 @@ async function start(file: string | undefined, parts: LoopParts): Promise<void> 
     await runtime.start();
   } catch (err) {
     runtime.log.fatal({ err: (err as Error).message }, 'start failed');
+    // Best effort before exiting: what failed to start may fail to stop too, and the start error is the one to report.
     await runtime.stop().catch(() => undefined);
     process.exit(1);
   }

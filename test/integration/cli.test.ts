@@ -19,12 +19,12 @@ const cli = (...args: string[]) => {
 };
 
 describe('the loop command line', () => {
-  it('`loop config check` prints each problem and exits 1; a good file prints OK', () => {
+  it('`loop config check` prints each problem and exits 78 (EX_CONFIG, as a start with the same file does); a good file prints OK', () => {
     const dir = tempDir();
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'gateway:\n  max_connections: 0\n');
     const r = cli('config', 'check', bad);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(78);
     expect(r.out).to.match(/gateway\.max_connections: is 0/);
     const good = join(dir, 'good.yaml');
     writeFileSync(good, 'http:\n  port: 8081\n');
@@ -39,7 +39,7 @@ describe('the loop command line', () => {
     const typo = join(dir, 'typo.yaml');
     writeFileSync(typo, 'plugins: [system, playr, ./no-such-plugin, mqtt]\n');
     const r = cli('config', 'check', typo);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(78);
     expect(r.out).to.match(
       /plugins\.1: unknown plugin "playr": not a built-in \(system, player, loop, media, homeassistant, wifi, display\)/,
     );
