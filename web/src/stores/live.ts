@@ -2,7 +2,7 @@
 // runs a plugin action (socket or REST; plugin, action, payload and answer typed from
 // core/protocol) and turns a refusal into a toast with the server's words.
 import { defineStore } from 'pinia';
-import { markRaw, ref } from 'vue';
+import { computed, markRaw, ref } from 'vue';
 import { createBrowserConnection } from '../live/browser.js';
 import type { ActionName, AnswerFor, BuiltinPlugin, CommandArgs } from '../live/commands.js';
 import { LiveError, type LiveStatus } from '../live/connection.js';
@@ -15,6 +15,9 @@ export const useLive = defineStore('live', () => {
   const conn = markRaw(createBrowserConnection(() => auth.loggedOut()));
   const status = ref<LiveStatus>(conn.status);
   conn.onStatus((s) => (status.value = s));
+  // Whether what the page shows is current: the socket is live, or polls keep reaching the server
+  // (two in a row: see LiveStatus.pollsOk). Otherwise the views say "last known" and hold their controls.
+  const reachable = computed(() => status.value.state === 'live' || (status.value.polling && status.value.pollsOk >= 2));
   // Errors the server reports to every page (bridge/event level error, bad input).
   conn.on('error', (data, msg) => toasts.push(msg.message ?? data?.message ?? 'error'));
 
@@ -32,5 +35,5 @@ export const useLive = defineStore('live', () => {
     }
   }
 
-  return { conn, status, command };
+  return { conn, status, reachable, command };
 });
