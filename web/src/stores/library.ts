@@ -4,6 +4,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
+import { codeOfStatus } from '../errors.js';
 import type { Envelope } from '../live/messages.js';
 import { useAuth } from './auth.js';
 import { useLive } from './live.js';
@@ -19,7 +20,10 @@ export interface Upload {
   speed: number;
   state: 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
   jobId: string | null;
+  /** The server's words when it failed (shown behind "Details"). */
   error: string | null;
+  /** Why it failed, as an error code (web/src/errors.ts: the plain sentence, whether Retry can help). */
+  code: string | null;
 }
 
 /** What `POST /api/media` answers; a refusal names the file's problem in `errors` (the error envelope). */
@@ -78,7 +82,8 @@ export const useLibrary = defineStore('library', () => {
     const job = u.jobId ? jobs.value[u.jobId] : undefined;
     if (!job || u.state !== 'processing') return;
     if (job.stage === 'done') patch(u.id, { state: 'done' });
-    else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed' });
+    // A file that cannot be converted fails the same way again: no Retry (`unsupported`).
+    else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed', code: 'unsupported' });
   }
 
   function patch(id: number, p: Partial<Upload>): void {
@@ -97,6 +102,7 @@ export const useLibrary = defineStore('library', () => {
       state: 'waiting',
       jobId: null,
       error: null,
+      code: null,
     }));
     uploads.value = [...uploads.value, ...added];
     for (const u of added) await send(u);
@@ -105,7 +111,7 @@ export const useLibrary = defineStore('library', () => {
   function retryUpload(id: number): Promise<void> {
     const u = uploads.value.find((x) => x.id === id);
     if (!u) return Promise.resolve();
-    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, jobId: null });
+    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null });
     return send(u);
   }
 
@@ -155,13 +161,14 @@ export const useLibrary = defineStore('library', () => {
           // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
           const refused = body?.errors?.[0]?.error;
           const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
-          patch(u.id, { state: 'failed', error: why });
-          toasts.push(`${u.name}: ${why}`);
+          const code = body?.code ?? codeOfStatus(xhr.status);
+          patch(u.id, { state: 'failed', error: why, code });
+          toasts.error(code, why, u.name);
         }
         resolve();
       };
       xhr.onerror = () => {
-        patch(u.id, { state: 'failed', error: 'the upload was interrupted' });
+        patch(u.id, { state: 'failed', error: 'the upload was interrupted', code: 'unreachable' });
         resolve();
       };
       xhr.open('POST', '/api/media');
