@@ -13,3 +13,4 @@ export * from './homeassistant.js';
 export * from './display.js';
 export * from './secrets.js';
 export * from './state.js';
+export * from './auth.js';

@@ -11,13 +11,15 @@ import SystemView from './views/SystemView.vue';
 import LoginView from './views/LoginView.vue';
 import { useAuth } from './stores/auth.js';
 
-const COMPONENTS: Record<ViewName, Component> = {
+// Views most visits never open are loaded when first opened, so the first load stays small.
+const COMPONENTS: Record<ViewName, Component | (() => Promise<Component>)> = {
   now: NowPlaying,
   loop: LoopView,
   library: LibraryView,
   wifi: WifiView,
   system: SystemView,
   login: LoginView,
+  access: () => import('./views/AccessView.vue'),
 };
 
 const routes: RouteRecordRaw[] = [

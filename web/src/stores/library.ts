@@ -150,7 +150,7 @@ export const useLibrary = defineStore('library', () => {
         } catch {
           body = null;
         }
-        if (xhr.status === 401) useAuth().loggedOut();
+        if (xhr.status === 401) void useAuth().loggedOut();
         const taken = body?.data?.items[0];
         if (xhr.status >= 200 && xhr.status < 300 && taken) {
           // The item itself arrives as a media event (or the next poll), in the contract's words.

@@ -12,7 +12,7 @@ import { useToasts } from './toasts.js';
 export const useLive = defineStore('live', () => {
   const auth = useAuth();
   const toasts = useToasts();
-  const conn = markRaw(createBrowserConnection(() => auth.loggedOut()));
+  const conn = markRaw(createBrowserConnection(() => void auth.loggedOut()));
   const status = ref<LiveStatus>(conn.status);
   conn.onStatus((s) => (status.value = s));
   // Whether what the page shows is current: the socket is live, or polls keep reaching the server
