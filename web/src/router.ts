@@ -27,7 +27,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 
-export const router = createRouter({ history: createWebHistory(), routes });
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  // A link to an item (`/library#item-<slug>`, from the upload tray) scrolls to it.
+  scrollBehavior: (to) => (to.hash ? { el: to.hash, behavior: 'smooth' } : undefined),
+});
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
