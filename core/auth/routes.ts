@@ -3,29 +3,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { EnvelopeOf, ErrorEnvelope, ok } from '../http/envelope.js';
+import { AuthStatus as Status, NewToken, TokenInfo } from '../protocol/auth.js';
 import { clearedCookie, readCookie, sessionCookie } from './cookie.js';
 import { AuthFailure, TOKEN_NAME_MAX, type AuthService } from './service.js';
 import { PASSWORD_MAX } from './password.js';
 
-const Status = Type.Object({
-  mode: Type.Union([Type.Literal('off'), Type.Literal('onboarding'), Type.Literal('on'), Type.Literal('locked')]),
-  /** Claiming asks for the setup code shown on the device's screen (auth.claim_code). */
-  claim_code: Type.Boolean(),
-  logged_in: Type.Boolean(),
-});
-const TokenInfo = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  created_at: Type.String(),
-  last_used_at: Type.Union([Type.String(), Type.Null()]),
-});
-const NewToken = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  token: Type.String(),
-  created_at: Type.String(),
-  last_used_at: Type.Null(),
-});
 const Password = Type.String({ maxLength: PASSWORD_MAX * 4 });
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 409: ErrorEnvelope, 429: ErrorEnvelope, 503: ErrorEnvelope };
 

@@ -15,3 +15,4 @@ export * from './secrets.js';
 export * from './state.js';
 export * from './rooms.js';
 export * from './entities.js';
+export * from './auth.js';

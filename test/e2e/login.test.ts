@@ -118,6 +118,31 @@ describe('first visit and login in a real browser', function () {
     expect(await pages[0]?.page.evaluate(async () => (await fetch('/api/dashboard')).status)).to.equal(200);
   });
 
+  it('a logged-out phone: the form neither polls nor retries the socket, says nothing of reconnecting, and logs no error', async () => {
+    // No allowance here: a logged-out visit must cost the console nothing (no 401, no refused socket).
+    const w = await openPage(browser, loop.http);
+    pages.push(w);
+    const { page, problems } = w;
+    const calls: string[] = [];
+    page.on('request', (r) => calls.push(new URL(r.url()).pathname));
+    page.on('websocket', (ws) => calls.push(new URL(ws.url()).pathname));
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    // Two poll periods (3 s each) and more than the first reconnect delays.
+    await page.waitForTimeout(7000);
+    expect(calls.filter((c) => c === '/api/state' || c === '/ws' || c === '/api/dashboard')).to.deep.equal([]);
+    expect(await page.getByText(/Reconnecting|Connecting/).count()).to.equal(0);
+    expect(problems).to.deep.equal([]);
+    // The phone logged out on the System view (the test before) has gone quiet too.
+    const out = (pages[1] as WatchedPage).page;
+    const later: string[] = [];
+    out.on('request', (r) => later.push(new URL(r.url()).pathname));
+    out.on('websocket', (ws) => later.push(new URL(ws.url()).pathname));
+    await out.waitForTimeout(4000);
+    expect(later.filter((c) => c === '/api/state' || c === '/ws')).to.deep.equal([]);
+    expect(await out.getByText(/Reconnecting/).count()).to.equal(0);
+  });
+
   it('a device whose owner file is damaged says it is locked and how to repair it, and offers no claim', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'auth'), { mode: 0o700 });

@@ -12,14 +12,19 @@ app.use(createPinia());
 app.use(router);
 const auth = useAuth();
 const live = useLive();
-// A 401 anywhere shows the login; a login brings the socket back at once.
+// A 401 anywhere shows the login and closes the connection (a logged-out page neither polls nor
+// retries: each try would be one more 401); a login opens it again at once.
 watch(
   () => auth.needsLogin,
   (need) => {
     if (need && router.currentRoute.value.name !== 'login')
       void router.push({ name: 'login', query: { next: router.currentRoute.value.fullPath } });
-    if (!need) live.conn.reconnectNow();
+    if (need) live.conn.stop();
+    else live.conn.start();
   },
 );
 app.mount('#app');
-live.conn.start();
+// The router's first guard asks the server whether this page must log in; the connection starts after.
+void router.isReady().then(() => {
+  if (!auth.needsLogin) live.conn.start();
+});

@@ -1,7 +1,7 @@
 // One URL per view (web/src/paths.ts), so a phone's back button and a reload work. The login view
 // is shown when the server asks for it (GET /api/auth/status, or a 401 on any call).
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
-import type { Component } from 'vue';
+import { nextTick, type Component } from 'vue';
 import { VIEWS, type ViewName } from './paths.js';
 import NowPlaying from './views/NowPlaying.vue';
 import LoopView from './views/LoopView.vue';
@@ -11,13 +11,15 @@ import SystemView from './views/SystemView.vue';
 import LoginView from './views/LoginView.vue';
 import { useAuth } from './stores/auth.js';
 
-const COMPONENTS: Record<ViewName, Component> = {
+// Views most visits never open are loaded when first opened, so the first load stays small.
+const COMPONENTS: Record<ViewName, Component | (() => Promise<Component>)> = {
   now: NowPlaying,
   loop: LoopView,
   library: LibraryView,
   wifi: WifiView,
   system: SystemView,
   login: LoginView,
+  access: () => import('./views/AccessView.vue'),
 };
 
 const routes: RouteRecordRaw[] = [
@@ -25,7 +27,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 
-export const router = createRouter({ history: createWebHistory(), routes });
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  // A link to an item (`/library#item-<slug>`, from the upload tray) scrolls to it.
+  scrollBehavior: (to) => (to.hash ? { el: to.hash, behavior: 'smooth' } : undefined),
+});
 
 router.beforeEach(async (to) => {
   const auth = useAuth();
@@ -35,6 +42,16 @@ router.beforeEach(async (to) => {
   return true;
 });
 
-router.afterEach((to) => {
+router.afterEach((to, from) => {
   document.title = `${typeof to.meta.title === 'string' ? to.meta.title : ''} · Loop`;
+  // After a tab change (not the first load), the focus goes to the new view's heading, so a screen
+  // reader announces where the person is and the keyboard starts from the top of the view.
+  if (from.matched.length === 0 || to.path === from.path) return;
+  void nextTick(() => {
+    const heading = document.querySelector<HTMLElement>('main h1');
+    if (!heading) return;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+    if (!to.hash) scrollTo(0, 0);
+  });
 });

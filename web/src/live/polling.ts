@@ -54,7 +54,7 @@ export class Poller {
     this.deps.timers.clearTimeout(this.timer);
     this.timer = null;
     this.generation++;
-    if (this.deps.status.value.polling) this.deps.status.set({ polling: false, pollOk: null });
+    if (this.deps.status.value.polling) this.deps.status.set({ polling: false, pollOk: null, pollsOk: 0 });
   }
 
   private async pollOnce(gen: number): Promise<void> {
@@ -77,7 +77,7 @@ export class Poller {
     }
     if (gen !== this.generation) return;
     const cameBack = ok && deps.status.value.pollOk === false;
-    deps.status.set({ pollOk: ok });
+    deps.status.set({ pollOk: ok, pollsOk: ok ? deps.status.value.pollsOk + 1 : 0 });
     if (cameBack) deps.onServerBack();
     if (gen !== this.generation) return;
     this.timer = deps.timers.setTimeout(() => void this.pollOnce(gen), deps.pollMs);

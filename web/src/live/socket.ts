@@ -63,6 +63,8 @@ export class SocketLink {
     this.clearHeartbeat();
     this.deps.timers.clearTimeout(this.connectTimer);
     this.drop();
+    // Closed on purpose (a logged-out page): not live, and no retry to count down to.
+    if (this.deps.status.live) this.deps.status.set({ state: 'reconnecting', nextRetryAt: null });
   }
 
   /** Try the socket now (a "retry now" button, the network came back, a login). */

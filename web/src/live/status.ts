@@ -12,11 +12,15 @@ export interface LiveStatus {
   polling: boolean;
   /** The last poll reached the server. */
   pollOk: boolean | null;
+  /** Polls in a row that reached the server since polling started or last failed. One alone may be a
+   * server shutting down (it answers HTTP a moment after dropping the socket), so the page claims
+   * "updating every few seconds" only from the second. */
+  pollsOk: number;
 }
 
 /** Holds the status; the socket and the poller each patch their own fields. */
 export class StatusBox {
-  private current: LiveStatus = { state: 'connecting', nextRetryAt: null, attempt: 0, polling: false, pollOk: null };
+  private current: LiveStatus = { state: 'connecting', nextRetryAt: null, attempt: 0, polling: false, pollOk: null, pollsOk: 0 };
   private readonly listeners = new Set<(s: LiveStatus) => void>();
 
   get value(): LiveStatus {

@@ -36,9 +36,12 @@ export const useAuth = defineStore('auth', () => {
   // Locked (a damaged auth file on the device): the login view says so and how to repair it.
   const needsLogin = computed(() => mode.value === 'onboarding' || mode.value === 'locked' || (mode.value === 'on' && !loggedIn.value));
 
-  async function check(): Promise<void> {
+  /** Asks the server; resolves false when it could not be asked. */
+  async function check(): Promise<boolean> {
+    let reached = false;
     try {
       const res = await fetch('/api/auth/status', { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      reached = res.status === 404 || res.ok;
       if (res.status === 404) {
         mode.value = 'off';
         loggedIn.value = true;
@@ -52,10 +55,13 @@ export const useAuth = defineStore('auth', () => {
       // Unreachable: keep what we knew; the live connection shows the state of the link.
     }
     checked.value = true;
+    return reached;
   }
 
-  /** A REST 401 or a socket closed with 4401. */
-  function loggedOut(): void {
+  /** A REST 401 or a socket closed with 4401. It may be an old session just replaced (a password
+   * change ends every session but renews this page's cookie), so the server is asked first. */
+  async function loggedOut(): Promise<void> {
+    if (await check()) return;
     if (mode.value === 'off') mode.value = 'on';
     loggedIn.value = false;
   }

@@ -2,8 +2,9 @@
 // its storage, and the jobs: this page's uploads (bytes and speed from the upload itself) and every
 // job's stages from the `progress` room (or the REST poll while the socket is down).
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
+import { codeOfStatus } from '../errors.js';
 import type { Envelope } from '../live/messages.js';
 import { useAuth } from './auth.js';
 import { useLive } from './live.js';
@@ -19,11 +20,20 @@ export interface Upload {
   speed: number;
   state: 'waiting' | 'uploading' | 'processing' | 'done' | 'failed';
   jobId: string | null;
+  /** The server's words when it failed (shown behind "Details"). */
   error: string | null;
+  /** Why it failed, as an error code (web/src/errors.ts: the plain sentence, whether Retry can help). */
+  code: string | null;
+  /** The same content was already in the library: that item's slug. */
+  existing: string | null;
 }
 
 /** What `POST /api/media` answers; a refusal names the file's problem in `errors` (the error envelope). */
 type UploadAnswer = Envelope<UploadResult> & { errors?: Array<{ error?: string }> };
+
+/** How long finished rows stay once nothing uploads or converts. */
+export const CLEAR_AFTER_MS = 5000;
+const isFinished = (j: MediaProgress): boolean => j.stage === 'done' || j.stage === 'failed';
 
 /** Finished jobs kept so an upload that learns its job id late still finds the outcome. */
 const KEEP_FINISHED = 30;
@@ -78,7 +88,8 @@ export const useLibrary = defineStore('library', () => {
     const job = u.jobId ? jobs.value[u.jobId] : undefined;
     if (!job || u.state !== 'processing') return;
     if (job.stage === 'done') patch(u.id, { state: 'done' });
-    else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed' });
+    // A file that cannot be converted fails the same way again: no Retry (`unsupported`).
+    else if (job.stage === 'failed') patch(u.id, { state: 'failed', error: job.message ?? 'conversion failed', code: 'unsupported' });
   }
 
   function patch(id: number, p: Partial<Upload>): void {
@@ -97,6 +108,8 @@ export const useLibrary = defineStore('library', () => {
       state: 'waiting',
       jobId: null,
       error: null,
+      code: null,
+      existing: null,
     }));
     uploads.value = [...uploads.value, ...added];
     for (const u of added) await send(u);
@@ -105,7 +118,7 @@ export const useLibrary = defineStore('library', () => {
   function retryUpload(id: number): Promise<void> {
     const u = uploads.value.find((x) => x.id === id);
     if (!u) return Promise.resolve();
-    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, jobId: null });
+    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null });
     return send(u);
   }
 
@@ -144,24 +157,28 @@ export const useLibrary = defineStore('library', () => {
         } catch {
           body = null;
         }
-        if (xhr.status === 401) useAuth().loggedOut();
+        if (xhr.status === 401) void useAuth().loggedOut();
         const taken = body?.data?.items[0];
         if (xhr.status >= 200 && xhr.status < 300 && taken) {
           // The item itself arrives as a media event (or the next poll), in the contract's words.
-          patch(u.id, { sent: u.size, jobId: taken.job_id, state: taken.result === 'exists' ? 'done' : 'processing' });
+          const exists = taken.result === 'exists';
+          // A duplicate may answer no job id: keep the one its progress events named.
+          const jobId = taken.job_id ?? uploads.value.find((x) => x.id === u.id)?.jobId ?? null;
+          patch(u.id, { sent: u.size, jobId, state: exists ? 'done' : 'processing', existing: exists ? taken.slug : null });
           const cur = uploads.value.find((x) => x.id === u.id);
           if (cur) settle(cur);
         } else {
           // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
           const refused = body?.errors?.[0]?.error;
           const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
-          patch(u.id, { state: 'failed', error: why });
-          toasts.push(`${u.name}: ${why}`);
+          const code = body?.code ?? codeOfStatus(xhr.status);
+          patch(u.id, { state: 'failed', error: why, code });
+          toasts.error(code, why, u.name);
         }
         resolve();
       };
       xhr.onerror = () => {
-        patch(u.id, { state: 'failed', error: 'the upload was interrupted' });
+        patch(u.id, { state: 'failed', error: 'the upload was interrupted', code: 'unreachable' });
         resolve();
       };
       xhr.open('POST', '/api/media');
@@ -169,6 +186,33 @@ export const useLibrary = defineStore('library', () => {
       xhr.send(form);
     });
   }
+
+  /** Bytes are still to send from this page: leaving it would lose them. */
+  const bytesPending = computed(() => uploads.value.some((u) => u.state === 'waiting' || u.state === 'uploading'));
+  /** Anything uploads or converts, from this page or another: the tray stays pinned open. */
+  const busy = computed(
+    () => bytesPending.value || uploads.value.some((u) => u.state === 'processing') || otherJobs.value.some((j) => !isFinished(j)),
+  );
+  // Finished rows clear themselves a few seconds after the last work ended (failed ones wait to be read and dismissed).
+  let clearTimer: ReturnType<typeof setTimeout> | null = null;
+  watch(
+    busy,
+    (now) => {
+      if (clearTimer) clearTimeout(clearTimer);
+      clearTimer = now ? null : setTimeout(clearFinished, CLEAR_AFTER_MS);
+    },
+    { immediate: true },
+  );
+  function clearFinished(): void {
+    for (const u of uploads.value.filter((x) => x.state === 'done')) dismissUpload(u.id);
+    for (const j of otherJobs.value.filter((x) => x.stage === 'done')) dismissJob(j.job_id);
+  }
+  if (typeof addEventListener === 'function')
+    addEventListener('beforeunload', (ev) => {
+      if (!bytesPending.value) return;
+      ev.preventDefault(); // the browser asks "Leave site?": an upload in flight would be lost
+      ev.returnValue = '';
+    });
 
   const retry = (slug: string) => live.command('media', 'retry', { slug });
   const remove = (slug: string) => live.command('media', 'delete', { slug });
@@ -180,6 +224,8 @@ export const useLibrary = defineStore('library', () => {
     uploads,
     bySlug,
     otherJobs,
+    bytesPending,
+    busy,
     upload,
     retryUpload,
     dismissUpload,

@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { LoopItem, LoopState, RequestFor } from '../../../core/protocol/index.js';
+import type { LiveError } from '../live/connection.js';
 import { useLive } from './live.js';
 import { useToasts } from './toasts.js';
 
@@ -25,8 +26,8 @@ export const useLoop = defineStore('loop', () => {
     state.value = { ...before, items: order.map((s) => bySlug.get(s)).filter((i): i is LoopItem => !!i) };
     const ok = await live.conn.command('loop', 'reorder', { loop: order }).then(
       () => true,
-      (err: Error) => {
-        toasts.push(`The new order was not kept: ${err.message}`);
+      (err: LiveError) => {
+        toasts.error(err.code, err.message, 'The new order was not kept');
         return false;
       },
     );
