@@ -534,7 +534,9 @@ export class WifiService {
   private async scanNow(rescan: boolean, saved?: Profile[]): Promise<WifiNetworks> {
     const iface = this.requireAvailable();
     const fresh = this.scanCache && monotonicMs() - this.scanCache.at < this.config.scan_cache_seconds * 1000;
-    if (fresh && this.scanCache && !saved) return this.scanCache.result;
+    // Serving the hotspot, NetworkManager lists only the hotspot itself (seen on Debian 13's 1.52):
+    // the phone is answered the list scanned before the hotspot took the radio.
+    if ((fresh || this.state.mode === 'hotspot') && this.scanCache && !saved) return this.scanCache.result;
     // Serving the hotspot, a rescan would fail or drop the phone: answer the list from before.
     const doRescan = rescan && this.state.mode !== 'hotspot';
     const r = await this.run(

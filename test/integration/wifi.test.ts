@@ -144,6 +144,12 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect((nets.json as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
   });
 
+  it('a phone scanning while the hotspot is up gets the list from before it (NetworkManager then lists only the hotspot)', async () => {
+    const res = await api(w, 'GET', '/api/wifi/scan?rescan=true');
+    expect(res.status).to.equal(200);
+    expect((res.json.data as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
+  });
+
   it('a wrong password answers 400 with the reason, leaves nothing saved, and the hotspot comes back', async () => {
     const mark = w.mqtt.mark();
     const at = marks(w);
