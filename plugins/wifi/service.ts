@@ -370,7 +370,9 @@ export class WifiService {
   /** Disconnected (not by us, not in the hotspot) for fallback_seconds → the hotspot. */
   private watchLoss(): void {
     const s = this.state;
-    const lost = s.mode === 'disconnected' && !this.busy && !s.busy && !this.wired;
+    // Not s.busy: NetworkManager's own reconnect attempts on a lost network (minutes of connecting,
+    // disconnected, connecting on a stale scan; seen on the device test bed) do not restart the count.
+    const lost = s.mode === 'disconnected' && !this.busy && !this.wired;
     if (!lost || !this.config.auto_hotspot || !this.booted) {
       if (!lost && this.lostTimer) {
         clearTimeout(this.lostTimer);
