@@ -8,13 +8,19 @@ convert_rss_step() {
   t=$(date +%s.%N)
   slug=$(api -m 120 -F "file=@/root/testsrc-1080p.mp4;type=video/mp4" http://127.0.0.1/api/media | grep -o '"slug":"[^"]*"' | head -1 | cut -d'"' -f4)
   [ -n "$slug" ] || { result rss fail "the 1080p upload was refused"; return 1; }
-  local deadline=$(($(date +%s) + 900))
+  # Until the library says completed or failed; or, should it not answer for the slug (a 404 was
+  # seen once), 30 s after the last ffmpeg ended.
+  local deadline=$(($(date +%s) + 900)) quiet_since=0
   while [ "$(date +%s)" -lt "$deadline" ]; do
     kib=$(rss_kib "$(main_pid)"); [ "$kib" -gt "$peak_loop" ] && peak_loop=$kib
     pid=$(pgrep -u loop -x mpv | head -1); kib=$(rss_kib "${pid:-0}"); [ "$kib" -gt "$peak_mpv" ] && peak_mpv=$kib
     for pid in $(pgrep -u loop -x ffmpeg); do
-      seen_ffmpeg=1; kib=$(rss_kib "$pid"); [ "$kib" -gt "$peak_ffmpeg" ] && peak_ffmpeg=$kib
+      seen_ffmpeg=1; quiet_since=0; kib=$(rss_kib "$pid"); [ "$kib" -gt "$peak_ffmpeg" ] && peak_ffmpeg=$kib
     done
+    if [ "$seen_ffmpeg" = 1 ] && ! pgrep -u loop -x ffmpeg >/dev/null; then
+      [ "$quiet_since" = 0 ] && quiet_since=$(date +%s)
+      [ $(($(date +%s) - quiet_since)) -ge 30 ] && break
+    fi
     api "http://127.0.0.1/api/media/$slug" 2>/dev/null | grep -q '"processing_status":"\(completed\|failed\)"' && break
     sleep 0.5
   done
