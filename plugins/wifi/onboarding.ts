@@ -18,6 +18,8 @@ export class Onboarding {
   // The facts only Loop knows (see OnboardingFacts); the rest is read from NetworkManager.
   private started = false;
   private lostSince: number | null = null;
+  /** Connected when the policy last looked: a loss since then counts even if NetworkManager is already trying again. */
+  private wasClient = false;
   private lookedAt: number | null = null;
   private looks = 0;
   private heldOff = false;
@@ -49,9 +51,16 @@ export class Onboarding {
   private facts(asked: Asked | null, known: number): OnboardingFacts {
     const state = this.monitor.state;
     const now = monotonicMs();
-    const connecting = this.marks.busy || state.busy === true;
-    if (state.mode === 'disconnected' && !connecting && !this.monitor.wired) this.lostSince ??= now;
-    else this.lostSince = null;
+    const ours = this.marks.busy;
+    // NetworkManager trying on its own: at boot that is worth waiting for; after a loss it is its
+    // reconnect attempts on a stale scan (connecting, disconnected, connecting... for minutes on
+    // Debian 13's 1.52, seen on the device test bed), which must not restart the fallback count.
+    const nmTrying = state.busy === true && !ours;
+    if (state.mode === 'client' || ours || this.monitor.wired) this.lostSince = null;
+    else if (state.mode === 'disconnected' && (!nmTrying || this.wasClient || this.lostSince !== null)) this.lostSince ??= now;
+    else if (!nmTrying) this.lostSince = null;
+    this.wasClient = state.mode === 'client';
+    const connecting = ours || (nmTrying && this.lostSince === null);
     if (state.mode === 'client') {
       this.heldOff = false;
       this.marks.hotspotReason = null;

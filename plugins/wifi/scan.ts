@@ -30,7 +30,9 @@ export class NetworkScanner {
   async scan(rescan: boolean, saved?: Profile[]): Promise<WifiNetworks> {
     const iface = this.monitor.requireAvailable();
     const fresh = this.cache && monotonicMs() - this.cache.at < this.ctx.config.scan_cache_seconds * 1000;
-    if (fresh && this.cache && !saved) return this.cache.result;
+    // Serving the hotspot, NetworkManager lists only the hotspot itself (Debian 13's 1.52, seen on the
+    // device test bed): the phone is answered the list scanned before the hotspot took the radio.
+    if ((fresh || this.monitor.state.mode === 'hotspot') && this.cache && !saved) return this.cache.result;
     // Serving the hotspot, a rescan would fail or drop the phone: answer the list from before.
     const doRescan = rescan && this.monitor.state.mode !== 'hotspot';
     const listed = await this.monitor.run(

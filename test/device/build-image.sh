@@ -8,11 +8,12 @@ CACHE_ROOT="${LOOP_DEVICE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/loop-device}"
 SUITE=trixie
 MIRROR="${LOOP_DEVICE_MIRROR:-http://deb.debian.org/debian}"
 # What a Raspberry Pi OS (trixie) device has for Loop, plus the test bed's own tools: hostapd for
-# the "home" access point, avahi-utils to browse, iw for the simulated radios.
+# the "home" access point, avahi-utils to browse, iw for the simulated radios, dhcpcd-base for the
+# "phone" that joins the hotspot.
 PACKAGES=(
   linux-image-amd64 systemd-sysv udev dbus kmod iproute2 procps psmisc util-linux sudo
   ca-certificates curl network-manager dnsmasq-base wpasupplicant hostapd iw wireless-regdb
-  avahi-daemon avahi-utils libnss-mdns polkitd nodejs npm mpv ffmpeg
+  avahi-daemon avahi-utils libnss-mdns polkitd nodejs npm mpv ffmpeg dhcpcd-base
 )
 
 hash="$(cat "$0" "$HERE"/guest/* 2>/dev/null | sha256sum | cut -c1-16)"

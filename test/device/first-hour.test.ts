@@ -1,6 +1,7 @@
-// The device test bed: a Debian 13 guest (systemd, NetworkManager, avahi, 512 MB) boots under
-// QEMU, runs the real install.sh from this checkout and a household's first hour
-// (scenarios/first-hour.sh); each scenario here asserts on the line the guest wrote for it.
+// The device test bed: a Debian 13 guest (systemd, NetworkManager on mac80211_hwsim radios, avahi,
+// 512 MB) boots under QEMU, runs the real install.sh from this checkout and a household's first
+// hour (scenarios/first-hour.sh, wifi-steps.sh, convert-rss.sh); each scenario here asserts on the
+// line the guest wrote for it.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,8 @@ interface ScenarioResult {
   ok: boolean;
   detail: string;
   figures: Record<string, number>;
+  /** The host's load average when the line was written (the guest's own is figures.load1). */
+  host_load?: string;
 }
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
@@ -31,16 +34,17 @@ function meanColour(ppm: Buffer): [number, number, number] {
 }
 
 describe('the device test bed: a household first hour on Debian 13 in 512 MB', function () {
-  // Image build (cached), a TCG boot, npm ci and Loop's start in a guest ~20x slower than the host.
-  this.timeout(40 * 60_000);
+  // Image build (cached), a TCG boot, npm ci and Loop's start in a guest ~20x slower than the host:
+  // 17 min on a quiet 2-core host, over 40 at load 15 (run.sh gives up after 80).
+  this.timeout(90 * 60_000);
   const results = new Map<string, ScenarioResult>();
   let why = '';
   let guestLog = '';
   let outDir = '';
 
   before(async function () {
-    // Opt-in until one run with every fix passes whole and the hotspot scenarios join it (issue 20);
-    // a run costs ~17 min of CI.
+    // Opt-in (issue 20): a run costs 17 min on a quiet 2-core machine and over 40 at load 15
+    // (docs/performance.md); .ci/run runs it as its own stage with LOOP_CI_DEVICE=1.
     if (process.env.LOOP_DEVICE !== '1') return void (why = 'the device test bed runs with LOOP_DEVICE=1 (npm run test:device)');
     const missing = ['qemu-system-x86_64', 'qemu-img', 'mmdebstrap', 'mke2fs'].filter(
       (cmd) => !has(cmd) && !existsSync(`/usr/sbin/${cmd}`),
@@ -58,8 +62,13 @@ describe('the device test bed: a household first hour on Debian 13 in 512 MB', f
     console.log(`      device: run.sh exit ${code} after ${Math.round((Date.now() - started) / 1000)} s; output in ${out}`);
     const lines = existsSync(join(out, 'results.jsonl')) ? readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n') : [];
     for (const line of lines.filter(Boolean)) {
-      const parsed = JSON.parse(line) as ScenarioResult;
-      results.set(parsed.scenario, parsed);
+      try {
+        const parsed = JSON.parse(line) as ScenarioResult;
+        results.set(parsed.scenario, parsed);
+      } catch {
+        // One garbled line costs its own scenario (reported as missing), not every other one.
+        console.log(`      device: not JSON, left out: ${line.slice(0, 200)}`);
+      }
     }
   });
 
@@ -68,19 +77,53 @@ describe('the device test bed: a household first hour on Debian 13 in 512 MB', f
     const found = results.get(name);
     expect(found, `the guest wrote no result for "${name}"; its log ends:\n${guestLog.slice(-2000)}`).to.not.equal(undefined);
     expect(found!.ok, `${name}: ${found!.detail}`).to.equal(true);
-    if (Object.keys(found!.figures).length) console.log(`      ${name}: ${JSON.stringify(found!.figures)}`);
+    if (Object.keys(found!.figures).length)
+      console.log(`      ${name}: ${JSON.stringify(found!.figures)}, host load ${found!.host_load ?? '?'}`);
     return found!;
   };
 
+  it('the guest boots to multi-user (figure: boot time)', function () {
+    expectScenario(this, 'boot');
+  });
   it('install.sh installs Loop on a fresh Debian 13 with its packages and npm ci', function () {
     expectScenario(this, 'install');
   });
   it('the service starts as the loop user and reaches READY (Type=notify)', function () {
     expectScenario(this, 'ready');
   });
-  it('the screen shows the idle card, and the owner claims the device with its setup code only', function () {
+  it('the screen shows the idle card', function () {
     expectScenario(this, 'screen_idle');
+  });
+  it('no known network and no cable: the hotspot comes up on the WiFi radio', function () {
+    expectScenario(this, 'hotspot');
+  });
+  it("a phone joins the hotspot with the screen's password and gets an address by DHCP", function () {
+    expectScenario(this, 'phone_join');
+  });
+  it('on the hotspot every name is the device (captive DNS) and the page answers the phone', function () {
+    const found = expectScenario(this, 'captive_page');
+    expect(found.figures.hotspot_to_page_s).to.be.above(0);
+  });
+  it('the owner claims the device from the phone with its setup code only', function () {
     expectScenario(this, 'claim');
+  });
+  it("the phone's scan lists the home network", function () {
+    expectScenario(this, 'wifi_scan');
+  });
+  it('a wrong WiFi password is said plainly, nothing is saved, and the hotspot returns', function () {
+    expectScenario(this, 'wifi_wrong_password');
+  });
+  it('the right password joins the home network: Loop answers there and the hotspot is gone', function () {
+    expectScenario(this, 'wifi_connect');
+  });
+  it('the home network gone: the hotspot returns after fallback_seconds; back: Loop rejoins it', function () {
+    const fallback = expectScenario(this, 'wifi_fallback');
+    expect(fallback.figures.lost_to_hotspot_s, 'not before fallback_seconds (15 s)').to.be.at.least(15);
+    expectScenario(this, 'wifi_rejoin');
+  });
+  it('avahi: loop-dev.local with _http._tcp and _mqtt._tcp, seen from the home network and the device', function () {
+    expectScenario(this, 'avahi_ns');
+    expectScenario(this, 'avahi');
   });
   it('the first uploaded clip plays on the DRM display: the screen shows its colour', function () {
     expectScenario(this, 'first_clip');
@@ -88,18 +131,18 @@ describe('the device test bed: a household first hour on Debian 13 in 512 MB', f
     expect(red, `mean colour ${red},${green},${blue}`).to.be.above(120);
     expect(Math.max(green, blue), `mean colour ${red},${green},${blue}`).to.be.below(90);
   });
+  it('Loop, mpv and a 1080p conversion fit in 512 MB with no OOM kill (RSS recorded)', function () {
+    expectScenario(this, 'rss_idle');
+    const rss = expectScenario(this, 'rss');
+    expect(rss.figures.loop_rss_kib).to.be.within(1, 200 * 1024);
+    expect(rss.figures.mpv_rss_kib).to.be.above(0);
+    expect(rss.figures.ffmpeg_rss_kib, 'the conversion ran').to.be.above(0);
+  });
   it('systemd restarts Loop after a kill -9', function () {
     expectScenario(this, 'kill9');
   });
   it('the watchdog replaces a Loop stopped for longer than WatchdogSec', function () {
     expectScenario(this, 'watchdog');
-  });
-  it('avahi announces the device with _http._tcp', function () {
-    expectScenario(this, 'avahi');
-  });
-  it('Loop and mpv fit in 512 MB (RSS recorded)', function () {
-    const rss = expectScenario(this, 'rss');
-    expect(rss.figures.loop_rss_kib).to.be.within(1, 200 * 1024);
   });
   it('running install.sh again upgrades in place and keeps the config and the data', function () {
     expectScenario(this, 'upgrade');

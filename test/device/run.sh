@@ -8,11 +8,12 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 SRC="$(cd "$HERE/../.." && pwd)"
 scenario="$1"
 out="$(mkdir -p "$2" && cd "$2" && pwd)"
-timeout_s="${LOOP_DEVICE_TIMEOUT:-1500}"
+# 17 min on a quiet 2-core host, over 40 at load 15 (docs/performance.md).
+timeout_s="${LOOP_DEVICE_TIMEOUT:-4800}"
 agent_js="$SRC/dist/test/device/host-agent.js"
 [ -f "$agent_js" ] || { echo "device: $agent_js is missing: build first (node scripts/ensure-built.js)" >&2; exit 2; }
 image="$(bash "$HERE/build-image.sh" | tail -1)"
-rm -rf "$out/rc" "$out/results.jsonl" "$out/host-ca" "$out"/*.sock "$out"/*.ppm
+rm -rf "$out/rc" "$out/results.jsonl" "$out/host-loadavg" "$out/host-ca" "$out"/*.sock "$out"/*.ppm
 mkdir -p "$out/host-ca"
 cp /usr/local/share/ca-certificates/*.crt "$out/host-ca/" 2>/dev/null || true
 # A throw-away layer over the cached image: every run starts from the same fresh system.
@@ -37,9 +38,13 @@ qemu=$!
 # The guest's requests that only the host can serve (screendumps of the DRM display).
 node "$agent_js" "$out" &
 agent=$!
+# The host's load, where the guest can read it: every figure is noted with it (other work shares
+# this machine, and a TCG guest slows down with it).
+while sleep 5; do cp /proc/loadavg "$out/host-loadavg.tmp" && mv "$out/host-loadavg.tmp" "$out/host-loadavg"; done &
+sampler=$!
 wait "$qemu"
 qemu_rc=$?
-kill "$agent" 2>/dev/null
+kill "$agent" "$sampler" 2>/dev/null
 set -e
 rm -f "$out/disk.qcow2"
 echo "device: guest ran $(($(date +%s) - t0)) s (qemu exit $qemu_rc)" >&2

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { WifiNetworks, WifiSaved, WifiState } from '../../core/protocol/index.js';
 import type { PlayerState } from '../../core/protocol/index.js';
 import { mpvSocket } from '../helpers/loop.js';
-import { ap, FakeNm, hex, savedNetwork } from '../fixtures/nmcli/state.js';
+import { ap, FakeNm, hex, savedNetwork, type FakeDevice } from '../fixtures/nmcli/state.js';
 import { sleep, until } from '../helpers/wait.js';
 import { ofType } from '../helpers/ws.js';
 import { marks, seen, startWifiLoop, wifiApi as api, type WifiWatch as Watch } from '../helpers/wifi-loop.js';
@@ -65,6 +65,12 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     // The list the phone picks from was scanned before the hotspot took the radio.
     const nets = await w.mqtt.next((m) => m.topic === `${w.loop.baseTopic}/wifi/networks`);
     expect((nets.json as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
+  });
+
+  it('a phone scanning while the hotspot is up gets the list from before it (NetworkManager then lists only the hotspot)', async () => {
+    const res = await api(w, 'GET', '/api/wifi/scan?rescan=true');
+    expect(res.status).to.equal(200);
+    expect((res.json.data as WifiNetworks).networks.map((n) => n.ssid)).to.deep.equal(['Home', 'Cafe']);
   });
 
   it('a wrong password answers 400 with the reason, leaves nothing saved, and the hotspot comes back', async () => {
@@ -231,6 +237,43 @@ describe('wifi: start-up keeps what works', function () {
       const changes = nm.calls().filter((a) => a.includes('up') || a.includes('down') || a.includes('connect') || a.includes('add'));
       expect(changes).to.deep.equal([]);
     } finally {
+      await w.stop();
+    }
+  });
+
+  it("NetworkManager's own reconnect attempts on a lost network do not hold the fallback hotspot back", async () => {
+    // Seen on the device test bed (NetworkManager 1.52): with the access point gone, NetworkManager
+    // keeps trying the profile from its stale scan (connecting, disconnected, connecting...) for
+    // minutes; each attempt must not restart the fallback_seconds count. Here the attempts go on for
+    // 20 s (then NetworkManager would give up): the hotspot must come well before that.
+    const nm = new FakeNm({ aps: [ap('Home', 80, { psk: HOME_PSK })] });
+    nm.connectedTo(savedNetwork('Home', HOME_PSK));
+    const w = await startWifiLoop(nm, { fallback_seconds: 1.5, retry_seconds: 60 });
+    let attempts: NodeJS.Timeout | null = null;
+    try {
+      await seen(w, (x) => x.mode === 'client', 'connected at start');
+      await sleep(2500); // the start-up policy has run (and kept the connection)
+      const at = marks(w);
+      const lostAt = Date.now();
+      nm.lose('Home');
+      // Each attempt: 1.2 s connecting, then 0.3 s disconnected (NetworkManager's gaps are short).
+      const attempt = (connecting: boolean): void => {
+        // Loop taking the radio for its hotspot ends NetworkManager's attempts.
+        if (Date.now() - lostAt > 20_000 || nm.calls().some((a) => a.includes('con-name'))) return;
+        nm.change((s) =>
+          Object.assign(s.devices.find((x) => x.type === 'wifi') as FakeDevice, {
+            state: connecting ? 'connecting (prepare)' : 'disconnected',
+            con: null,
+          }),
+        );
+        attempts = setTimeout(() => attempt(!connecting), connecting ? 1200 : 300);
+      };
+      attempts = setTimeout(() => attempt(true), 300);
+      const hs = await seen(w, (x) => x.mode === 'hotspot', 'the fallback hotspot', at, 40_000);
+      expect(hs.hotspot_reason).to.equal('lost');
+      expect(Date.now() - lostAt, 'the hotspot came while NetworkManager was still trying').to.be.below(20_000);
+    } finally {
+      if (attempts) clearTimeout(attempts);
       await w.stop();
     }
   });
