@@ -50,6 +50,32 @@ async function letLoopGo(ctx: PluginContext<MediaConfig>, slug: string): Promise
   }
 }
 
+/** How long a delete waits for the screen to move off the deleted clip before it answers anyway. */
+const SCREEN_MOVES_OFF_MS = 5000;
+
+/**
+ * The clip on screen was deleted: the answer waits until the player reports another one (it follows
+ * the loop, which has let the clip go), so a client reading the dashboard next does not find the
+ * deleted slug as the current media. Event-driven (the player's state), bounded.
+ */
+function screenMovesOff(ctx: PluginContext<MediaConfig>, slug: string): Promise<void> {
+  if (ctx.bus.last('player')?.slug !== slug) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      ctx.log.warn({ slug }, `the player still showed a deleted item after ${SCREEN_MOVES_OFF_MS} ms; answering anyway`);
+      done();
+    }, SCREEN_MOVES_OFF_MS);
+    const off = ctx.bus.subscribe('player', (p) => {
+      if (p.slug !== slug) done();
+    });
+  });
+}
+
 export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof mediaActions> {
   return definePlugin({
     id: 'media',
@@ -70,6 +96,7 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
           delete: async ({ slug }) => {
             const done = await svc.delete(slug);
             await letLoopGo(ctx, slug);
+            await screenMovesOff(ctx, slug);
             return done;
           },
           retry: async ({ slug }) => svc.retry(slug),
