@@ -41,12 +41,27 @@ export interface MediaServiceOptions {
   /** URL prefix under which media/<relative name> is served. */
   filesUrl: string;
   /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
-  screen?: () => { width: number; height: number; fps: number } | undefined;
+  screen?: () => Screen | undefined;
 }
 
-/** The media config with the display plugin's screen profile, when it publishes one. */
-function withScreen(c: MediaConfig, s: { width: number; height: number; fps: number } | undefined): MediaConfig {
-  return s ? { ...c, display: { ...c.display, width: s.width, height: s.height, fps: s.fps } } : c;
+/** The display plugin's screen profile: the panel's size as mounted, and how it is turned. */
+export interface Screen {
+  width: number;
+  height: number;
+  fps: number;
+  rotation?: number;
+}
+
+/**
+ * The media config with the display plugin's screen profile, when it publishes one. A panel turned
+ * 90 or 270 degrees shows a portrait canvas (a 320x240 panel mounted upright is 240x320): clips are
+ * made upright at that shape, and the player turns them onto the panel (mpv's video-rotate).
+ */
+export function withScreen(c: MediaConfig, s: Screen | undefined): MediaConfig {
+  if (!s) return c;
+  const turned = s.rotation === 90 || s.rotation === 270;
+  const [width, height] = turned ? [s.height, s.width] : [s.width, s.height];
+  return { ...c, display: { ...c.display, width, height, fps: s.fps } };
 }
 
 export type { IncomingFile, IngestResult };
@@ -113,6 +128,23 @@ export class MediaService {
   async stop(): Promise<void> {
     await this.converter.stop();
     await this.doc?.flush();
+  }
+
+  /**
+   * Converts again, in the background, every ready item whose clip was made for another screen
+   * profile (the rotation or the size changed): from the original when it was kept, else from the
+   * clip itself (the best copy left). The old clip plays until the new one is in place.
+   */
+  reconvertStale(): number {
+    const key = this.converter.profile;
+    let queued = 0;
+    for (const e of this.entries()) {
+      if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${key}.`) || this.converter.has(e.sha256)) continue;
+      this.converter.enqueue(e.sha256, randomUUID(), e.filename);
+      queued++;
+    }
+    if (queued) this.options.log.info({ queued, profile: key }, 'the screen profile changed: converting the library again');
+    return queued;
   }
 
   /** Waits until the queue is empty (tests, benches). */
