@@ -182,7 +182,8 @@ export class Converter {
           );
         // A re-conversion's old clip and thumbnail, now that no entry names them (an orphan left by a
         // failed unlink goes at the next cleanup).
-        for (const old of replaced) await removeIfThere(this.shared.layout.abs(old)).catch(logged(this.shared.log, `old file ${old} not removed`));
+        for (const old of replaced)
+          await removeIfThere(this.shared.layout.abs(old)).catch(logged(this.shared.log, `old file ${old} not removed`));
         await this.shared.publishState();
         return ready;
       }, signal);

@@ -44,7 +44,17 @@ export function edgesFilter(width: number, height: number, band: number): string
 /** A still with edge bands (PNG, or JPEG). */
 export async function edgesStill(width: number, height: number, ext: 'png' | 'jpg' = 'png'): Promise<string> {
   const file = await next('edges', ext);
-  await ffmpeg(['-f', 'lavfi', '-i', edgesFilter(width, height, Math.round(Math.min(width, height) / 12)), '-frames:v', '1', '-q:v', '2', file]);
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    edgesFilter(width, height, Math.round(Math.min(width, height) / 12)),
+    '-frames:v',
+    '1',
+    '-q:v',
+    '2',
+    file,
+  ]);
   return file;
 }
 
@@ -98,7 +108,21 @@ export async function jpegWithOrientation6(): Promise<string> {
  */
 export async function mp4WithDisplayMatrix90(): Promise<string> {
   const plain = await next('stored', 'mp4');
-  await ffmpeg(['-f', 'lavfi', '-i', `${markerFilter(320, 240, 'top-right')},format=yuv420p`, '-t', '1', '-r', '25', '-c:v', 'libx264', '-preset', 'ultrafast', plain]);
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `${markerFilter(320, 240, 'top-right')},format=yuv420p`,
+    '-t',
+    '1',
+    '-r',
+    '25',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    plain,
+  ]);
   const file = await next('rotate90', 'mp4');
   await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v:0', 'rotate=90', file]);
   return file;
@@ -114,11 +138,34 @@ export async function heicStill(width: number, height: number): Promise<string> 
 
 /** One frame of a picture or clip as RGB, `atSeconds` in. */
 export async function frameRgb(path: string, atSeconds = 0): Promise<{ width: number; height: number; at(x: number, y: number): Rgb }> {
-  const { stdout: size } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', path]);
+  const { stdout: size } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-select_streams',
+    'v:0',
+    '-show_entries',
+    'stream=width,height',
+    '-of',
+    'csv=p=0',
+    path,
+  ]);
   const [width, height] = size.trim().split(',').map(Number) as [number, number];
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', ...(atSeconds ? ['-ss', String(atSeconds)] : []), '-i', path, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    [
+      '-v',
+      'error',
+      ...(atSeconds ? ['-ss', String(atSeconds)] : []),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   return {
@@ -133,13 +180,48 @@ export async function frameRgb(path: string, atSeconds = 0): Promise<{ width: nu
 
 /** Mean luma (0-255) and mean saturation (signalstats' YAVG, SATAVG) over every frame. */
 export async function meanLumaAndSaturation(path: string): Promise<{ luma: number; saturation: number }> {
-  const { stderr, stdout } = await run('ffmpeg', ['-hide_banner', '-nostats', '-i', path, '-vf', 'signalstats,metadata=print:file=-', '-f', 'null', '-'], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const { stderr, stdout } = await run(
+    'ffmpeg',
+    ['-hide_banner', '-nostats', '-i', path, '-vf', 'signalstats,metadata=print:file=-', '-f', 'null', '-'],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   const text = stdout + stderr;
   const mean = (key: string): number => {
     const values = [...text.matchAll(new RegExp(`lavfi\\.signalstats\\.${key}=([0-9.]+)`, 'g'))].map((m) => Number(m[1]));
     return values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   };
   return { luma: mean('YAVG'), saturation: mean('SATAVG') };
+}
+
+/** The lavfi source both HDR test clips are made from (2 s, 640x360, moving colours). */
+const HDR_SOURCE = 'testsrc2=size=640x360:rate=25:duration=2';
+
+/**
+ * The same picture twice: a 10-bit HEVC HLG clip (BT.2020, arib-std-b67, as phones record), made
+ * from BT.709 with zscale, and its SDR reference (H.264 BT.709).
+ */
+export async function hlgAndSdrClips(): Promise<{ hlg: string; sdr: string }> {
+  const hlg = await next('hlg', 'mp4');
+  const sdr = await next('sdr', 'mp4');
+  const toHlg = 'zscale=tin=bt709:pin=bt709:min=bt709:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv,format=yuv420p10le';
+  const x265 = [
+    '-c:v',
+    'libx265',
+    '-preset',
+    'ultrafast',
+    '-x265-params',
+    'colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error',
+  ];
+  await ffmpeg(['-f', 'lavfi', '-i', `${HDR_SOURCE},${uniqueDot()}`, '-vf', toHlg, ...x265, '-tag:v', 'hvc1', hlg]);
+  await ffmpeg(['-f', 'lavfi', '-i', `${HDR_SOURCE},${uniqueDot()},format=yuv420p`, '-c:v', 'libx264', '-preset', 'ultrafast', sdr]);
+  return { hlg, sdr };
+}
+
+/** The HLG clip squeezed to 8 bits with no tone-mapping (what a converter that ignores HDR makes). */
+export async function untonemapped(hlg: string): Promise<string> {
+  const file = await next('washed-out', 'mp4');
+  await ffmpeg(['-i', hlg, '-vf', 'format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', file]);
+  return file;
 }

@@ -63,8 +63,26 @@ describe('media: fit, rotated screens and orientation, by the pixels of the outp
 
   // Portrait 480x640 on the 320x240 canvas: whole, it is 180x240 at x 70..250, bands 15 px.
   // Landscape 640x480 on the 240x320 canvas (the panel turned 90): 240x180 at y 70..250.
-  const portrait = { top: [160, 5], bottom: [160, 234], left: [77, 120], right: [243, 120], sides: [[20, 120], [300, 120]] } as const;
-  const landscape = { top: [120, 77], bottom: [120, 243], left: [5, 160], right: [234, 160], sides: [[120, 20], [120, 300]] } as const;
+  const portrait = {
+    top: [160, 5],
+    bottom: [160, 234],
+    left: [77, 120],
+    right: [243, 120],
+    sides: [
+      [20, 120],
+      [300, 120],
+    ],
+  } as const;
+  const landscape = {
+    top: [120, 77],
+    bottom: [120, 243],
+    left: [5, 160],
+    right: [234, 160],
+    sides: [
+      [120, 20],
+      [120, 300],
+    ],
+  } as const;
 
   for (const fit of ['blur', 'contain'] as const) {
     it(`${fit}: the whole picture, its four edge bands visible, ${fit === 'blur' ? 'on a blurred fill of itself' : 'letterboxed in black'}`, async () => {
@@ -91,8 +109,30 @@ describe('media: fit, rotated screens and orientation, by the pixels of the outp
 
   it('cover: fills the canvas and crops the overflow (two bands gone, two kept)', async () => {
     for (const [rotation, input, kept, lost] of [
-      [0, await edgesStill(480, 640), [[5, 120, GREEN], [315, 120, YELLOW]], [[160, 5, RED], [160, 234, BLUE]]],
-      [90, await edgesStill(640, 480), [[120, 5, RED], [120, 314, BLUE]], [[5, 160, GREEN], [234, 160, YELLOW]]],
+      [
+        0,
+        await edgesStill(480, 640),
+        [
+          [5, 120, GREEN],
+          [315, 120, YELLOW],
+        ],
+        [
+          [160, 5, RED],
+          [160, 234, BLUE],
+        ],
+      ],
+      [
+        90,
+        await edgesStill(640, 480),
+        [
+          [120, 5, RED],
+          [120, 314, BLUE],
+        ],
+        [
+          [5, 160, GREEN],
+          [234, 160, YELLOW],
+        ],
+      ],
     ] as const) {
       const loop = await start('cover', rotation);
       const out = await frameRgb((await convert(loop, input)).path as string);
@@ -121,7 +161,11 @@ describe('media: fit, rotated screens and orientation, by the pixels of the outp
       expect([out.width, out.height], name).to.deep.equal([240, 320]);
       // The marker (40 px) is top-left when upright; anywhere else the picture is turned or mirrored.
       expect(near(out.at(15, 15), RED), `${name}: marker top-left, found ${out.at(15, 15).join(',')}`).to.equal(true);
-      for (const [x, y] of [[225, 15], [15, 305], [225, 305]] as const)
+      for (const [x, y] of [
+        [225, 15],
+        [15, 305],
+        [225, 305],
+      ] as const)
         expect(near(out.at(x, y), RED), `${name}: no marker at ${x},${y}`).to.equal(false);
     }
   });
