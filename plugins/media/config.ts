@@ -1,5 +1,6 @@
 // The media plugin's config section (`media:` in config/default.yaml, which documents each key).
 import { Nullable } from '../../core/protocol/envelope.js';
+import { MediaFit } from '../../core/protocol/media.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const displayProfile = Type.Object(
@@ -8,7 +9,7 @@ export const displayProfile = Type.Object(
     height: Type.Integer({ minimum: 16, maximum: 4320, multipleOf: 2 }),
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
     /** cover crops, contain letterboxes, blur puts the whole picture on a blurred fill of itself. */
-    fit: Type.Union([Type.Literal('blur'), Type.Literal('cover'), Type.Literal('contain')]),
+    fit: MediaFit,
     /** Letterbox colour for `contain` (ffmpeg colour syntax). */
     background: Type.String({ pattern: '^[A-Za-z0-9#@.]+$', maxLength: 32 }),
   },

@@ -13,6 +13,8 @@ import { TEMP_PREFIX } from './layout.js';
 import { probeMedia } from './probe.js';
 import { fitFor, profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
 import { round1, type MediaShared } from './shared.js';
+import type { MediaConfig } from './config.js';
+import type { LibraryEntry } from './library.js';
 import { removeIfThere } from '../../core/util/remove.js';
 import { logged } from '../../core/util/swallow.js';
 
@@ -28,9 +30,18 @@ export class Converter {
     this.queue = new JobQueue(shared.cfg.concurrency, (job, err) => shared.log.error({ err, job: job.id }, 'media job crashed'));
   }
 
-  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
-  get profile(): string {
-    return profileKey(this.shared.cfg);
+  /**
+   * The config an entry is converted with: the screen profile in force when the job runs, and the
+   * entry's own fit when it has one.
+   */
+  configFor(entry: LibraryEntry): MediaConfig {
+    const cfg = this.shared.cfg;
+    return entry.fit ? { ...cfg, display: { ...cfg.display, fit: entry.fit } } : cfg;
+  }
+
+  /** Part of the entry's converted files' names: changes with anything that shapes them. */
+  keyFor(entry: LibraryEntry): string {
+    return profileKey(this.configFor(entry));
   }
 
   /** Whether the entry's conversion is queued or running. */
@@ -90,7 +101,7 @@ export class Converter {
     const source = start?.original ?? (start?.status === 'ready' ? start.clip : null);
     if (!start || !source || signal.aborted) return;
     const { slug, filename, kind } = start;
-    const cfg = this.shared.cfg;
+    const cfg = this.configFor(start);
     const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
       this.shared.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
 
@@ -103,8 +114,8 @@ export class Converter {
       }, signal);
     send('converting', 0);
 
-    const clip = this.shared.layout.clipName(sha, this.profile, kind);
-    const thumb = this.shared.layout.thumbName(sha, this.profile);
+    const clip = this.shared.layout.clipName(sha, this.keyFor(start), kind);
+    const thumb = this.shared.layout.thumbName(sha, this.keyFor(start));
     const tmpClip = join(this.shared.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
     const tmpThumb = join(this.shared.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
     const owned = [tmpClip, tmpThumb, this.shared.layout.abs(clip), this.shared.layout.abs(thumb)];

@@ -79,6 +79,7 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
             return done;
           },
           retry: async ({ slug }) => svc.retry(slug),
+          fit: async ({ slug, fit }) => svc.setFit(slug, fit),
           cleanup: async () => svc.cleanup(),
         },
         stop: () => svc.stop(),

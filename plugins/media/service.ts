@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PluginLane } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
-import type { MediaEvent, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
+import type { MediaEvent, MediaFit, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
 import type { MediaConfig } from './config.js';
 import { Converter } from './convert.js';
@@ -136,14 +136,13 @@ export class MediaService {
    * clip itself (the best copy left). The old clip plays until the new one is in place.
    */
   reconvertStale(): number {
-    const key = this.converter.profile;
     let queued = 0;
     for (const e of this.entries()) {
-      if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${key}.`) || this.converter.has(e.sha256)) continue;
+      if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${this.converter.keyFor(e)}.`) || this.converter.has(e.sha256)) continue;
       this.converter.enqueue(e.sha256, randomUUID(), e.filename);
       queued++;
     }
-    if (queued) this.options.log.info({ queued, profile: key }, 'the screen profile changed: converting the library again');
+    if (queued) this.options.log.info({ queued }, 'the screen profile or a fit changed: converting again');
     return queued;
   }
 
@@ -332,6 +331,21 @@ export class MediaService {
     const next = await this.update(e.sha256, { status: 'queued', error: null, job_id: jobId });
     await this.publishState();
     this.converter.enqueue(e.sha256, jobId, e.filename);
+    return this.item(next ?? e);
+  }
+
+  /** Sets one item's fit (null: the config's) and converts it again when it is ready. */
+  async setFit(slug: string, fit: MediaFit | null): Promise<MediaItem> {
+    const e = this.bySlug(slug);
+    if (!e) throw new ActionError('not_found', `no media item ${slug}`);
+    // A running job read the fit when it started; a queued one reads it when it starts.
+    if (e.status === 'processing') throw new ActionError('conflict', `${slug} is being converted; set its fit once it is ready`);
+    // From its clip, a cropped picture cannot be made whole again: only the original can be refitted.
+    if (!e.original && e.status === 'ready')
+      throw new ActionError('conflict', `the original of ${slug} is gone (media.keep_originals is off); upload it again to change its fit`);
+    const next = await this.update(e.sha256, { fit });
+    await this.publishState();
+    this.reconvertStale();
     return this.item(next ?? e);
   }
 

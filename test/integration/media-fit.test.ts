@@ -3,7 +3,7 @@
 // or on a blurred fill; a red corner marker shows whether a photo or a phone clip came out upright.
 import { expect } from 'chai';
 import type { MediaProgress, UploadResult, V1MediaItem } from '../../core/protocol/media.js';
-import { removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
+import { http, removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
 import { uploadFiles, waitItem } from '../helpers/media-files.js';
 import {
   BLACK,
@@ -24,12 +24,12 @@ import {
 type Fit = 'blur' | 'cover' | 'contain';
 
 /** A Loop whose screen is a 320x240 panel, mounted as `rotation` says, converting with `fit`. */
-function screenLoop(fit: Fit, rotation: 0 | 90, dataDir?: string): Promise<TestLoop> {
+function screenLoop(fit: Fit, rotation: 0 | 90, dataDir?: string, keepOriginals = false): Promise<TestLoop> {
   return startTestLoop(
     {
       plugins: ['system', 'display', 'media'],
       display: { width: 320, height: 240, fps: 10, rotation, backlight: null, mpv_fallback: false },
-      media: { display: { fit } },
+      media: { display: { fit }, keep_originals: keepOriginals },
     },
     dataDir ? { dataDir } : {},
   );
@@ -49,8 +49,8 @@ const isNot = (c: Rgb, what: Rgb): boolean => !near(c, what);
 describe('media: fit, rotated screens and orientation, by the pixels of the output', function () {
   this.timeout(180_000);
   const loops: TestLoop[] = [];
-  const start = async (fit: Fit, rotation: 0 | 90, dataDir?: string): Promise<TestLoop> => {
-    const loop = await screenLoop(fit, rotation, dataDir);
+  const start = async (fit: Fit, rotation: 0 | 90, dataDir?: string, keepOriginals = false): Promise<TestLoop> => {
+    const loop = await screenLoop(fit, rotation, dataDir, keepOriginals);
     loops.push(loop);
     return loop;
   };
@@ -151,6 +151,32 @@ describe('media: fit, rotated screens and orientation, by the pixels of the outp
     // gray, a sharp picture is one or the other; the blurred one is in between (measured 71,179,72).
     const fill = out.at(29, 120);
     expect(isNot(fill, BLACK) && isNot(fill, GREEN) && isNot(fill, GRAY), `fill ${fill.join(',')}`).to.equal(true);
+  });
+
+  it("one item's fit, set over the config's (POST /api/media/{slug}/fit), converts it again: cover → contain → back to the config", async () => {
+    // Only an original can be refitted (a cropped clip cannot be made whole): kept here.
+    const loop = await start('cover', 0, undefined, true);
+    const item = await convert(loop, await edgesStill(480, 640));
+    const side = (o: { at(x: number, y: number): Rgb }): Rgb => o.at(20, 120);
+    expect(near(side(await frameRgb(item.path as string)), BLACK, 16), 'cover: no letterbox').to.equal(false);
+    const set = async (fit: Fit | null): Promise<V1MediaItem> => {
+      const before = (await http('GET', `${loop.http}/api/media/${item.slug}`)).json.data as V1MediaItem;
+      const r = await http('POST', `${loop.http}/api/media/${item.slug}/fit`, { fit });
+      expect(r.status, JSON.stringify(r.json)).to.equal(200);
+      return waitItem(loop.http, item.slug, (x) => x.path !== before.path && x.processing_status === 'completed', 60_000);
+    };
+    const contained = await set('contain');
+    expect(near(side(await frameRgb(contained.path as string)), BLACK, 16), 'contain: letterboxed').to.equal(true);
+    const back = await set(null);
+    expect(back.path, "the config's fit again: the same name as the first conversion").to.equal(item.path);
+    const bad = await http('POST', `${loop.http}/api/media/${item.slug}/fit`, { fit: 'stretch' });
+    expect(bad.status).to.equal(400);
+    // Without its original (the default: media.keep_originals off) the refusal says why.
+    const other = await start('cover', 0);
+    const gone = await convert(other, await edgesStill(480, 640));
+    const refused = await http('POST', `${other.http}/api/media/${gone.slug}/fit`, { fit: 'contain' });
+    expect(refused.status).to.equal(409);
+    expect(String(refused.json.message)).to.match(/original .* is gone/);
   });
 
   it('a JPEG with EXIF orientation 6 and a clip with a 90-degree display matrix come out upright on the turned panel (240x320)', async () => {
