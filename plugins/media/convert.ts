@@ -125,7 +125,8 @@ export class Converter {
       // ffmpeg and the files run off the plugin's lane: a conversion takes minutes on a Pi and would
       // hold every command (a delete, a list) that long. Only the index changes go through inTurn.
       // HEIF: libheif decodes it to a PNG first (under the same limits), and ffmpeg fits that.
-      const input = start.source.format === 'heif' ? await this.decoded(source, jobId, signal, owned) : this.shared.layout.abs(source);
+      const heif = start.source.format === 'heif' && source === start.original;
+      const input = heif ? await this.decoded(source, jobId, signal, owned) : this.shared.layout.abs(source);
       // The upright shape (display matrix counted) and the transfer of the video it converts now.
       const traits = kind === 'video' ? await probeMedia(input, { ...this.shared.probeLimits, maxDurationSeconds: null }) : null;
       const fit = fitFor(cfg.display, cfg.display.fit, traits);
