@@ -131,14 +131,19 @@ export class MediaService {
   }
 
   /**
-   * Converts again, in the background, every ready item whose clip was made for another screen
-   * profile (the rotation or the size changed): from the original when it was kept, else from the
-   * clip itself (the best copy left). The old clip plays until the new one is in place.
+   * Converts again, in the background, every ready item whose clip was made for another profile:
+   * from the original when it was kept, else, when the canvas changed (a rotation, another panel),
+   * from the clip itself (the best copy left). The old clip plays until the new one is in place.
    */
   reconvertStale(): number {
     let queued = 0;
     for (const e of this.entries()) {
       if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${this.converter.keyFor(e)}.`) || this.converter.has(e.sha256)) continue;
+      // Without its original, only a new canvas is worth a lossy re-encode of the clip: a new fit
+      // or encoder setting cannot be applied to what the clip already cropped (e.g. after an
+      // upgrade whose default fit differs, nothing is converted again).
+      const { width, height } = this.converter.configFor(e).display;
+      if (!e.original && e.output?.width === width && e.output.height === height) continue;
       this.converter.enqueue(e.sha256, randomUUID(), e.filename);
       queued++;
     }
