@@ -10,7 +10,8 @@ DEPLOY="$SRC/deploy"
 NODE_MIN_MAJOR=20
 NODE_MIN_MINOR=19
 # polkitd: NetworkManager asks it whether the loop user may change WiFi (the rule in deploy/polkit).
-PACKAGES=(mpv ffmpeg network-manager avahi-daemon polkitd)
+# libheif-examples: heif-convert decodes iPhone HEIC photos (Bookworm's ffmpeg 5.1 cannot read HEIF).
+PACKAGES=(mpv ffmpeg network-manager avahi-daemon polkitd libheif-examples)
 GROUPS_WANTED=(video render audio netdev gpio spi)
 HOTSPOT_ADDRESS=192.168.100.1
 
@@ -422,6 +423,9 @@ do_install() {
   ensure_node
   say "System packages"
   apt_install "${PACKAGES[@]}"
+  # Trixie's libheif loads its HEVC decoder as a plugin (only recommended, and recommends are not
+  # installed); Bookworm's has it built in and knows no such package.
+  if [ -z "$ROOT" ] && apt-cache show libheif-plugin-libde265 >/dev/null 2>&1; then apt_install libheif-plugin-libde265; fi
   ensure_user
   if [ "$DRY" -eq 1 ]; then say "Compiled app (dist/)"; echo "  + build dist/ if missing or older than the sources"; else ensure_built; fi
   stage_app

@@ -30,6 +30,11 @@ export const BENCHES: readonly BenchEntry[] = [
     what: 'POST /api/playback/next → playback_changed at a ws client, p50/p99, vs mpv alone',
   },
   {
+    name: 'media-fit',
+    module: './media-fit.js',
+    what: '10 s of 1080p converted per fit, portrait and landscape, and HLG tone-mapped (bare ffmpeg, profile.ts argv)',
+  },
+  {
     name: 'media-upload',
     module: './media-upload.js',
     what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload',

@@ -119,6 +119,10 @@ export const MediaEvent = Type.Object({
 });
 export type MediaEvent = Static<typeof MediaEvent>;
 
+/** How a picture of another shape than the screen's is fitted: blurred fill, crop, or letterbox. */
+export const MediaFit = Type.Union([Type.Literal('blur'), Type.Literal('cover'), Type.Literal('contain')]);
+export type MediaFit = Static<typeof MediaFit>;
+
 const SlugReq = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 /** What an upload answers (first version: `{slug, job_ids}`; Loop adds one entry per file). */
@@ -151,6 +155,11 @@ export const mediaActions = {
     shorthand: 'slug',
   },
   retry: { description: 'Convert a failed item again.', request: SlugReq, response: MediaItem, shorthand: 'slug' },
+  fit: {
+    description: "Set one item's fit (null: media.display.fit) and convert it again in the background; the old clip plays until then.",
+    request: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }), fit: Nullable(MediaFit) }, { additionalProperties: false }),
+    response: MediaItem,
+  },
   cleanup: {
     description: 'Remove files that no library entry owns.',
     request: Type.Object({}, { additionalProperties: false }),

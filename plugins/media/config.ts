@@ -1,5 +1,6 @@
 // The media plugin's config section (`media:` in config/default.yaml, which documents each key).
 import { Nullable } from '../../core/protocol/envelope.js';
+import { MediaFit } from '../../core/protocol/media.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const displayProfile = Type.Object(
@@ -7,7 +8,8 @@ export const displayProfile = Type.Object(
     width: Type.Integer({ minimum: 16, maximum: 7680, multipleOf: 2 }),
     height: Type.Integer({ minimum: 16, maximum: 4320, multipleOf: 2 }),
     fps: Type.Number({ exclusiveMinimum: 0, maximum: 120 }),
-    fit: Type.Union([Type.Literal('cover'), Type.Literal('contain')]),
+    /** cover crops, contain letterboxes, blur puts the whole picture on a blurred fill of itself. */
+    fit: MediaFit,
     /** Letterbox colour for `contain` (ffmpeg colour syntax). */
     background: Type.String({ pattern: '^[A-Za-z0-9#@.]+$', maxLength: 32 }),
   },
@@ -74,7 +76,7 @@ export const defaultMediaConfig: MediaConfig = {
   max_decoder_address_space_mib: 1024,
   max_duration_seconds: 1800,
   concurrency: 1,
-  display: { width: 320, height: 240, fps: 25, fit: 'cover', background: 'black' },
+  display: { width: 320, height: 240, fps: 25, fit: 'blur', background: 'black' },
   video: { crf: 23, preset: 'veryfast', keep_audio: false, audio_bitrate: '128k', threads: 0 },
   thumbnail_width: 320,
   add_to_loop: true,

@@ -7,11 +7,14 @@ import type { MediaProgress, MediaStage } from '../../core/protocol/media.js';
 import { fsyncPath } from '../../core/store/atomic-write.js';
 import { throttle } from '../../core/util/throttle.js';
 import { FfmpegCancelled, runFfmpeg } from './ffmpeg-run.js';
+import { decodeHeif } from './heif-decode.js';
 import { JobQueue } from './jobs.js';
 import { TEMP_PREFIX } from './layout.js';
 import { probeMedia } from './probe.js';
-import { profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
+import { fitFor, profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
 import { round1, type MediaShared } from './shared.js';
+import type { MediaConfig } from './config.js';
+import type { LibraryEntry } from './library.js';
 import { removeIfThere } from '../../core/util/remove.js';
 import { logged } from '../../core/util/swallow.js';
 
@@ -27,9 +30,23 @@ export class Converter {
     this.queue = new JobQueue(shared.cfg.concurrency, (job, err) => shared.log.error({ err, job: job.id }, 'media job crashed'));
   }
 
-  /** Part of every converted file's name: follows the screen profile in force when the job runs. */
-  private get key(): string {
-    return profileKey(this.shared.cfg);
+  /**
+   * The config an entry is converted with: the screen profile in force when the job runs, and the
+   * entry's own fit when it has one.
+   */
+  configFor(entry: LibraryEntry): MediaConfig {
+    const cfg = this.shared.cfg;
+    return entry.fit ? { ...cfg, display: { ...cfg.display, fit: entry.fit } } : cfg;
+  }
+
+  /** Part of the entry's converted files' names: changes with anything that shapes them. */
+  keyFor(entry: LibraryEntry): string {
+    return profileKey(this.configFor(entry));
+  }
+
+  /** Whether the entry's conversion is queued or running. */
+  has(sha: string): boolean {
+    return this.queue.has(sha);
   }
 
   /** Cancels the job of an entry, if any, and waits until it has let go of its files. */
@@ -65,21 +82,40 @@ export class Converter {
     this.shared.progress({ job_id: jobId, slug: this.shared.bySha(sha)?.slug ?? null, filename, stage: 'queued', percent: 0 });
   }
 
+  /** A HEIF original decoded to temp PNGs beside the clips (added to `owned`: kept from cleanup, removed after). */
+  private async decoded(source: string, jobId: string, signal: AbortSignal, owned: string[]): Promise<string> {
+    const out = join(this.shared.layout.clips, `${TEMP_PREFIX}${jobId}-heif.png`);
+    owned.push(out);
+    this.shared.busy.add(out);
+    const { picture, files } = await decodeHeif(this.shared.layout.abs(source), out, this.shared.probeLimits.child, signal);
+    for (const f of files.filter((f) => !owned.includes(f))) {
+      owned.push(f);
+      this.shared.busy.add(f);
+    }
+    return picture;
+  }
+
   private async convert(sha: string, jobId: string, signal: AbortSignal): Promise<void> {
     const start = this.shared.bySha(sha);
-    if (!start?.original || signal.aborted) return;
+    // A ready item converted again for a new screen profile may have only its clip left.
+    const source = start?.original ?? (start?.status === 'ready' ? start.clip : null);
+    if (!start || !source || signal.aborted) return;
     const { slug, filename, kind } = start;
+    const cfg = this.configFor(start);
     const send = (stage: MediaStage, percent: number, extra: Partial<MediaProgress> = {}): void =>
       this.shared.progress({ job_id: jobId, slug, filename, stage, percent: round1(percent), ...extra });
 
-    await this.shared.inTurn(async () => {
-      await this.shared.update(sha, { status: 'processing', error: null, job_id: jobId });
-      await this.shared.publishState();
-    }, signal);
+    const again = start.status === 'ready';
+    // A re-conversion keeps the item ready (its old clip plays on) until the new one is in place.
+    if (!again)
+      await this.shared.inTurn(async () => {
+        await this.shared.update(sha, { status: 'processing', error: null, job_id: jobId });
+        await this.shared.publishState();
+      }, signal);
     send('converting', 0);
 
-    const clip = this.shared.layout.clipName(sha, this.key, kind);
-    const thumb = this.shared.layout.thumbName(sha, this.key);
+    const clip = this.shared.layout.clipName(sha, this.keyFor(start), kind);
+    const thumb = this.shared.layout.thumbName(sha, this.keyFor(start));
     const tmpClip = join(this.shared.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
     const tmpThumb = join(this.shared.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
     const owned = [tmpClip, tmpThumb, this.shared.layout.abs(clip), this.shared.layout.abs(thumb)];
@@ -88,13 +124,19 @@ export class Converter {
       const gate = throttle(PROGRESS_INTERVAL_MS);
       // ffmpeg and the files run off the plugin's lane: a conversion takes minutes on a Pi and would
       // hold every command (a delete, a list) that long. Only the index changes go through inTurn.
+      // HEIF: libheif decodes it to a PNG first (under the same limits), and ffmpeg fits that.
+      const heif = start.source.format === 'heif' && source === start.original;
+      const input = heif ? await this.decoded(source, jobId, signal, owned) : this.shared.layout.abs(source);
+      // The upright shape (display matrix counted) and the transfer of the video it converts now.
+      const traits = kind === 'video' ? await probeMedia(input, { ...this.shared.probeLimits, maxDurationSeconds: null }) : null;
+      const fit = fitFor(cfg.display, cfg.display.fit, traits);
       await runFfmpeg({
-        input: this.shared.layout.abs(start.original),
+        input,
         output: tmpClip,
-        args: kind === 'video' ? videoArgs(this.shared.cfg, start.source.has_audio) : stillArgs(this.shared.cfg),
-        ffmpegPath: this.shared.cfg.ffmpeg_path,
+        args: kind === 'video' ? videoArgs(cfg, start.source.has_audio, fit, traits?.hdr === true) : stillArgs(cfg, fit),
+        ffmpegPath: cfg.ffmpeg_path,
         limits: this.shared.probeLimits.child,
-        maxPixels: this.shared.cfg.max_pixels,
+        maxPixels: cfg.max_pixels,
         durationSeconds: start.source.duration,
         signal,
         niceness: 10,
@@ -109,10 +151,10 @@ export class Converter {
       await runFfmpeg({
         input: tmpClip,
         output: tmpThumb,
-        args: thumbnailArgs(this.shared.cfg, at),
-        ffmpegPath: this.shared.cfg.ffmpeg_path,
+        args: thumbnailArgs(cfg, at),
+        ffmpegPath: cfg.ffmpeg_path,
         limits: this.shared.probeLimits.child,
-        maxPixels: this.shared.cfg.max_pixels,
+        maxPixels: cfg.max_pixels,
         signal,
       });
       await fsyncPath(tmpClip);
@@ -125,7 +167,8 @@ export class Converter {
       const [clipStat, thumbStat] = await Promise.all([stat(this.shared.layout.abs(clip)), stat(this.shared.layout.abs(thumb))]);
       if (signal.aborted) throw new FfmpegCancelled();
       const original = start.original;
-      const keep = this.shared.cfg.keep_originals;
+      const keep = cfg.keep_originals;
+      const replaced = [start.clip, start.thumbnail].filter((f): f is string => !!f && f !== clip && f !== thumb);
       const entry = await this.shared.inTurn(async () => {
         const ready = await this.shared.update(sha, {
           status: 'ready',
@@ -145,16 +188,20 @@ export class Converter {
         });
         // Only now that the index no longer names it. A failed unlink leaves an orphan that the next
         // start's cleanup (or the cleanup action) removes, so the clip still counts as converted.
-        if (!keep)
+        if (!keep && original)
           await unlink(this.shared.layout.abs(original)).catch((err: Error) =>
             this.shared.log.warn({ slug, err: err.message }, 'converted, but the original was not removed'),
           );
+        // A re-conversion's old clip and thumbnail, now that no entry names them (an orphan left by a
+        // failed unlink goes at the next cleanup).
+        for (const old of replaced)
+          await removeIfThere(this.shared.layout.abs(old)).catch(logged(this.shared.log, `old file ${old} not removed`));
         await this.shared.publishState();
         return ready;
       }, signal);
       if (entry) {
         send('done', 100);
-        this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: this.shared.cfg.add_to_loop });
+        if (!again) this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: cfg.add_to_loop });
       }
     } catch (err) {
       // Either temp file may not exist yet (the job stopped before writing it); one that will not go
@@ -167,6 +214,11 @@ export class Converter {
       }
       const message = err instanceof Error ? err.message : String(err);
       this.shared.log.warn({ slug, err: message }, 'media conversion failed');
+      if (again) {
+        // The item keeps its clip for the old profile: still playable, better than nothing.
+        send('failed', 0, { message });
+        return;
+      }
       const entry = await this.shared
         .inTurn(async () => {
           const failed = await this.shared.update(sha, { status: 'failed', error: message, job_id: null });
@@ -181,6 +233,7 @@ export class Converter {
       send('failed', 0, { message });
       if (entry) this.shared.event({ type: 'failed', slug, item: this.shared.item(entry) });
     } finally {
+      await Promise.all(owned.slice(4).map((p) => removeIfThere(p).catch(logged(this.shared.log, `decoded picture ${p} not removed`))));
       for (const f of owned) this.shared.busy.delete(f);
     }
   }

@@ -305,3 +305,23 @@ export function shortReason(message: string, max = 240): string {
   if (/No space left on device/i.test(text)) return 'no space left on the device';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/**
+ * Another decoder (heif-convert) under the same limits as ffmpeg: `prlimit --as`, nice, cancel.
+ * Throws FfmpegCancelled, or an Error with a short reason ("out of memory while decoding ...").
+ */
+export async function runLimitedDecoder(program: string, args: string[], limits: ChildLimits, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new FfmpegCancelled();
+  let result: ChildResult;
+  try {
+    result = await runChild(limitedArgv(program, args, limits, 10), { signal });
+  } catch (err) {
+    throw new Error(`${program} cannot run: ${err instanceof Error ? err.message : 'spawn failed'}`);
+  }
+  if (signal?.aborted) throw new FfmpegCancelled();
+  if (result.code === 0) return;
+  const missing = notStarted(result);
+  if (missing) throw new Error(`${program} cannot run: ${missing} (install libheif-examples)`);
+  if (outOfMemory(result, limits)) throw new Error(outOfMemoryMessage(limits, result));
+  throw new Error(shortReason(`${program}: ${result.stderr || `exited with code ${String(result.code)}`}`));
+}

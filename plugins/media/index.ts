@@ -89,6 +89,12 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
         throw err;
       });
       ctx.http.register((app) => registerUploadAndFiles(app, svc, ctx.config));
+      // A new screen profile (a rotated panel, another size) converts the library again, in the
+      // background, with progress on media/progress; the old clips play until the new ones are in place.
+      // Without a display plugin (or before it has spoken) media.display is the profile: checked a
+      // little after the start, so a display plugin that starts later is heard first.
+      ctx.lane.follow('display', 'convert the library for the screen', () => void svc.reconvertStale());
+      ctx.lane.after(5000, 'convert the library for media.display', () => void svc.reconvertStale());
       return {
         handlers: {
           list: async () => svc.list(),
@@ -100,6 +106,7 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
             return done;
           },
           retry: async ({ slug }) => svc.retry(slug),
+          fit: async ({ slug, fit }) => svc.setFit(slug, fit),
           cleanup: async () => svc.cleanup(),
         },
         stop: () => svc.stop(),

@@ -3,7 +3,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
 import { Nullable } from '../../core/protocol/envelope.js';
-import { MediaKind, MediaSource, ProcessingStatus, type MediaItem } from '../../core/protocol/media.js';
+import { MediaFit, MediaKind, MediaSource, ProcessingStatus, type MediaItem } from '../../core/protocol/media.js';
 import type { MediaLayout } from './layout.js';
 
 /** The converted clip, once ready. */
@@ -33,6 +33,8 @@ export const LibraryEntry = Type.Object({
   clip: Nullable(Type.String()),
   thumbnail: Nullable(Type.String()),
   output: Nullable(ClipOutput),
+  /** This item's fit, over media.display.fit (absent in indexes written before it existed). */
+  fit: Type.Optional(Nullable(MediaFit)),
 });
 export type LibraryEntry = Static<typeof LibraryEntry>;
 

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { declaredSize, UnreadableHeader, type DeclaredSize } from './sniff.js';
 import { decoderPixelLimit, pixelLimitMessage, refusedPictureSize, runFfprobe, type ChildLimits } from './ffmpeg-run.js';
 import { asText } from '../../core/util/text.js';
+import { HDR_TRANSFERS } from './profile.js';
 
 export interface ProbeResult extends MediaSource {
   kind: MediaKind;
@@ -16,6 +17,8 @@ export interface ProbeResult extends MediaSource {
   ext: string;
   frame_count: number;
   fps: number | null;
+  /** HDR video (HLG or PQ transfer): tone-mapped to SDR when converted. */
+  hdr: boolean;
 }
 
 export interface ProbeLimits {
@@ -45,6 +48,8 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
     );
   const declared = await sniff(path);
   if (declared) checkPixels(declared.width, declared.height, limits.maxPixels, declared.format, true);
+  // HEIF is decoded by libheif at conversion (heif-decode.ts): ffmpeg 5.1 cannot read it.
+  if (declared?.format === 'heif') return heifStill(declared);
 
   let data: FfprobeData;
   try {
@@ -108,7 +113,13 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
     frame_count,
     fps,
     has_audio: data.streams.some((s) => s.codec_type === 'audio'),
+    hdr: HDR_TRANSFERS.has(asText((video as { color_transfer?: unknown }).color_transfer)),
   };
+}
+
+function heifStill(d: DeclaredSize): ProbeResult {
+  const still = { kind: 'image', mime: 'image/heic', ext: 'heic', format: 'heif', codec: 'hevc', duration: null } as const;
+  return { ...still, width: d.width, height: d.height, frame_count: 1, fps: null, has_audio: false, hdr: false };
 }
 
 /** The header's declared size; a still format whose header gives none is refused (fail closed). */

@@ -3,13 +3,61 @@ import { createHash } from 'node:crypto';
 import type { DisplayProfile, MediaConfig } from './config.js';
 import { decoderPixelLimit, type FfmpegArgs } from './ffmpeg-run.js';
 
-/** Scale to the screen: `cover` fills it and crops the overflow, `contain` letterboxes. */
-export function fitFilter(p: DisplayProfile): string {
+/** How a picture whose shape differs from the screen's is fitted (media.display.fit). */
+export type Fit = DisplayProfile['fit'];
+
+/** Gaussian blur of the fill behind a `blur` fit, as a share of the canvas' shorter side. */
+const BLUR_SHARE = 0.04;
+
+/**
+ * Scale to the screen: `cover` fills it and crops the overflow, `contain` letterboxes on
+ * `background`, `blur` puts the whole picture (as `contain`) on a blurred `cover` of itself. ffmpeg
+ * has already turned the frames upright (autorotate: a video's display matrix, a JPEG's EXIF
+ * orientation), so the filters see the picture as it is meant to be seen.
+ */
+export function fitFilter(p: DisplayProfile, fit: Fit = p.fit): string {
   const { width: w, height: h } = p;
-  return p.fit === 'cover'
-    ? `scale=${w}:${h}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${w}:${h}`
-    : `scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${p.background}`;
+  const cover = `scale=${w}:${h}:force_original_aspect_ratio=increase:force_divisible_by=2,crop=${w}:${h}`;
+  const inside = `scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+  if (fit === 'cover') return cover;
+  if (fit === 'contain') return `${inside},pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${p.background}`;
+  const sigma = Math.max(2, Math.round(Math.min(w, h) * BLUR_SHARE));
+  // One input, one output: a -vf graph may name its inner pads. The fill is blurred at the screen's
+  // size (not the source's), so its cost does not grow with the upload.
+  return `split=2[fill][subject];[fill]${cover},gblur=sigma=${sigma}[blurred];[subject]${inside}[fitted];[blurred][fitted]overlay=(W-w)/2:(H-h)/2`;
 }
+
+/**
+ * The fit a conversion uses: a picture of the screen's shape needs no fill, so `blur` becomes a plain
+ * `cover` (the same pixels, without the blur's cost on a Pi). `shape` is the source's upright size
+ * when it is known for sure (a video's probe counts its display matrix), else null.
+ */
+export function fitFor(p: DisplayProfile, fit: Fit, shape: { width: number; height: number } | null): Fit {
+  if (fit !== 'blur' || !shape) return fit;
+  const same = Math.abs(shape.width / shape.height - p.width / p.height) < 0.01 * (p.width / p.height);
+  return same ? 'cover' : fit;
+}
+
+/**
+ * HDR (HLG or PQ) → SDR BT.709: to linear light (100 nits nominal peak), tone-mapped, then to
+ * BT.709 and 8 bits. mobius keeps the SDR range as it is and rolls off only the highlights above it;
+ * hable darkened a phone clip's SDR-range picture by a third (mean luma 84 against 125; measured in
+ * test/integration/media-hdr.test.ts). zscale and tonemap are in Debian 12's and 13's ffmpeg.
+ */
+export const TONEMAP =
+  'zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,zscale=t=bt709:m=bt709:r=tv,format=yuv420p';
+
+/**
+ * Tone-mapping works in 32-bit float RGB: at 1080p it took 71 s for a 10 s clip here, against 5 s
+ * without. So the picture is first scaled (still 10-bit) to just cover the screen, and tone-mapped
+ * at that size (then 9.6 s, at a load of 15 on 2 cores); the fit that follows only trims or shrinks it.
+ */
+function hdrToSdr(p: DisplayProfile): string {
+  return `scale=${p.width}:${p.height}:force_original_aspect_ratio=increase:force_divisible_by=2,${TONEMAP}`;
+}
+
+/** Transfer characteristics that mark a video as HDR (ffprobe's color_transfer). */
+export const HDR_TRANSFERS: ReadonlySet<string> = new Set(['arib-std-b67', 'smpte2084']);
 
 const common = (maxPixels: number): string[] => ['-nostdin', '-hide_banner', '-max_pixels', String(decoderPixelLimit(maxPixels))];
 
@@ -18,7 +66,7 @@ const common = (maxPixels: number): string[] => ['-nostdin', '-hide_banner', '-m
  * rate, a keyframe every two seconds, MP4 with the index first (+faststart) and no edit of
  * timestamps, so mpv loops it without a gap. Audio only when configured.
  */
-export function videoArgs(cfg: MediaConfig, hasAudio: boolean): FfmpegArgs {
+export function videoArgs(cfg: MediaConfig, hasAudio: boolean, fit: Fit = cfg.display.fit, hdr = false): FfmpegArgs {
   const p = cfg.display;
   const keepAudio = cfg.video.keep_audio && hasAudio;
   return {
@@ -28,7 +76,7 @@ export function videoArgs(cfg: MediaConfig, hasAudio: boolean): FfmpegArgs {
       '0:v:0',
       ...(keepAudio ? ['-map', '0:a:0'] : []),
       '-vf',
-      `fps=${p.fps},${fitFilter(p)},setsar=1,format=yuv420p`,
+      `${hdr ? `${hdrToSdr(p)},` : ''}fps=${p.fps},${fitFilter(p, fit)},setsar=1,format=yuv420p`,
       '-c:v',
       'libx264',
       '-preset',
@@ -65,10 +113,10 @@ const FIRST_FRAME = ['-map', '0:v:0', '-frames:v', '1'];
 const ONE_IMAGE = ['-f', 'image2', '-update', '1', '-map_metadata', '-1'];
 
 /** Stills → one PNG at the display size (lossless, keeps transparency). */
-export function stillArgs(cfg: MediaConfig): FfmpegArgs {
+export function stillArgs(cfg: MediaConfig, fit: Fit = cfg.display.fit): FfmpegArgs {
   return {
     input: common(cfg.max_pixels),
-    output: [...FIRST_FRAME, '-vf', `${fitFilter(cfg.display)},setsar=1`, '-c:v', 'png', ...ONE_IMAGE, '-stats_period', '0.25'],
+    output: [...FIRST_FRAME, '-vf', `${fitFilter(cfg.display, fit)},setsar=1`, '-c:v', 'png', ...ONE_IMAGE, '-stats_period', '0.25'],
   };
 }
 

@@ -39,6 +39,7 @@ export const mediaRoutes: RouteTable = [
   r('GET', '/api/media/:slug', 'get', { view: v1View }),
   r('DELETE', '/api/media/:slug', 'delete', { timeoutMs: 30_000, message: (d) => `deleted ${d.slug}` }),
   r('POST', '/api/media/:slug/retry', 'retry', { view: v1View }),
+  r('POST', '/api/media/:slug/fit', 'fit', { view: v1View, summary: "Set one item's fit and convert it again" }),
   r('POST', '/api/media/cleanup', 'cleanup', { timeoutMs: 60_000, message: (d) => `removed ${d.removed.length} files` }),
 ];
 

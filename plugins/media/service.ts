@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PluginLane } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
-import type { MediaEvent, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
+import type { MediaEvent, MediaFit, MediaItem, MediaProgress, MediaState, MediaStorage } from '../../core/protocol/media.js';
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
 import type { MediaConfig } from './config.js';
 import { Converter } from './convert.js';
@@ -41,12 +41,27 @@ export interface MediaServiceOptions {
   /** URL prefix under which media/<relative name> is served. */
   filesUrl: string;
   /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
-  screen?: () => { width: number; height: number; fps: number } | undefined;
+  screen?: () => Screen | undefined;
 }
 
-/** The media config with the display plugin's screen profile, when it publishes one. */
-function withScreen(c: MediaConfig, s: { width: number; height: number; fps: number } | undefined): MediaConfig {
-  return s ? { ...c, display: { ...c.display, width: s.width, height: s.height, fps: s.fps } } : c;
+/** The display plugin's screen profile: the panel's size as mounted, and how it is turned. */
+export interface Screen {
+  width: number;
+  height: number;
+  fps: number;
+  rotation?: number;
+}
+
+/**
+ * The media config with the display plugin's screen profile, when it publishes one. A panel turned
+ * 90 or 270 degrees shows a portrait canvas (a 320x240 panel mounted upright is 240x320): clips are
+ * made upright at that shape, and the player turns them onto the panel (mpv's video-rotate).
+ */
+export function withScreen(c: MediaConfig, s: Screen | undefined): MediaConfig {
+  if (!s) return c;
+  const turned = s.rotation === 90 || s.rotation === 270;
+  const [width, height] = turned ? [s.height, s.width] : [s.width, s.height];
+  return { ...c, display: { ...c.display, width, height, fps: s.fps } };
 }
 
 export type { IncomingFile, IngestResult };
@@ -113,6 +128,27 @@ export class MediaService {
   async stop(): Promise<void> {
     await this.converter.stop();
     await this.doc?.flush();
+  }
+
+  /**
+   * Converts again, in the background, every ready item whose clip was made for another profile:
+   * from the original when it was kept, else, when the canvas changed (a rotation, another panel),
+   * from the clip itself (the best copy left). The old clip plays until the new one is in place.
+   */
+  reconvertStale(): number {
+    let queued = 0;
+    for (const e of this.entries()) {
+      if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${this.converter.keyFor(e)}.`) || this.converter.has(e.sha256)) continue;
+      // Without its original, only a new canvas is worth a lossy re-encode of the clip: a new fit
+      // or encoder setting cannot be applied to what the clip already cropped (e.g. after an
+      // upgrade whose default fit differs, nothing is converted again).
+      const { width, height } = this.converter.configFor(e).display;
+      if (!e.original && e.output?.width === width && e.output.height === height) continue;
+      this.converter.enqueue(e.sha256, randomUUID(), e.filename);
+      queued++;
+    }
+    if (queued) this.options.log.info({ queued }, 'the screen profile or a fit changed: converting again');
+    return queued;
   }
 
   /** Waits until the queue is empty (tests, benches). */
@@ -300,6 +336,21 @@ export class MediaService {
     const next = await this.update(e.sha256, { status: 'queued', error: null, job_id: jobId });
     await this.publishState();
     this.converter.enqueue(e.sha256, jobId, e.filename);
+    return this.item(next ?? e);
+  }
+
+  /** Sets one item's fit (null: the config's) and converts it again when it is ready. */
+  async setFit(slug: string, fit: MediaFit | null): Promise<MediaItem> {
+    const e = this.bySlug(slug);
+    if (!e) throw new ActionError('not_found', `no media item ${slug}`);
+    // A running job read the fit when it started; a queued one reads it when it starts.
+    if (e.status === 'processing') throw new ActionError('conflict', `${slug} is being converted; set its fit once it is ready`);
+    // From its clip, a cropped picture cannot be made whole again: only the original can be refitted.
+    if (!e.original && e.status === 'ready')
+      throw new ActionError('conflict', `the original of ${slug} is gone (media.keep_originals is off); upload it again to change its fit`);
+    const next = await this.update(e.sha256, { fit });
+    await this.publishState();
+    this.reconvertStale();
     return this.item(next ?? e);
   }
 

@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { jpegSize, tiffSize } from './sniff-jpeg-tiff.js';
 import { boxedSize, webpSize } from './sniff-boxes.js';
+import { heifSize, isHeif } from './sniff-heif.js';
 import { j2kCodestream, jxlCodestream, sized, UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff-size.js';
 
 export { UnreadableHeader, type ByteSource, type DeclaredSize } from './sniff-size.js';
@@ -46,6 +47,7 @@ export async function sniffSize(read: ByteSource): Promise<DeclaredSize | null> 
   if (latin.startsWith('\0\0\0\x0cjP  \r\n\x87\n')) return boxedSize(read, 'jpeg2000');
   if (head.length >= 2 && head[0] === 0xff && head[1] === 0x0a) return jxlCodestream(head, 'jpegxl');
   if (latin.startsWith('\0\0\0\x0cJXL \r\n\x87\n')) return boxedSize(read, 'jpegxl');
+  if (isHeif(head)) return heifSize(read);
   return null;
 }
 

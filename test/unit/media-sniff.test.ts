@@ -32,6 +32,24 @@ const box = (type: string, data: Buffer): Buffer => {
   head.write(type, 4, 'latin1');
   return Buffer.concat([head, data]);
 };
+/** A full box: version and flags (4 bytes) before the data. */
+const fullBox = (type: string, data: Buffer): Buffer => box(type, Buffer.concat([Buffer.alloc(4), data]));
+const ispe = (width: number, height: number): Buffer => {
+  const wh = Buffer.alloc(8);
+  wh.writeUInt32BE(width, 0);
+  wh.writeUInt32BE(height, 4);
+  return fullBox('ispe', wh);
+};
+/** A HEIF still: ftyp, then meta → iprp → ipco with one ispe per picture (a grid's tiles, its thumbnail). */
+const heif = (brands: string, sizes: Array<[number, number]>): Buffer =>
+  Buffer.concat([
+    box('ftyp', Buffer.from(brands, 'latin1')),
+    fullBox(
+      'meta',
+      Buffer.concat([fullBox('hdlr', Buffer.alloc(20)), box('iprp', box('ipco', Buffer.concat(sizes.map(([w, h]) => ispe(w, h)))))]),
+    ),
+    box('mdat', Buffer.alloc(16)),
+  ]);
 const jp2 = (width: number, height: number): Buffer =>
   Buffer.concat([
     box('jP  ', Buffer.from('\r\n\x87\n', 'latin1')),
@@ -85,6 +103,16 @@ const READABLE: Array<[string, Buffer, DeclaredSize]> = [
   ['JPEG 2000 (JP2 boxes)', jp2(16000, 16000), size('jpeg2000', 16000, 16000)],
   ['JPEG XL codestream', jxlHeader(16000, 16000), size('jpegxl', 16000, 16000)],
   ['JPEG XL container (jxlp)', jxlContainer(16000, 9000), size('jpegxl', 16000, 9000)],
+  [
+    'HEIC (iPhone: a 512x512 tile grid, its thumbnail)',
+    heif('heic\0\0\0\0mif1heic', [
+      [512, 512],
+      [4032, 3024],
+      [320, 240],
+    ]),
+    size('heif', 4032, 3024),
+  ],
+  ['HEIF (major brand mif1)', heif('mif1\0\0\0\0mif1heic', [[16000, 16000]]), size('heif', 16000, 16000)],
 ];
 
 /** Recognised as a still, but no size can be read: refused, never passed on to a decoder. */
@@ -113,10 +141,14 @@ const UNREADABLE: Array<[string, Buffer, RegExp]> = [
   ],
   ['PPM without a size', Buffer.from('P6\n# nothing else\n', 'latin1'), /no width/],
   ['JP2 without a codestream', jp2(1, 1).subarray(0, 45), /codestream/],
+  ['HEIC without an ispe', heif('heic\0\0\0\0mif1', []), /heif picture whose header declares no image size/],
+  ['HEIC without a meta box', box('ftyp', Buffer.from('heic\0\0\0\0mif1', 'latin1')), /heif picture whose header has no meta box/],
 ];
 
 const NOT_STILLS: Array<[string, Buffer]> = [
   ['MP4', Buffer.from('\0\0\0\x20ftypisom\0\0\0\0isomiso2', 'latin1')],
+  ['MP4 that also lists mif1', Buffer.from('\0\0\0\x1cftypisom\0\0\0\0isommif1heic', 'latin1')],
+  ['HEIF image sequence (msf1)', Buffer.from('\0\0\0\x18ftypmsf1\0\0\0\0msf1heic', 'latin1')],
   ['Matroska', Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86, 0x81, 0x01])],
   ['MPEG-TS', Buffer.concat([Buffer.from([0x47, 0x40, 0x00, 0x10]), Buffer.alloc(184, 0xff)])],
   ['text', Buffer.from('hello\n')],
