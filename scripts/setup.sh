@@ -10,6 +10,15 @@ missing=()
 for cmd in "${need[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("$cmd")
 done
+# HEIC photos are decoded by libheif's heif-dec (Debian 13) or heif-convert (Debian 12); the tests
+# make theirs with heif-enc, from the same package. On Debian 13 its HEVC codecs are plugins.
+if ! command -v heif-dec >/dev/null 2>&1 && ! command -v heif-convert >/dev/null 2>&1; then
+  missing+=(libheif-examples)
+  if command -v apt-cache >/dev/null 2>&1 && apt-cache show libheif-plugin-libde265 >/dev/null 2>&1; then
+    missing+=(libheif-plugin-libde265)
+    [ "${1:-}" = "test" ] && missing+=(libheif-plugin-x265)
+  fi
+fi
 # Home Assistant's templates are Jinja2: the tests render them with Debian's python3-jinja2.
 if [ "${1:-}" = "test" ] && ! /usr/bin/python3 -c 'import jinja2' >/dev/null 2>&1; then missing+=(python3-jinja2); fi
 [ ${#missing[@]} -eq 0 ] && exit 0
