@@ -192,6 +192,11 @@ export class Ingest {
     }
   }
 
+  /** Throws StorageFullError (507) when `bytes` more would pass the quota or min_free_bytes (a resumable upload's check). */
+  checkRoom(bytes: number): Promise<void> {
+    return this.checkSpace('resumable', 0, bytes);
+  }
+
   /** Refuses an upload while too many conversions wait, in all or from this client; says which bound. */
   private admit(client: string): void {
     const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.shared.cfg;

@@ -97,6 +97,11 @@ export class MediaService {
     return this.ingester.ingest(file);
   }
 
+  /** Throws StorageFullError (507) when `bytes` more would not fit (the quota, min_free_bytes). */
+  checkRoom(bytes: number): Promise<void> {
+    return this.ingester.checkRoom(bytes);
+  }
+
   private get cfg(): MediaConfig {
     return this.options.config;
   }
