@@ -22,16 +22,21 @@ export const TUS_URL = '/api/uploads/tus';
 /** What a PATCH body is in tus; the route takes it raw (Fastify's parsers never read it). */
 const TUS_BODY = 'application/offset+octet-stream';
 
-/** A refusal as @tus/server sends it: the status and our JSON envelope as the body. */
-interface TusRefusal {
-  status_code: number;
-  body: string;
+/** A refusal as @tus/server sends it (it reads `status_code` and `body`): our JSON envelope as the body. */
+class TusRefusal extends Error {
+  constructor(
+    readonly status_code: number,
+    readonly body: string,
+  ) {
+    super(body);
+    this.name = 'TusRefusal';
+  }
 }
 
 function refusal(err: unknown): TusRefusal {
-  if (err instanceof ActionError) return { status_code: HTTP_STATUS[err.code], body: JSON.stringify(fail(err.code, err.message)) };
+  if (err instanceof ActionError) return new TusRefusal(HTTP_STATUS[err.code], JSON.stringify(fail(err.code, err.message)));
   const message = err instanceof Error ? err.message : String(err);
-  return { status_code: 500, body: JSON.stringify(fail('internal', message)) };
+  return new TusRefusal(500, JSON.stringify(fail('internal', message)));
 }
 
 /** The tus server over a file store in `dir`; loaded on the first tus request (it costs memory at start). */
@@ -135,7 +140,11 @@ export async function registerTus(app: FastifyInstance, opts: TusOptions): Promi
           reply.hijack();
           // The guard's headers (security, CORS for a listed origin) were set on the reply, not the raw response.
           for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
-          await server.handle(req.raw, reply.raw);
+          await server.handle(req.raw, reply.raw).catch((err: unknown) => {
+            // The client went away mid-answer (a dropped WiFi link): it resumes with a HEAD; nothing to answer.
+            opts.log.debug({ err }, 'a resumable-upload request ended early');
+            reply.raw.destroy();
+          });
         },
       });
     }

@@ -115,7 +115,7 @@ describe('resumable uploads (tus)', function () {
     const config = { plugins: ['system', 'media'], media: { max_upload_bytes: 300 * MB, min_free_bytes: 0 } };
     let proc = await startLoopProcess({ config, dataDir, ports });
     const proxy = await cuttingProxy(ports.http);
-    let killed: Promise<void> | null = null;
+    const restart: { done: Promise<void> | null } = { done: null };
     try {
       const run = startTus({
         endpoint: `${proxy.url}${TUS}`,
@@ -124,15 +124,15 @@ describe('resumable uploads (tus)', function () {
         chunkSize: CHUNK,
         retryDelays: [500, 1000, 2000, 3000, 5000, 5000, 5000],
         onProgress: (sent) => {
-          if (killed || sent < file.size * 0.4) return;
-          killed = proc.kill('SIGKILL').then(async () => {
+          if (restart.done || sent < file.size * 0.4) return;
+          restart.done = proc.kill('SIGKILL').then(async () => {
             proc = await startLoopProcess({ config, dataDir, ports });
           });
         },
       });
       const last = await run.done;
-      expect(killed, 'Loop was killed mid-upload').to.not.equal(null);
-      await killed;
+      expect(restart.done, 'Loop was killed mid-upload').to.not.equal(null);
+      await restart.done;
       // Resumed, not restarted: at most the chunk in flight went twice.
       expect(proxy.carried()).to.be.at.most(file.size + CHUNK + OVERHEAD);
       const answer = answerOf(last.getBody());
