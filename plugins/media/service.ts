@@ -97,9 +97,9 @@ export class MediaService {
     return this.ingester.ingest(file);
   }
 
-  /** Throws StorageFullError (507) when `bytes` more would not fit (the quota, min_free_bytes). */
-  checkRoom(bytes: number): Promise<void> {
-    return this.ingester.checkRoom(bytes);
+  /** Throws StorageFullError (507) when `bytes` more would not fit (the quota, min_free_bytes); `held`: partial uploads' bytes. */
+  checkRoom(bytes: number, held = 0): Promise<void> {
+    return this.ingester.checkRoom(bytes, held);
   }
 
   private get cfg(): MediaConfig {

@@ -54,6 +54,14 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
   const drop = (id: string) =>
     datastore.remove(id).catch(logged(log, 'a finished resumable upload was not removed (the expiry sweep will)'));
 
+  /** Bytes the partial uploads hold on the disk (counted in the library quota, as multipart bytes in flight are). */
+  const held = async (): Promise<number> => {
+    // A store without a list (never the file store) holds nothing we can count.
+    const ids = (await datastore.configstore.list?.()) ?? [];
+    const uploads = await Promise.all(ids.map((id) => datastore.getUpload(id).catch(() => null)));
+    return uploads.reduce((n, u) => n + (u?.offset ?? 0), 0);
+  };
+
   const finish = async (
     client: string | undefined,
     upload: Upload,
@@ -94,7 +102,7 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
       if (upload.sizeIsDeferred)
         throw refusal(new ActionError('invalid', 'send Upload-Length: the size is checked before a byte is stored'));
       try {
-        await svc.checkRoom(upload.size ?? 0);
+        await svc.checkRoom(upload.size ?? 0, await held());
       } catch (err) {
         throw refusal(err);
       }
@@ -106,7 +114,7 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
       const upload = await datastore.getUpload(id).catch(() => null);
       if (!upload || upload.size === undefined) return; // tus answers 404/410 itself
       try {
-        await svc.checkRoom(upload.size - upload.offset);
+        await svc.checkRoom(upload.size - upload.offset, await held());
       } catch (err) {
         throw refusal(err);
       }

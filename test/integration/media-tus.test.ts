@@ -6,9 +6,10 @@
 // `free` box (padded to 200 MB, not the issue's 1 GB, to keep the test near a minute on a shared
 // machine). The resume (bytes, offsets, hash) is proven on the full size; the ingest (probe,
 // conversion, content hash) on the clip inside it, which ffprobe and ffmpeg read as a 1 s clip.
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import type { DetailedError } from 'tus-js-client';
 import type { UploadResult } from '../../core/protocol/media.js';
 import { claim, raw } from '../helpers/auth.js';
 import { makeClip } from '../helpers/clips.js';
@@ -166,6 +167,43 @@ describe('resumable uploads (tus)', function () {
     const owner = await raw('POST', `${loop.http}${TUS}`, { headers: { ...create, origin: loop.http, cookie } });
     expect(owner.status, owner.text).to.equal(201);
     expect(owner.headers.location).to.match(new RegExp(`^${TUS}/[0-9a-f]+$`));
+  });
+
+  it('a finished upload that is not media is refused (415, the reason in the envelope) and leaves nothing behind', async () => {
+    const dir = tempDir('loop-tus-text-');
+    const path = join(dir, 'notes.mp4');
+    await writeFile(path, 'just some text, not a video\n'.repeat(40_000));
+    loop = await mediaLoop();
+    try {
+      const err = (await startTus({ endpoint: `${loop.http}${TUS}`, path, filename: 'notes.mp4', chunkSize: CHUNK }).done.then(
+        () => null,
+        (e: unknown) => e,
+      )) as DetailedError | null;
+      expect(err?.originalResponse?.getStatus()).to.equal(415);
+      const body = JSON.parse(err?.originalResponse?.getBody() ?? '{}') as { success: boolean; code: string; message: string };
+      expect(body).to.include({ success: false, code: 'unsupported' });
+      expect(body.message).to.match(/text/);
+      expect(await filesIn(tusDir(loop.dataDir))).to.deep.equal([]);
+      expect(await filesIn(join(loop.dataDir, 'media', 'incoming'))).to.deep.equal([]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('counts what partial uploads hold in the library quota: a second upload that would pass it is refused (507)', async () => {
+    const file = await paddedClip(20 * MB);
+    loop = await mediaLoop({ max_storage_bytes: 30 * MB });
+    const first = startTus({ endpoint: `${loop.http}${TUS}`, path: file.path, filename: 'first.mp4', chunkSize: CHUNK });
+    first.done.catch(() => undefined); // aborted below: it never settles, and an error would only say so
+    await until(() => first.accepted.length >= 2, 20_000, 'two chunks accepted');
+    await first.upload.abort();
+    // 16 MiB held + 20 MiB declared > 30 MiB, though the library itself is empty.
+    const second = await raw('POST', `${loop.http}${TUS}`, {
+      headers: { 'tus-resumable': '1.0.0', 'upload-length': String(20 * MB), 'upload-metadata': 'filename YS5tcDQ=' },
+    });
+    expect(second.status, second.text).to.equal(507);
+    expect(second.json).to.include({ success: false, code: 'storage_full' });
+    expect(await filesIn(tusDir(loop.dataDir))).to.have.length(2); // only the first upload's pair
   });
 
   it('refuses an Upload-Length over media.max_upload_bytes at creation (413) without writing anything', async () => {
