@@ -5,6 +5,7 @@
 // is in, the file goes through the same ingest as a multipart part, and the answer to that last
 // PATCH carries the same result (`UploadResult`). See docs/media.md, "Resumable uploads".
 import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -50,6 +51,8 @@ export interface TusOptions {
 
 async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer> {
   const [{ Server }, { FileStore }] = await Promise.all([import('@tus/server'), import('@tus/file-store')]);
+  // The store makes its folder in the background (a callback in its constructor): make it first.
+  await mkdir(dir, { recursive: true });
   const datastore = new FileStore({ directory: dir });
   const drop = (id: string) =>
     datastore.remove(id).catch(logged(log, 'a finished resumable upload was not removed (the expiry sweep will)'));
