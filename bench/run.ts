@@ -40,6 +40,11 @@ export const BENCHES: readonly BenchEntry[] = [
     what: '1 GiB upload over loopback HTTP vs copying it on disk; Loop RSS growth during the upload',
   },
   {
+    name: 'media-tus',
+    module: './media-tus.js',
+    what: '200 MiB resumable (tus) vs multipart upload into one Loop: seconds, RSS peak; @tus/server load cost',
+  },
+  {
     name: 'broker',
     module: './broker.js',
     what: "broker CPU per message (1→1, 1→10) at steady state: mosquitto, bare Aedes (default and Loop's flags), Loop as shipped; idle RSS with default plugins",

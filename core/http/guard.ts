@@ -31,6 +31,9 @@ const PUBLIC_ROUTES = new Set([
 ]);
 /** Prefixes whose every path needs a login, also paths no route matches (answer 401, not 404). */
 const PRIVATE_PREFIXES = ['/api/', '/media/'];
+/** Request headers of the tus protocol (resumable uploads). */
+const TUS_REQUEST_HEADERS =
+  'tus-resumable, upload-length, upload-metadata, upload-offset, upload-defer-length, upload-concat, x-http-method-override';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The page's headers: no inline script, no framing, no sniffing, no leaking URLs to other sites. */
@@ -146,19 +149,23 @@ export class Guard {
       // A wildcard never carries credentials: such callers need a bearer token.
       if (kind === 'listed') reply.header('Access-Control-Allow-Credentials', 'true');
       if (req.method === 'OPTIONS') {
-        return reply
-          .header('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
-          .header('Access-Control-Allow-Headers', 'content-type, authorization')
-          .header('Access-Control-Max-Age', '600')
-          .status(204)
-          .send();
+        return (
+          reply
+            .header('Access-Control-Allow-Methods', 'GET,POST,PUT,PATCH,DELETE,OPTIONS')
+            // The tus headers: a listed origin's page may resume uploads (/api/uploads/tus).
+            .header('Access-Control-Allow-Headers', `content-type, authorization, ${TUS_REQUEST_HEADERS}`)
+            .header('Access-Control-Max-Age', '600')
+            .status(204)
+            .send()
+        );
       }
     }
     if (state) {
       const ct = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
       const consumes = (req.routeOptions.schema as { consumes?: string[] } | undefined)?.consumes ?? [];
-      const okType = ct === 'application/json' || (ct === 'multipart/form-data' && consumes.includes(ct));
+      // JSON, or what the route declares it consumes (multipart for POST /api/media, tus's offset+octet-stream).
+      const okType = ct === 'application/json' || (ct !== '' && consumes.includes(ct));
       if (ct ? !okType : hasBody) return refuse(415, 'unsupported', 'send the body as application/json');
     }
     const auth = this.options.auth;

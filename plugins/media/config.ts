@@ -58,6 +58,8 @@ export const mediaConfig = Type.Object(
     ffmpeg_path: Nullable(Type.String({ minLength: 1 })),
     ffprobe_path: Nullable(Type.String({ minLength: 1 })),
     probe_timeout_seconds: Type.Number({ exclusiveMinimum: 0 }),
+    /** A resumable (tus) upload that has received no byte for this long is removed. */
+    upload_expiry_hours: Type.Number({ exclusiveMinimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -84,4 +86,5 @@ export const defaultMediaConfig: MediaConfig = {
   ffmpeg_path: null,
   ffprobe_path: null,
   probe_timeout_seconds: 30,
+  upload_expiry_hours: 24,
 };

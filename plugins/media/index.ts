@@ -1,11 +1,14 @@
 // The media plugin: uploads streamed to disk, ffprobe checks, conversion to the display profile
 // with ffmpeg, thumbnails, the library, live progress. See README.md beside this file.
+import { join } from 'node:path';
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/envelope.js';
 import { mediaActions } from '../../core/protocol/media.js';
 import { mediaConfig, type MediaConfig } from './config.js';
 import { FILES_URL, mediaRoutes, registerUploadAndFiles } from './routes.js';
 import { MediaService } from './service.js';
+import { registerTus } from './tus-route.js';
+import { sweepExpiredUploads, sweepIntervalMs } from './tus-sweep.js';
 
 function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
   const { bus, log } = ctx;
@@ -95,6 +98,16 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
       // little after the start, so a display plugin that starts later is heard first.
       ctx.lane.follow('display', 'convert the library for the screen', () => void svc.reconvertStale());
       ctx.lane.after(5000, 'convert the library for media.display', () => void svc.reconvertStale());
+      // Resumable uploads: partial files outside media/ (whose start-up cleanup removes what the index does not own).
+      const tusDir = join(ctx.dataDir, 'uploads', 'tus');
+      const expiryMs = ctx.config.upload_expiry_hours * 3_600_000;
+      const sweep = async () => {
+        const gone = await sweepExpiredUploads(tusDir, expiryMs);
+        if (gone.length) ctx.log.info({ uploads: gone }, 'removed resumable uploads idle past media.upload_expiry_hours');
+      };
+      await sweep();
+      ctx.lane.every(sweepIntervalMs(expiryMs), 'the resumable-upload expiry sweep', sweep);
+      ctx.http.register((app) => registerTus(app, { svc, cfg: ctx.config, dir: tusDir, log: ctx.log }));
       return {
         handlers: {
           list: async () => svc.list(),

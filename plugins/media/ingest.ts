@@ -192,6 +192,15 @@ export class Ingest {
     }
   }
 
+  /**
+   * A resumable upload's check: throws StorageFullError (507) when `bytes` more would pass the quota
+   * or min_free_bytes. `held` is what partial uploads already hold on the disk: counted in the quota
+   * (as bytes being received are), not against free space (the disk already shows them).
+   */
+  checkRoom(bytes: number, held = 0): Promise<void> {
+    return this.checkSpace('resumable', 0, bytes, held);
+  }
+
   /** Refuses an upload while too many conversions wait, in all or from this client; says which bound. */
   private admit(client: string): void {
     const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.shared.cfg;
@@ -210,9 +219,9 @@ export class Ingest {
   }
 
   /** Refuses an upload that would pass the quota or leave less than min_free_bytes on the disk. */
-  private async checkSpace(jobId: string, received: number, expected: number | null): Promise<void> {
+  private async checkSpace(jobId: string, received: number, expected: number | null, held = 0): Promise<void> {
     const quota = this.shared.quotaBytes();
-    const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), 0);
+    const others = [...this.receiving.entries()].reduce((n, [id, b]) => (id === jobId ? n : n + b), held);
     const incoming = received === 0 ? (expected ?? 0) : received;
     if (quota !== null) {
       const used = this.shared.usedBytes() + others;

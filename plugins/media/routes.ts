@@ -1,6 +1,7 @@
 // The media REST API (the first version's paths) and the files it serves. Library actions are a
-// route table (bus requests like any other client's); the upload is the one route that is not an
-// action, because it is a stream (docs/architecture.md says why), and the files are static.
+// route table (bus requests like any other client's); the uploads (multipart here, tus in
+// tus-route.ts) are not actions, because they are streams (docs/architecture.md says why), and the
+// files are static.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { routesFor, type RouteTable } from '../../core/http/action-routes.js';

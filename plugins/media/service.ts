@@ -112,6 +112,11 @@ export class MediaService {
     return this.ingester.ingest(file);
   }
 
+  /** Throws StorageFullError (507) when `bytes` more would not fit (the quota, min_free_bytes); `held`: partial uploads' bytes. */
+  checkRoom(bytes: number, held = 0): Promise<void> {
+    return this.ingester.checkRoom(bytes, held);
+  }
+
   private get cfg(): MediaConfig {
     return this.options.config;
   }

@@ -1,6 +1,7 @@
-// POST /api/media: the one REST route that is not a declared action, because its body is a stream
-// of files (multipart) that goes to disk as it arrives; see docs/architecture.md. Each file part is
-// handed to the media service's ingest; the answer lists what was queued and what was refused.
+// POST /api/media: a REST route that is not a declared action (nor is the tus route, tus-route.ts),
+// because its body is a stream of files (multipart) that goes to disk as it arrives; see
+// docs/architecture.md. Each file part is handed to the media service's ingest; the answer lists
+// what was queued and what was refused.
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ActionError } from '../../core/protocol/envelope.js';

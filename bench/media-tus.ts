@@ -1,0 +1,99 @@
+// Resumable (tus) vs multipart upload of the same file into the same running Loop, one after the
+// other: seconds and Loop's peak RSS during each (VmRSS of the child from /proc, every 50 ms), and
+// what loading @tus/server costs (it is imported on the first tus request: RSS before and after
+// that request; import time in a fresh node process). The bytes are random, so each upload ends in
+// a 415 from ffprobe: the figures are the upload paths alone. BENCH_UPLOAD_MIB sets the size (default 200).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { fmt, nowMs, packageRoot, procStats, sleep, spawnLoop, table } from './lib.js';
+import { uploadFiles } from '../test/helpers/media-files.js';
+import { startTus } from '../test/helpers/tus.js';
+
+const MIB = Number(process.env.BENCH_UPLOAD_MIB ?? 200);
+const CHUNK = 8 * 1024 * 1024;
+const run = promisify(execFile);
+
+/** Import time and RSS growth of @tus/server + @tus/file-store in a fresh node (median of 5). */
+async function importCost(): Promise<{ ms: number; rssMiB: number }> {
+  const script =
+    "const r0 = process.memoryUsage().rss; const t = performance.now(); await Promise.all([import('@tus/server'), import('@tus/file-store')]); " +
+    'console.log(JSON.stringify({ ms: performance.now() - t, rssMiB: (process.memoryUsage().rss - r0) / 1048576 }))';
+  const runs: Array<{ ms: number; rssMiB: number }> = [];
+  for (let i = 0; i < 5; i++) {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: packageRoot });
+    runs.push(JSON.parse(stdout) as { ms: number; rssMiB: number });
+  }
+  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+  return { ms: mid(runs.map((r) => r.ms)), rssMiB: mid(runs.map((r) => r.rssMiB)) };
+}
+
+/** Runs `job` while sampling the Loop child's RSS; answers seconds and the peak. */
+async function sampled(pid: number, job: () => Promise<unknown>): Promise<{ s: number; peak: number }> {
+  let peak = procStats(pid).rssMiB;
+  const sampler = setInterval(() => (peak = Math.max(peak, procStats(pid).rssMiB)), 50);
+  const t = nowMs();
+  try {
+    await job();
+  } finally {
+    clearInterval(sampler);
+  }
+  return { s: (nowMs() - t) / 1000, peak: Math.max(peak, procStats(pid).rssMiB) };
+}
+
+export default async function bench(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'loop-bench-tus-'));
+  const src = join(dir, 'big.mp4');
+  const size = MIB * 1024 * 1024;
+  const loop = await spawnLoop({
+    LOOP_PLUGINS: '[system,media]',
+    LOOP_MEDIA_MAX_UPLOAD_BYTES: String(size + 1024 * 1024),
+    LOOP_MEDIA_MIN_FREE_BYTES: '0',
+  });
+  try {
+    const block = randomBytes(16 * 1024 * 1024);
+    const fh = await open(src, 'w');
+    for (let left = size; left > 0; left -= block.length) await fh.write(left >= block.length ? block : block.subarray(0, left));
+    await fh.close();
+    await loop.waitFor('Loop is up', 30_000);
+    await sleep(1000);
+    const idle = procStats(loop.pid).rssMiB;
+    // The first tus request loads @tus/server.
+    await fetch(`${loop.http}/api/uploads/tus`, { method: 'OPTIONS' });
+    await sleep(500);
+    const loaded = procStats(loop.pid).rssMiB;
+    const multipart = await sampled(loop.pid, () => uploadFiles(`${loop.http}/api/media`, [{ path: src, name: 'big.mp4' }]));
+    await sleep(1000);
+    const beforeTus = procStats(loop.pid).rssMiB;
+    const tus = await sampled(loop.pid, () =>
+      // Refused (415) once complete: random bytes are no media. The bytes all went in first.
+      startTus({ endpoint: `${loop.http}/api/uploads/tus`, path: src, filename: 'big.mp4', chunkSize: CHUNK }).done.catch(
+        (err: unknown) => err,
+      ),
+    );
+    const cost = await importCost();
+    console.log(`file: ${MIB} MiB of random bytes; tus in ${CHUNK / 1048576} MiB chunks`);
+    table([
+      ['', 'seconds', 'MiB/s', 'RSS before', 'RSS peak', 'growth'],
+      [
+        'multipart POST /api/media',
+        fmt(multipart.s, 2),
+        fmt(MIB / multipart.s),
+        fmt(loaded),
+        fmt(multipart.peak),
+        fmt(multipart.peak - loaded),
+      ],
+      ['tus /api/uploads/tus (+ ingest copy)', fmt(tus.s, 2), fmt(MIB / tus.s), fmt(beforeTus), fmt(tus.peak), fmt(tus.peak - beforeTus)],
+    ]);
+    console.log(
+      `Loop RSS idle ${fmt(idle)} MiB, after the first tus request (module loaded) ${fmt(loaded)} MiB: +${fmt(loaded - idle)} MiB`,
+    );
+    console.log(`@tus/server + @tus/file-store in a fresh node: import ${fmt(cost.ms)} ms, RSS +${fmt(cost.rssMiB)} MiB (median of 5)`);
+  } finally {
+    await loop.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
