@@ -106,6 +106,9 @@ export class MpvSupervisor {
     // quit() kills an mpv that does not quit in time; an error here means it is gone already.
     await this.current?.quit().catch(() => undefined);
     this.current = null;
+    // quit() removes the socket of the mpv it ends; an mpv that died first (SIGTERM to the process
+    // group, a crash) left its socket behind, since mpv removes it only when it quits itself.
+    await this.orphans.removeStaleSocket(this.socket);
     await this.orphans.clear();
   }
 
