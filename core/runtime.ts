@@ -176,6 +176,7 @@ export class LoopRuntime {
         baseTopic: this.baseTopic,
         version,
         httpPort: c.http.port,
+        httpHost: c.http.host,
         startedAt: this.startedAt,
       },
       dataDir: c.data.dir,

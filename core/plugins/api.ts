@@ -18,6 +18,8 @@ export interface DeviceInfo {
   readonly version: string;
   /** The configured HTTP port (0 = chosen by the OS at listen time, so not known here). */
   readonly httpPort: number;
+  /** The configured HTTP listen address (`http.host`): what the device may tell people to open. */
+  readonly httpHost: string;
   /** When this run started (`bridge/info.started_at`): a retained bridge/info from a previous run has another. */
   readonly startedAt: string;
 }

@@ -8,6 +8,16 @@ import { hostname, networkInterfaces } from 'node:os';
 /** avahi-daemon writes its pid and socket here while it runs (Debian, Raspberry Pi OS). */
 export const AVAHI_MARKERS = ['/run/avahi-daemon/pid', '/run/avahi-daemon/socket', '/var/run/avahi-daemon/pid'];
 
+/** Whether an mDNS responder answers for `<hostname>.local`. */
+export const mdnsAnswers = (markers: readonly string[] = AVAHI_MARKERS): boolean => markers.some((m) => existsSync(m));
+
+/** Listen addresses meaning "every interface": only then is the LAN name an address Loop answers on. */
+const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
+export const listensEverywhere = (listenHost: string): boolean => EVERY_INTERFACE.has(listenHost);
+/** Listen addresses only this machine can reach. */
+export const listensOnlyHere = (listenHost: string): boolean =>
+  listenHost === 'localhost' || listenHost === '::1' || listenHost.startsWith('127.');
+
 export function firstIpv4(): string | null {
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
@@ -17,12 +27,9 @@ export function firstIpv4(): string | null {
 
 /** `<hostname>.local` with mDNS, else the first LAN IPv4 address, else the bare hostname. */
 export function reachableHost(markers: readonly string[] = AVAHI_MARKERS): string {
-  if (markers.some((m) => existsSync(m))) return `${hostname()}.local`;
+  if (mdnsAnswers(markers)) return `${hostname()}.local`;
   return firstIpv4() ?? hostname();
 }
-
-/** Listen addresses meaning "every interface": only then is the LAN name an address Loop answers on. */
-const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
 
 /**
  * The page's address for others (`bridge/info.config_url`, Home Assistant's configuration_url):
@@ -30,7 +37,7 @@ const EVERY_INTERFACE = new Set(['', '0.0.0.0', '::']);
  * loopback-only Loop must not send people to a LAN address nobody answers on).
  */
 export function pageUrl(listenHost: string, port: number, markers: readonly string[] = AVAHI_MARKERS): string {
-  const host = EVERY_INTERFACE.has(listenHost) ? reachableHost(markers) : listenHost;
+  const host = listensEverywhere(listenHost) ? reachableHost(markers) : listenHost;
   const name = host.includes(':') ? `[${host}]` : host;
   return `http://${name}${port === 80 ? '' : `:${port}`}`;
 }

@@ -1,46 +1,67 @@
-// The card shown when nothing plays: where to go to add media (http://<hostname>.local and the
-// IP), or, in hotspot mode, which network to join. Drawn as an mpv OSD overlay (ASS), so it needs
-// no font files or generated images and costs nothing while a clip plays. What only the screen may
-// show (the setup code while unclaimed, the hotspot's password while it is up) is read from the
-// data dir here, in-process, and drawn large; the published text (`player.screen`) never holds it.
+// The card shown when nothing plays: where to go to add media, only at addresses Loop answers on
+// (it follows `http.host`: every interface → <hostname>.local and the IPs; one address → that one;
+// loopback only → says so, and how to change it), or, in hotspot mode, which network to join. Drawn
+// as an mpv OSD overlay (ASS), so it needs no font files or generated images and costs nothing while
+// a clip plays. What only the screen may show (the setup code while unclaimed, the hotspot's password
+// while it is up) is read from the data dir here, in-process, and drawn large; the published text
+// (`player.screen`) never holds it.
 import { hostname, networkInterfaces } from 'node:os';
 import { DeviceSecret, HOTSPOT_PASSWORD, SETUP_CODE, showCode } from '../../core/auth/device-secret.js';
 import type { BridgeInfo, WifiState } from '../../core/protocol/index.js';
+import { listensEverywhere, listensOnlyHere, mdnsAnswers } from '../../core/util/reachable.js';
 import type { MpvIpc } from './mpv-ipc.js';
 
 const OVERLAY_ID = 1;
+/** At most this many addresses on the card: more would not fit a small screen. */
+const MAX_URLS = 3;
 
 export interface ScreenFacts {
   hostname: string;
   ips: string[];
+  /** Whether an mDNS responder answers for `<hostname>.local`. */
+  mdns: boolean;
+  /** The HTTP listen address (`http.host`). */
+  host: string;
   port: number | null;
   wifi: WifiState | undefined;
   /** Why nothing plays: empty loop, stopped, media not ready yet. */
   why: 'empty' | 'stopped' | 'waiting';
 }
 
-export function localFacts(): { hostname: string; ips: string[] } {
+export function localFacts(): { hostname: string; ips: string[]; mdns: boolean } {
   const ips: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) ips.push(a.address);
   }
-  return { hostname: hostname(), ips };
+  return { hostname: hostname(), ips, mdns: mdnsAnswers() };
 }
 
-/** The card's text, one line per fact (also published as `screen` on `player`). */
-export function screenText(f: ScreenFacts): string {
+/** The URLs Loop answers on from elsewhere, best first: none when it listens on loopback only. */
+export function cardUrls(f: Pick<ScreenFacts, 'hostname' | 'ips' | 'mdns' | 'host' | 'port' | 'wifi'>): string[] {
   const port = f.port && f.port !== 80 ? `:${f.port}` : '';
+  const url = (host: string): string => `http://${host.includes(':') ? `[${host}]` : host}${port}`;
+  if (!listensEverywhere(f.host)) return [url(f.host)];
+  const ips = f.wifi?.ip ? [f.wifi.ip, ...f.ips.filter((ip) => ip !== f.wifi?.ip)] : f.ips;
+  return [...(f.mdns ? [`${f.hostname}.local`] : []), ...ips].slice(0, MAX_URLS).map(url);
+}
+
+/** The card's text, one line per fact, each URL on a line of its own (also published as `screen` on `player`). */
+export function screenText(f: ScreenFacts): string {
   const lines: string[] = [];
   if (f.why === 'stopped') lines.push('Playback stopped');
   else if (f.why === 'waiting') lines.push('Preparing media…');
   else lines.push('The loop is empty');
+  const urls = cardUrls(f);
+  const hotspotUrl = f.wifi?.ip ? urls.find((u) => u.startsWith(`http://${f.wifi?.ip}`)) : undefined;
   if (f.wifi?.hotspot.active) {
-    lines.push(`Join the WiFi network "${f.wifi.hotspot.ssid}"`);
-    if (f.wifi.ip) lines.push(`then open http://${f.wifi.ip}${port}`);
+    lines.push('Join the WiFi network', `"${f.wifi.hotspot.ssid}"`);
+    if (hotspotUrl) lines.push('then open', hotspotUrl);
+  } else if (listensOnlyHere(f.host)) {
+    lines.push('Loop answers only here:', ...urls, 'To open it to the LAN,', 'set http.host: 0.0.0.0');
+  } else if (urls.length) {
+    lines.push('Add media at', ...urls);
   } else {
-    lines.push(`Add media at http://${f.hostname}.local${port}`);
-    const ips = f.wifi?.ip ? [f.wifi.ip, ...f.ips.filter((ip) => ip !== f.wifi?.ip)] : f.ips;
-    if (ips.length) lines.push(`or http://${ips[0]}${port}`);
+    lines.push('No network address yet');
   }
   return lines.join('\n');
 }
@@ -64,15 +85,17 @@ export async function cardSecrets(dataDir: string, when: { unclaimed: boolean; h
 
 /**
  * ASS events for mpv's osd-overlay: centred, white on the black idle window. Sizes are in mpv's
- * 720-line script space, so on a 320x240 panel a third of them: the secrets are drawn at 64-72
- * (about 21-24 pixels there), large enough to read and type from across a room.
+ * 720-line script space, so on a 320x240 panel a third of them: the text at 66 (22 px there; a
+ * line's glyphs measure 16-19 px, test/integration/player-idle-card-screen.test.ts), the secrets at
+ * 84-100, large enough to read and type from across a room. The text's lines are short and each URL has its own line,
+ * so a line fits the 960-unit width of a 4:3 screen.
  */
 export function screenAss(text: string, secrets: CardSecrets = NO_SECRETS): string {
   const escape = (s: string): string => s.replace(/\\/g, '\\\\').replace(/[{}]/g, (c) => `\\${c}`);
   const [first = '', ...rest] = text.split('\n').map(escape);
-  let ass = `{\\an5\\fs28\\bord1}${first}\\N{\\fs20}${rest.join('\\N')}`;
-  if (secrets.hotspotPassword) ass += `\\N{\\fs24}WiFi password{\\fs64\\b1}\\N${escape(secrets.hotspotPassword)}{\\b0}`;
-  if (secrets.setupCode) ass += `\\N{\\fs24}Setup code (to claim this device){\\fs72\\b1}\\N${escape(showCode(secrets.setupCode))}{\\b0}`;
+  let ass = `{\\an5\\fs70\\bord1\\b1}${first}{\\b0}\\N{\\fs66}${rest.join('\\N')}`;
+  if (secrets.hotspotPassword) ass += `\\N{\\fs66}WiFi password{\\fs84\\b1}\\N${escape(secrets.hotspotPassword)}{\\b0}`;
+  if (secrets.setupCode) ass += `\\N{\\fs66}Setup code{\\fs100\\b1}\\N${escape(showCode(secrets.setupCode))}{\\b0}`;
   return ass;
 }
 

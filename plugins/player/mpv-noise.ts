@@ -14,11 +14,11 @@ export function isMpvNoise(line: string): boolean {
   return MPV_NOISE.some((re) => re.test(line));
 }
 
-/** The last line of mpv's output that reads as a complaint (else its last line), for a reason shown to people. */
+/** The last line of mpv's output that reads as a complaint (else its last line), for a reason shown to people; never noise. */
 export function mpvComplaint(stderr: string): string | undefined {
   const lines = stderr
     .split('\n')
     .map((l) => l.trim())
-    .filter(Boolean);
+    .filter((l) => l && !isMpvNoise(l));
   return lines.filter((l) => /error|fail|cannot|can't/i.test(l)).pop() ?? lines.pop();
 }

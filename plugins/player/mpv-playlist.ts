@@ -8,7 +8,13 @@ import type { MpvIpc } from './mpv-ipc.js';
 import { passLoopOf, resumedOptions, type Options } from './decide.js';
 import { planFrom, planKey, sameOptions, type PlaylistEntry } from './playlist.js';
 import { TimelineTracker } from './timeline-player.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { TimelineMode } from './timeline.js';
+
+/** How close to a timeline clip's end an edit waits for that end (a rebuild's round trips on a busy Pi). */
+const LATE_EDIT_SECONDS = 0.3;
+/** After the boundary, how long mpv takes to report the next chapter. */
+const BOUNDARY_SETTLE_SECONDS = 0.08;
 
 export interface Loaded {
   entry: PlaylistEntry;
@@ -129,6 +135,7 @@ export class MpvPlaylist {
    * when nothing of the loop plays any more (the caller loads afresh).
    */
   async rebuildKeeping(mpv: MpvIpc, loop: LoopState, library: ReadonlyMap<string, MediaItem>): Promise<boolean> {
+    await this.pastLateBoundary(mpv);
     await mpv.command('playlist-clear');
     const list = (await mpv.getProperty('playlist')) as Array<{ id: number; filename: string }> | null;
     const kept = list?.[0];
@@ -155,6 +162,21 @@ export class MpvPlaylist {
     }
     this.applied = planKey(loop, library, planned?.slug ?? slug);
     return true;
+  }
+
+  /**
+   * A rebuild cuts the timeline at the end of the clip on screen a few IPC round trips after it
+   * looked; an edit in that clip's last moments would cut after the boundary had passed, and the
+   * old next clip flashed (issue 26: 14 of 24 edits in the last 120 ms). Such an edit waits for the
+   * boundary: the next clip then plays whole and the edit takes over after it.
+   */
+  private async pastLateBoundary(mpv: MpvIpc): Promise<void> {
+    const length = this.timeline.active ? this.timeline.length : null;
+    if (length === null) return;
+    const pos = (await mpv.getProperty('time-pos')) as number | null;
+    const left = pos === null ? null : this.timeline.offset + length - pos;
+    // The chapter change that follows the boundary updates the clip on screen meanwhile (report.ts).
+    if (left !== null && left > 0 && left < LATE_EDIT_SECONDS) await delay((left + BOUNDARY_SETTLE_SECONDS) * 1000);
   }
 
   /**

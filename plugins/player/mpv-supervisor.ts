@@ -3,7 +3,7 @@
 // (the player service) through `MpvOwner` and knows nothing of loops or playlists.
 import type { PluginContext } from '../../core/plugins/api.js';
 import { ActionError } from '../../core/protocol/index.js';
-import { isMpvNoise } from './mpv-noise.js';
+import { isMpvNoise, mpvComplaint } from './mpv-noise.js';
 import type { PlayerConfig } from './config.js';
 import { MpvError, MpvIpc, type MpvEvent, type MpvExit } from './mpv-ipc.js';
 import { MpvOrphans } from './orphans.js';
@@ -106,6 +106,9 @@ export class MpvSupervisor {
     // quit() kills an mpv that does not quit in time; an error here means it is gone already.
     await this.current?.quit().catch(() => undefined);
     this.current = null;
+    // quit() removes the socket of the mpv it ends; an mpv that died first (SIGTERM to the process
+    // group, a crash) left its socket behind, since mpv removes it only when it quits itself.
+    await this.orphans.removeStaleSocket(this.socket);
     await this.orphans.clear();
   }
 
@@ -201,7 +204,9 @@ export class MpvSupervisor {
     const windowMs = this.ctx.config.crash_window_seconds * 1000;
     this.crashes = [...this.crashes.filter((t) => now - t < windowMs), now];
     const how = x.signal ? `killed by ${x.signal}` : x.code !== null ? `exited with code ${x.code}` : x.stderr;
-    const detail = x.stderr && x.stderr !== how ? `: ${x.stderr.split('\n').slice(-2).join(' ')}` : '';
+    // A signal says why it ended (mpv printed nothing about it); else its complaint, never probe noise.
+    const said = x.signal || x.stderr === how ? undefined : mpvComplaint(x.stderr);
+    const detail = said ? `: ${said}` : '';
     if (this.crashes.length >= this.ctx.config.max_crashes) {
       this.phase = 'error';
       this.reason = `mpv crashed ${this.crashes.length} times within ${this.ctx.config.crash_window_seconds} s (last: ${how}${detail}); send play to try again`;

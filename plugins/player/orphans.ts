@@ -42,7 +42,7 @@ export class MpvOrphans {
     await chmod(this.dir, 0o700);
   }
 
-  /** A socket left by a killed run (its mpv is gone: killLeftover ran first) is removed before mpv binds it. */
+  /** A socket left by a killed run or a dead mpv (killLeftover ran first) is removed before mpv binds it, and at stop. */
   async removeStaleSocket(socket: string): Promise<void> {
     // Usually there is none (ENOENT); one that cannot go makes mpv's bind fail, which start reports.
     await unlink(socket).catch(() => undefined);

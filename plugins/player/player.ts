@@ -214,9 +214,9 @@ export class PlayerService implements MpvOwner {
     if (this.playlist.holdsAny) await mpv.command('stop');
     this.playlist.forget();
     this.report.cleared();
-    // The configured port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
-    const port = this.ctx.device.httpPort || null;
-    const text = screenText({ ...localFacts(), port, wifi: this.wifi, why });
+    // The configured address and port: known at start, unlike bridge/info's URL, which appears once HTTP listens.
+    const { httpHost: host, httpPort } = this.ctx.device;
+    const text = screenText({ ...localFacts(), host, port: httpPort || null, wifi: this.wifi, why });
     await this.card.show(mpv, text, this.wifi);
     this.report.screen = text;
     this.cues.show(cue);

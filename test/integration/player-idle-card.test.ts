@@ -48,7 +48,7 @@ describe('player: the idle card shows the setup code and the hotspot password, a
     const code = setupCode(loop.dataDir);
     const shown = `${code.slice(0, 4)}-${code.slice(4)}`;
     await until(() => (lastCard() ?? '').includes(shown), 10_000, 'the card with the code');
-    expect(lastCard()).to.match(new RegExp(`\\\\fs72\\\\b1}\\\\N${shown}`));
+    expect(lastCard()).to.match(new RegExp(`\\\\fs100\\\\b1}\\\\N${shown}`));
     const player = loop.runtime.bus.last('player') as PlayerState;
     expect(player.screen, 'the published text is the card without secrets').to.match(/The loop is empty/);
     expect(player.screen).not.to.include(code).and.not.include(shown);
@@ -59,7 +59,7 @@ describe('player: the idle card shows the setup code and the hotspot password, a
     const password = await new DeviceSecret(loop.dataDir, HOTSPOT_PASSWORD).ensure();
     await loop.runtime.bus.publish('wifi', hotspotWifi(), { retain: true });
     await until(() => (lastCard() ?? '').includes(password), 10_000, 'the card with the hotspot password');
-    expect(lastCard()).to.include('Join the WiFi network "LOOP-Setup"').and.include(`\\fs64\\b1}\\N${password}`);
+    expect(lastCard()).to.include('Join the WiFi network\\N"LOOP-Setup"').and.include(`\\fs84\\b1}\\N${password}`);
     expect(everyPayload()).not.to.include(password);
   });
 

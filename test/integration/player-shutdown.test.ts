@@ -1,7 +1,10 @@
 // A graceful stop is not a crash: when a service manager (or Ctrl-C in a terminal) sends SIGTERM to
-// Loop's whole process group, mpv gets it too; Loop stops without restarting it or calling it a crash.
+// Loop's whole process group, mpv gets it too; Loop stops without restarting it or calling it a crash,
+// and leaves no mpv socket behind in its run dir (mpv removes it only when it quits, not when killed).
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { startLoopProcess, type LoopProcess } from '../helpers/loop.js';
 import { alive } from '../helpers/process.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -34,12 +37,13 @@ async function loopWithMpv(id: string): Promise<{ proc: LoopProcess; mpv: number
 describe('player: a graceful stop of Loop', function () {
   this.timeout(30_000);
 
-  it('SIGTERM to the process group: Loop exits 0, reports no crash, and leaves no mpv running', async () => {
+  it('SIGTERM to the process group: Loop exits 0, reports no crash, and leaves no mpv running nor its socket', async () => {
     const { proc, mpv } = await loopWithMpv('pgroup');
     const exit = await proc.killGroup('SIGTERM');
     expect(exit.code, proc.output()).to.equal(0);
     expect(proc.output()).to.not.match(/restarting|player_restart|crashed/);
     expect(alive(mpv), 'mpv is gone').to.equal(false);
+    expect(existsSync(join(proc.dataDir, 'run', 'mpv.sock')), 'the socket is gone').to.equal(false);
   });
 
   it('when mpv sees the SIGTERM before Loop does, it is still not called a crash nor restarted', async () => {
@@ -51,5 +55,6 @@ describe('player: a graceful stop of Loop', function () {
     expect(exit.code, proc.output()).to.equal(0);
     expect(proc.output()).to.not.match(/restarting|player_restart|crashed/);
     expect(alive(mpv), 'mpv is gone').to.equal(false);
+    expect(existsSync(join(proc.dataDir, 'run', 'mpv.sock')), 'the socket is gone').to.equal(false);
   });
 });

@@ -139,7 +139,7 @@ describe('auth parts', () => {
     const text = 'The loop is empty\nAdd media at http://loop.local';
     expect(screenAss(text, NO_SECRETS)).not.to.match(/Setup code|WiFi password/);
     const card = screenAss(text, { setupCode: 'AB2CD3EF', hotspotPassword: 'p{w}\\ord123' });
-    expect(card).to.include('{\\fs72\\b1}\\NAB2C-D3EF');
-    expect(card).to.include('{\\fs64\\b1}\\Np\\{w\\}\\\\ord123');
+    expect(card).to.include('{\\fs100\\b1}\\NAB2C-D3EF');
+    expect(card).to.include('{\\fs84\\b1}\\Np\\{w\\}\\\\ord123');
   });
 });

@@ -1,6 +1,6 @@
 // Which mpv stderr lines are probe noise (debug) and which stay warnings: lines as mpv 0.35 prints them.
 import { expect } from 'chai';
-import { isMpvNoise } from '../../plugins/player/mpv-noise.js';
+import { isMpvNoise, mpvComplaint } from '../../plugins/player/mpv-noise.js';
 
 const rows: Array<[string, boolean]> = [
   ['[ffmpeg] AVHWDeviceContext: Cannot load libcuda.so.1', true],
@@ -18,4 +18,12 @@ describe('player: mpv stderr noise', () => {
     it(`${noise ? 'debug' : 'warning'}: ${line}`, () => {
       expect(isMpvNoise(line)).to.equal(noise);
     });
+
+  it("a reason quotes mpv's complaint, never its probe noise", () => {
+    const cuda = '[ffmpeg] AVHWDeviceContext: Cannot load libcuda.so.1\n[ffmpeg] AVHWDeviceContext: Could not dynamically load CUDA';
+    expect(mpvComplaint(cuda)).to.equal(undefined);
+    expect(mpvComplaint(`${cuda}\n[vo/drm] Failed to acquire DRM master: Permission denied\n${cuda}`)).to.equal(
+      '[vo/drm] Failed to acquire DRM master: Permission denied',
+    );
+  });
 });

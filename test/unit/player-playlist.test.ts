@@ -75,17 +75,43 @@ describe('player playlist', () => {
   });
 
   it('the idle card says where to go, or which hotspot to join', () => {
-    const text = screenText({ hostname: 'loop', ips: ['192.168.1.20'], port: 8080, wifi: undefined, why: 'empty' });
+    const lan = { hostname: 'loop', ips: ['192.168.1.20', '10.0.0.5'], mdns: true, port: 8080, wifi: undefined, why: 'empty' as const };
+    const text = screenText({ ...lan, host: '0.0.0.0' });
     expect(text).to.include('http://loop.local:8080').and.include('http://192.168.1.20:8080').and.include('empty');
+    expect(text.split('\n'), 'each URL on a line of its own').to.include('http://10.0.0.5:8080');
     const hot = screenText({
       hostname: 'loop',
       ips: [],
+      mdns: false,
+      host: '0.0.0.0',
       port: 80,
       why: 'empty',
       wifi: hotspotWifi('LOOP-Setup', ''),
     });
     expect(hot).to.include('"LOOP-Setup"').and.include('http://192.168.100.1').and.not.include(':80');
-    expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs28\\bord1}a \\{b\\}\\N{\\fs20}c');
+    expect(screenAss('a {b}\nc')).to.equal('{\\an5\\fs70\\bord1\\b1}a \\{b\\}{\\b0}\\N{\\fs66}c');
+  });
+
+  it('the idle card names only addresses Loop listens on (http.host)', () => {
+    const lan = { hostname: 'loop', ips: ['192.168.1.20', '10.0.0.5'], port: 8080, wifi: undefined, why: 'empty' as const };
+    const urls = (text: string): string[] => text.match(/http:\/\/\S+/g) ?? [];
+    // Every interface: the mDNS name only when a responder answers for it, and the IPs.
+    expect(urls(screenText({ ...lan, mdns: true, host: '0.0.0.0' }))).to.deep.equal([
+      'http://loop.local:8080',
+      'http://192.168.1.20:8080',
+      'http://10.0.0.5:8080',
+    ]);
+    expect(urls(screenText({ ...lan, mdns: false, host: '::' }))).to.deep.equal(['http://192.168.1.20:8080', 'http://10.0.0.5:8080']);
+    // One address: that one.
+    expect(urls(screenText({ ...lan, mdns: true, host: '10.0.0.5' }))).to.deep.equal(['http://10.0.0.5:8080']);
+    expect(urls(screenText({ ...lan, mdns: true, host: 'fd00::5' }))).to.deep.equal(['http://[fd00::5]:8080']);
+    // Loopback only: said plainly, with the way to change it.
+    const local = screenText({ ...lan, mdns: true, host: '127.0.0.1' });
+    expect(urls(local)).to.deep.equal(['http://127.0.0.1:8080']);
+    expect(local).to.include('Loop answers only here').and.include('set http.host: 0.0.0.0');
+    // The hotspot's address only when Loop listens there.
+    const hotspot = { ...lan, ips: [], mdns: false, port: 80, wifi: hotspotWifi('LOOP-Setup', '') };
+    expect(screenText({ ...hotspot, host: '10.0.0.5' })).not.to.include('http://192.168.100.1');
   });
 });
 
