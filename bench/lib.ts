@@ -2,7 +2,9 @@
 // Loop as a child process exactly as the service manager does (bin/loop.js executed directly, so
 // its shebang's V8 flags apply).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,4 +189,25 @@ export async function spawnLoop(extraEnv: Record<string, string | undefined> = {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A Loop with only system and media, whose upload bounds let a file of `bytes` in (the upload benches). */
+export function spawnUploadLoop(bytes: number): Promise<LoopChild> {
+  return spawnLoop({
+    LOOP_PLUGINS: '[system,media]',
+    LOOP_MEDIA_MAX_UPLOAD_BYTES: String(bytes + 1024 * 1024),
+    LOOP_MEDIA_MIN_FREE_BYTES: '0',
+  });
+}
+
+/** Writes `bytes` random bytes to `path` (incompressible, so no layer can shortcut them), synced. */
+export async function writeRandomFile(path: string, bytes: number): Promise<void> {
+  const block = randomBytes(16 * 1024 * 1024);
+  const fh = await open(path, 'w');
+  try {
+    for (let left = bytes; left > 0; left -= block.length) await fh.write(left >= block.length ? block : block.subarray(0, left));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -4,12 +4,11 @@
 // that request; import time in a fresh node process). The bytes are random, so each upload ends in
 // a 415 from ffprobe: the figures are the upload paths alone. BENCH_UPLOAD_MIB sets the size (default 200).
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fmt, nowMs, packageRoot, procStats, sleep, spawnLoop, table } from './lib.js';
+import { fmt, nowMs, packageRoot, procStats, sleep, spawnUploadLoop, table, writeRandomFile } from './lib.js';
 import { uploadFiles } from '../test/helpers/media-files.js';
 import { startTus } from '../test/helpers/tus.js';
 
@@ -48,16 +47,9 @@ export default async function bench(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'loop-bench-tus-'));
   const src = join(dir, 'big.mp4');
   const size = MIB * 1024 * 1024;
-  const loop = await spawnLoop({
-    LOOP_PLUGINS: '[system,media]',
-    LOOP_MEDIA_MAX_UPLOAD_BYTES: String(size + 1024 * 1024),
-    LOOP_MEDIA_MIN_FREE_BYTES: '0',
-  });
+  const loop = await spawnUploadLoop(size);
   try {
-    const block = randomBytes(16 * 1024 * 1024);
-    const fh = await open(src, 'w');
-    for (let left = size; left > 0; left -= block.length) await fh.write(left >= block.length ? block : block.subarray(0, left));
-    await fh.close();
+    await writeRandomFile(src, size);
     await loop.waitFor('Loop is up', 30_000);
     await sleep(1000);
     const idle = procStats(loop.pid).rssMiB;

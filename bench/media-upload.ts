@@ -4,13 +4,12 @@
 // >= 0.5, Loop's RSS growth during the upload < 20 MB (VmRSS of the child from /proc, every 50 ms).
 // The bytes are random, so after the upload ffprobe refuses them (415) and the file is removed:
 // the figure is the upload path alone. BENCH_UPLOAD_MIB sets the size (default 1024).
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fmt, nowMs, procStats, ratio, sleep, spawnLoop, table } from './lib.js';
+import { fmt, nowMs, procStats, ratio, sleep, spawnUploadLoop, table, writeRandomFile } from './lib.js';
 import { uploadFiles } from '../test/helpers/media-files.js';
 import { asText } from '../core/util/text.js';
 
@@ -21,17 +20,9 @@ export default async function run(): Promise<void> {
   const src = join(dir, 'big.bin');
   const copy = join(dir, 'copy.bin');
   const size = MIB * 1024 * 1024;
-  const loop = await spawnLoop({
-    LOOP_PLUGINS: '[system,media]',
-    LOOP_MEDIA_MAX_UPLOAD_BYTES: String(size + 1024 * 1024),
-    LOOP_MEDIA_MIN_FREE_BYTES: '0',
-  });
+  const loop = await spawnUploadLoop(size);
   try {
-    const block = randomBytes(16 * 1024 * 1024);
-    const fh = await open(src, 'w');
-    for (let left = size; left > 0; left -= block.length) await fh.write(left >= block.length ? block : block.subarray(0, left));
-    await fh.sync();
-    await fh.close();
+    await writeRandomFile(src, size);
 
     // Baseline 1: read → write → fsync, as the upload does on the device side.
     let t = nowMs();

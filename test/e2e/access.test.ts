@@ -2,15 +2,11 @@
 // on: make an API token with a name (shown once, copied with one button), see it work and its last
 // use listed, revoke it (it stops working); change the owner password (a wrong current one is said,
 // the right one works and the new password logs in). axe-core light and dark, screenshots.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import { claim, login, OWNER_PASSWORD } from '../helpers/auth.js';
 import { startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { skipBecause } from '../helpers/skip.js';
-import { axe, CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { axe, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 const NEW_PASSWORD = 'a longer and newer passphrase';
 
@@ -32,8 +28,7 @@ describe('e2e: tokens and the owner password (the Access view)', function () {
     (await fetch(`${loop.http}/api/state`, { headers: { authorization: `Bearer ${token}` } })).status;
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build`');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     loop = await startTestLoop({ auth: { mode: 'on' }, plugins: ['system'] });
     session = await claim(loop);
     browser = await launch();

@@ -1,14 +1,23 @@
 // Headless Chromium for the e2e tests: Debian's /usr/bin/chromium driven by playwright-core (no
 // browser is ever downloaded), phone-sized pages that record console errors and failed requests,
 // screenshots into an artifacts folder, and axe-core scans.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { packageRoot } from '../../core/paths.js';
+import { skipBecause } from '../helpers/skip.js';
 
 export const CHROMIUM = process.env.LOOP_CHROMIUM ?? '/usr/bin/chromium';
 export const PHONE = { width: 390, height: 844 };
+
+/** A test of the page needs the built page (it cannot pass without it) and Chromium (it skips, saying why, without). */
+export function needPageAndBrowser(ctx: Mocha.Context): void {
+  if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html')))
+    throw new Error('web/dist is not built: run `npm run build` (npm test builds it)');
+  if (!existsSync(CHROMIUM)) skipBecause(ctx, `${CHROMIUM} is not installed (apt-get install chromium)`);
+}
 export const DESKTOP = { width: 1280, height: 800 };
 /** Where the tests leave their screenshots (LOOP_ARTIFACTS overrides). */
 export const ARTIFACTS = process.env.LOOP_ARTIFACTS ?? join(tmpdir(), 'loop-e2e-artifacts');

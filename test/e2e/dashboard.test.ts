@@ -4,19 +4,17 @@
 // lose and regain the server, lose the socket and live on polling; every view scanned by axe-core
 // and photographed. No console error and no failed request is tolerated except where a step
 // provokes one on purpose (and says so).
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import type { LoopState, V1MediaItem } from '../../core/protocol/index.js';
 import { ERROR_CATALOGUE } from '../../web/src/errors.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
-import { skipBecause } from '../helpers/skip.js';
 import { until } from '../helpers/wait.js';
-import { axe, CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { axe, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 const VIEWS: Array<[name: string, path: string]> = [
   ['now', '/'],
@@ -72,9 +70,7 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
   };
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html')))
-      throw new Error('web/dist is not built: run `npm run build` (npm test builds it)');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     ports = { http: await freePort(), mqtt: await freePort() };
     await start();
     browser = await launch();

@@ -3,17 +3,13 @@
 // the browser never fetched are plain tiles (never a broken image), and the indicator never claims
 // "updating every few seconds" while nothing updates. Loop starts again on the same port and data
 // dir: the page comes back by itself, controls enabled, thumbnails loaded.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { freePort } from '../helpers/ports.js';
-import { skipBecause } from '../helpers/skip.js';
 import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { until } from '../helpers/wait.js';
-import { CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 const CONTROLS = ['Previous', 'Next'];
 
@@ -45,8 +41,7 @@ describe('e2e: the page while Loop is down, and after', function () {
   };
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build`');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     ports = { http: await freePort(), mqtt: await freePort() };
     await start();
     await uploadReadyClips(proc, 3);

@@ -2,16 +2,12 @@
 // control on every view is at least 44×44 px (a radio or a checkbox counts by its label), a tab
 // change puts the focus on the new view's heading and the view at its top, and fields say which
 // item they belong to ("Repeat for <clip>"); the WiFi password field is named "Password" alone.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import { FakeNm, NMCLI } from '../fixtures/nmcli/state.js';
 import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
-import { skipBecause } from '../helpers/skip.js';
 import { uploadReadyClips } from '../helpers/upload-clips.js';
-import { CHROMIUM, launch, openPage, type WatchedPage } from './browser.js';
+import { launch, openPage, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 const VIEWS = ['/', '/loop', '/library', '/wifi', '/system', '/access'];
 
@@ -23,8 +19,7 @@ describe('e2e: touch targets, focus on navigation, names that say which item', f
   let w: WatchedPage;
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build`');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     const nm = new FakeNm();
     proc = await startLoopProcess({
       config: {

@@ -2,17 +2,14 @@
 // the second upload of the session keeps its progress row in view the whole time (the tray is pinned
 // above the tab bar); finished rows clear themselves; the same file again says "Already in the
 // library" with a link to it; leaving mid-upload asks first.
-import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import { makeClip } from '../helpers/clips.js';
 import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
-import { skipBecause } from '../helpers/skip.js';
 import { until } from '../helpers/wait.js';
-import { CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 describe('e2e: the upload tray', function () {
   this.timeout(180_000);
@@ -22,8 +19,7 @@ describe('e2e: the upload tray', function () {
   let w: WatchedPage;
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build`');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     proc = await startLoopProcess({
       config: { device: { id: 'e2e-uploads' }, plugins: ['system', 'loop', 'media'] },
       dataDir,

@@ -2,15 +2,11 @@
 // real Loop processes: without NetworkManager (no nmcli) the page says why in plain words, with the
 // technical reason behind "Details", and offers no Scan, Connect or Hotspot; with a WiFi adapter that
 // refuses the hotspot (the nmcli stand-in), the Hotspot switch goes back and the refusal is said.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { packageRoot } from '../../core/paths.js';
 import { FakeNm, NMCLI } from '../fixtures/nmcli/state.js';
 import { startLoopProcess, type LoopProcess } from '../helpers/loop.js';
-import { skipBecause } from '../helpers/skip.js';
-import { axe, CHROMIUM, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage } from './browser.js';
+import { axe, DESKTOP, launch, openPage, PHONE, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 describe('e2e: the WiFi view when Loop cannot drive WiFi', function () {
   this.timeout(120_000);
@@ -19,8 +15,7 @@ describe('e2e: the WiFi view when Loop cannot drive WiFi', function () {
   const pages: WatchedPage[] = [];
 
   before(async function () {
-    if (!existsSync(join(packageRoot, 'web', 'dist', 'index.html'))) throw new Error('web/dist is not built: run `npm run build`');
-    if (!existsSync(CHROMIUM)) skipBecause(this, `${CHROMIUM} is not installed (apt-get install chromium)`);
+    needPageAndBrowser(this);
     browser = await launch();
   });
   after(async () => {
