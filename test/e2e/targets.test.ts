@@ -78,6 +78,8 @@ describe('e2e: touch targets, focus on navigation, names that say which item', f
   it('fields name their item: "Repeat for <clip>"; the WiFi password is "Password"', async () => {
     const { page } = w;
     await page.goto('/loop');
+    // The list arrives with the page's first snapshot, after the view itself.
+    await page.locator('li.queue-item .name').nth(1).waitFor({ timeout: 15_000 });
     const names = await page.locator('li.queue-item .name').allInnerTexts();
     expect(names.length).to.equal(2);
     for (const n of names) await page.getByRole('spinbutton', { name: `Repeat for ${n}`, exact: true }).waitFor();
