@@ -65,6 +65,8 @@ describe('auth: the owner, sessions and API tokens', function () {
     expect(again.status, 'not even the owner: it is a password change').to.equal(409);
 
     expect((await raw('GET', `${b}/api/dashboard`)).status).to.equal(401);
+    // The page's state document (its polling fallback) holds the same as the dashboard: login only.
+    expect((await raw('GET', `${b}/api/state`)).status).to.equal(401);
     expect((await raw('GET', `${b}/api/dashboard`, { headers: { cookie } })).status).to.equal(200);
     const status = await raw('GET', `${b}/api/auth/status`);
     expect(status.json?.data).to.deep.equal({ mode: 'on', claim_code: true, logged_in: false });
