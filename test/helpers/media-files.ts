@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { deflateSync, crc32 } from 'node:zlib';
-import type { V1MediaItem } from '../../core/protocol/media.js';
+import { expect } from 'chai';
+import type { UploadResult, V1MediaItem } from '../../core/protocol/media.js';
 import { http } from './loop.js';
 import { asText } from '../../core/util/text.js';
 
@@ -301,4 +302,14 @@ export async function mediaFiles(dataDir: string): Promise<Record<string, string
   const out: Record<string, string[]> = {};
   for (const d of ['incoming', 'originals', 'clips', 'thumbs']) out[d] = await readdir(join(dataDir, 'media', d)).catch(() => []);
   return out;
+}
+
+/** Uploads one file and waits until it is converted; fails the test with the reason when it is not. */
+export async function uploadConverted(base: string, path: string): Promise<V1MediaItem> {
+  const r = await uploadFiles(`${base}/api/media`, [{ path, name: path.split('/').pop() as string }]);
+  expect(r.status, JSON.stringify(r.json)).to.equal(200);
+  const slug = (r.json.data as UploadResult).slug as string;
+  const item = await waitItem(base, slug, (x) => x.processing_status === 'completed' || x.processing_status === 'failed', 60_000);
+  expect(item.processing_status, String(item.error)).to.equal('completed');
+  return item;
 }

@@ -2,9 +2,9 @@
 // coloured band on each edge (media made at test time) show whether the subject is whole, cropped,
 // or on a blurred fill; a red corner marker shows whether a photo or a phone clip came out upright.
 import { expect } from 'chai';
-import type { MediaProgress, UploadResult, V1MediaItem } from '../../core/protocol/media.js';
+import type { MediaProgress, V1MediaItem } from '../../core/protocol/media.js';
 import { http, removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
-import { uploadFiles, waitItem } from '../helpers/media-files.js';
+import { uploadConverted, waitItem } from '../helpers/media-files.js';
 import {
   BLACK,
   BLUE,
@@ -35,14 +35,7 @@ function screenLoop(fit: Fit, rotation: 0 | 90, dataDir?: string, keepOriginals 
   );
 }
 
-async function convert(loop: TestLoop, path: string): Promise<V1MediaItem> {
-  const r = await uploadFiles(`${loop.http}/api/media`, [{ path, name: path.split('/').pop() as string }]);
-  expect(r.status, JSON.stringify(r.json)).to.equal(200);
-  const slug = (r.json.data as UploadResult).slug as string;
-  const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'completed' || x.processing_status === 'failed', 60_000);
-  expect(item.processing_status, String(item.error)).to.equal('completed');
-  return item;
-}
+const convert = (loop: TestLoop, path: string): Promise<V1MediaItem> => uploadConverted(loop.http, path);
 
 const isNot = (c: Rgb, what: Rgb): boolean => !near(c, what);
 

@@ -1,9 +1,9 @@
 // What phones upload: HEIC photos (made here with libheif's heif-enc; Debian 12's ffmpeg 5.1 cannot
 // read them, libheif's heif-convert decodes them) and 10-bit HLG HEVC clips, tone-mapped to SDR H.264.
 import { expect } from 'chai';
-import type { UploadResult, V1MediaItem } from '../../core/protocol/media.js';
+import type { V1MediaItem } from '../../core/protocol/media.js';
 import { removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
-import { streamInfo, uploadFiles, waitItem } from '../helpers/media-files.js';
+import { streamInfo, uploadConverted, uploadFiles } from '../helpers/media-files.js';
 import {
   BLUE,
   GREEN,
@@ -33,14 +33,7 @@ describe('media: HEIC photos and HDR (HLG) video', function () {
     if (loop) removeDir(loop.dataDir);
   });
 
-  async function convert(path: string): Promise<V1MediaItem> {
-    const r = await uploadFiles(`${loop.http}/api/media`, [{ path, name: path.split('/').pop() as string }]);
-    expect(r.status, JSON.stringify(r.json)).to.equal(200);
-    const slug = (r.json.data as UploadResult).slug as string;
-    const item = await waitItem(loop.http, slug, (x) => x.processing_status === 'completed' || x.processing_status === 'failed', 60_000);
-    expect(item.processing_status, String(item.error)).to.equal('completed');
-    return item;
-  }
+  const convert = (path: string): Promise<V1MediaItem> => uploadConverted(loop.http, path);
 
   it('an HEIC made with heif-enc is accepted, its size read from the header, and converted whole', async () => {
     const heic = await heicStill(640, 480);
