@@ -21,6 +21,16 @@ export const MediaSource = Type.Object({
 });
 export type MediaSource = Static<typeof MediaSource>;
 
+/** A still made into a clip of the screen's profile: `duration` seconds of the picture, sound (silent) when the clips have some. */
+export const StillClip = Type.Object({
+  /** Absolute path of the clip on this device. */
+  path: Type.String(),
+  url: Type.String(),
+  duration: Type.Number(),
+  has_audio: Type.Boolean(),
+});
+export type StillClip = Static<typeof StillClip>;
+
 /**
  * The first version's MediaItem, plus what Loop adds (kind, thumbnail_url, error, path, sha256,
  * source). width/height/duration/frame_count describe the converted clip once ready, the upload before.
@@ -53,6 +63,13 @@ export const MediaItem = Type.Object({
   /** The job converting it now (the id seen in progress events), null when none. */
   job_id: Type.Optional(Nullable(Type.String())),
   source: Type.Optional(MediaSource),
+  /** Whether the converted file has sound (a video's; with media.video.keep_audio and a source that had some). */
+  has_audio: Type.Optional(Type.Boolean()),
+  /**
+   * A still's short clip of the screen's profile (stills only, once made; null before): the player
+   * repeats it on its timeline for the still's seconds, so a loop of clips and stills plays as one.
+   */
+  still_clip: Type.Optional(Nullable(StillClip)),
 });
 export type MediaItem = Static<typeof MediaItem>;
 

@@ -13,6 +13,7 @@ import { TEMP_PREFIX } from './layout.js';
 import { probeMedia } from './probe.js';
 import { fitFor, profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
 import { round1, type MediaShared } from './shared.js';
+import { makeStillClip, stillClipNames } from './still-clip.js';
 import type { MediaConfig } from './config.js';
 import type { LibraryEntry } from './library.js';
 import { removeIfThere } from '../../core/util/remove.js';
@@ -116,10 +117,16 @@ export class Converter {
 
     const clip = this.shared.layout.clipName(sha, this.keyFor(start), kind);
     const thumb = this.shared.layout.thumbName(sha, this.keyFor(start));
+    // A still of this profile whose clip is missing (a library from before still clips, or a clip
+    // that failed): only the clip is made, from the picture it has.
+    if (again && kind === 'image' && start.clip === clip && start.thumbnail === thumb)
+      return this.addStillClip(start, cfg, jobId, signal, send);
     const tmpClip = join(this.shared.layout.clips, `${TEMP_PREFIX}${jobId}-${basename(clip)}`);
     const tmpThumb = join(this.shared.layout.thumbs, `${TEMP_PREFIX}${jobId}-${basename(thumb)}`);
+    const still = kind === 'image' ? stillClipNames(this.shared, sha, this.keyFor(start), jobId) : null;
     const owned = [tmpClip, tmpThumb, this.shared.layout.abs(clip), this.shared.layout.abs(thumb)];
-    for (const f of owned) this.shared.busy.add(f);
+    const temps = [tmpClip, tmpThumb, ...(still ? [still.tmp] : [])];
+    for (const f of [...owned, ...(still ? [still.tmp, this.shared.layout.abs(still.file)] : [])]) this.shared.busy.add(f);
     try {
       const gate = throttle(PROGRESS_INTERVAL_MS);
       // ffmpeg and the files run off the plugin's lane: a conversion takes minutes on a Pi and would
@@ -157,9 +164,12 @@ export class Converter {
         maxPixels: cfg.max_pixels,
         signal,
       });
+      // A still's clip for the loop's timeline, from the picture just made.
+      const made = still ? await makeStillClip(this.shared, cfg, tmpClip, still, signal, slug) : null;
       await fsyncPath(tmpClip);
       await fsyncPath(tmpThumb);
       if (signal.aborted) throw new FfmpegCancelled();
+      if (made && 'entry' in made) await rename(made.tmp, this.shared.layout.abs(made.entry.file));
       await rename(tmpClip, this.shared.layout.abs(clip));
       await rename(tmpThumb, this.shared.layout.abs(thumb));
       await fsyncPath(this.shared.layout.clips);
@@ -168,7 +178,10 @@ export class Converter {
       if (signal.aborted) throw new FfmpegCancelled();
       const original = start.original;
       const keep = cfg.keep_originals;
-      const replaced = [start.clip, start.thumbnail].filter((f): f is string => !!f && f !== clip && f !== thumb);
+      const stillClip = made && 'entry' in made ? made.entry : null;
+      const replaced = [start.clip, start.thumbnail, start.still_clip?.file].filter(
+        (f): f is string => !!f && f !== clip && f !== thumb && f !== stillClip?.file,
+      );
       const entry = await this.shared.inTurn(async () => {
         const ready = await this.shared.update(sha, {
           status: 'ready',
@@ -184,7 +197,9 @@ export class Converter {
             frame_count: out.frame_count,
             size: clipStat.size,
             thumb_size: thumbStat.size,
+            has_audio: out.has_audio,
           },
+          ...(kind === 'image' ? { still_clip: stillClip } : {}),
         });
         // Only now that the index no longer names it. A failed unlink leaves an orphan that the next
         // start's cleanup (or the cleanup action) removes, so the clip still counts as converted.
@@ -200,13 +215,13 @@ export class Converter {
         return ready;
       }, signal);
       if (entry) {
-        send('done', 100);
+        send('done', 100, made && 'failed' in made ? { message: stillClipFailed(made.failed) } : {});
         if (!again) this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: cfg.add_to_loop });
       }
     } catch (err) {
       // Either temp file may not exist yet (the job stopped before writing it); one that will not go
       // is an orphan for cleanup, and the job's own error is what the item shows.
-      await Promise.all([tmpClip, tmpThumb].map((p) => removeIfThere(p).catch(logged(this.shared.log, `temp file ${p} not removed`))));
+      await Promise.all(temps.map((p) => removeIfThere(p).catch(logged(this.shared.log, `temp file ${p} not removed`))));
       if (err instanceof FfmpegCancelled || signal.aborted) {
         // Deleted (the delete takes it from here) or stopping (start() re-queues it).
         if (!this.stopping) send('failed', 0, { message: 'cancelled' });
@@ -235,6 +250,51 @@ export class Converter {
     } finally {
       await Promise.all(owned.slice(4).map((p) => removeIfThere(p).catch(logged(this.shared.log, `decoded picture ${p} not removed`))));
       for (const f of owned) this.shared.busy.delete(f);
+      if (still) for (const f of [still.tmp, this.shared.layout.abs(still.file)]) this.shared.busy.delete(f);
     }
   }
+
+  /**
+   * A ready still of this profile without its clip: the clip is made from its picture and added to
+   * the entry (the picture plays meanwhile). A failure leaves the entry as it was, reported on
+   * `media/progress` (`done`, with the reason) and in the log; the still plays as a picture.
+   */
+  private async addStillClip(
+    start: LibraryEntry,
+    cfg: MediaConfig,
+    jobId: string,
+    signal: AbortSignal,
+    send: (stage: MediaStage, percent: number, extra?: Partial<MediaProgress>) => void,
+  ): Promise<void> {
+    if (!start.clip) return;
+    const names = stillClipNames(this.shared, start.sha256, this.keyFor(start), jobId);
+    const files = [names.tmp, this.shared.layout.abs(names.file)];
+    for (const f of files) this.shared.busy.add(f);
+    try {
+      const made = await makeStillClip(this.shared, cfg, this.shared.layout.abs(start.clip), names, signal, start.slug);
+      if ('failed' in made) return send('done', 100, { message: stillClipFailed(made.failed) });
+      if (signal.aborted) throw new FfmpegCancelled();
+      await rename(made.tmp, this.shared.layout.abs(made.entry.file));
+      await fsyncPath(this.shared.layout.clips);
+      const old = start.still_clip?.file;
+      await this.shared.inTurn(async () => {
+        await this.shared.update(start.sha256, { still_clip: made.entry });
+        if (old && old !== made.entry.file)
+          await removeIfThere(this.shared.layout.abs(old)).catch(logged(this.shared.log, `old file ${old} not removed`));
+        await this.shared.publishState();
+      }, signal);
+      send('done', 100);
+    } catch (err) {
+      // Deleted or stopping (the delete or the next start takes it from here); the temp file is an orphan otherwise.
+      await removeIfThere(names.tmp).catch(logged(this.shared.log, `temp file ${names.tmp} not removed`));
+      if (!(err instanceof FfmpegCancelled) && !signal.aborted) throw err;
+    } finally {
+      for (const f of files) this.shared.busy.delete(f);
+    }
+  }
+}
+
+/** What `media/progress` says when a still's clip could not be made. */
+function stillClipFailed(why: string): string {
+  return `the still plays as a picture (outside the loop's timeline): its clip could not be made: ${why}`;
 }

@@ -14,7 +14,19 @@ const ClipOutput = Type.Object({
   frame_count: Type.Number(),
   size: Type.Number(),
   thumb_size: Type.Number(),
+  /** Whether the clip has sound (absent in indexes written before it was recorded). */
+  has_audio: Type.Optional(Type.Boolean()),
 });
+
+/** A still's short clip of the screen's profile (stills.ts), beside its picture. */
+const StillClipFile = Type.Object({
+  /** Relative name under media/. */
+  file: Type.String(),
+  duration: Type.Number(),
+  size: Type.Number(),
+  has_audio: Type.Boolean(),
+});
+export type StillClipFile = Static<typeof StillClipFile>;
 
 export const LibraryEntry = Type.Object({
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
@@ -35,6 +47,8 @@ export const LibraryEntry = Type.Object({
   output: Nullable(ClipOutput),
   /** This item's fit, over media.display.fit (absent in indexes written before it existed). */
   fit: Type.Optional(Nullable(MediaFit)),
+  /** A still's clip, once made (absent in indexes written before stills had one: made in the background). */
+  still_clip: Type.Optional(Nullable(StillClipFile)),
 });
 export type LibraryEntry = Static<typeof LibraryEntry>;
 
@@ -46,12 +60,15 @@ export async function openLibrary(store: StateStore): Promise<JsonDocument<Libra
   return store.open<LibraryDoc>('library', { version: 1, schema: LibraryDoc, defaults: () => ({ items: [] }) });
 }
 
-export interface UrlBase {
+export interface ItemContext {
+  /** URL prefix of the files. */
   files: string;
+  /** media.video.keep_audio: whether a clip whose source had sound kept it (for entries that did not record it). */
+  keepAudio: boolean;
 }
 
 /** The public shape (the first version's MediaItem plus Loop's fields). */
-export function toItem(e: LibraryEntry, layout: MediaLayout, urls: UrlBase): MediaItem {
+export function toItem(e: LibraryEntry, layout: MediaLayout, urls: ItemContext): MediaItem {
   const ready = e.status === 'ready' && e.clip !== null && e.output !== null;
   return {
     slug: e.slug,
@@ -80,10 +97,20 @@ export function toItem(e: LibraryEntry, layout: MediaLayout, urls: UrlBase): Med
       duration: e.source.duration,
       has_audio: e.source.has_audio,
     },
+    has_audio: e.kind === 'video' ? (e.output?.has_audio ?? (e.source.has_audio && urls.keepAudio)) : false,
+    still_clip:
+      ready && e.kind === 'image' && e.still_clip
+        ? {
+            path: layout.abs(e.still_clip.file),
+            url: `${urls.files}/${e.still_clip.file}`,
+            duration: e.still_clip.duration,
+            has_audio: e.still_clip.has_audio,
+          }
+        : null,
   };
 }
 
 /** Bytes on disk owned by an entry (from the index: no stat per publish). */
 export function entryBytes(e: LibraryEntry): number {
-  return (e.original ? e.size : 0) + (e.output ? e.output.size + e.output.thumb_size : 0);
+  return (e.original ? e.size : 0) + (e.output ? e.output.size + e.output.thumb_size : 0) + (e.still_clip?.size ?? 0);
 }

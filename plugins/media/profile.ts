@@ -120,6 +120,55 @@ export function stillArgs(cfg: MediaConfig, fit: Fit = cfg.display.fit): FfmpegA
   };
 }
 
+/**
+ * Seconds of a still's clip: one keyframe and the frames that repeat it (a few bytes each). The
+ * player repeats it on its timeline for the still's seconds (EDL `length=`), so those stay a loop
+ * setting: changing them converts nothing.
+ */
+export const STILL_CLIP_SECONDS = 2;
+
+/**
+ * A still's picture (the PNG stillArgs made, at the screen's size) → STILL_CLIP_SECONDS of the
+ * clips' profile: H.264 High, yuv420p, the screen's frame rate, one keyframe; with a silent track
+ * when clips keep their sound (mpv 0.35 stalls on a timeline that mixes segments with and without).
+ */
+export function stillClipArgs(cfg: MediaConfig): FfmpegArgs {
+  const frames = Math.max(1, Math.round(cfg.display.fps * STILL_CLIP_SECONDS));
+  const audio = cfg.video.keep_audio;
+  return {
+    input: [...common(cfg.max_pixels), '-loop', '1', '-framerate', String(cfg.display.fps)],
+    output: [
+      ...(audio ? ['-filter_complex', 'anullsrc=r=48000:cl=stereo[silence]', '-map', '0:v:0', '-map', '[silence]'] : ['-map', '0:v:0']),
+      '-frames:v',
+      String(frames),
+      '-t',
+      String(STILL_CLIP_SECONDS),
+      '-vf',
+      'setsar=1,format=yuv420p',
+      '-c:v',
+      'libx264',
+      '-preset',
+      cfg.video.preset,
+      '-crf',
+      String(cfg.video.crf),
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-g',
+      String(frames),
+      ...(cfg.video.threads > 0 ? ['-threads', String(cfg.video.threads)] : []),
+      ...(audio ? ['-c:a', 'aac', '-b:a', cfg.video.audio_bitrate] : ['-an']),
+      '-map_metadata',
+      '-1',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+    ],
+  };
+}
+
 /** A JPEG thumbnail from the converted file, `atSeconds` into it. */
 export function thumbnailArgs(cfg: MediaConfig, atSeconds: number): FfmpegArgs {
   return {

@@ -143,16 +143,19 @@ export class MediaService {
   reconvertStale(): number {
     let queued = 0;
     for (const e of this.entries()) {
-      if (e.status !== 'ready' || !e.clip || e.clip.includes(`-${this.converter.keyFor(e)}.`) || this.converter.has(e.sha256)) continue;
+      if (e.status !== 'ready' || !e.clip || this.converter.has(e.sha256)) continue;
+      // A still without its clip (a library from before stills had one) gets it, from its picture.
+      const stillWithoutClip = e.kind === 'image' && !e.still_clip;
+      if (e.clip.includes(`-${this.converter.keyFor(e)}.`) && !stillWithoutClip) continue;
       // Without its original, only a new canvas is worth a lossy re-encode of the clip: a new fit
       // or encoder setting cannot be applied to what the clip already cropped (e.g. after an
       // upgrade whose default fit differs, nothing is converted again).
       const { width, height } = this.converter.configFor(e).display;
-      if (!e.original && e.output?.width === width && e.output.height === height) continue;
+      if (!e.original && !stillWithoutClip && e.output?.width === width && e.output.height === height) continue;
       this.converter.enqueue(e.sha256, randomUUID(), e.filename);
       queued++;
     }
-    if (queued) this.options.log.info({ queued }, 'the screen profile or a fit changed: converting again');
+    if (queued) this.options.log.info({ queued }, 'the screen profile or a fit changed, or stills lack their clip: converting again');
     return queued;
   }
 
@@ -178,8 +181,10 @@ export class MediaService {
     for (const e of this.doc.get().items) {
       const hasOriginal = await exists(e.original);
       const next: LibraryEntry = { ...e, original: hasOriginal ? e.original : null };
+      // A still's clip gone is no damage: its picture plays, and the clip is made again (reconvertStale).
+      if (e.still_clip && !(await exists(e.still_clip.file))) next.still_clip = null;
       if (e.status === 'ready' && !((await exists(e.clip)) && (await exists(e.thumbnail)))) {
-        Object.assign(next, { clip: null, thumbnail: null, output: null });
+        Object.assign(next, { clip: null, thumbnail: null, output: null, still_clip: null });
         if (hasOriginal) Object.assign(next, { status: 'queued', error: null });
         else Object.assign(next, { status: 'failed', error: 'the converted file is missing and the original is gone; upload it again' });
       } else if (e.status === 'queued' || e.status === 'processing') {
@@ -191,6 +196,7 @@ export class MediaService {
             clip: null,
             thumbnail: null,
             output: null,
+            still_clip: null,
           });
       }
       if (next.status === 'queued') requeue.push(next);
@@ -263,7 +269,7 @@ export class MediaService {
   }
 
   item(e: LibraryEntry): MediaItem {
-    return toItem(e, this.layout, { files: this.options.filesUrl });
+    return toItem(e, this.layout, { files: this.options.filesUrl, keepAudio: this.cfg.video.keep_audio });
   }
 
   get(slug: string): MediaItem {
@@ -324,7 +330,7 @@ export class MediaService {
     await this.doc.update((d) => ({ items: d.items.filter((x) => x.sha256 !== e.sha256) }), { freesSpace: true });
     // Files go only once the index no longer names them: a crash in between leaves orphans (removed at start), never dangling entries.
     // A file that will not go is logged and left as an orphan for cleanup: the item is deleted all the same.
-    for (const rel of [e.original, e.clip, e.thumbnail])
+    for (const rel of [e.original, e.clip, e.thumbnail, e.still_clip?.file])
       if (rel) await removeIfThere(this.layout.abs(rel)).catch(logged(this.options.log, `deleted ${slug}, but ${rel} was not removed`));
     await this.options.store.spaceFreed();
     await this.publishState();
@@ -363,7 +369,7 @@ export class MediaService {
   async cleanup(): Promise<{ removed: string[]; freed_bytes: number }> {
     const owned = new Set<string>(this.busy);
     for (const e of this.entries()) {
-      for (const rel of [e.original, e.clip, e.thumbnail]) if (rel) owned.add(this.layout.abs(rel));
+      for (const rel of [e.original, e.clip, e.thumbnail, e.still_clip?.file]) if (rel) owned.add(this.layout.abs(rel));
     }
     const removed: string[] = [];
     let freed = 0;

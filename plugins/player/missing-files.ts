@@ -21,10 +21,13 @@ export class MissingFiles {
     const inLoop = new Set(loop?.order ?? []);
     for (const slug of [...this.missing]) if (!inLoop.has(slug) || !library.has(slug)) this.missing.delete(slug);
     for (const slug of inLoop) {
-      const path = library.get(slug)?.path;
-      if (!path) continue;
+      const item = library.get(slug);
+      const path = item?.path;
+      if (!item || !path) continue;
       if (existsSync(path)) {
         this.missing.delete(slug);
+        // A still whose clip is gone plays as its picture (outside the timeline) until the media plugin makes it again.
+        if (item.still_clip && !existsSync(item.still_clip.path)) out.set(slug, { ...item, still_clip: null });
         continue;
       }
       out.delete(slug);

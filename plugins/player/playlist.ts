@@ -13,6 +13,8 @@ export interface PlaylistEntry {
   options: Record<string, string | number>;
   /** Whether the converted file may carry sound (its source had some); a timeline needs all alike. */
   audio?: boolean;
+  /** A still's clip (media `still_clip`): its file and length, repeated on a timeline for the still's seconds. */
+  stillClip?: { path: string; length: number };
   /** A timeline (timeline.ts): the clip of each of its segments, in order; `path` is its `edl://` URL. */
   segments?: readonly PlaylistEntry[];
 }
@@ -40,8 +42,16 @@ export function entryFor(loop: LoopState, item: MediaItem, mode: 'all' | 'one'):
     // player sets on the playing entry never leaks into entries that would otherwise inherit it.
     options['loop-file'] = mode === 'one' ? 'inf' : repeat > 1 ? repeat - 1 : 'no';
   }
-  const audio = item.source?.has_audio ?? false;
-  return { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options, audio };
+  const entry: PlaylistEntry = { slug: item.slug, path: item.path as string, kind: item.kind, title: titleOf(item), options };
+  if (item.kind === 'image') {
+    const clip = item.still_clip;
+    if (clip) Object.assign(entry, { stillClip: { path: clip.path, length: clip.duration }, audio: clip.has_audio });
+    else entry.audio = false;
+  } else {
+    // Whether the converted file has sound (older libraries say only whether the upload had some).
+    entry.audio = item.has_audio ?? item.source?.has_audio ?? false;
+  }
+  return entry;
 }
 
 /**

@@ -1,9 +1,13 @@
-// Pure: a loop of clips as one continuous mpv timeline (an `edl://` URL), so clip-to-clip
-// transitions and the wrap-around cross no file boundary (mpv re-creates the decoder at every file
-// boundary: the last frame is held 60-180 ms; inside a timeline it is not). Each pass of a clip is
-// its own segment, titled `loop:<n>` so the chapter mpv reports maps back to the clip on screen.
-// Stills cannot be EDL segments in mpv 0.35 (the whole timeline fails to load), so a plan with a
-// still, a lone clip or mode one stays a playlist (playlist.ts). Unit tested (player-timeline).
+// Pure: a loop of clips and stills as one continuous mpv timeline (an `edl://` URL), so transitions
+// and the wrap-around cross no file boundary (mpv re-creates the decoder at every file boundary:
+// the last frame is held 60-180 ms; inside a timeline it is not). Each pass of a clip is its own
+// segment, titled `loop:<n>` so the chapter mpv reports maps back to the item on screen. A picture
+// cannot be an EDL segment (mpv 0.35 fails the whole timeline; 0.40 documents no more), so a still
+// plays as its still clip (the media plugin's short clip of the picture, `still_clip`) repeated in
+// parts with `length=` for its seconds: the parts after the first are titled otherwise, so they
+// belong to the still's segment. Only the EDL features mpv 0.35 documents are used (`%n%` quoting,
+// `length`, `title`), which 0.40 keeps. A still without its clip yet, a lone clip and mode one stay
+// a playlist (playlist.ts). Unit tested (player-timeline).
 import type { PlaylistEntry } from './playlist.js';
 
 /** `player.timeline`: `auto` plays a loop of clips as one timeline; `off` always uses the playlist. */
@@ -22,17 +26,28 @@ export function passesOf(e: PlaylistEntry): number {
   return Number.isInteger(n) && n >= 0 ? n + 1 : 1;
 }
 
+/** How long a still shows (its seconds × repeat), when it is finite. */
+function stillSeconds(e: PlaylistEntry): number | null {
+  const d = Number(e.options['image-display-duration']);
+  return Number.isFinite(d) && d > 0 ? d : null;
+}
+
+/** Whether one entry can be a timeline segment: a clip that ends, or a still that has its clip and ends. */
+function segmentable(e: PlaylistEntry): boolean {
+  if (e.segments) return false;
+  if (e.kind === 'image') return e.stillClip !== undefined && e.stillClip.length > 0 && stillSeconds(e) !== null;
+  return e.options['loop-file'] !== 'inf';
+}
+
 /**
- * Whether a plan can be one timeline: two clips or more, and nothing else (no still, no endless
- * entry), all with sound or all without (the media plugin keeps sound for all or none; in mpv 0.35
- * a timeline whose first segment has no sound stalls on a segment that has some).
+ * Whether a plan can be one timeline: two items or more, each a clip or a still with its clip (no
+ * endless entry), all with sound or all without (the media plugin keeps sound for all or none and
+ * gives a still's clip a silent track when clips keep theirs; in mpv 0.35 a timeline whose first
+ * segment has no sound stalls on a segment that has some).
  */
 export function timelineFits(plan: readonly PlaylistEntry[]): boolean {
   const audio = plan[0]?.audio ?? false;
-  return (
-    plan.length >= 2 &&
-    plan.every((e) => e.kind === 'video' && e.options['loop-file'] !== 'inf' && !e.segments && (e.audio ?? false) === audio)
-  );
+  return plan.length >= 2 && plan.every((e) => segmentable(e) && (e.audio ?? false) === audio);
 }
 
 /** An EDL value of any bytes: `%<byte length>%<value>` (paths may hold `,` or `;`). */
@@ -40,9 +55,35 @@ function quoted(value: string): string {
   return `%${Buffer.byteLength(value, 'utf8')}%${value}`;
 }
 
-/** The `edl://` URL of these segments, one per pass, each titled by its index. */
+/** Seconds as an EDL value: microseconds, no float noise. */
+function seconds(t: number): string {
+  return String(Math.round(t * 1e6) / 1e6);
+}
+
+/**
+ * A still's `total` seconds as parts of its clip of `length` seconds: whole clips, then what is
+ * left (a part shorter than a microsecond is none).
+ */
+export function stillParts(total: number, length: number): number[] {
+  const whole = Math.max(1, Math.ceil(total / length - 1e-6));
+  return Array.from({ length: whole }, (_, k) => Math.min(length, total - k * length));
+}
+
+/** One segment's EDL entries: a clip whole; a still as its clip's parts, the first titled by the segment. */
+function edlParts(s: PlaylistEntry, i: number): string[] {
+  const title = `loop:${i}`;
+  const shown = s.kind === 'image' ? stillSeconds(s) : null;
+  if (!s.stillClip || shown === null) return [`${quoted(s.path)},title=${quoted(title)}`];
+  const file = quoted(s.stillClip.path);
+  // The later parts are titled apart (`loop:<n>.<k>`): their chapters belong to the still's segment.
+  return stillParts(shown, s.stillClip.length).map(
+    (len, k) => `${file},length=${seconds(len)},title=${quoted(k === 0 ? title : `${title}.${k}`)}`,
+  );
+}
+
+/** The `edl://` URL of these segments, one per pass, each titled by its index (a still: several parts). */
 export function edlUrl(segments: readonly PlaylistEntry[]): string {
-  return `edl://${segments.map((s, i) => `${quoted(s.path)},title=${quoted(`loop:${i}`)}`).join(';')}`;
+  return `edl://${segments.flatMap((s, i) => edlParts(s, i)).join(';')}`;
 }
 
 /**

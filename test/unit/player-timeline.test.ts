@@ -14,6 +14,7 @@ import {
   segmentAt,
   segmentEnd,
   segmentLength,
+  stillParts,
   timelineFits,
 } from '../../plugins/player/timeline.js';
 
@@ -23,6 +24,10 @@ function clip(slug: string, loopFile: string | number = 'no'): PlaylistEntry {
 function still(slug: string): PlaylistEntry {
   return { slug, path: `/m/${slug}.png`, kind: 'image', title: slug, options: { 'image-display-duration': 5 } };
 }
+/** A still whose clip the media plugin has made (2 s of the picture), shown `seconds`. */
+function stillWithClip(slug: string, seconds: number | string = 5, audio = false): PlaylistEntry {
+  return { ...still(slug), options: { 'image-display-duration': seconds }, stillClip: { path: `/m/${slug}.mp4`, length: 2 }, audio };
+}
 
 describe('player timeline (a loop of clips as one edl:// timeline)', () => {
   const rows: Array<[string, PlaylistEntry[], boolean]> = [
@@ -30,7 +35,12 @@ describe('player timeline (a loop of clips as one edl:// timeline)', () => {
     ['clips with repeats', [clip('a', 2), clip('b')], true],
     ['a lone clip (loops inside its file already)', [clip('a', 'inf')], false],
     ['mode one', [clip('a', 'inf')], false],
-    ['a still among clips (mpv 0.35 cannot put it in an EDL)', [clip('a'), still('s')], false],
+    ['a still without its clip yet (mpv cannot put a picture in an EDL)', [clip('a'), still('s')], false],
+    ['a still with its clip among clips', [clip('a'), stillWithClip('s'), clip('b')], true],
+    ['two stills with their clips', [stillWithClip('s'), stillWithClip('t')], true],
+    ['a still with its clip shown forever (mode one)', [stillWithClip('s', 'inf'), clip('a')], false],
+    ['a still with a silent track among clips that have sound', [{ ...clip('a'), audio: true }, stillWithClip('s', 5, true)], true],
+    ['a still without sound among clips that have some', [{ ...clip('a'), audio: true }, stillWithClip('s')], false],
     [
       'clips that all have sound',
       [
@@ -69,6 +79,47 @@ describe('player timeline (a loop of clips as one edl:// timeline)', () => {
     expect(url.startsWith('edl://%12%/m/é,;x.mp4,title=%6%loop:0;')).to.equal(true);
     expect(edlFiles(url)).to.deep.equal(['/m/é,;x.mp4', '/m/b.mp4']);
     expect(edlFiles('/m/a.mp4')).to.equal(null);
+  });
+
+  it("puts a still's clip in as parts for its seconds, the later parts titled apart", () => {
+    const [t] = asTimeline([clip('a'), stillWithClip('s', 5), clip('b', 1)], 'auto');
+    expect(t?.segments?.map((x) => x.slug)).to.deep.equal(['a', 's', 'b', 'b']);
+    expect(t?.path.split(';')).to.deep.equal([
+      'edl://%8%/m/a.mp4,title=%6%loop:0',
+      '%8%/m/s.mp4,length=2,title=%6%loop:1',
+      '%8%/m/s.mp4,length=2,title=%8%loop:1.1',
+      '%8%/m/s.mp4,length=1,title=%8%loop:1.2',
+      '%8%/m/b.mp4,title=%6%loop:2',
+      '%8%/m/b.mp4,title=%6%loop:3',
+    ]);
+    // A viewer reads one file per part (mpv's chapters are the parts).
+    expect(edlFiles(t?.path ?? '')).to.deep.equal(['/m/a.mp4', '/m/s.mp4', '/m/s.mp4', '/m/s.mp4', '/m/b.mp4', '/m/b.mp4']);
+    // mpv's chapters: one per part; the still's later parts belong to its segment.
+    const map = mapChapters(
+      ['loop:0', 'loop:1', 'loop:1.1', 'loop:1.2', 'loop:2', 'loop:3'].map((title, k) => ({
+        title,
+        time: [0, 1, 3, 5, 6, 7][k] as number,
+      })),
+      4,
+    );
+    expect(map).to.deep.equal({ starts: [0, 1, 6, 7], byChapter: [0, 1, 1, 1, 2, 3] });
+    if (map) expect(segmentLength(map, 1, 8)).to.equal(5);
+  });
+
+  it("cuts a still's seconds into whole clips and the rest", () => {
+    const rows: Array<[number, number, number[]]> = [
+      [5, 2, [2, 2, 1]],
+      [4, 2, [2, 2]],
+      [1, 2, [1]],
+      [2.5, 1, [1, 1, 0.5]],
+      [4.0000001, 2, [2, 2]],
+      [0.04, 2, [0.04]],
+    ];
+    for (const [total, length, parts] of rows) {
+      const got = stillParts(total, length);
+      expect(got.length, `${total} s of ${length} s clips`).to.equal(parts.length);
+      got.forEach((p, k) => expect(p).to.be.closeTo(parts[k] as number, 1e-6));
+    }
   });
 
   it('counts passes from loop-file, and which pass a segment is, round the cycle', () => {
