@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { classify, COLOURS, HEIGHT, RGB, STRIP_TOP, WIDTH, type Colour, type Seen } from './classify.js';
+import { classify, COLOURS, HEIGHT, RGB, STRIP_TOP, WIDTH, type ClipColour, type Seen } from './classify.js';
 
 export const CAPTURE_FPS = 50;
 export const CLIP_FPS = 25;
@@ -99,8 +99,8 @@ export function capture(display: string, seconds: number): Promise<Seen[]> {
 }
 
 /** One solid-colour clip per colour, CLIP_SECONDS at CLIP_FPS, H.264 as the media plugin makes them. */
-export async function makeClips(dir: string): Promise<Record<Colour, string>> {
-  const out = {} as Record<Colour, string>;
+export async function makeClips(dir: string): Promise<Record<ClipColour, string>> {
+  const out = {} as Record<ClipColour, string>;
   await Promise.all(
     COLOURS.map(async (c) => {
       const file = join(dir, `${c}.mp4`);

@@ -8,9 +8,19 @@ export const HEIGHT = 240;
 export const BLOCK = 40;
 export const STRIP_TOP = 200;
 
-export type Colour = 'red' | 'green' | 'blue';
-export const COLOURS: readonly Colour[] = ['red', 'green', 'blue'];
-export const RGB: Record<Colour, [number, number, number]> = { red: [255, 0, 0], green: [0, 255, 0], blue: [0, 0, 255] };
+export type ClipColour = 'red' | 'green' | 'blue';
+/** The photos' colours (stills.ts): one picture each, its strip reads frame 0 throughout. */
+export type PhotoColour = 'yellow' | 'magenta';
+export type Colour = ClipColour | PhotoColour;
+export const COLOURS: readonly ClipColour[] = ['red', 'green', 'blue'];
+export const PHOTO_COLOURS: readonly PhotoColour[] = ['yellow', 'magenta'];
+export const RGB: Record<Colour, [number, number, number]> = {
+  red: [255, 0, 0],
+  green: [0, 255, 0],
+  blue: [0, 0, 255],
+  yellow: [255, 255, 0],
+  magenta: [255, 0, 255],
+};
 
 /** One captured frame: a clip's frame `n`, black, or anything else (torn, blended, half drawn). */
 export type Seen = { kind: 'clip'; clip: Colour; n: number } | { kind: 'black' } | { kind: 'mixed' };
@@ -37,6 +47,8 @@ function colourOf([r, g, b]: [number, number, number]): Colour | 'black' | null 
   if (r > 170 && g < 80 && b < 80) return 'red';
   if (g > 170 && r < 80 && b < 80) return 'green';
   if (b > 170 && r < 80 && g < 80) return 'blue';
+  if (r > 170 && g > 170 && b < 80) return 'yellow';
+  if (r > 170 && b > 170 && g < 80) return 'magenta';
   return null;
 }
 

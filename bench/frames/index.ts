@@ -5,7 +5,8 @@
 //   - Loop with a reorder every 3 s (each edit takes over at the next clip boundary: one file boundary);
 //   - Loop with player.timeline off (one mpv, the loop as its playlist: a file boundary per transition);
 //   - baseline: a new mpv per clip (what a shell loop around `mpv clip` does);
-//   - reference: one mpv on an edl:// timeline of the three files (no file boundary at all).
+//   - reference: one mpv on an edl:// timeline of the three files (no file boundary at all);
+//   - then the loop of 3 clips + 2 photos (stills.ts), as shipped and with the timeline off.
 // Per transition: black frames, mixed frames, how long the last frame is held beyond one frame
 // period, and each clip's time on screen. Figures go to docs/performance.md.
 import { spawn } from 'node:child_process';
@@ -17,9 +18,12 @@ import { playerDefaults } from '../../plugins/player/config.js';
 import { mpvArgs } from '../../plugins/player/mpv-supervisor.js';
 import { sleep } from '../lib.js';
 import { capture, CAPTURE_FPS, CLIP_FPS, CLIP_SECONDS, makeClips, startXvfb, stopChild } from './capture.js';
-import { COLOURS, summarise, transitions, type Colour, type Seen, type Summary } from './classify.js';
+import { makePhotos, photoHeader, photoLoop, photoRow, summarisePhotos } from './stills.js';
+import { COLOURS, summarise, transitions, type ClipColour, type Seen, type Summary } from './classify.js';
 
 const SECONDS = Number(process.env.FRAMES_SECONDS ?? 16);
+/** The photo loop's cycle is 7.5 s (5 transitions): 32 s gives 20 or more. */
+const PHOTO_LOOP_SECONDS = Number(process.env.FRAMES_PHOTO_SECONDS ?? 32);
 const PERIOD = 1000 / CAPTURE_FPS;
 const FRAME = 1000 / CLIP_FPS;
 const MPV_X11 = [
@@ -33,7 +37,7 @@ const MPV_X11 = [
   '--really-quiet',
 ];
 
-type Player = (display: string, clips: Record<Colour, string>) => Promise<Seen[]>;
+type Player = (display: string, clips: Record<ClipColour, string>) => Promise<Seen[]>;
 
 /**
  * Loop: the player and loop plugins, the three clips in the loop, repeat 1; `editEveryMs` swaps the
@@ -81,7 +85,7 @@ const mpvPerClip: Player = async (display, clips) => {
   const env = { ...process.env, DISPLAY: display };
   const cycle = (async () => {
     for (let k = 0; !stop; k++) {
-      const p = spawn('mpv', [...MPV_X11, clips[COLOURS[k % 3] as Colour]], { env, stdio: 'ignore' });
+      const p = spawn('mpv', [...MPV_X11, clips[COLOURS[k % 3] as ClipColour]], { env, stdio: 'ignore' });
       await new Promise((resolve) => p.once('exit', resolve));
     }
   })();
@@ -174,6 +178,20 @@ export default async function run(): Promise<void> {
           `(the playlist: ${playlist.holdMedianMs.toFixed(0)} ms); holds over one frame: ${loop.overOneFrame} of ${loop.transitions} ` +
           `(playlist ${playlist.overOneFrame} of ${playlist.transitions}).`,
       );
+    }
+    const photos = await makePhotos(dir);
+    console.log(`\nThe loop of 3 clips and 2 photos: red, yellow (photo), green, magenta (photo), blue; ${PHOTO_LOOP_SECONDS} s each.`);
+    console.log(
+      "A clip's transition counts its hold; a photo's, its time on screen against its seconds (over one frame: off by more than one frame period).\n",
+    );
+    console.log(photoHeader());
+    for (const [name, timeline] of [
+      ['Loop (timeline), 3 clips + 2 photos', 'auto'],
+      ['Loop (playlist, timeline off), 3 clips + 2 photos', 'off'],
+    ] as const) {
+      const r = await photoLoop(screen.display, clips, photos, timeline, PHOTO_LOOP_SECONDS);
+      console.log(photoRow(name, r, summarisePhotos(transitions(r.seen, PERIOD, FRAME, CLIP_FPS * CLIP_SECONDS), FRAME)));
+      if (process.env.FRAMES_DUMP) console.log(r.seen.map((x) => (x.kind === 'clip' ? `${x.clip[0]}${x.n}` : x.kind[0])).join(' '));
     }
   } finally {
     await screen.stop();

@@ -218,6 +218,8 @@ export interface Media {
   path: string;
   kind: 'video' | 'image';
   duration?: number;
+  /** A still's clip, as the media plugin makes it (plugins/media/still-clip.ts). */
+  stillClip?: { path: string; duration: number };
 }
 
 export function mediaItem(m: Media): MediaItem {
@@ -236,6 +238,7 @@ export function mediaItem(m: Media): MediaItem {
     frame_count: 25,
     processing_status: 'ready',
     path: m.path,
+    ...(m.kind === 'image' ? { still_clip: m.stillClip ? { ...m.stillClip, url: '', has_audio: false } : null } : {}),
   };
 }
 
