@@ -53,12 +53,15 @@ async function checkInvariants(dataDir: string, settled: boolean): Promise<void>
   const media = join(dataDir, 'media');
   const owned = new Set<string>();
   for (const e of doc.items) {
-    for (const rel of [e.original, e.clip, e.thumbnail]) {
+    for (const rel of [e.original, e.clip, e.thumbnail, e.still_clip?.file]) {
       if (!rel) continue;
       expect(await exists(join(media, rel)), `${e.slug} (${e.status}) names ${rel}, which must exist`).to.equal(true);
       owned.add(rel);
     }
     if (e.status === 'ready') expect(e.clip && e.thumbnail, `${e.slug} ready with files`).to.be.a('string');
+    // A still's clip is renamed into place with its picture, before the index names either.
+    if (settled && e.status === 'ready' && e.kind === 'image')
+      expect(e.still_clip, `${e.slug} ready with its still clip`).to.be.an('object');
     if (e.status !== 'ready')
       expect(e.original !== null || e.status === 'failed', `${e.slug} ${e.status} needs its original`).to.equal(true);
   }
