@@ -5,9 +5,10 @@
 // cannot be an EDL segment (mpv 0.35 fails the whole timeline; 0.40 documents no more), so a still
 // plays as its still clip (the media plugin's short clip of the picture, `still_clip`) repeated in
 // parts with `length=` for its seconds: the parts after the first are titled otherwise, so they
-// belong to the still's segment. Only the EDL features mpv 0.35 documents are used (`%n%` quoting,
-// `length`, `title`), which 0.40 keeps. A still without its clip yet, a lone clip and mode one stay
-// a playlist (playlist.ts). Unit tested (player-timeline).
+// belong to the still's segment. Only EDL features mpv 0.35 documents are used (`%n%` quoting,
+// `title`, and `length`, a basic parameter in every version; 0.40, the device's, not run here). A
+// still without its clip yet, a lone clip and mode one stay a playlist (playlist.ts). Unit tested
+// (player-timeline).
 import type { PlaylistEntry } from './playlist.js';
 
 /** `player.timeline`: `auto` plays a loop of clips as one timeline; `off` always uses the playlist. */
