@@ -26,6 +26,8 @@ export class Converter {
   private stopping = false;
   /** Job id → the client that queued it (uploads re-queued at start belong to 'device'). */
   private readonly owners = new Map<string, string>();
+  /** Still clips ffmpeg could not make, by content and profile: not tried again until the next start. */
+  private readonly stillClipsFailed = new Set<string>();
 
   constructor(private readonly shared: MediaShared) {
     this.queue = new JobQueue(shared.cfg.concurrency, (job, err) => shared.log.error({ err, job: job.id }, 'media job crashed'));
@@ -43,6 +45,11 @@ export class Converter {
   /** Part of the entry's converted files' names: changes with anything that shapes them. */
   keyFor(entry: LibraryEntry): string {
     return profileKey(this.configFor(entry));
+  }
+
+  /** Whether a ready still lacks its clip and it is worth making (not already failed for this profile in this run). */
+  lacksStillClip(entry: LibraryEntry): boolean {
+    return entry.kind === 'image' && !entry.still_clip && !this.stillClipsFailed.has(`${entry.sha256}-${this.keyFor(entry)}`);
   }
 
   /** Whether the entry's conversion is queued or running. */
@@ -215,6 +222,7 @@ export class Converter {
         return ready;
       }, signal);
       if (entry) {
+        if (made && 'failed' in made) this.stillClipsFailed.add(`${sha}-${this.keyFor(start)}`);
         send('done', 100, made && 'failed' in made ? { message: stillClipFailed(made.failed) } : {});
         if (!again) this.shared.event({ type: 'added', slug, item: this.shared.item(entry), add_to_loop: cfg.add_to_loop });
       }
@@ -272,7 +280,10 @@ export class Converter {
     for (const f of files) this.shared.busy.add(f);
     try {
       const made = await makeStillClip(this.shared, cfg, this.shared.layout.abs(start.clip), names, signal, start.slug);
-      if ('failed' in made) return send('done', 100, { message: stillClipFailed(made.failed) });
+      if ('failed' in made) {
+        this.stillClipsFailed.add(`${start.sha256}-${this.keyFor(start)}`);
+        return send('done', 100, { message: stillClipFailed(made.failed) });
+      }
       if (signal.aborted) throw new FfmpegCancelled();
       await rename(made.tmp, this.shared.layout.abs(made.entry.file));
       await fsyncPath(this.shared.layout.clips);

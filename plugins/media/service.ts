@@ -145,7 +145,7 @@ export class MediaService {
     for (const e of this.entries()) {
       if (e.status !== 'ready' || !e.clip || this.converter.has(e.sha256)) continue;
       // A still without its clip (a library from before stills had one) gets it, from its picture.
-      const stillWithoutClip = e.kind === 'image' && !e.still_clip;
+      const stillWithoutClip = this.converter.lacksStillClip(e);
       if (e.clip.includes(`-${this.converter.keyFor(e)}.`) && !stillWithoutClip) continue;
       // Without its original, only a new canvas is worth a lossy re-encode of the clip: a new fit
       // or encoder setting cannot be applied to what the clip already cropped (e.g. after an

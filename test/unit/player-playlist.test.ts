@@ -36,6 +36,21 @@ describe('player playlist', () => {
     ).to.deep.equal([{ 'loop-file': 'inf' }]);
   });
 
+  it('gives a still its clip (for a timeline) and each entry whether its converted file has sound', () => {
+    const still = { ...media('s', 'image'), still_clip: { path: '/m/s.mp4', url: '/s.mp4', duration: 2, has_audio: true } };
+    const talking = { ...media('t'), source: { format: 'mp4', codec: 'h264', width: 1, height: 1, duration: 1, has_audio: true } };
+    const library = playableLibrary([still, media('b', 'image'), talking, { ...talking, slug: 'u', has_audio: false }]);
+    const plan = planAll(loop(['s', 'b', 't', 'u'], { repeat: 1 }), library);
+    expect(plan.map((e) => [e.slug, e.stillClip ?? null, e.audio])).to.deep.equal([
+      ['s', { path: '/m/s.mp4', length: 2 }, true],
+      // Not made yet: the picture plays, outside a timeline.
+      ['b', null, false],
+      // An older library says only whether the upload had sound; a newer one, whether the file has.
+      ['t', null, true],
+      ['u', null, false],
+    ]);
+  });
+
   it('compares per-file options as mpv would read them', () => {
     expect(sameOptions({ 'loop-file': 1 }, { 'loop-file': '1' })).to.equal(true);
     expect(sameOptions({ 'loop-file': 'inf' }, { 'loop-file': 'no' })).to.equal(false);
