@@ -7,9 +7,13 @@ import { expect } from 'chai';
 import { statSync } from 'node:fs';
 import type { PlayerState, V1MediaItem } from '../../core/protocol/index.js';
 import { makeClip, makeStill } from '../helpers/clips.js';
-import { mqttRequest } from '../helpers/loop.js';
-import { uploadConverted } from '../helpers/media-files.js';
-import { startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import { defaultMediaConfig } from '../../plugins/media/config.js';
+import { ffmpegArgv } from '../../plugins/media/ffmpeg-run.js';
+import { stillClipArgs } from '../../plugins/media/profile.js';
+import { mqttRequest, publishLibrary, type Media } from '../helpers/loop.js';
+import { ffmpeg as runFfmpeg, uploadConverted } from '../helpers/media-files.js';
+import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import { until } from '../helpers/wait.js';
 
 /** Tolerance on the clock (vo=null: mpv's own clock, seen over IPC on a shared, busy machine). */
 const CLOCK_SLACK_S = 0.12;
@@ -110,5 +114,39 @@ describe('player: a loop of clips and photos as one timeline (stills with their 
       expect(s?.kind).to.equal('image');
       expect(s?.duration).to.equal(seconds.get(photo.slug));
     }
+  });
+});
+
+describe('player: a still whose clip arrives while the loop plays as a playlist', function () {
+  this.timeout(60_000);
+  let bench: PlayerBench;
+  after(() => bench?.stop());
+
+  it('plays the loop as a playlist until then, and as one timeline from the next boundary on', async () => {
+    const [a, b] = await clipsNamed(['late_a_0000000000000001', 'late_b_0000000000000002'], 1);
+    const png = await makeStill({ name: 'late-photo' });
+    const stillClip = png.replace(/\.png$/, '-still.mp4');
+    await runFfmpeg([...ffmpegArgv(png, stillClip, stillClipArgs(defaultMediaConfig))]);
+    const photo: Media = { slug: 'late_photo_0000000000000003', path: png, kind: 'image' };
+    bench = await startPlayerBench({ media: [a, photo, b], player: { timeline: 'auto' }, loop: { image_duration: 1 } });
+    const { mpv, loop } = bench;
+    await bench.addToLoop([a, photo, b]);
+    await mpv.playing(a.path);
+    const filenames = async (): Promise<string[]> =>
+      ((await mpv.ipc.getProperty('playlist')) as Array<{ filename: string }>).map((e) => e.filename);
+    // No clip for the photo yet: a playlist (appended entry by entry after the first starts).
+    await until(async () => (await filenames()).includes(b.path), 8000, 'the playlist');
+    const before = await filenames();
+    expect(before, 'the picture itself').to.include(png);
+    expect(
+      before.filter((f) => f.startsWith('edl://')),
+      'no timeline',
+    ).to.deep.equal([]);
+    // The media plugin made the clip: the library says so.
+    await publishLibrary(loop, [a, { ...photo, stillClip: { path: stillClip, duration: 2 } }, b]);
+    await until(async () => (await filenames()).some((f) => f.startsWith('edl://')), 8000, 'a timeline appended');
+    // Once the timeline plays, it is all mpv holds (the playlist's entries retired).
+    await until(async () => (await filenames()).length === 1, 8000, 'only the timeline left');
+    expect((await filenames())[0]?.startsWith('edl://')).to.equal(true);
   });
 });
