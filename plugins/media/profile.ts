@@ -139,8 +139,7 @@ export function stillClipArgs(cfg: MediaConfig): FfmpegArgs {
     input: [...common(cfg.max_pixels), '-loop', '1', '-framerate', String(cfg.display.fps)],
     output: [
       ...(audio ? ['-filter_complex', 'anullsrc=r=48000:cl=stereo[silence]', '-map', '0:v:0', '-map', '[silence]'] : ['-map', '0:v:0']),
-      '-frames:v',
-      String(frames),
+      // `-t` only: with `-frames:v` ffmpeg ended the silent track early (1.24 s of 2).
       '-t',
       String(STILL_CLIP_SECONDS),
       '-vf',

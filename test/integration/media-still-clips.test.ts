@@ -3,12 +3,16 @@
 // clip cannot be made stays a ready picture (the player plays it outside the timeline), said on
 // `media/progress`. The invariants after kill -9 are media-crash.test.ts's.
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { MediaProgress } from '../../core/protocol/media.js';
 import { makeStill } from '../helpers/clips.js';
 import { removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
 import { uploadConverted, waitItem } from '../helpers/media-files.js';
+
+const run = promisify(execFile);
 
 describe("media: a still's clip, made in the background for an older library; a failed one leaves the picture", function () {
   this.timeout(120_000);
@@ -50,6 +54,29 @@ describe("media: a still's clip, made in the background for an older library; a 
     expect(after.path, 'the picture itself is kept').to.equal(item.path);
     const stages = progress.filter((p) => p.slug === item.slug).map((p) => p.stage);
     expect(stages, 'progress of the background job').to.include.members(['queued', 'converting', 'done']);
+  });
+
+  it('with media.video.keep_audio a still clip has a silent track as long as its picture (mpv stalls on a timeline mixing sound and none)', async () => {
+    const dataDir = tempDir();
+    dirs.push(dataDir);
+    const loop = await start(dataDir, { video: { keep_audio: true } });
+    const item = await uploadConverted(loop.http, await makeStill({ name: 'silent' }));
+    expect(item.still_clip?.has_audio).to.equal(true);
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type,duration',
+      '-of',
+      'csv=p=0',
+      item.still_clip?.path as string,
+    ]);
+    const streams = stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
+    expect(streams.map(([type]) => type).sort()).to.deep.equal(['audio', 'video']);
+    for (const [type, duration] of streams) expect(Number(duration), `${type} duration`).to.be.closeTo(2, 0.05);
   });
 
   it('a still clip ffmpeg cannot make leaves a ready picture, without a clip, and says so', async () => {
