@@ -15,8 +15,14 @@ import { ffmpeg as runFfmpeg, uploadConverted } from '../helpers/media-files.js'
 import { clipsNamed, startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
 import { until } from '../helpers/wait.js';
 
-/** Tolerance on the clock (vo=null: mpv's own clock, seen over IPC on a shared, busy machine). */
-const CLOCK_SLACK_S = 0.12;
+/**
+ * Tolerances on the clock (vo=null: mpv's own clock, seen over IPC on a shared, busy machine: one
+ * change seen 154 ms late at load 13). Each photo: less than the shortest part it could lose or
+ * gain (0.5 s); their median: a few frames. mpv's timeline is checked to the millisecond, and the
+ * frames bench measures the screen.
+ */
+const EACH_SLACK_S = 0.3;
+const MEDIAN_SLACK_S = 0.1;
 
 describe('player: a loop of clips and photos as one timeline (stills with their clips)', function () {
   this.timeout(90_000);
@@ -94,15 +100,17 @@ describe('player: a loop of clips and photos as one timeline (stills with their 
     const bySlug = new Map<string, string>();
     for (const it of [clipA, photoP, clipB, photoQ]) bySlug.set(it.still_clip?.path ?? (it.path as string), it.slug);
     const seen = mpv.paths.slice(paths).map((p) => ({ slug: bySlug.get(p.path) ?? p.path, t: p.t }));
-    let measured = 0;
+    const errors: number[] = [];
     for (let i = 0; i + 1 < seen.length; i++) {
       const want = seconds.get((seen[i] as { slug: string }).slug);
       if (want === undefined) continue;
       const shown = ((seen[i + 1] as { t: number }).t - (seen[i] as { t: number }).t) / 1000;
-      expect(shown, `${seen[i]?.slug} on screen`).to.be.closeTo(want, CLOCK_SLACK_S);
-      measured++;
+      expect(shown, `${seen[i]?.slug} on screen`).to.be.closeTo(want, EACH_SLACK_S);
+      errors.push(shown - want);
     }
-    expect(measured, 'photos measured on the clock').to.be.at.least(3);
+    expect(errors.length, 'photos measured on the clock').to.be.at.least(3);
+    const median = [...errors].sort((x, y) => x - y)[Math.floor(errors.length / 2)] as number;
+    expect(median, `median error of ${errors.map((e) => e.toFixed(3)).join(', ')} s`).to.be.closeTo(0, MEDIAN_SLACK_S);
 
     const shownStates = mqtt.received
       .slice(states)
