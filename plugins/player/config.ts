@@ -31,7 +31,7 @@ export const playerConfig = Type.Object(
     crash_window_seconds: Type.Number({ minimum: 1, maximum: 3600 }),
     /** Seconds between ticks on `player/position` (at least 1: at most 1 Hz). */
     position_interval_seconds: Type.Number({ minimum: 1, maximum: 60 }),
-    /** "auto": a loop of two clips or more plays as one continuous mpv timeline (no hold at transitions); "off": always a playlist. */
+    /** "auto": a loop of two items or more (clips, and stills with their clip) plays as one continuous mpv timeline (no hold at transitions); "off": always a playlist. */
     timeline: Type.Union([Type.Literal('auto'), Type.Literal('off')]),
   },
   { additionalProperties: false },
