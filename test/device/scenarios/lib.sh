@@ -21,6 +21,8 @@ wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds
 health() { curl -fsS -m 5 http://127.0.0.1/api/health; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 api() { curl -fsS -m 20 -H "Authorization: Bearer $TOKEN" "$@"; }
+# What an API path answers, status and body, for a failure's detail (api's -f hides the body).
+api_said() { curl -sS -m 20 -H "Authorization: Bearer $TOKEN" -w ' (HTTP %{http_code})' "$1" 2>&1 | head -c 400; }
 
 # The guest reaches the npm registry the way the host does (QEMU's user network NATs through it),
 # so it trusts the host's extra certificate authorities too (run.sh copies them to the share).
