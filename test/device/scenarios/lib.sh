@@ -54,5 +54,6 @@ install_loop() {
   fi
   # mpv's `vo: auto` picks `gpu`, which needs a Mesa driver for the card (a Pi has vc4/v3d; QEMU's
   # VGA has none): the test bed draws with `drm`, as an SPI panel does.
-  sed -i 's/^  vo: auto$/  vo: drm/' /etc/loop/config.yaml
+  # Debug logs: the WiFi onboarding's every decision is in the journal the failures keep.
+  sed -i -e 's/^  vo: auto$/  vo: drm/' -e 's/^  level: info$/  level: debug/' /etc/loop/config.yaml
 }

@@ -151,6 +151,7 @@ wifi_steps() {
   if wait_for $((FALLBACK_S + 120)) wlan0_on loop-hotspot; then
     result wifi_fallback ok "home AP gone: hotspot after $(since "$t") s (fallback_seconds $FALLBACK_S)" "{\"lost_to_hotspot_s\":$(since "$t")}"
   else
+    journalctl -u loop -u NetworkManager --since "-$((FALLBACK_S + 180))s" --no-pager >/mnt/out/fallback-journal.txt 2>&1
     result wifi_fallback fail "no hotspot $((FALLBACK_S + 120)) s after the home AP went: $(nmcli -t device status | tr '\n' ' ')"
   fi
   home_ap_up
