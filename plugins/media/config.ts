@@ -49,6 +49,8 @@ export const mediaConfig = Type.Object(
         keep_audio: Type.Boolean(),
         audio_bitrate: Type.String({ pattern: '^[0-9]+k$' }),
         threads: Type.Integer({ minimum: 0, maximum: 64 }),
+        /** auto: the Pi's hardware encoder (h264_v4l2m2m) where there is one, else libx264 (encoder.ts). */
+        encoder: Type.Union([Type.Literal('auto'), Type.Literal('libx264'), Type.Literal('h264_v4l2m2m')]),
       },
       { additionalProperties: false },
     ),
@@ -79,7 +81,7 @@ export const defaultMediaConfig: MediaConfig = {
   max_duration_seconds: 1800,
   concurrency: 1,
   display: { width: 320, height: 240, fps: 25, fit: 'blur', background: 'black' },
-  video: { crf: 23, preset: 'veryfast', keep_audio: false, audio_bitrate: '128k', threads: 0 },
+  video: { crf: 23, preset: 'veryfast', keep_audio: false, audio_bitrate: '128k', threads: 0, encoder: 'auto' },
   thumbnail_width: 320,
   add_to_loop: true,
   keep_originals: false,

@@ -12,6 +12,7 @@ import { JobQueue } from './jobs.js';
 import { TEMP_PREFIX } from './layout.js';
 import { probeMedia } from './probe.js';
 import { fitFor, profileKey, stillArgs, thumbnailArgs, videoArgs } from './profile.js';
+import { EncoderPicker, type Encoder } from './encoder.js';
 import { round1, type MediaShared } from './shared.js';
 import { makeStillClip, stillClipNames } from './still-clip.js';
 import type { MediaConfig } from './config.js';
@@ -28,6 +29,8 @@ export class Converter {
   private readonly owners = new Map<string, string>();
   /** Still clips ffmpeg could not make, by content and profile: not tried again until the next start. */
   private readonly stillClipsFailed = new Set<string>();
+  /** The H.264 encoder, and whether the hardware one has failed since start (encoder.ts). */
+  private readonly encoders = new EncoderPicker();
 
   constructor(private readonly shared: MediaShared) {
     this.queue = new JobQueue(shared.cfg.concurrency, (job, err) => shared.log.error({ err, job: job.id }, 'media job crashed'));
@@ -144,20 +147,29 @@ export class Converter {
       // The upright shape (display matrix counted) and the transfer of the video it converts now.
       const traits = kind === 'video' ? await probeMedia(input, { ...this.shared.probeLimits, maxDurationSeconds: null }) : null;
       const fit = fitFor(cfg.display, cfg.display.fit, traits);
-      await runFfmpeg({
-        input,
-        output: tmpClip,
-        args: kind === 'video' ? videoArgs(cfg, start.source.has_audio, fit, traits?.hdr === true) : stillArgs(cfg, fit),
-        ffmpegPath: cfg.ffmpeg_path,
-        limits: this.shared.probeLimits.child,
-        maxPixels: cfg.max_pixels,
-        durationSeconds: start.source.duration,
-        signal,
-        niceness: 10,
-        onProgress: (t) => {
-          if (!gate()) return;
-          send('converting', (t.percent ?? 0) * 0.95, { speed: t.speed, message: `${t.seconds.toFixed(1)} s converted` });
-        },
+      const encode = (encoder: Encoder): Promise<void> =>
+        runFfmpeg({
+          input,
+          output: tmpClip,
+          args: kind === 'video' ? videoArgs(cfg, start.source.has_audio, fit, traits?.hdr === true, encoder) : stillArgs(cfg, fit),
+          ffmpegPath: cfg.ffmpeg_path,
+          limits: this.shared.probeLimits.child,
+          maxPixels: cfg.max_pixels,
+          durationSeconds: start.source.duration,
+          signal,
+          niceness: 10,
+          onProgress: (t) => {
+            if (!gate()) return;
+            send('converting', (t.percent ?? 0) * 0.95, { speed: t.speed, message: `${t.seconds.toFixed(1)} s converted` });
+          },
+        });
+      const encoder = this.encoders.pick(cfg.video.encoder);
+      await encode(encoder).catch(async (err: unknown) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        if (err instanceof FfmpegCancelled || signal.aborted || kind !== 'video' || !this.encoders.failed(encoder, reason)) throw err;
+        this.shared.log.warn({ slug, err: reason }, 'the hardware encoder failed: converting with libx264 from now on');
+        send('converting', 0, { message: 'the hardware encoder failed: converting with libx264' });
+        await encode('libx264');
       });
       const out = await probeMedia(tmpClip, { ...this.shared.probeLimits, maxDurationSeconds: null });
       send('thumbnail', 95);

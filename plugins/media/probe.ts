@@ -7,7 +7,7 @@ import { open } from 'node:fs/promises';
 import { declaredSize, UnreadableHeader, type DeclaredSize } from './sniff.js';
 import { decoderPixelLimit, pixelLimitMessage, refusedPictureSize, runFfprobe, type ChildLimits } from './ffmpeg-run.js';
 import { asText } from '../../core/util/text.js';
-import { HDR_TRANSFERS } from './profile.js';
+import { hdrOf } from './hdr.js';
 
 export interface ProbeResult extends MediaSource {
   kind: MediaKind;
@@ -113,7 +113,7 @@ export async function probeMedia(path: string, limits: ProbeLimits): Promise<Pro
     frame_count,
     fps,
     has_audio: data.streams.some((s) => s.codec_type === 'audio'),
-    hdr: HDR_TRANSFERS.has(asText((video as { color_transfer?: unknown }).color_transfer)),
+    hdr: kind === 'video' && hdrOf(video),
   };
 }
 

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { DisplayProfile, MediaConfig } from './config.js';
 import { decoderPixelLimit, type FfmpegArgs } from './ffmpeg-run.js';
+import { hardwareBitrateKbps, type Encoder } from './encoder.js';
 
 /** How a picture whose shape differs from the screen's is fitted (media.display.fit). */
 export type Fit = DisplayProfile['fit'];
@@ -62,13 +63,27 @@ export const HDR_TRANSFERS: ReadonlySet<string> = new Set(['arib-std-b67', 'smpt
 const common = (maxPixels: number): string[] => ['-nostdin', '-hide_banner', '-max_pixels', String(decoderPixelLimit(maxPixels))];
 
 /**
- * Videos and animated GIFs → H.264 High, yuv420p (the Pi decodes it in hardware), constant frame
- * rate, a keyframe every two seconds, MP4 with the index first (+faststart) and no edit of
+ * Videos and animated GIFs → H.264 (High with libx264; the Pi's hardware encoder where
+ * encoder.ts picks it), yuv420p (the Pi decodes it in hardware), constant frame rate, a keyframe every two seconds, MP4 with the index first (+faststart) and no edit of
  * timestamps, so mpv loops it without a gap. Audio only when configured.
  */
-export function videoArgs(cfg: MediaConfig, hasAudio: boolean, fit: Fit = cfg.display.fit, hdr = false): FfmpegArgs {
+export function videoArgs(
+  cfg: MediaConfig,
+  hasAudio: boolean,
+  fit: Fit = cfg.display.fit,
+  hdr = false,
+  encoder: Encoder = 'libx264',
+): FfmpegArgs {
   const p = cfg.display;
   const keepAudio = cfg.video.keep_audio && hasAudio;
+  // The hardware encoder has no crf, preset or thread count: a bitrate for the screen's size instead.
+  const encode =
+    encoder === 'h264_v4l2m2m'
+      ? ['-c:v', 'h264_v4l2m2m', '-b:v', `${hardwareBitrateKbps(p.width, p.height, p.fps)}k`]
+      : [
+          ...['-c:v', 'libx264', '-preset', cfg.video.preset, '-crf', String(cfg.video.crf), '-profile:v', 'high'],
+          ...(cfg.video.threads > 0 ? ['-threads', String(cfg.video.threads)] : []),
+        ];
   return {
     input: common(cfg.max_pixels),
     output: [
@@ -77,19 +92,11 @@ export function videoArgs(cfg: MediaConfig, hasAudio: boolean, fit: Fit = cfg.di
       ...(keepAudio ? ['-map', '0:a:0'] : []),
       '-vf',
       `${hdr ? `${hdrToSdr(p)},` : ''}fps=${p.fps},${fitFilter(p, fit)},setsar=1,format=yuv420p`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      cfg.video.preset,
-      '-crf',
-      String(cfg.video.crf),
-      '-profile:v',
-      'high',
+      ...encode,
       '-pix_fmt',
       'yuv420p',
       '-g',
       String(Math.max(1, Math.round(p.fps * 2))),
-      ...(cfg.video.threads > 0 ? ['-threads', String(cfg.video.threads)] : []),
       ...(keepAudio ? ['-c:a', 'aac', '-b:a', cfg.video.audio_bitrate] : ['-an']),
       '-sn',
       '-dn',

@@ -96,7 +96,14 @@ export class Onboarding {
   async onboard(asked: Asked | null = null): Promise<void> {
     if (asked) await this.carryOut(decide(this.facts(asked, await this.knownCount())));
     for (let step = 0; step < MAX_STEPS; step++) {
-      const decision = decide(this.facts(null, await this.knownCount()));
+      const facts = this.facts(null, await this.knownCount());
+      const decision = decide(facts);
+      // What the policy saw and said: the one trace to read when the hotspot does not come (or does).
+      const lostFor = facts.lostSince === null ? null : Math.round((facts.now - facts.lostSince) / 1000);
+      this.ctx.log.debug(
+        { decision, mode: facts.mode, connecting: facts.connecting, lost_s: lostFor, wired: facts.wired },
+        'wifi onboarding',
+      );
       if (decision.kind === 'wait') return this.wakeAt(decision.until);
       this.wake?.cancel();
       this.wake = null;

@@ -108,11 +108,11 @@ async function makeFixtures(): Promise<MediaFixtures> {
   };
 }
 
-/** The first video stream of a file as ffprobe reports it: codec_name, pix_fmt, width, height, avg_frame_rate, profile. */
+/** The first video stream of a file as ffprobe reports it: codec_name, pix_fmt, width, height, avg_frame_rate, profile, color_transfer. */
 export async function streamInfo(path: string): Promise<Record<string, string>> {
   const { stdout } = await run('ffprobe', [
     ...['-v', 'error', '-select_streams', 'v:0'],
-    ...['-show_entries', 'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile', '-of', 'default=nw=1', path],
+    ...['-show_entries', 'stream=codec_name,pix_fmt,width,height,avg_frame_rate,profile,color_transfer', '-of', 'default=nw=1', path],
   ]);
   return Object.fromEntries(
     stdout

@@ -198,30 +198,33 @@ export async function meanLumaAndSaturation(path: string): Promise<{ luma: numbe
 /** The lavfi source both HDR test clips are made from (2 s, 640x360, moving colours). */
 const HDR_SOURCE = 'testsrc2=size=640x360:rate=25:duration=2';
 
+/** The HDR transfers phones and editors write: HLG (phones' default) and PQ (HDR10). */
+export type HdrTransfer = 'arib-std-b67' | 'smpte2084';
+
 /**
- * The same picture twice: a 10-bit HEVC HLG clip (BT.2020, arib-std-b67, as phones record), made
- * from BT.709 with zscale, and its SDR reference (H.264 BT.709).
+ * The same picture twice: a 10-bit HEVC HDR clip (BT.2020, HLG as phones record or PQ as HDR10),
+ * made from BT.709 with zscale (SDR white at 100 nits), and its SDR reference (H.264 BT.709).
  */
-export async function hlgAndSdrClips(): Promise<{ hlg: string; sdr: string }> {
-  const hlg = await next('hlg', 'mp4');
+export async function hdrAndSdrClips(transfer: HdrTransfer = 'arib-std-b67'): Promise<{ hdr: string; sdr: string }> {
+  const hdr = await next(transfer === 'smpte2084' ? 'pq' : 'hlg', 'mp4');
   const sdr = await next('sdr', 'mp4');
-  const toHlg = 'zscale=tin=bt709:pin=bt709:min=bt709:t=arib-std-b67:p=bt2020:m=bt2020nc:r=tv,format=yuv420p10le';
+  const toHdr = `zscale=tin=bt709:pin=bt709:min=bt709:t=${transfer}:p=bt2020:m=bt2020nc:r=tv:npl=100,format=yuv420p10le`;
   const x265 = [
     '-c:v',
     'libx265',
     '-preset',
     'ultrafast',
     '-x265-params',
-    'colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc:log-level=error',
+    `colorprim=bt2020:transfer=${transfer}:colormatrix=bt2020nc:log-level=error`,
   ];
-  await ffmpeg(['-f', 'lavfi', '-i', `${HDR_SOURCE},${uniqueDot()}`, '-vf', toHlg, ...x265, '-tag:v', 'hvc1', hlg]);
+  await ffmpeg(['-f', 'lavfi', '-i', `${HDR_SOURCE},${uniqueDot()}`, '-vf', toHdr, ...x265, '-tag:v', 'hvc1', hdr]);
   await ffmpeg(['-f', 'lavfi', '-i', `${HDR_SOURCE},${uniqueDot()},format=yuv420p`, '-c:v', 'libx264', '-preset', 'ultrafast', sdr]);
-  return { hlg, sdr };
+  return { hdr, sdr };
 }
 
-/** The HLG clip squeezed to 8 bits with no tone-mapping (what a converter that ignores HDR makes). */
-export async function untonemapped(hlg: string): Promise<string> {
+/** The HDR clip squeezed to 8 bits with no tone-mapping (what a converter that ignores HDR makes). */
+export async function untonemapped(hdr: string): Promise<string> {
   const file = await next('washed-out', 'mp4');
-  await ffmpeg(['-i', hlg, '-vf', 'format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', file]);
+  await ffmpeg(['-i', hdr, '-vf', 'format=yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', file]);
   return file;
 }

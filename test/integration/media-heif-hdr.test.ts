@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import type { V1MediaItem } from '../../core/protocol/media.js';
 import { removeDir, startTestLoop, type TestLoop } from '../helpers/loop.js';
+import { withDolbyVisionRecord } from '../helpers/dolby-vision.js';
 import { streamInfo, uploadConverted, uploadFiles } from '../helpers/media-files.js';
 import {
   BLUE,
@@ -11,7 +12,7 @@ import {
   YELLOW,
   frameRgb,
   heicStill,
-  hlgAndSdrClips,
+  hdrAndSdrClips,
   meanLumaAndSaturation,
   near,
   untonemapped,
@@ -21,7 +22,7 @@ import {
 const LUMA_TOLERANCE = 0.15;
 const SATURATION_TOLERANCE = 0.25;
 
-describe('media: HEIC photos and HDR (HLG) video', function () {
+describe('media: HEIC photos and HDR video (HLG, PQ, Dolby Vision)', function () {
   this.timeout(180_000);
   let loop: TestLoop;
 
@@ -62,21 +63,46 @@ describe('media: HEIC photos and HDR (HLG) video', function () {
     }
   });
 
-  it(`a 10-bit HLG HEVC clip comes out SDR H.264 within ${LUMA_TOLERANCE * 100} % (luma) and ${SATURATION_TOLERANCE * 100} % (saturation) of its SDR reference`, async () => {
-    const { hlg, sdr } = await hlgAndSdrClips();
-    expect(await streamInfo(hlg)).to.include({ codec_name: 'hevc', pix_fmt: 'yuv420p10le' });
-    const [fromHdr, reference] = [await convert(hlg), await convert(sdr)];
-    expect(await streamInfo(fromHdr.path as string)).to.include({ codec_name: 'h264', pix_fmt: 'yuv420p', width: '320' });
-    const got = await meanLumaAndSaturation(fromHdr.path as string);
-    const want = await meanLumaAndSaturation(reference.path as string);
-    const off = (a: number, b: number): number => Math.abs(a - b) / b;
-    const say = `tone-mapped luma ${got.luma.toFixed(1)} sat ${got.saturation.toFixed(1)}; SDR reference luma ${want.luma.toFixed(1)} sat ${want.saturation.toFixed(1)}`;
-    expect(off(got.luma, want.luma), say).to.be.at.most(LUMA_TOLERANCE);
-    expect(off(got.saturation, want.saturation), say).to.be.at.most(SATURATION_TOLERANCE);
-    // The check can fail: the same clip without tone-mapping is washed out, far outside it.
-    const washed = await meanLumaAndSaturation(await untonemapped(hlg));
-    expect(off(washed.saturation, want.saturation), `untonemapped saturation ${washed.saturation.toFixed(1)}`).to.be.above(
-      SATURATION_TOLERANCE,
-    );
+  for (const [name, transfer] of [
+    ['HLG', 'arib-std-b67'],
+    ['PQ (HDR10)', 'smpte2084'],
+  ] as const) {
+    it(`a 10-bit ${name} HEVC clip comes out SDR H.264 within ${LUMA_TOLERANCE * 100} % (luma) and ${SATURATION_TOLERANCE * 100} % (saturation) of its SDR reference`, async () => {
+      const { hdr, sdr } = await hdrAndSdrClips(transfer);
+      expect(await streamInfo(hdr)).to.include({ codec_name: 'hevc', pix_fmt: 'yuv420p10le', color_transfer: transfer });
+      const [fromHdr, reference] = [await convert(hdr), await convert(sdr)];
+      expect(await streamInfo(fromHdr.path as string)).to.include({ codec_name: 'h264', pix_fmt: 'yuv420p', width: '320' });
+      const got = await meanLumaAndSaturation(fromHdr.path as string);
+      const want = await meanLumaAndSaturation(reference.path as string);
+      const off = (a: number, b: number): number => Math.abs(a - b) / b;
+      const say = `tone-mapped luma ${got.luma.toFixed(1)} sat ${got.saturation.toFixed(1)}; SDR reference luma ${want.luma.toFixed(1)} sat ${want.saturation.toFixed(1)}`;
+      console.log(`      ${name}: ${say}`);
+      expect(off(got.luma, want.luma), say).to.be.at.most(LUMA_TOLERANCE);
+      expect(off(got.saturation, want.saturation), say).to.be.at.most(SATURATION_TOLERANCE);
+      // The check can fail: the same clip without tone-mapping is washed out, far outside it.
+      const washed = await meanLumaAndSaturation(await untonemapped(hdr));
+      expect(off(washed.saturation, want.saturation), `untonemapped saturation ${washed.saturation.toFixed(1)}`).to.be.above(
+        SATURATION_TOLERANCE,
+      );
+    });
+  }
+
+  it('Dolby Vision with an HLG base layer (profile 8.4, what an iPhone records) is converted as HLG', async () => {
+    const { hdr } = await hdrAndSdrClips('arib-std-b67');
+    await withDolbyVisionRecord(hdr, 8, 4);
+    const item = await convert(hdr);
+    expect(await streamInfo(item.path as string)).to.include({ codec_name: 'h264', pix_fmt: 'yuv420p' });
+  });
+
+  it('Dolby Vision with no standard base layer (profile 5) is refused with what to do instead, and nothing is kept', async () => {
+    const { hdr } = await hdrAndSdrClips('smpte2084');
+    await withDolbyVisionRecord(hdr, 5, 0);
+    const library = async (): Promise<unknown> =>
+      ((await (await fetch(`${loop.http}/api/media`)).json()) as { data: { media: unknown } }).data.media;
+    const before = await library();
+    const answer = await uploadFiles(`${loop.http}/api/media`, [{ path: hdr, name: 'dolby-vision-5.mp4' }]);
+    expect(answer.status, JSON.stringify(answer.json)).to.equal(415);
+    expect(JSON.stringify(answer.json)).to.match(/Dolby Vision profile 5 .*export it as HDR10, HLG/);
+    expect(await library()).to.deep.equal(before);
   });
 });

@@ -74,7 +74,8 @@ if [ -n "$slug" ] && wait_for 300 playing "$slug"; then
   screendump playing
   result first_clip ok "uploaded $slug, playing after ${first} s" "{\"upload_to_playing_s\":$first,\"load1\":$(load1)}"
 else
-  result first_clip fail "upload '${slug}' not playing: $(api http://127.0.0.1/api/playback)"
+  journalctl -u loop -b --no-pager -n 60 >/mnt/out/first-clip-journal.txt 2>&1
+  result first_clip fail "upload '${slug}' not playing: playback $(api_said http://127.0.0.1/api/playback); item $(api_said "http://127.0.0.1/api/media/$slug")"
 fi
 
 # Loop, mpv and one 1080p conversion in 512 MB (convert-rss.sh).

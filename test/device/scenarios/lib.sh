@@ -21,6 +21,8 @@ wait_for() { # wait_for SECONDS COMMAND...: true once COMMAND succeeds
 health() { curl -fsS -m 5 http://127.0.0.1/api/health; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 api() { curl -fsS -m 20 -H "Authorization: Bearer $TOKEN" "$@"; }
+# What an API path answers, status and body, for a failure's detail (api's -f hides the body).
+api_said() { curl -sS -m 20 -H "Authorization: Bearer $TOKEN" -w ' (HTTP %{http_code})' "$1" 2>&1 | head -c 400; }
 
 # The guest reaches the npm registry the way the host does (QEMU's user network NATs through it),
 # so it trusts the host's extra certificate authorities too (run.sh copies them to the share).
@@ -52,5 +54,6 @@ install_loop() {
   fi
   # mpv's `vo: auto` picks `gpu`, which needs a Mesa driver for the card (a Pi has vc4/v3d; QEMU's
   # VGA has none): the test bed draws with `drm`, as an SPI panel does.
-  sed -i 's/^  vo: auto$/  vo: drm/' /etc/loop/config.yaml
+  # Debug logs: the WiFi onboarding's every decision is in the journal the failures keep.
+  sed -i -e 's/^  vo: auto$/  vo: drm/' -e 's/^  level: info$/  level: debug/' /etc/loop/config.yaml
 }

@@ -151,6 +151,7 @@ wifi_steps() {
   if wait_for $((FALLBACK_S + 120)) wlan0_on loop-hotspot; then
     result wifi_fallback ok "home AP gone: hotspot after $(since "$t") s (fallback_seconds $FALLBACK_S)" "{\"lost_to_hotspot_s\":$(since "$t")}"
   else
+    journalctl -u loop -u NetworkManager --since "-$((FALLBACK_S + 180))s" --no-pager >/mnt/out/fallback-journal.txt 2>&1
     result wifi_fallback fail "no hotspot $((FALLBACK_S + 120)) s after the home AP went: $(nmcli -t device status | tr '\n' ' ')"
   fi
   home_ap_up
@@ -162,12 +163,17 @@ wifi_steps() {
   fi
 
   # avahi, seen from the home network's namespace: its own D-Bus and avahi-daemon in a private /run
-  # (ip netns exec's own mount namespace), publishing nothing (no name to conflict with Loop's).
+  # (ip netns exec's own mount namespace), publishing nothing (no name to conflict with Loop's). It
+  # browses for a fixed 20 s rather than with -t: -t ends at the daemon's "all for now", about a
+  # second after a fresh daemon's first query, before a loaded guest's answer arrives (the one
+  # earlier run found nothing); -k prints the raw service types (`_http._tcp`, not "Web Site"). The
+  # daemon runs in the foreground so its log is kept.
   local browse
   printf '[server]\nuse-ipv6=no\n[publish]\ndisable-publishing=yes\n' >/run/avahi-home.conf
   browse=$(home bash -c 'mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/dbus && mount -t tmpfs tmpfs /run/avahi-daemon &&
-    dbus-daemon --system --fork && avahi-daemon -D --no-chroot -f /run/avahi-home.conf && sleep 3 &&
-    timeout 30 avahi-browse -rpt _http._tcp; timeout 30 avahi-browse -rpt _mqtt._tcp; avahi-daemon -k' 2>&1)
+    dbus-daemon --system --fork && { avahi-daemon --no-chroot -f /run/avahi-home.conf >/mnt/out/avahi-home-daemon.log 2>&1 & } &&
+    sleep 3 && ip -4 -br addr >>/mnt/out/avahi-home-daemon.log &&
+    { timeout 20 avahi-browse -rpk _http._tcp & timeout 20 avahi-browse -rpk _mqtt._tcp & wait; }; avahi-daemon -k' 2>&1)
   echo "$browse" >/mnt/out/avahi-browse-home.txt
   if grep -q '^=.*;_http\._tcp;local;loop-dev\.local;192\.168\.50\.' <<<"$browse" && grep -q '^=.*;_mqtt\._tcp;local;loop-dev\.local;' <<<"$browse"; then
     result avahi_ns ok "from the home namespace: loop-dev.local with _http._tcp and _mqtt._tcp"
