@@ -124,6 +124,7 @@ wifi_steps() {
   if grep -q '"reason":"wrong_password"' /run/phone-status.json /run/phone-wrong.json && ! grep -q "^$HOME_SSID:" /mnt/out/nmcli-connections-after-wrong.txt && wlan0_on loop-hotspot; then
     result wifi_wrong_password ok "answer $code; $(grep -o '"message":"Wrong password[^"]*"' /run/phone-status.json /run/phone-wrong.json | head -1 | cut -d: -f2-); no profile saved; hotspot back" "{\"wrong_to_hotspot_s\":$(since "$t")}"
   else
+    journalctl -u loop -u NetworkManager -u wpa_supplicant --since "-200s" --no-pager >/mnt/out/wrong-password-journal.txt 2>&1
     result wifi_wrong_password fail "answer $code $(head -c 300 /run/phone-wrong.json); status $(head -c 300 /run/phone-status.json); profiles $(tr '\n' ' ' </mnt/out/nmcli-connections-after-wrong.txt)"
   fi
 
