@@ -16,6 +16,12 @@ export const CLIPS = 4;
 export const SECONDS = 2;
 const FPS = 25;
 export const FRAMES = SECONDS * FPS;
+/**
+ * A run missing up to this many frames at its start or end (200 ms) is a whole clip whose edge frames
+ * were dropped (mpv behind on a busy machine: the "frames missing" of docs/performance.md); missing
+ * more, it was cut short or flashed: a clip shown that should not have been, or not shown whole.
+ */
+export const EDGE_DROP_FRAMES = 5;
 
 function makeClip(file: string, k: number): Promise<void> {
   const bit = `lt(Y,${STRIP_TOP})*%V+gte(Y,${STRIP_TOP})*255*mod(floor((N+${64 * k})/pow(2,floor(X/40))),2)`;

@@ -8,10 +8,7 @@
 import type { PlayerState } from '../../core/protocol/index.js';
 import { http } from '../../test/helpers/loop.js';
 import { sleep } from '../lib.js';
-import { around, CLIPS, directedRun, runsOf, SECONDS, FRAMES, type Run } from './directed.js';
-
-/** A target missing more first frames than this (200 ms) did not show its start: more than frames dropped under load. */
-const LATE_FRAMES = 5;
+import { around, CLIPS, directedRun, EDGE_DROP_FRAMES, FRAMES, runsOf, SECONDS, type Run } from './directed.js';
 
 export interface PreviousRun {
   commands: number;
@@ -20,7 +17,7 @@ export interface PreviousRun {
   runs: number;
   /** Runs cut short (a `previous` arrived during them): at most one per command. */
   interrupted: number;
-  /** Targets of a `previous` (runs of the clip before their predecessor) that began past frame LATE_FRAMES. */
+  /** Targets of a `previous` (runs of the clip before their predecessor) that began past frame EDGE_DROP_FRAMES. */
   late_targets: Array<Run & { around: string }>;
   /**
    * Other runs that began past frame 1: the clip played on into the next, whose first frames were
@@ -65,7 +62,7 @@ export async function randomPrevious(commands: number): Promise<PreviousRun> {
     const context = { ...run, around: around(seen, run.at) };
     if (step === 0) restarts.push({ after, run, around: context.around });
     else if (step !== 1 && step !== CLIPS - 1) wrongClips.push({ after, run });
-    else if (step === CLIPS - 1 && run.first > LATE_FRAMES) lateTargets.push(context);
+    else if (step === CLIPS - 1 && run.first > EDGE_DROP_FRAMES) lateTargets.push(context);
     else if (run.first > 1) droppedStarts.push(context);
   }
   return {
