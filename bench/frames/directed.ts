@@ -17,9 +17,9 @@ export const SECONDS = 2;
 const FPS = 25;
 export const FRAMES = SECONDS * FPS;
 /**
- * A run missing up to this many frames at its start or end (200 ms) is a whole clip whose edge frames
- * were dropped (mpv behind on a busy machine: the "frames missing" of docs/performance.md); missing
- * more, it was cut short or flashed: a clip shown that should not have been, or not shown whole.
+ * A run missing up to this many frames at its end (200 ms) played to its end, its last frames
+ * dropped (mpv behind on a busy machine: the "frames missing" of docs/performance.md); missing more,
+ * it was cut short or flashed: a clip shown that should not have been, or not shown whole.
  */
 export const EDGE_DROP_FRAMES = 5;
 

@@ -17,7 +17,10 @@ export interface PreviousRun {
   runs: number;
   /** Runs cut short (a `previous` arrived during them): at most one per command. */
   interrupted: number;
-  /** Targets of a `previous` (runs of the clip before their predecessor) that began past frame EDGE_DROP_FRAMES. */
+  /**
+   * Targets of a `previous` (runs of the clip before their predecessor) that began past frame
+   * EDGE_DROP_FRAMES: its first frames not shown (dropped under load, or a wrong frame first).
+   */
   late_targets: Array<Run & { around: string }>;
   /**
    * Other runs that began past frame 1: the clip played on into the next, whose first frames were
