@@ -1,4 +1,4 @@
-// `node dist/bench/frames/previous.js [commands]`: issue 26's directed `previous`, on the set-up of
+// `node dist/bench/frames/previous.js [commands] [ms away from a clip's ends]`: issue 26's directed `previous`, on the set-up of
 // directed.ts (four numbered 2 s clips in order, the real player on Xvfb, 50 fps capture). Each
 // command is POST /api/playback/previous at a random point of the clip on screen (2-4 s apart).
 // Afterwards the capture is read as runs of one clip: every run must start at the clip's first
@@ -37,8 +37,12 @@ export interface PreviousRun {
   sent_at_ms: number[];
 }
 
-/** Sends `commands` previous at random points and reports what the screen showed. */
-export async function randomPrevious(commands: number): Promise<PreviousRun> {
+/**
+ * Sends `commands` previous at random points and reports what the screen showed. `awayFromEndsMs`
+ * keeps each command that far from a clip's start and end: a command that meets a clip boundary
+ * may find the next clip already started (issue 26's bench: 4 of 150 showed its first frames).
+ */
+export async function randomPrevious(commands: number, awayFromEndsMs = 0): Promise<PreviousRun> {
   const seconds = commands * (2 * SECONDS + 0.2) + 4;
   const sentAt: number[] = [];
   const wrongAnswers: PreviousRun['wrong_answers'] = [];
@@ -46,6 +50,8 @@ export async function randomPrevious(commands: number): Promise<PreviousRun> {
     const t0 = Date.now();
     while (sentAt.length < commands && Date.now() - t0 < (seconds - 4) * 1000 - 2 * SECONDS * 1000) {
       await sleep(SECONDS * 1000 * (1 + Math.random()));
+      const nearAnEnd = (pos: number | null): boolean => pos !== null && Math.min(pos, SECONDS - pos) * 1000 < awayFromEndsMs;
+      while (nearAnEnd(await d.clipPosition())) await sleep(20);
       const from = d.clipOf(d.playerState().slug as string);
       sentAt.push(Math.round(((await d.clipPosition()) ?? -1) * 1000));
       const res = await http('POST', `${d.loop.http}/api/playback/previous`);
@@ -82,4 +88,5 @@ export async function randomPrevious(commands: number): Promise<PreviousRun> {
   };
 }
 
-if (process.argv[1]?.endsWith('previous.js')) console.log(JSON.stringify(await randomPrevious(Number(process.argv[2] ?? 20))));
+if (process.argv[1]?.endsWith('previous.js'))
+  console.log(JSON.stringify(await randomPrevious(Number(process.argv[2] ?? 20), Number(process.argv[3] ?? 0))));
