@@ -202,7 +202,7 @@ ensure_built() {
   fi
   if [ -z "$stale" ]; then echo "  = dist/ is up to date"; return; fi
   [ -f "$SRC/tsconfig.json" ] || die "$stale and there are no sources to build it from: use a complete release"
-  echo "  ! $stale: building it (needs the dev dependencies; slow on a Pi Zero, quicker on a bigger machine)"
+  echo "  ! $stale: building it (needs the build set; slow on a Pi Zero, quicker on a bigger machine)"
   act node "$SRC/scripts/ensure-built.js"
 }
 
@@ -478,10 +478,10 @@ do_uninstall() {
 
 do_dev() {
   say "Development set-up in $SRC"
-  [ "$DRY" -eq 1 ] && { echo "  + bash scripts/setup.sh test; node scripts/ensure-built.js"; return; }
+  [ "$DRY" -eq 1 ] && { echo "  + bash scripts/setup.sh test; node scripts/ensure-built.js --dev"; return; }
   node_ok || node_help
   bash "$SRC/scripts/setup.sh" test
-  node "$SRC/scripts/ensure-built.js"
+  node "$SRC/scripts/ensure-built.js" --dev
   say "Ready: npm start (http://localhost:8080), npm test"
 }
 

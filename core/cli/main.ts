@@ -92,7 +92,8 @@ export async function main(args: string[], loadParts: () => Promise<LoopParts>):
       const wifi = config.plugins.includes('wifi')
         ? (config.wifi as { hotspot: { ssid: string; password: string | null } } | undefined)
         : undefined;
-      process.exitCode = await setupCodeCommand(config.data.dir, { claimCode: config.auth.claim_code, hotspot: wifi?.hotspot ?? null });
+      const dir = await dataDirOf(flag(args, '--config'), parts);
+      process.exitCode = await setupCodeCommand(dir, { claimCode: config.auth.claim_code, hotspot: wifi?.hotspot ?? null });
       return;
     }
     case 'token': {
@@ -138,10 +139,19 @@ async function configCheck(file: string | undefined, parts: LoopParts): Promise<
   }
 }
 
-/** The data dir the config (defaults, file, environment) names, as `loop start` would use it. */
+/**
+ * The data dir the config (defaults, file, environment) names, as `loop start` would use it; with
+ * neither --config nor LOOP_DATA_DIR, the one a running Loop of this checkout uses (instance.ts).
+ */
 async function dataDirOf(file: string | undefined, parts: LoopParts): Promise<string> {
   const { loadConfig } = await import('../config/load.js');
-  return loadConfig({ plugins: parts.builtins, file }).config.data.dir;
+  const configured = loadConfig({ plugins: parts.builtins, file }).config.data.dir;
+  if (file !== undefined || process.env.LOOP_DATA_DIR !== undefined) return configured;
+  const { runningLoop } = await import('./instance.js');
+  const running = runningLoop();
+  if (!running || running.dataDir === configured) return configured;
+  console.error(`using the data directory of the running Loop (process ${running.pid}): ${running.dataDir}`);
+  return running.dataDir;
 }
 
 async function ownerPasswd(file: string | undefined, parts: LoopParts): Promise<void> {
@@ -213,4 +223,7 @@ async function start(file: string | undefined, parts: LoopParts): Promise<void> 
     await runtime.stop().catch(() => undefined);
     process.exit(1);
   }
+  // The CLI run beside it finds this data dir without being told (instance.ts).
+  const { noteRunning } = await import('./instance.js');
+  process.once('exit', noteRunning(loaded.config.data.dir));
 }

@@ -11,7 +11,7 @@ out="$(mkdir -p "$2" && cd "$2" && pwd)"
 # 17 min on a quiet 2-core host, over 40 at load 15 (docs/performance.md).
 timeout_s="${LOOP_DEVICE_TIMEOUT:-4800}"
 agent_js="$SRC/dist/test/device/host-agent.js"
-[ -f "$agent_js" ] || { echo "device: $agent_js is missing: build first (node scripts/ensure-built.js)" >&2; exit 2; }
+[ -f "$agent_js" ] || { echo "device: $agent_js is missing: build first (node scripts/ensure-built.js --dev)" >&2; exit 2; }
 image="$(bash "$HERE/build-image.sh" | tail -1)"
 rm -rf "$out/rc" "$out/results.jsonl" "$out/host-loadavg" "$out/host-ca" "$out"/*.sock "$out"/*.ppm
 mkdir -p "$out/host-ca"

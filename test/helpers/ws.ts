@@ -21,8 +21,8 @@ export const ofType =
   (m: WsMessage): boolean =>
     m.type === type && (!extra || extra(m));
 
-export async function connectWs(url: string, opts: { waitInitial?: boolean } = {}): Promise<TestWs> {
-  const ws = new WebSocket(url);
+export async function connectWs(url: string, opts: { waitInitial?: boolean; headers?: Record<string, string> } = {}): Promise<TestWs> {
+  const ws = new WebSocket(url, { headers: opts.headers ?? {} });
   const messages: WsMessage[] = [];
   const waiters = new Waiters<WsMessage>();
   ws.on('message', (data) => {
