@@ -57,12 +57,17 @@ async function letLoopGo(ctx: PluginContext<MediaConfig>, slug: string): Promise
 const SCREEN_MOVES_OFF_MS = 5000;
 
 /**
- * The clip on screen was deleted: the answer waits until the player reports another one (it follows
- * the loop, which has let the clip go), so a client reading the dashboard next does not find the
+ * The clip on screen was deleted: the answer waits until the player reports another one under the
+ * loop's new cue (it follows the loop, which has let the clip go), so a client reading the dashboard next does not find the
  * deleted slug as the current media. Event-driven (the player's state), bounded.
  */
 function screenMovesOff(ctx: PluginContext<MediaConfig>, slug: string): Promise<void> {
-  if (ctx.bus.last('player')?.slug !== slug) return Promise.resolve();
+  // The loop has let the clip go (letLoopGo) and asked for the next one with a new cue: the screen
+  // has moved off when the player shows another slug AND has taken that cue. A paused player first
+  // shows a stand-in (another slug, the old cue) and only then the hand-over's clip, playing.
+  const cue = ctx.bus.last('loop')?.cue ?? 0;
+  const movedOff = (p: { slug: string | null; cue: number } | undefined): boolean => !p || (p.slug !== slug && p.cue >= cue);
+  if (ctx.bus.last('player')?.slug !== slug && movedOff(ctx.bus.last('player'))) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
@@ -74,7 +79,7 @@ function screenMovesOff(ctx: PluginContext<MediaConfig>, slug: string): Promise<
       done();
     }, SCREEN_MOVES_OFF_MS);
     const off = ctx.bus.subscribe('player', (p) => {
-      if (p.slug !== slug) done();
+      if (movedOff(p)) done();
     });
   });
 }
