@@ -16,12 +16,14 @@ import { fail } from '../../core/http/envelope.js';
 import { toV1Item, type UploadResult } from '../../core/protocol/media.js';
 import { TUS_UPLOAD_PATH, tusJobId } from '../../core/protocol/uploads.js';
 import { logged } from '../../core/util/swallow.js';
+import { throttle, type Throttle } from '../../core/util/throttle.js';
 import type { MediaConfig } from './config.js';
 import type { MediaService } from './service.js';
 import { removeUpload } from './tus-sweep.js';
 
 /** How often a tus upload's progress goes out on the progress topic, at most. */
 const PROGRESS_INTERVAL_MS = 500;
+const MAX_GATES = 256;
 
 export const TUS_URL = TUS_UPLOAD_PATH;
 /** What a PATCH body is in tus; the route takes it raw (Fastify's parsers never read it). */
@@ -90,16 +92,27 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
     } catch (err) {
       throw refusal(err);
     } finally {
+      gates.delete(upload.id);
       // Received or refused, the upload is done with (its bytes are moved or removed already): a
       // retry of a finished upload must not look complete without an ingest behind it.
       await removeUpload(dir, upload.id).catch(logged(log, 'a finished resumable upload was not removed (the expiry sweep will)'));
     }
   };
 
-  /** Bytes in, on the progress topic as a multipart upload's are (tus throttles POST_RECEIVE to its interval). */
-  const progress = (upload: Upload): void => {
+  /**
+   * Bytes in, on the progress topic as a multipart upload's are: at most one report per interval and
+   * upload (tus reports each PATCH at least once, and a fast link sends many PATCHes a second).
+   */
+  const gates = new Map<string, Throttle>();
+  const progress = (upload: Upload, force = false): void => {
     const jobId = tusJobId(upload.id);
-    if (jobId) svc.uploadProgress(jobId, nameOf(upload), upload.offset, upload.size ?? null);
+    let gate = gates.get(upload.id);
+    if (!gate) {
+      // A finished upload drops its gate; abandoned ones are bounded here (a lost gate only allows one early report).
+      if (gates.size >= MAX_GATES) gates.clear();
+      gates.set(upload.id, (gate = throttle(PROGRESS_INTERVAL_MS)));
+    }
+    if (jobId && gate(force)) svc.uploadProgress(jobId, nameOf(upload), upload.offset, upload.size ?? null);
   };
 
   const server = new Server({
@@ -109,7 +122,7 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
     // The guard decides who may call (host, origin, login); tus must not add a `*` of its own.
     allowedOrigins: () => false,
     maxSize: cfg.max_upload_bytes,
-    postReceiveInterval: PROGRESS_INTERVAL_MS,
+    postReceiveInterval: PROGRESS_INTERVAL_MS / 2,
     onUploadCreate: async (req, upload) => {
       if (upload.sizeIsDeferred)
         throw refusal(new ActionError('invalid', 'send Upload-Length: the size is checked before a byte is stored'));
@@ -121,7 +134,7 @@ async function createTus({ svc, cfg, dir, log }: TusOptions): Promise<TusServer>
       } catch (err) {
         throw refusal(err);
       }
-      progress(upload);
+      progress(upload, true);
       return {};
     },
     // Each PATCH: the rest of the upload must still fit (other uploads may have filled the disk).
