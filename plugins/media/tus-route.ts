@@ -1,9 +1,10 @@
 // Resumable uploads (the tus protocol, 1.0.0) at /api/uploads/tus, beside the multipart
 // POST /api/media: a phone that drops off WiFi at 90 % resumes from the last byte the device has,
 // not from zero. @tus/server handles the protocol on the raw request (Fastify does not parse the
-// body); partial uploads live in <data dir>/uploads/tus and survive a restart. When the last byte
-// is in, the file goes through the same ingest as a multipart part, and the answer to that last
-// PATCH carries the same result (`UploadResult`). See docs/media.md, "Resumable uploads".
+// body); partial uploads live in <data dir>/uploads/tus and survive a restart. Progress is on the
+// progress topic from creation. When the last byte is in, the file is renamed into the library's
+// incoming/ and checked as a multipart part is, and the answer to that last PATCH carries the same
+// result (`UploadResult`). See docs/media.md, "Resumable uploads".
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -165,7 +166,8 @@ export async function registerTus(app: FastifyInstance, opts: TusOptions): Promi
       tags: ['media'],
       summary: 'Resumable upload (tus 1.0.0: creation, termination)',
       description:
-        'POST with Upload-Length and Upload-Metadata (filename) creates an upload (413 over media.max_upload_bytes, 507 when it cannot fit); ' +
+        'POST with Upload-Length and Upload-Metadata (filename) creates an upload (413 over media.max_upload_bytes, 507 when it cannot fit, ' +
+        '429 while the conversion queue is full); progress is on `media/progress` from creation, its job id the tus id as a UUID; ' +
         'HEAD answers Upload-Offset; PATCH (application/offset+octet-stream) appends at it. The PATCH that completes the upload answers ' +
         'the same JSON as POST /api/media (queued, or `exists` with the existing slug) or its refusal (409, 413, 415, 507). ' +
         'Idle partial uploads are removed after media.upload_expiry_hours.',
