@@ -11,7 +11,7 @@ import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '..
 import { waitItem } from '../helpers/media-files.js';
 import { cuttingProxy, paddedClip, type CuttingProxy } from '../helpers/tus.js';
 import { until } from '../helpers/wait.js';
-import { launch, openPage, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
+import { axe, launch, openPage, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
 
 const MB = 1024 * 1024;
 /** Page loads, the socket's frames and the tus requests' headers: what the run costs besides the file. */
@@ -38,7 +38,8 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     });
     proxy = await cuttingProxy(Number(new URL(proc.http).port));
     browser = await launch();
-    w = await openPage(browser, proxy.url);
+    // bypassCSP: axe-core is injected as a script tag for the paused-state scan.
+    w = await openPage(browser, proxy.url, { bypassCSP: true });
   });
   after(async () => {
     await browser?.close().catch(() => undefined);
@@ -84,6 +85,8 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     const onDevice = Number(/(\d+)% on the device/.exec((await paused.textContent()) ?? '')?.[1]);
     expect(onDevice, 'the share the device had at the reload').to.be.within(25, 95);
     await page.screenshot({ path: shotPath('uploads-paused-phone-light') });
+    const violations = await axe(page);
+    expect(violations.map((v) => `${v.id}: ${v.help}`)).to.deep.equal([]);
 
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
     await page.getByLabel('Choose the paused file again').setInputFiles(file.path);

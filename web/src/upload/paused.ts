@@ -51,6 +51,12 @@ export function pausedUploads(): PausedUpload[] {
   return found;
 }
 
+/** Forgets, in this browser only, the upload at `url` (the device has removed it already). */
+export function forgetStored(url: string): void {
+  const store = storage();
+  for (const p of pausedUploads()) if (p.url === url) store?.removeItem(p.key);
+}
+
 /** Drops one paused upload: here, and on the device (its bytes free their room at once). */
 export async function forgetPaused(p: PausedUpload): Promise<void> {
   storage()?.removeItem(p.key);

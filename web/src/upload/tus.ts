@@ -6,6 +6,7 @@
 import type { DetailedError, HttpResponse } from 'tus-js-client';
 import { TUS_CHUNK_BYTES, TUS_UPLOAD_PATH, tusJobId } from '../../../core/protocol/uploads.js';
 import { backoffDelay } from '../../../core/util/backoff.js';
+import { forgetStored } from './paused.js';
 import { isRefusal, sentFrom, unreachable, type Sent } from './sent.js';
 
 /** Thrown when the server has no tus route (an older Loop answers 404 to the creation). */
@@ -72,7 +73,11 @@ export async function sendTus(file: File, hooks: TusProgress): Promise<Sent> {
         const response = detailed.originalResponse;
         if (!response) return resolve(unreachable(err.message));
         if (detailed.originalRequest?.getMethod() === 'POST' && response.getStatus() === 404) return reject(new NoResumableUploads());
-        resolve(sentFrom(response.getStatus(), response.getBody() ?? ''));
+        const sent = sentFrom(response.getStatus(), response.getBody() ?? '');
+        // Refused once complete (not media, a duplicate being processed...): the device removed the
+        // upload, so there is nothing to resume. Only "no room" comes before the end, and can resume.
+        if (!sent.ok && upload.url && isRefusal(response.getBody() ?? '') && sent.code !== 'storage_full') forgetStored(upload.url);
+        resolve(sent);
       },
     });
     const start = (): void => upload.start();
