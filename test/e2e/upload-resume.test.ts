@@ -1,7 +1,8 @@
 // A page reload in the middle of an upload, in real Chromium against a real Loop: the page says the
 // upload is paused, the person picks the same file again, and the upload continues from the bytes the
 // device has (tus, web/src/upload/tus.ts). Every byte the browser sends goes through a TCP proxy that
-// counts it: the whole run may carry the file once plus at most the chunk that was in flight.
+// counts it: the whole run may carry the file once plus at most the chunk that was in flight. And
+// against a Loop without tus, the page's multipart fallback.
 import { basename } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
@@ -9,6 +10,7 @@ import { TUS_CHUNK_BYTES } from '../../core/protocol/uploads.js';
 import type { V1MediaItem } from '../../core/protocol/media.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
 import { waitItem } from '../helpers/media-files.js';
+import { makeClip } from '../helpers/clips.js';
 import { cuttingProxy, paddedClip, type CuttingProxy } from '../helpers/tus.js';
 import { until } from '../helpers/wait.js';
 import { axe, launch, openPage, shotPath, type WatchedPage, needPageAndBrowser } from './browser.js';
@@ -108,5 +110,25 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     expect(items).to.have.length(1);
     const item = await waitItem(proc.http, (items[0] as V1MediaItem).slug, (x) => x.processing_status === 'completed', 60_000);
     expect(item.sha256).to.equal(file.sha256);
+  });
+
+  it('against a Loop without tus (the creation answers 404), the page falls back to one multipart POST', async () => {
+    const { page } = w;
+    const clip = await makeClip({ seconds: 1, name: 'older-loop' });
+    // An older Loop has no /api/uploads/tus: Fastify's 404 for an unknown route, as it would answer.
+    const older = JSON.stringify({ message: 'Route POST:/api/uploads/tus not found', error: 'Not Found', statusCode: 404 });
+    await page.route('**/api/uploads/tus', (route) =>
+      route.request().method() === 'POST' ? route.fulfill({ status: 404, contentType: 'application/json', body: older }) : route.continue(),
+    );
+    const expected404 = w.allow((line) => /\b404\b/.test(line) && (line.includes('/api/uploads/tus') || line.startsWith('console:')));
+    try {
+      const multipart = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/media'));
+      await page.getByLabel('Choose files to upload').setInputFiles(clip);
+      expect((await multipart).status()).to.equal(200);
+      await page.locator('li.upload[data-state="done"]', { hasText: basename(clip) }).waitFor({ timeout: 60_000 });
+    } finally {
+      expected404();
+      await page.unroute('**/api/uploads/tus');
+    }
   });
 });
