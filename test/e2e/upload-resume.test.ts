@@ -3,7 +3,8 @@
 // device has (tus, web/src/upload/tus.ts). Every byte the browser sends goes through a TCP proxy that
 // counts it: the whole run may carry the file once plus at most the chunk that was in flight. And
 // against a Loop without tus, the page's multipart fallback.
-import { basename } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { TUS_CHUNK_BYTES } from '../../core/protocol/uploads.js';
@@ -110,6 +111,41 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     expect(items).to.have.length(1);
     const item = await waitItem(proc.http, (items[0] as V1MediaItem).slug, (x) => x.processing_status === 'completed', 60_000);
     expect(item.sha256).to.equal(file.sha256);
+  });
+
+  it('a paused upload can be forgotten: gone from the tray and from the device', async () => {
+    const { page } = w;
+    const file = await paddedClip(30 * MB);
+    const name = basename(file.path);
+    const cdp = await w.context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 4 * MB });
+    await page.getByLabel('Choose files to upload').setInputFiles(file.path);
+    const row = page.locator('li.upload', { hasText: name });
+    await until(
+      async () =>
+        Number(
+          (await row
+            .locator('progress')
+            .getAttribute('value')
+            .catch(() => null)) ?? 0,
+        ) >= 20,
+      60_000,
+      'the upload at 20 %',
+      50,
+    );
+    page.once('dialog', (d) => void d.accept());
+    await page.reload();
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    const paused = page.getByTestId('paused-uploads');
+    await paused.getByText(name).waitFor({ timeout: 20_000 });
+    expect(await readdir(join(dataDir, 'uploads', 'tus'))).to.have.length(2); // its bytes and their record
+    await paused.getByRole('button', { name: `Forget the paused upload of ${name}` }).click();
+    await paused.waitFor({ state: 'detached' });
+    await until(
+      async () => (await readdir(join(dataDir, 'uploads', 'tus'))).length === 0,
+      10_000,
+      'the partial upload removed on the device',
+    );
   });
 
   it('against a Loop without tus (the creation answers 404), the page falls back to one multipart POST', async () => {

@@ -222,7 +222,15 @@ export const useLibrary = defineStore('library', () => {
     await forgetPaused(p);
     refreshPaused();
   }
-  void checkPaused();
+  // Asked once the page may ask (logged in or open): a HEAD refused with 401 would only be noise.
+  const auth = useAuth();
+  watch(
+    () => auth.checked && !auth.needsLogin,
+    (may) => {
+      if (may) void checkPaused();
+    },
+    { immediate: true },
+  );
 
   /** Bytes are still to send from this page: leaving it would lose them. */
   const bytesPending = computed(() => uploads.value.some((u) => u.state === 'waiting' || u.state === 'uploading'));
