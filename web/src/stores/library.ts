@@ -150,15 +150,18 @@ export const useLibrary = defineStore('library', () => {
   async function send(u: Upload): Promise<void> {
     let lastAt = performance.now();
     let lastBytes = 0;
+    /** The first report only sets where counting starts: after a resume it is the device's offset, not speed. */
+    let baseline = true;
     patch(u.id, { state: 'uploading' });
     const onProgress = (sent: number): void => {
       const t = performance.now();
       const dt = (t - lastAt) / 1000;
-      // A resume jumps to the device's offset: that jump is not speed.
-      const speed = dt > 0.2 && sent >= lastBytes ? (sent - lastBytes) / dt : undefined;
-      if (speed !== undefined || sent < lastBytes) {
+      // A retry after a cut steps back to the device's offset: that is not speed either.
+      const speed = !baseline && dt > 0.2 && sent >= lastBytes ? (sent - lastBytes) / dt : undefined;
+      if (baseline || speed !== undefined || sent < lastBytes) {
         lastAt = t;
         lastBytes = sent;
+        baseline = false;
       }
       patch(u.id, { sent, ...(speed !== undefined ? { speed } : {}) });
     };
