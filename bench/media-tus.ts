@@ -2,12 +2,12 @@
 // other: seconds and Loop's peak RSS during each (VmRSS of the child from /proc, every 50 ms), and
 // what loading @tus/server costs (it is imported on the first tus request: RSS before and after
 // that request; import time in a fresh node process). The bytes are random, so each upload ends in
-// a 415 from ffprobe: the figures are the upload paths alone. Also the peak disk space used in the
-// data directory's filesystem during each (statfs every 50 ms, above the level before it) and, for
+// a 415 from ffprobe: the figures are the upload paths alone. Also the peak disk space the data
+// directory's files take during each (their allocated blocks, every 50 ms, above the start) and, for
 // tus, the seconds from the last byte sent to the answer (the ingest of the finished file: hash,
 // move into media/incoming, probe). BENCH_UPLOAD_MIB sets the size (default 200).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, statfs } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -33,10 +33,16 @@ async function importCost(): Promise<{ ms: number; rssMiB: number }> {
   return { ms: mid(runs.map((r) => r.ms)), rssMiB: mid(runs.map((r) => r.rssMiB)) };
 }
 
-/** MiB used on the filesystem that holds `dir`. */
+/** MiB the files under `dir` take on the disk (allocated blocks): this Loop's own, not the shared filesystem's. */
 async function diskUsedMiB(dir: string): Promise<number> {
-  const s = await statfs(dir);
-  return ((s.blocks - s.bfree) * s.bsize) / 1048576;
+  let blocks = 0;
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile()) continue;
+    // A file may go between the listing and the stat (renamed, removed): it then counts where it lands.
+    const st = await stat(join(entry.parentPath, entry.name)).catch(() => null);
+    blocks += st?.blocks ?? 0;
+  }
+  return (blocks * 512) / 1048576;
 }
 
 /** Runs `job` while sampling the Loop child's RSS and the disk; answers seconds, the RSS peak and the disk peak above the start. */
