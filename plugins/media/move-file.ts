@@ -17,9 +17,9 @@ export async function moveFile(from: string, to: string): Promise<void> {
   }
 }
 
-/** The file's SHA-256 and size, read in 1 MiB blocks. */
+/** The file's SHA-256 and size, read in 64 KiB blocks. */
 export async function hashFile(path: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  for await (const block of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(block as Buffer);
+  for await (const block of createReadStream(path, { highWaterMark: 64 * 1024 })) hash.update(block as Buffer);
   return { sha256: hash.digest('hex'), size: (await stat(path)).size };
 }
