@@ -130,7 +130,7 @@ export const useLibrary = defineStore('library', () => {
   function retryUpload(id: number): Promise<void> {
     const u = uploads.value.find((x) => x.id === id);
     if (!u) return Promise.resolve();
-    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null });
+    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null, resumed: false });
     return send(u);
   }
 
