@@ -7,6 +7,7 @@ export * from './system.js';
 export * from './player.js';
 export * from './loop.js';
 export * from './media.js';
+export * from './uploads.js';
 export * from './wifi.js';
 export * from './dashboard.js';
 export * from './homeassistant.js';

@@ -3,6 +3,7 @@
 // An upload is acknowledged only once its entry is durable.
 import { randomUUID } from 'node:crypto';
 import { rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ActionError } from '../../core/protocol/envelope.js';
 import type { MediaItem } from '../../core/protocol/media.js';
@@ -10,7 +11,8 @@ import { fsyncPath } from '../../core/store/atomic-write.js';
 import { throttle } from '../../core/util/throttle.js';
 import type { LibraryEntry } from './library.js';
 import { probeMedia } from './probe.js';
-import { diskFree, formatBytes, receiveToTemp, StorageFullError } from './receive.js';
+import { hashFile, moveFile } from './move-file.js';
+import { diskFree, formatBytes, receiveToTemp, StorageFullError, type Received } from './receive.js';
 import { now, round1, type MediaShared } from './shared.js';
 import { displayName, slugFor } from './slug.js';
 import { removeIfThere } from '../../core/util/remove.js';
@@ -27,6 +29,8 @@ export interface IncomingFile {
   signal?: AbortSignal;
   /** Who sends it (the HTTP client's address), for the per-client bound on queued conversions. */
   client?: string;
+  /** The job id, when the upload already has one (else a new one). */
+  jobId?: string;
 }
 
 /** The conversion queue as the upload sees it: admission counts, and where accepted work goes. */
@@ -34,6 +38,23 @@ export interface JobAdmission {
   /** Conversions queued or running, in all or for one client. */
   waiting(client?: string): number;
   enqueue(sha: string, jobId: string, filename: string, client?: string): void;
+}
+
+/** A file already received in full on this disk (a finished resumable upload). */
+export interface ReceivedFile {
+  path: string;
+  filename: string | undefined;
+  client?: string;
+  /** The job id its progress already carried while it was being received. */
+  jobId?: string;
+}
+
+/** One upload being taken in: its job, its name as shown, who sent it, and how it fails. */
+interface Job {
+  jobId: string;
+  filename: string;
+  client: string;
+  fail: (err: unknown) => never;
 }
 
 export interface IngestResult {
@@ -61,55 +82,91 @@ export class Ingest {
 
   /** Receives one file, checks it and queues its conversion. Throws ActionError on refusal. */
   async ingest(file: IncomingFile): Promise<IngestResult> {
-    const jobId = randomUUID();
-    const filename = displayName(file.filename);
-    const client = file.client ?? 'device';
-    // Before a byte is stored: one client cannot queue work ahead of everyone else.
-    this.admit(client);
+    const job = this.begin(file.filename, file.client, file.jobId, true);
     const total = file.totalBytes;
     const gate = throttle(PROGRESS_INTERVAL_MS);
     const sendUpload = (received: number, force = false): void => {
-      if (!gate(force)) return;
-      const all = file.offsetBytes + received;
-      const percent = total ? Math.min(99.9, (all / total) * 100) : 0;
-      this.shared.progress({
-        job_id: jobId,
-        slug: null,
-        filename,
-        stage: 'uploading',
-        percent: round1(percent),
-        bytes_received: all,
-        total_bytes: total,
-      });
-    };
-    const fail = (err: unknown): never => {
-      const message = err instanceof Error ? err.message : String(err);
-      this.shared.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
-      throw err;
+      if (gate(force)) this.uploadProgress(job.jobId, job.filename, file.offsetBytes + received, total);
     };
 
     sendUpload(0, true);
-    this.receiving.set(jobId, 0);
-    let received;
+    this.receiving.set(job.jobId, 0);
+    let received: Received;
     try {
       received = await receiveToTemp(file.stream, {
         dir: this.shared.layout.incoming,
         maxBytes: this.shared.cfg.max_upload_bytes,
         signal: file.signal,
         onBytes: (n) => {
-          this.receiving.set(jobId, n);
+          this.receiving.set(job.jobId, n);
           sendUpload(n);
         },
-        checkSpace: (n) => this.checkSpace(jobId, n, total !== null ? Math.max(0, total - file.offsetBytes) : null),
+        checkSpace: (n) => this.checkSpace(job.jobId, n, total !== null ? Math.max(0, total - file.offsetBytes) : null),
       });
     } catch (err) {
-      return fail(err);
+      return job.fail(err);
     } finally {
-      this.receiving.delete(jobId);
+      this.receiving.delete(job.jobId);
     }
+    return this.accept(job, received, { bytes_received: file.offsetBytes + received.size, total_bytes: total });
+  }
+
+  /**
+   * A file already received on this disk (a finished resumable upload): moved into incoming/ (a
+   * rename; a copy only across filesystems), read once for its hash, then checked and queued as an
+   * uploaded file is. The file at `path` is gone afterwards, whatever the outcome.
+   */
+  async ingestFile(file: ReceivedFile): Promise<IngestResult> {
+    // Admitted when it was created (tus-route.ts): a queue that filled meanwhile does not throw its bytes away.
+    const job = this.begin(file.filename, file.client, file.jobId, false);
+    const temp = join(this.shared.layout.incoming, `${randomUUID()}.upload`);
+    let received: Received;
+    try {
+      await moveFile(file.path, temp);
+      const hashed = await hashFile(temp);
+      // Durable before anything refers to it (the tus store writes without fsync).
+      await fsyncPath(temp);
+      received = { path: temp, ...hashed };
+    } catch (err) {
+      await removeIfThere(temp).catch(logged(this.shared.log, "a finished upload's temp file was not removed"));
+      return job.fail(err);
+    }
+    return this.accept(job, received, { bytes_received: received.size, total_bytes: received.size });
+  }
+
+  /** Admission (one client cannot queue work ahead of everyone else) and the job's id and name. */
+  private begin(rawName: string | undefined, who: string | undefined, id: string | undefined, admit: boolean): Job {
+    const jobId = id ?? randomUUID();
+    const filename = displayName(rawName);
+    const client = who ?? 'device';
+    if (admit) this.admit(client);
+    const fail = (err: unknown): never => {
+      const message = err instanceof Error ? err.message : String(err);
+      this.shared.progress({ job_id: jobId, slug: null, filename, stage: 'failed', percent: 0, message });
+      throw err;
+    };
+    return { jobId, filename, client, fail };
+  }
+
+  /** Bytes of an upload in flight, on the progress topic (the caller throttles). */
+  uploadProgress(jobId: string, rawName: string | undefined, received: number, total: number | null): void {
+    const percent = total ? Math.min(99.9, (received / total) * 100) : 0;
+    this.shared.progress({
+      job_id: jobId,
+      slug: null,
+      filename: displayName(rawName),
+      stage: 'uploading',
+      percent: round1(percent),
+      bytes_received: received,
+      total_bytes: total,
+    });
+  }
+
+  /** A received file: the duplicate check, the probe, the move into originals/, the index entry, the queue. */
+  private async accept(job: Job, received: Received, done: { bytes_received: number; total_bytes: number | null }): Promise<IngestResult> {
+    const { jobId, filename, client, fail } = job;
     const temp = received.path;
     this.shared.busy.add(temp);
-    const done = { bytes_received: file.offsetBytes + received.size, total_bytes: total };
     this.shared.progress({ job_id: jobId, slug: null, filename, stage: 'uploading', percent: 100, ...done });
 
     try {
@@ -202,7 +259,7 @@ export class Ingest {
   }
 
   /** Refuses an upload while too many conversions wait, in all or from this client; says which bound. */
-  private admit(client: string): void {
+  admit(client: string): void {
     const { max_queued_jobs: all, max_queued_jobs_per_client: each } = this.shared.cfg;
     if (this.jobs.waiting() >= all) {
       throw new ActionError(

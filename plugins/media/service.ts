@@ -14,7 +14,7 @@ import type { MediaEvent, MediaFit, MediaItem, MediaProgress, MediaState, MediaS
 import type { JsonDocument, StateStore } from '../../core/store/store.js';
 import type { MediaConfig } from './config.js';
 import { Converter } from './convert.js';
-import { Ingest, type IncomingFile, type IngestResult } from './ingest.js';
+import { Ingest, type IncomingFile, type IngestResult, type ReceivedFile } from './ingest.js';
 import { MediaLayout } from './layout.js';
 import { entryBytes, openLibrary, toItem, type LibraryDoc, type LibraryEntry } from './library.js';
 import type { ProbeLimits } from './probe.js';
@@ -110,6 +110,21 @@ export class MediaService {
   /** Receives one file of an upload, checks it and queues its conversion (see ingest.ts). */
   ingest(file: IncomingFile): Promise<IngestResult> {
     return this.ingester.ingest(file);
+  }
+
+  /** A file already received in full on this disk (a finished resumable upload): moved in, not copied. */
+  ingestFile(file: ReceivedFile): Promise<IngestResult> {
+    return this.ingester.ingestFile(file);
+  }
+
+  /** Throws `busy` (429) while the conversion queue is full, in all or for this client: before a byte is taken. */
+  admit(client: string): void {
+    this.ingester.admit(client);
+  }
+
+  /** An upload's bytes so far, on the progress topic (the caller rate-limits). */
+  uploadProgress(jobId: string, filename: string | undefined, received: number, total: number | null): void {
+    this.ingester.uploadProgress(jobId, filename, received, total);
   }
 
   /** Throws StorageFullError (507) when `bytes` more would not fit (the quota, min_free_bytes); `held`: partial uploads' bytes. */

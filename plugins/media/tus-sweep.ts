@@ -21,6 +21,13 @@ async function lastActivity(dir: string, id: string): Promise<number | null> {
   return known.length ? Math.max(...known) : null;
 }
 
+/** Removes one partial upload: its record, then its bytes (either may be gone already). */
+export async function removeUpload(dir: string, id: string): Promise<void> {
+  // The record first: an upload without its record is unknown to the store, never half-resumed.
+  await removeIfThere(join(dir, `${id}${META}`));
+  await removeIfThere(join(dir, id));
+}
+
 /** Removes uploads idle for longer than maxIdleMs; answers the ids removed. */
 export async function sweepExpiredUploads(dir: string, maxIdleMs: number, now = Date.now()): Promise<string[]> {
   let names: string[];
@@ -35,9 +42,7 @@ export async function sweepExpiredUploads(dir: string, maxIdleMs: number, now = 
   for (const id of ids) {
     const at = await lastActivity(dir, id);
     if (at === null || now - at <= maxIdleMs) continue;
-    // The record first: an upload without its record is unknown to the store, never half-resumed.
-    await removeIfThere(join(dir, `${id}${META}`));
-    await removeIfThere(join(dir, id));
+    await removeUpload(dir, id);
     removed.push(id);
   }
   return removed;

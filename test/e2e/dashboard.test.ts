@@ -251,7 +251,8 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     // The page's own refused upload is this step's purpose: its 415 is expected.
     const expected415 = a.allow((line) => /\b415\b/.test(line));
     await page.goto('/library');
-    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/media'));
+    // The last PATCH of the (resumable) upload carries the server's verdict on the whole file.
+    const answered = page.waitForResponse((r) => r.request().method() === 'PATCH' && r.url().includes('/api/uploads/tus/'));
     await page.getByLabel('Choose files to upload').setInputFiles(bogus);
     // The server's words, as the page received them.
     const answer = (await (await answered).json()) as {
@@ -264,8 +265,9 @@ describe('e2e: the dashboard in Chromium against a running Loop', function () {
     const row = page.locator('li.upload', { has: page.getByRole('button', { name: `Dismiss ${basename(bogus)}` }) });
     await row.waitFor({ timeout: 15_000 });
     expect(await row.locator('.upload-status').innerText()).to.equal(`Failed: ${ERROR_CATALOGUE.unsupported.text}`);
-    // Retrying a file that is not media would fail the same way: no Retry.
+    // Retrying a file that is not media would fail the same way: no Retry, and nothing kept to resume.
     expect(await row.getByRole('button', { name: /^Retry/ }).count()).to.equal(0);
+    expect(await page.evaluate<number>("Object.keys(localStorage).filter((k) => k.startsWith('tus::')).length")).to.equal(0);
     expect(await row.getByText(why).isVisible()).to.equal(false);
     await row.getByText('Details').click();
     await row.getByText(why).waitFor();

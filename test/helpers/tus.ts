@@ -18,8 +18,15 @@ export interface CuttingProxy {
   close(): Promise<void>;
 }
 
-/** Cuts every open connection each time the bytes carried to the server pass the next of `cutAt`. */
-export async function cuttingProxy(targetPort: number, cutAt: number[] = []): Promise<CuttingProxy> {
+/**
+ * Cuts every open connection each time the bytes carried to the server pass the next of `cutAt`;
+ * with `bytesPerSecond`, carries client bytes no faster than that (a phone's uplink).
+ */
+export async function cuttingProxy(
+  targetPort: number,
+  cutAt: number[] = [],
+  opts: { bytesPerSecond?: number } = {},
+): Promise<CuttingProxy> {
   const open = new Set<Socket>();
   let carried = 0;
   let cuts = 0;
@@ -35,6 +42,10 @@ export async function cuttingProxy(targetPort: number, cutAt: number[] = []): Pr
     client.on('data', (chunk: Buffer) => {
       carried += chunk.length;
       upstream.write(chunk);
+      if (opts.bytesPerSecond) {
+        client.pause();
+        setTimeout(() => client.resume(), (chunk.length / opts.bytesPerSecond) * 1000);
+      }
       const next = cutAt[cuts];
       if (next !== undefined && carried >= next) {
         cuts++;

@@ -3,9 +3,11 @@
 // job's stages from the `progress` room (or the REST poll while the socket is down).
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { MediaItem, MediaProgress, MediaStorage, UploadResult } from '../../../core/protocol/index.js';
-import { codeOfStatus } from '../errors.js';
-import type { Envelope } from '../live/messages.js';
+import type { MediaItem, MediaProgress, MediaStorage } from '../../../core/protocol/index.js';
+import { sendMultipart } from '../upload/multipart.js';
+import { forgetPaused, pausedUploads, receivedOf, type PausedUpload } from '../upload/paused.js';
+import { unreachable, type Sent } from '../upload/sent.js';
+import { NoResumableUploads, sendTus } from '../upload/tus.js';
 import { useAuth } from './auth.js';
 import { useLive } from './live.js';
 import { useToasts } from './toasts.js';
@@ -26,10 +28,9 @@ export interface Upload {
   code: string | null;
   /** The same content was already in the library: that item's slug. */
   existing: string | null;
+  /** It continues an upload a reloaded page left unfinished (tus): the bytes before were not sent again. */
+  resumed: boolean;
 }
-
-/** What `POST /api/media` answers; a refusal names the file's problem in `errors` (the error envelope). */
-type UploadAnswer = Envelope<UploadResult> & { errors?: Array<{ error?: string }> };
 
 /** How long finished rows stay once nothing uploads or converts. */
 export const CLEAR_AFTER_MS = 5000;
@@ -37,6 +38,8 @@ const isFinished = (j: MediaProgress): boolean => j.stage === 'done' || j.stage 
 
 /** Finished jobs kept so an upload that learns its job id late still finds the outcome. */
 const KEEP_FINISHED = 30;
+/** Another page's upload with no progress for this long is no longer shown (it paused or went away). */
+const QUIET_MS = 15_000;
 
 export const useLibrary = defineStore('library', () => {
   const live = useLive();
@@ -63,7 +66,12 @@ export const useLibrary = defineStore('library', () => {
   live.conn.on('media_uploaded', (e) => upsert(e.item));
   live.conn.on('media_failed', (e) => upsert(e.item));
   live.conn.on('media_deleted', (e) => (items.value = items.value.filter((x) => x.slug !== e.slug)));
+  /** When each job was last heard of (page time): an upload from another phone that went quiet (its link dropped) leaves the tray. */
+  const heardAt = new Map<string, number>();
+  const clock = ref(Date.now());
+  setInterval(() => (clock.value = Date.now()), QUIET_MS / 3);
   const onJob = (p: MediaProgress): void => {
+    heardAt.set(p.job_id, Date.now());
     const all = { ...jobs.value, [p.job_id]: p };
     const finished = Object.values(all).filter((j) => j.stage === 'done' || j.stage === 'failed');
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) delete all[old.job_id];
@@ -80,7 +88,10 @@ export const useLibrary = defineStore('library', () => {
   /** Jobs of other pages (or from before a reload) that no upload of this page owns. */
   const otherJobs = computed(() => {
     const mine = new Set(uploads.value.map((u) => u.jobId));
-    return Object.values(jobs.value).filter((j) => !mine.has(j.job_id) && !dismissed.value.has(j.job_id) && j.stage !== 'uploading');
+    const fresh = (j: MediaProgress): boolean => clock.value - (heardAt.get(j.job_id) ?? 0) < QUIET_MS;
+    return Object.values(jobs.value).filter(
+      (j) => !mine.has(j.job_id) && !dismissed.value.has(j.job_id) && (j.stage !== 'uploading' || fresh(j)),
+    );
   });
 
   /** An upload whose bytes are in follows its job to done or failed (the upload's own answer wins). */
@@ -110,6 +121,7 @@ export const useLibrary = defineStore('library', () => {
       error: null,
       code: null,
       existing: null,
+      resumed: false,
     }));
     uploads.value = [...uploads.value, ...added];
     for (const u of added) await send(u);
@@ -118,7 +130,7 @@ export const useLibrary = defineStore('library', () => {
   function retryUpload(id: number): Promise<void> {
     const u = uploads.value.find((x) => x.id === id);
     if (!u) return Promise.resolve();
-    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null });
+    patch(id, { state: 'waiting', sent: 0, speed: 0, error: null, code: null, jobId: null, resumed: false });
     return send(u);
   }
 
@@ -132,60 +144,96 @@ export const useLibrary = defineStore('library', () => {
     dismissed.value = new Set([...dismissed.value, jobId]);
   }
 
-  function send(u: Upload): Promise<void> {
-    return new Promise((resolve) => {
-      const xhr = new XMLHttpRequest();
-      const form = new FormData();
-      form.append('files', u.file, u.file.name);
-      let lastAt = performance.now();
-      let lastBytes = 0;
-      patch(u.id, { state: 'uploading' });
-      xhr.upload.onprogress = (ev) => {
-        const t = performance.now();
-        const dt = (t - lastAt) / 1000;
-        const speed = dt > 0.2 ? (ev.loaded - lastBytes) / dt : undefined;
-        if (speed !== undefined) {
-          lastAt = t;
-          lastBytes = ev.loaded;
-        }
-        patch(u.id, { sent: ev.loaded, ...(speed !== undefined ? { speed } : {}) });
-      };
-      xhr.onload = () => {
-        let body: UploadAnswer | null = null;
-        try {
-          body = JSON.parse(xhr.responseText) as UploadAnswer;
-        } catch {
-          body = null;
-        }
-        if (xhr.status === 401) void useAuth().loggedOut();
-        const taken = body?.data?.items[0];
-        if (xhr.status >= 200 && xhr.status < 300 && taken) {
-          // The item itself arrives as a media event (or the next poll), in the contract's words.
-          const exists = taken.result === 'exists';
-          // A duplicate may answer no job id: keep the one its progress events named.
-          const jobId = taken.job_id ?? uploads.value.find((x) => x.id === u.id)?.jobId ?? null;
-          patch(u.id, { sent: u.size, jobId, state: exists ? 'done' : 'processing', existing: exists ? taken.slug : null });
-          const cur = uploads.value.find((x) => x.id === u.id);
-          if (cur) settle(cur);
-        } else {
-          // A refusal names the file's problem in `errors` (the error envelope), else in `message`.
-          const refused = body?.errors?.[0]?.error;
-          const why = body?.data?.errors[0]?.error ?? refused ?? body?.message ?? `upload failed (HTTP ${xhr.status})`;
-          const code = body?.code ?? codeOfStatus(xhr.status);
-          patch(u.id, { state: 'failed', error: why, code });
-          toasts.error(code, why, u.name);
-        }
-        resolve();
-      };
-      xhr.onerror = () => {
-        patch(u.id, { state: 'failed', error: 'the upload was interrupted', code: 'unreachable' });
-        resolve();
-      };
-      xhr.open('POST', '/api/media');
-      xhr.setRequestHeader('accept', 'application/json');
-      xhr.send(form);
-    });
+  /** A Loop from before resumable uploads: multipart from then on (the fallback; a cut link restarts from zero). */
+  let noTus = false;
+
+  async function send(u: Upload): Promise<void> {
+    let lastAt = performance.now();
+    let lastBytes = 0;
+    /** The first report only sets where counting starts: after a resume it is the device's offset, not speed. */
+    let baseline = true;
+    patch(u.id, { state: 'uploading' });
+    const onProgress = (sent: number): void => {
+      const t = performance.now();
+      const dt = (t - lastAt) / 1000;
+      // A retry after a cut steps back to the device's offset: that is not speed either.
+      const speed = !baseline && dt > 0.2 && sent >= lastBytes ? (sent - lastBytes) / dt : undefined;
+      if (baseline || speed !== undefined || sent < lastBytes) {
+        lastAt = t;
+        lastBytes = sent;
+        baseline = false;
+      }
+      patch(u.id, { sent, ...(speed !== undefined ? { speed } : {}) });
+    };
+    let sent: Sent;
+    try {
+      sent = noTus
+        ? await sendMultipart(u.file, onProgress)
+        : await sendTus(u.file, {
+            onProgress,
+            onResume: () => patch(u.id, { resumed: true }),
+            onJobId: (jobId) => patch(u.id, { jobId }),
+          });
+    } catch (err) {
+      if (err instanceof NoResumableUploads) {
+        noTus = true;
+        sent = await sendMultipart(u.file, onProgress);
+      } else {
+        // The upload code itself did not load (the page was updated meanwhile, or the link dropped).
+        sent = unreachable(err instanceof Error ? err.message : String(err));
+      }
+    }
+    refreshPaused();
+    settleSent(u, sent);
   }
+
+  function settleSent(u: Upload, sent: Sent): void {
+    if (!sent.ok) {
+      if (sent.status === 401) void useAuth().loggedOut();
+      patch(u.id, { state: 'failed', error: sent.message, code: sent.code });
+      if (sent.code !== 'unreachable') toasts.error(sent.code, sent.message, u.name);
+      return;
+    }
+    const taken = sent.result.items[0];
+    // The item itself arrives as a media event (or the next poll), in the contract's words.
+    const exists = taken?.result === 'exists';
+    // A duplicate may answer no job id: keep the one its progress events named.
+    const jobId = taken?.job_id ?? uploads.value.find((x) => x.id === u.id)?.jobId ?? null;
+    patch(u.id, { sent: u.size, jobId, state: exists ? 'done' : 'processing', existing: exists ? (taken?.slug ?? null) : null });
+    const cur = uploads.value.find((x) => x.id === u.id);
+    if (cur) settle(cur);
+  }
+
+  /** Unfinished uploads from before a reload (this browser's localStorage), minus the files on the tray now. */
+  const stored = ref<PausedUpload[]>([]);
+  const paused = computed(() => stored.value.filter((p) => !uploads.value.some((u) => u.name === p.filename && u.size === p.size)));
+  function refreshPaused(): void {
+    const known = new Map(stored.value.map((p) => [p.key, p.received]));
+    stored.value = pausedUploads().map((p) => ({ ...p, received: known.get(p.key) }));
+  }
+  /** Asks the device what it has of each: one it no longer has (expired) is forgotten here too. */
+  async function checkPaused(): Promise<void> {
+    refreshPaused();
+    for (const p of stored.value) {
+      const received = await receivedOf(p);
+      if (received === null) localStorage.removeItem(p.key);
+      else if (received !== undefined) stored.value = stored.value.map((x) => (x.key === p.key ? { ...x, received } : x));
+    }
+    refreshPaused();
+  }
+  async function forget(p: PausedUpload): Promise<void> {
+    await forgetPaused(p);
+    refreshPaused();
+  }
+  // Asked once the page may ask (logged in or open): a HEAD refused with 401 would only be noise.
+  const auth = useAuth();
+  watch(
+    () => auth.checked && !auth.needsLogin,
+    (may) => {
+      if (may) void checkPaused();
+    },
+    { immediate: true },
+  );
 
   /** Bytes are still to send from this page: leaving it would lose them. */
   const bytesPending = computed(() => uploads.value.some((u) => u.state === 'waiting' || u.state === 'uploading'));
@@ -222,6 +270,8 @@ export const useLibrary = defineStore('library', () => {
     storage,
     jobs,
     uploads,
+    paused,
+    forget,
     bySlug,
     otherJobs,
     bytesPending,
