@@ -3,7 +3,8 @@
 # arm64 guest's /init (busybox sh) and on the x86-64 host (dash) alike, so both measure the same way.
 # Each case: start, wait for its "up" line; IDLE_SETTLE_SECONDS after it, and again IDLE_LATE_SECONDS
 # after it, read VmRSS, RssAnon, RssFile, RssShmem from /proc/<pid>/status and ask heap-probe.cjs
-# for the V8 heap (SIGUSR2); then stop it. One line per reading:
+# for the V8 heap (SIGUSR2); then once more right after a full GC (at_s=gc); then stop it. One line
+# per reading:
 #   RESULT case=NAME at_s=20 up_s=.. vmrss_kb=.. anon_kb=.. file_kb=.. shmem_kb=.. heap_used=.. heap_total=.. external=..
 # Loop is started as systemd starts it: bin/loop.js executed, so its shebang's V8 flags apply.
 # Inputs (environment): LOOP_APP (a staged Loop: bin/, dist/, config/, node_modules/), IDLE_CASES
@@ -35,16 +36,24 @@ wait_for() {
   return 1
 }
 
-# One RESULT line: memory of $pid now, and the V8 heap from heap-probe.cjs's Nth answer.
+# One RESULT line, reading $1 ($2: seconds after "up", or "gc"): memory of $pid and the V8 heap
+# from heap-probe.cjs's answer number $3. Its third answer comes after a full GC: the heap first.
 sample() {
+  [ "$3" -lt 3 ] || ask_heap "$3"
   rss="$(status_kb "$pid" VmRSS)"
   anon="$(status_kb "$pid" RssAnon)"
   file="$(status_kb "$pid" RssFile)"
   shmem="$(status_kb "$pid" RssShmem)"
+  [ "$3" -ge 3 ] || ask_heap "$3"
+  echo "RESULT case=$1 at_s=$2 up_s=$up_s vmrss_kb=$rss anon_kb=$anon file_kb=$file shmem_kb=$shmem $heap"
+}
+
+ask_heap() {
   kill -USR2 "$pid"
   heap='heap_used=? heap_total=? external=?'
-  if wait_for "$pid" "$log" "^HEAP#$3 " 60; then heap="$(grep "^HEAP#$3 " "$log" | cut -d' ' -f2-)"; fi
-  echo "RESULT case=$1 at_s=$2 up_s=$up_s vmrss_kb=$rss anon_kb=$anon file_kb=$file shmem_kb=$shmem $heap"
+  if wait_for "$pid" "$log" "^HEAP#$1 " 120; then heap="$(grep "^HEAP#$1 " "$log" | cut -d' ' -f2-)"; fi
+  # After the GC, a moment for freed pages to leave the process.
+  [ "$1" -lt 3 ] || sleep 2
 }
 
 run_case() {
@@ -76,6 +85,7 @@ run_case() {
   sample "$name" "$settle" 1
   sleep $((late - settle))
   sample "$name" "$late" 2
+  sample "$name" gc 3
   kill -TERM "$pid"
   # A TCG guest may take a while to shut Loop down; never longer than a minute.
   waited=0
