@@ -61,7 +61,7 @@ run_case() {
   plugins="$2"
   log="$IDLE_TMP/$name.log"
   data="$IDLE_TMP/$name.data"
-  mkdir -p "$data"
+  rm -rf "$data" && mkdir -p "$data"
   started="$(uptime_s)"
   if [ "$plugins" = bare ]; then
     node -e 'setInterval(()=>{},1e6); console.log("up")' >"$log" 2>&1 &
@@ -74,8 +74,9 @@ run_case() {
   fi
   pid=$!
   if ! wait_for "$pid" "$log" "$marker" "$up_timeout"; then
-    echo "FAIL case=$name: no \"$marker\" within $up_timeout s; its output:"
-    tail -n 20 "$log"
+    if alive "$pid"; then why="no \"$marker\" within $up_timeout s"; else why="exited before \"$marker\""; fi
+    echo "FAIL case=$name: $why; its output:"
+    tail -n 20 "$log" | sed 's/^/FAIL | /'
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
     return 1
@@ -101,6 +102,8 @@ run_case() {
 
 failed=0
 for spec in $IDLE_CASES; do
-  run_case "${spec%%=*}" "${spec#*=}" || failed=1
+  # One more try for a case that did not come up (its output is shown above): a run of 20 minutes or
+  # more should not be lost to one start.
+  run_case "${spec%%=*}" "${spec#*=}" || run_case "${spec%%=*}" "${spec#*=}" || failed=1
 done
 exit "$failed"
