@@ -1,6 +1,7 @@
 // `npm run bench [-- NAME...]`: runs the bench modules below in order and prints their figures.
 // A NAME selects a bench by its name, or every bench whose name starts with `NAME-` (`player`
-// selects player-*). Benches print figures; nothing here asserts on time.
+// selects player-*). A bench marked `byNameOnly` (a long one, in an emulator) runs only when named
+// in full. Benches print figures; nothing here asserts on time.
 //
 // To add a bench: write bench/<name>.ts with `export default async function run(): Promise<void>`
 // and add one line to BENCHES. A listed module that does not exist (yet) is skipped with a note.
@@ -13,11 +14,19 @@ interface BenchEntry {
   /** Module path relative to this file, as compiled (.js). */
   module: string;
   what: string;
+  /** Runs only when named in full: not with `npm run bench` alone, nor with its prefix. */
+  byNameOnly?: boolean;
 }
 
 export const BENCHES: readonly BenchEntry[] = [
   { name: 'fanout', module: './fanout.js', what: 'bus event → 100 WebSocket clients in their room, vs a raw ws broadcast' },
   { name: 'idle', module: './idle.js', what: 'idle RSS and CPU of a started Loop (system plugin), vs bare node' },
+  {
+    name: 'idle-arm64',
+    module: './idle-arm64.js',
+    what: 'idle RSS and V8 heap on arm64 (a qemu-system-aarch64 guest with Debian 13 nodejs, ~15-40 min) beside x86-64',
+    byNameOnly: true,
+  },
   { name: 'startup', module: './startup.js', what: 'spawn → HTTP listening, median of 5, vs a bare node HTTP server' },
   {
     name: 'player-gap',
@@ -86,13 +95,13 @@ export const BENCHES: readonly BenchEntry[] = [
 type BenchModule = { default: () => Promise<void> };
 
 function selected(args: string[]): BenchEntry[] {
-  if (args.length === 0) return [...BENCHES];
+  if (args.length === 0) return BENCHES.filter((b) => !b.byNameOnly);
   const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a || b.name.startsWith(`${a}-`)));
   if (unknown.length) {
     console.error(`unknown bench: ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`);
     process.exit(2);
   }
-  return BENCHES.filter((b) => args.some((a) => b.name === a || b.name.startsWith(`${a}-`)));
+  return BENCHES.filter((b) => args.some((a) => b.name === a || (!b.byNameOnly && b.name.startsWith(`${a}-`))));
 }
 
 async function main(): Promise<void> {
