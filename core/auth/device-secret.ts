@@ -1,7 +1,7 @@
 // Short secrets that only the device's own screen (or a root shell on it) shows: the setup code that
 // proves presence when claiming, and the setup hotspot's WPA2 password. Random per device, kept 0600
 // in <data dir>/auth, read in-process (never published on MQTT, never logged), compared in constant time.
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { atomicWrite } from '../store/atomic-write.js';
@@ -68,7 +68,9 @@ export class DeviceSecret {
     await mkdir(authDir(this.dataDir), { recursive: true, mode: 0o700 });
     await giveTo(this.owner, authDir(this.dataDir));
     const fresh = randomSecretText(this.shape.length);
-    const tmp = `${this.path}.new-${process.pid}`;
+    // Its own temp name per call: two calls in one process (the idle card and the claim route at a
+    // fresh start) once shared `.new-<pid>`, and the first one's cleanup removed it under the second.
+    const tmp = `${this.path}.new-${process.pid}-${randomBytes(4).toString('hex')}`;
     const fh = await open(tmp, 'w', 0o600);
     try {
       await fh.writeFile(`${fresh}\n`);
@@ -89,8 +91,8 @@ export class DeviceSecret {
       await giveTo(this.owner, this.path);
       return fresh;
     } finally {
-      // The value is in place (linked or written) or the error is already thrown; a `.new-<pid>` file
-      // left behind is never read and the next attempt of this process overwrites it.
+      // The value is in place (linked or written) or the error is already thrown; a `.new-*` file left
+      // behind (a crash between the two) is never read.
       await unlink(tmp).catch(ignore('a leftover temp copy is never read'));
     }
   }

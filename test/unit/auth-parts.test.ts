@@ -3,7 +3,10 @@
 import { expect } from 'chai';
 import { bearerOf, readCookie, sessionCookie } from '../../core/auth/cookie.js';
 import { checkOwnerPassword, Gate, hashOwnerPassword, passwordProblem } from '../../core/auth/password.js';
-import { normaliseCode, randomSecretText, showCode, UNAMBIGUOUS } from '../../core/auth/device-secret.js';
+import { DeviceSecret, normaliseCode, randomSecretText, SETUP_CODE, showCode, UNAMBIGUOUS } from '../../core/auth/device-secret.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { tokenNameProblem } from '../../core/auth/service.js';
 import { NO_SECRETS, screenAss } from '../../plugins/player/idle-screen.js';
 import { Throttle } from '../../core/auth/throttle.js';
@@ -133,6 +136,21 @@ describe('auth parts', () => {
     expect(UNAMBIGUOUS).not.to.match(/[01OIL]/);
     expect(normaliseCode(' ab2c-d3ef ')).to.equal('AB2CD3EF');
     expect(showCode('AB2CD3EF')).to.equal('AB2C-D3EF');
+  });
+
+  it('device secrets: calls at the same moment in one process (the idle card and the claim at a first start) agree on one value', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'loop-secret-'));
+    try {
+      // They once shared one temp name (`.new-<pid>`): one's cleanup removed it under the other (ENOENT).
+      const values = await Promise.all(Array.from({ length: 8 }, () => new DeviceSecret(dataDir, SETUP_CODE).ensure()));
+      expect(new Set(values).size).to.equal(1);
+      expect(
+        readdirSync(join(dataDir, 'auth')).filter((f) => f.includes('.new-')),
+        'no temp file left',
+      ).to.deep.equal([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('the idle card: secrets only when given, in large type, escaped like the rest', () => {
