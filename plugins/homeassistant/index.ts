@@ -108,7 +108,11 @@ class HomeAssistantService {
     bus.subscribeRaw(
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
-        if (buf.toString('utf8').trim() !== 'online') return;
+        const status = buf.toString('utf8').trim();
+        // Home Assistant's own availability (its birth and last will), for the page's settings view.
+        if (status === 'online' || status === 'offline')
+          this.ctx.setDetail({ home_assistant: status, home_assistant_since: new Date().toISOString() });
+        if (status !== 'online') return;
         lane.after(Math.random() * this.ctx.config.announce_delay_ms, 'announcing after Home Assistant came online', async () => {
           await this.announce(true);
         });

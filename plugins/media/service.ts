@@ -42,6 +42,8 @@ export interface MediaServiceOptions {
   filesUrl: string;
   /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
   screen?: () => Screen | undefined;
+  /** The owner's default fit (the system plugin's `settings` topic); media.display.fit when absent. */
+  fit?: () => MediaFit | undefined;
 }
 
 /** The display plugin's screen profile: the panel's size as mounted, and how it is turned. */
@@ -80,7 +82,9 @@ export class MediaService {
     this.layout = new MediaLayout(options.dataDir);
     const shared: MediaShared = {
       get cfg() {
-        return withScreen(options.config, options.screen?.());
+        const fit = options.fit?.();
+        const cfg = withScreen(options.config, options.screen?.());
+        return fit ? { ...cfg, display: { ...cfg.display, fit } } : cfg;
       },
       layout: this.layout,
       log: options.log,
