@@ -278,10 +278,19 @@ export class MediaService {
 
   storage(): MediaStorage {
     const items = this.entries();
+    const used = items.reduce((n, e) => n + entryBytes(e), 0);
+    const quota = this.quotaBytes();
+    // The quota is a share of the disk's size, not of what is free: the room is whichever ends first.
+    const limits = [
+      ...(quota !== null ? [quota - used] : []),
+      ...(this.freeBytes !== null ? [this.freeBytes - this.cfg.min_free_bytes] : []),
+    ];
     return {
-      used_bytes: items.reduce((n, e) => n + entryBytes(e), 0),
-      quota_bytes: this.quotaBytes(),
+      used_bytes: used,
+      quota_bytes: quota,
       free_bytes: this.freeBytes,
+      disk_bytes: this.diskTotal,
+      room_bytes: limits.length ? Math.max(0, Math.min(...limits)) : null,
       items: items.length,
     };
   }
