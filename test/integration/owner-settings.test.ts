@@ -148,3 +148,29 @@ describe('owner settings: pinned by the config file, and a damaged file', functi
     }
   });
 });
+
+describe('owner settings: Home Assistant off takes the device out of Home Assistant at once, on puts it back', function () {
+  this.timeout(60_000);
+
+  it('off: the retained discovery is emptied now (the plugin stops at the next start); on again: announced', async () => {
+    const loop = await startTestLoop({ plugins: ['system', 'homeassistant'], homeassistant: { announce_delay_ms: 0 } });
+    const topic = `homeassistant/device/${loop.runtime.config.device.id as string}/config`;
+    const mqtt = await connectMqtt(loop.mqtt as string);
+    try {
+      await mqtt.subscribe(topic);
+      await mqtt.next((m) => m.payload.length > 0, 10_000);
+      let since = mqtt.mark();
+      const off = report(await http('PATCH', `${loop.http}/api/settings`, { homeassistant: false }));
+      expect(off.settings.homeassistant).to.include({ source: 'owner', restart_pending: true });
+      await mqtt.next((m) => m.topic === topic && m.payload.length === 0, 5000, since);
+      since = mqtt.mark();
+      const on = report(await http('PATCH', `${loop.http}/api/settings`, { homeassistant: true }));
+      expect(on.settings.homeassistant.restart_pending).to.equal(false);
+      await mqtt.next((m) => m.topic === topic && m.payload.length > 0, 5000, since);
+    } finally {
+      await mqtt.end();
+      await loop.stop();
+      removeDir(loop.dataDir);
+    }
+  });
+});
