@@ -87,6 +87,12 @@ describe('e2e: the Settings and Screen schedule views, and the desktop layout', 
     await w.page.getByLabel('Name').fill('Kitchen');
   });
 
+  it('a change made elsewhere (another phone, MQTT) shows on an open Settings page without a reload', async () => {
+    const { page } = pages[0] as WatchedPage;
+    await http('PATCH', `${loop.http}/api/settings`, { fit: 'cover' });
+    await until(() => page.getByRole('radio', { name: /Fill the screen/ }).isChecked(), 5000, 'the fit from the settings topic');
+  });
+
   it('the screen schedule: weeknights only, "Now: on until 23:00", and the week as it will run', async () => {
     const { page } = await open();
     await page.goto('/schedule');

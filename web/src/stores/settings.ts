@@ -13,6 +13,8 @@ export const useSettings = defineStore('settings', () => {
   const live = useLive();
   const system = useSystem();
   const report = ref<OwnerSettingsReport | null>(null);
+  // A change from another phone (or MQTT) arrives on the `system` room the system store joined.
+  live.conn.on('settings_changed', (r) => (report.value = r));
 
   async function load(): Promise<void> {
     report.value = await live.conn.command('system', 'settings');
