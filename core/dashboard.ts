@@ -36,6 +36,7 @@ export class DashboardView {
         'wifi/networks': bus.last('wifi/networks'),
         display: bus.last('display'),
         system: bus.last('system'),
+        settings: bus.last('settings'),
         'bridge/info': bus.last('bridge/info'),
       },
       jobs: this.jobsInProgress(),

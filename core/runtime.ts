@@ -11,6 +11,9 @@ import { mqttOverWebSocket, type MqttWebSocket } from './broker/websocket.js';
 import { Bus } from './bus/bus.js';
 import { createMqttClient } from './bus/connect.js';
 import type { LoopConfig } from './config/schema.js';
+import { validateConfig } from './config/load.js';
+import type { PinnedSettings } from './config/owner-settings.js';
+import { OwnerSettings } from './config/owner-store.js';
 import type { LoopParts } from './parts.js';
 import { DashboardView } from './dashboard.js';
 import { Gateway } from './gateway/gateway.js';
@@ -36,6 +39,8 @@ export interface RuntimeOptions {
   baseDir?: string;
   /** The config file given with --config (messages name the exact CLI line with it). */
   configFile?: string;
+  /** Owner settings the user's file or LOOP_* variables set (LoadedConfig.pinned): read-only on the page. */
+  pinned?: PinnedSettings;
   log?: Logger;
 }
 
@@ -57,14 +62,17 @@ export class LoopRuntime {
   private infoTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private notifier: ServiceNotifier | null = null;
+  /** The owner's settings, laid over the given config at start (core/config/owner-store.ts). */
+  private owner: OwnerSettings | null = null;
 
   constructor(private readonly options: RuntimeOptions) {
     this.log = options.log ?? createLogger(options.config.log.level, options.config.log.json);
     this.baseTopic = baseTopic(options.config.mqtt.base_topic, options.deviceId);
   }
 
+  /** The config in force: the given one with the owner's settings laid over it once started. */
   get config(): LoopConfig {
-    return this.options.config;
+    return this.owner?.running ?? this.options.config;
   }
 
   get httpPort(): number {
@@ -76,11 +84,29 @@ export class LoopRuntime {
   }
 
   async start(): Promise<void> {
-    const c = this.options.config;
+    const given = this.options.config;
     this.notifier = ServiceNotifier.fromEnv({ log: this.log.child({ mod: 'systemd' }) });
     // The library, state and password hashes are Loop's alone: nobody else on the device reads them.
-    await mkdir(c.data.dir, { recursive: true, mode: 0o700 });
-    await chmod(c.data.dir, 0o700).catch((err: Error) => this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'));
+    await mkdir(given.data.dir, { recursive: true, mode: 0o700 });
+    await chmod(given.data.dir, 0o700).catch((err: Error) =>
+      this.log.warn({ err: err.message }, 'data dir: cannot make it private (0700)'),
+    );
+    // The store opens first: the owner's settings (one of its documents) shape the config everything else reads.
+    // Its reports reach bridge/event once the bus is up; before that, the log (the settings' own problem stays in their report).
+    const storeLog = this.log.child({ mod: 'store' });
+    const store = new StateStore(join(given.data.dir, 'state'), {
+      report: (level, message, data) => {
+        storeLog[level === 'warning' ? 'warn' : level](data, message);
+        this.notify('store', level, message, data, 'storage');
+      },
+    });
+    this.store = store;
+    this.owner = await OwnerSettings.open(store, {
+      given,
+      pinned: this.options.pinned ?? {},
+      validate: (tree) => validateConfig(tree, this.options.parts.builtins),
+    });
+    const c = this.owner.running;
     this.auth = new AuthService({
       dataDir: c.data.dir,
       mode: c.auth.mode,
@@ -155,14 +181,6 @@ export class LoopRuntime {
       requestTimeoutMs: c.http.request_timeout_ms,
     });
 
-    const storeLog = this.log.child({ mod: 'store' });
-    const store = new StateStore(join(c.data.dir, 'state'), {
-      report: (level, message, data) => {
-        storeLog[level === 'warning' ? 'warn' : level](data, message);
-        this.notify('store', level, message, data, 'storage');
-      },
-    });
-    this.store = store;
     this.host = new PluginHost({
       specs: c.plugins,
       builtins: this.options.parts.builtins,
@@ -180,6 +198,7 @@ export class LoopRuntime {
         startedAt: this.startedAt,
       },
       dataDir: c.data.dir,
+      ownerSettings: this.owner,
       log: this.log,
       http: app,
       notify: (source, level, message, data, type) => this.notify(source, level, message, data, type),
@@ -228,7 +247,7 @@ export class LoopRuntime {
   }
 
   bridgeInfo(): BridgeInfo {
-    const c = this.options.config;
+    const c = this.config;
     return {
       version,
       device_id: this.options.deviceId,

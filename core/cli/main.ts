@@ -183,6 +183,7 @@ async function start(file: string | undefined, parts: LoopParts): Promise<void> 
     config: loaded.config,
     parts,
     deviceId: loaded.deviceId,
+    pinned: loaded.pinned,
     baseDir: file ? dirname(resolve(file)) : process.cwd(),
     configFile: file ? resolve(file) : undefined,
   });

@@ -8,6 +8,7 @@ import { sanitiseDeviceId } from '../protocol/topics.js';
 import { configSchemaFor, coreSections, type LoopConfig, type PluginSchemas } from './schema.js';
 import { checkOnce, type Problem } from './validate.js';
 import { pluginListProblems } from './plugin-list.js';
+import { pinnedSettings, type PinnedSettings } from './owner-settings.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -86,6 +87,8 @@ export interface LoadedConfig {
   config: LoopConfig;
   deviceId: string;
   sources: string[];
+  /** Owner settings the user's file or LOOP_* variables set: they win over the page (core/config/owner-settings.ts). */
+  pinned: PinnedSettings;
 }
 
 export function loadConfig(opts: LoadOptions): LoadedConfig {
@@ -94,22 +97,24 @@ export function loadConfig(opts: LoadOptions): LoadedConfig {
   const sources = [defaultConfigPath];
   let baseDir = process.cwd();
   const file = opts.file ?? env.LOOP_CONFIG;
+  let user: Tree = {};
   if (file) {
-    const user = readYamlFile(file);
+    user = readYamlFile(file);
     tree = merge(tree, user);
     sources.push(file);
     baseDir = dirname(resolve(file));
   }
   const sections = [...Object.keys(coreSections), ...Object.keys(opts.plugins), ...Object.keys(tree)];
-  tree = merge(tree, envOverrides(env, sections));
-  if (Object.keys(envOverrides(env, sections)).length) sources.push('environment');
+  const fromEnv = envOverrides(env, sections);
+  tree = merge(tree, fromEnv);
+  if (Object.keys(fromEnv).length) sources.push('environment');
   const problems = [...validateConfig(tree, opts.plugins), ...pluginListProblems(tree.plugins, baseDir, opts.plugins)];
   if (problems.length) throw new ConfigError(problems, sources.join(' + '));
   const config = tree as LoopConfig;
   // A relative data dir is relative to the user file (or to where Loop was started).
   if (!isAbsolute(config.data.dir)) config.data.dir = resolve(baseDir, config.data.dir);
   const deviceId = sanitiseDeviceId(config.device.id ?? hostname());
-  return { config, deviceId, sources };
+  return { config, deviceId, sources, pinned: pinnedSettings(user, fromEnv) };
 }
 
 /**

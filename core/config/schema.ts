@@ -2,6 +2,7 @@
 // its own folder (plugins/<id>/config.ts), handed in by the composition root (app/builtin.ts).
 // `loop config schema` prints it; config/schema.json is it.
 import { Nullable } from '../protocol/envelope.js';
+import { DeviceName } from '../protocol/settings.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
@@ -11,7 +12,7 @@ export const coreSections = {
     {
       // `group` is the fleet's group topic tree (`<base_topic>/group/<name>/...`), so no device may be called that.
       id: Nullable(Type.String({ pattern: '^(?![Gg][Rr][Oo][Uu][Pp]$)[A-Za-z0-9_-]+$', maxLength: 64 })),
-      name: Type.String({ minLength: 1, maxLength: 64 }),
+      name: DeviceName,
     },
     { additionalProperties: false },
   ),

@@ -32,7 +32,7 @@ export function registerCoreRoutes(
       schema: {
         tags: ['dashboard'],
         summary:
-          "The contract's state in one document: the last value of each retained topic a page shows (player, loop, media, wifi, wifi/networks, display, system, bridge/info) and the media jobs in progress.",
+          "The contract's state in one document: the last value of each retained topic a page shows (player, loop, media, wifi, wifi/networks, display, system, settings, bridge/info) and the media jobs in progress.",
         response: { 200: EnvelopeOf(StateDocument) },
       },
     },

@@ -9,6 +9,14 @@ import type { LoopConfig } from '../config/schema.js';
 import type { RouteTable } from '../http/action-routes.js';
 import type { ScopedBus } from './scoped-bus.js';
 import type { StateStore } from '../store/store.js';
+import type { OwnerSettingsPatch, OwnerSettingsReport } from '../protocol/settings.js';
+
+/** The owner's settings (core/config/owner-store.ts): served by the system plugin. */
+export interface OwnerSettingsAccess {
+  report(): OwnerSettingsReport;
+  /** Stores a change (answers once it is on disk); refuses a pinned setting or a value the config schema refuses. */
+  update(patch: OwnerSettingsPatch): Promise<OwnerSettingsReport>;
+}
 
 export interface DeviceInfo {
   readonly id: string;
@@ -67,6 +75,8 @@ export interface PluginContext<C = unknown> {
   readonly http: HttpRegistrar;
   /** The data directory of the whole device (media, state). */
   readonly dataDir: string;
+  /** The owner's settings over the config (the system plugin serves them; others follow the `settings` topic). */
+  readonly ownerSettings: OwnerSettingsAccess;
   /** Publish a notification on `bridge/event` (errors reach every page). */
   notify(level: EventLevel, message: string, data?: unknown, type?: string): void;
   /** Extra facts for `bridge/info` (e.g. why the player is unavailable). Republishes bridge/info. */

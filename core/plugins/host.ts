@@ -7,7 +7,7 @@ import { checkOnce } from '../config/validate.js';
 import type { Bus } from '../bus/bus.js';
 import { requestTopic, responseTopic, type ActionResponse, type EventLevel, type PluginStatus } from '../protocol/index.js';
 import type { StateStore } from '../store/store.js';
-import type { DeviceInfo, LoopPlugin, PluginContext, RunningPlugin } from './api.js';
+import type { DeviceInfo, LoopPlugin, OwnerSettingsAccess, PluginContext, RunningPlugin } from './api.js';
 import { parseRequest, parseSet, runAction, type AnyHandlers, type Command } from './dispatch.js';
 import { mountActionRoutes } from '../http/action-routes.js';
 import { CommandQueue } from './command-queue.js';
@@ -50,6 +50,7 @@ export interface HostOptions {
   store: StateStore;
   device: DeviceInfo;
   dataDir: string;
+  ownerSettings: OwnerSettingsAccess;
   log: Logger;
   http: FastifyInstance;
   notify: (source: string, level: EventLevel, message: string, data?: unknown, type?: string) => void;
@@ -143,6 +144,7 @@ export class PluginHost {
       lane: createLane(queue, scopedBus, log, abort.signal),
       http: { register: (fn) => routes.push(fn) },
       dataDir: this.options.dataDir,
+      ownerSettings: this.options.ownerSettings,
       notify: (level, message, data, type) => this.options.notify(plugin.id, level, message, data, type),
       setDetail: (detail) => {
         if (status) status.detail = { ...(status.detail ?? {}), ...detail };

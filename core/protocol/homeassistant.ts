@@ -27,9 +27,14 @@ const Announced = Type.Object({
 });
 
 export const homeassistantActions = {
-  announce: { description: 'Publish the Home Assistant discovery payload now.', request: NoPayload, response: Announced },
+  announce: {
+    description: 'Publish the Home Assistant discovery payload now (also after a `remove`, which it undoes).',
+    request: NoPayload,
+    response: Announced,
+  },
   remove: {
-    description: 'Remove this device from Home Assistant (empty retained discovery payload); announces again only after a restart.',
+    description:
+      'Remove this device from Home Assistant (empty retained discovery payload); announces again only after a restart or an `announce`.',
     request: NoPayload,
     response: Type.Object({ topic: Type.String() }),
   },

@@ -12,6 +12,7 @@ export * from './wifi.js';
 export * from './dashboard.js';
 export * from './homeassistant.js';
 export * from './display.js';
+export * from './settings.js';
 export * from './secrets.js';
 export * from './state.js';
 export * from './rooms.js';

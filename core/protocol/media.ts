@@ -91,8 +91,14 @@ export const toV1Item = (item: MediaItem): V1MediaItem => ({
 /** Bytes the library holds on disk, against the configured quota and the disk's free space. */
 export const MediaStorage = Type.Object({
   used_bytes: Type.Number(),
+  /** The most the library may hold (media.max_storage_bytes, else max_storage_share of the disk's size). */
   quota_bytes: Nullable(Type.Number()),
+  /** Free on the data disk now. */
   free_bytes: Nullable(Type.Number()),
+  /** The data disk's size. */
+  disk_bytes: Nullable(Type.Number()),
+  /** What uploads may still add: the smaller of the quota's rest and the disk's free space less media.min_free_bytes. */
+  room_bytes: Nullable(Type.Number()),
   items: Type.Integer(),
 });
 export type MediaStorage = Static<typeof MediaStorage>;

@@ -42,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   { topic: 'wifi/networks', room: 'wifi', event: 'wifi_networks', shape: 'as_is' },
   { topic: 'display', room: 'dashboard', event: 'display_changed', shape: 'as_is' },
   { topic: 'system', room: 'system', event: 'system_status_changed', shape: 'as_is' },
+  { topic: 'settings', room: 'system', event: 'settings_changed', shape: 'as_is' },
   { topic: 'bridge/info', room: 'system', event: 'bridge_info', shape: 'as_is' },
   { topic: 'bridge/state', room: 'system', event: 'bridge_state', shape: 'as_is' },
   { topic: 'bridge/event', when: { level: 'error' }, room: 'all', event: 'error', shape: 'as_is' },
@@ -49,7 +50,16 @@ export const ROUTES: readonly Route[] = [
 ];
 
 /** Topics whose last value is a room's snapshot on (re)subscribe. */
-export const SNAPSHOT_TOPICS: readonly TopicName[] = ['player', 'loop', 'wifi', 'wifi/networks', 'display', 'system', 'bridge/info'];
+export const SNAPSHOT_TOPICS: readonly TopicName[] = [
+  'player',
+  'loop',
+  'wifi',
+  'wifi/networks',
+  'display',
+  'system',
+  'settings',
+  'bridge/info',
+];
 
 export function routeFor(topic: string, payload: Record<string, unknown>): Route | undefined {
   return ROUTES.find((r) => r.topic === topic && (!r.when || Object.entries(r.when).every(([k, v]) => payload[k] === v)));

@@ -7,6 +7,7 @@ import { DisplayState } from './display.js';
 import { LoopState } from './loop.js';
 import { MediaProgress, MediaState } from './media.js';
 import { PlayerState } from './player.js';
+import { OwnerSettingsReport } from './settings.js';
 import { SystemState } from './system.js';
 import { WifiNetworks, WifiState } from './wifi.js';
 
@@ -19,6 +20,7 @@ export const StateTopics = Type.Object({
   'wifi/networks': Type.Optional(WifiNetworks),
   display: Type.Optional(DisplayState),
   system: Type.Optional(SystemState),
+  settings: Type.Optional(OwnerSettingsReport),
   'bridge/info': Type.Optional(BridgeInfo),
 });
 export type StateTopics = Static<typeof StateTopics>;

@@ -1,6 +1,7 @@
-// The system plugin's state and actions: health, storage, restart.
+// The system plugin's state and actions: health, storage, the owner's settings (core/protocol/settings.ts), restart.
 import { Type, type Static } from '@sinclair/typebox';
 import { NoPayload, type ActionSpec, Nullable } from './envelope.js';
+import { OwnerSettingsPatch, OwnerSettingsReport } from './settings.js';
 
 export const SystemState = Type.Object({
   hostname: Type.String(),
@@ -35,6 +36,18 @@ export const systemActions = {
     description: 'Disk use of the data directory, split into media, app and system.',
     request: NoPayload,
     response: StorageReport,
+  },
+  settings: {
+    description:
+      "The owner's settings (device name, fit of new uploads, timeline, Home Assistant on/off): each value, where it comes from, whether the config file pins it, and whether it waits for a restart.",
+    request: NoPayload,
+    response: OwnerSettingsReport,
+  },
+  update_settings: {
+    description:
+      "Changes the owner's settings (null gives one back to the config file or the default); answers once they are stored. A setting the config file or a LOOP_* variable sets is refused (conflict), and a bad value changes nothing.",
+    request: OwnerSettingsPatch,
+    response: OwnerSettingsReport,
   },
   restart: {
     description:

@@ -10,6 +10,7 @@ import { MediaEvent, MediaProgress, MediaState } from './media.js';
 import { HaClip, HaLastError } from './homeassistant.js';
 import { WifiNetworks, WifiState } from './wifi.js';
 import { DisplayState } from './display.js';
+import { OwnerSettingsReport } from './settings.js';
 import type { Static } from '@sinclair/typebox';
 
 /** Topic (relative to the base topic) → payload schema. Retained topics are listed in `retainedTopics`. */
@@ -29,6 +30,7 @@ export const topicSchemas = {
   'homeassistant/clip': HaClip,
   'wifi/networks': WifiNetworks,
   display: DisplayState,
+  settings: OwnerSettingsReport,
 } satisfies Record<string, TSchema>;
 
 export type TopicName = keyof typeof topicSchemas;
@@ -45,6 +47,7 @@ export const retainedTopics: readonly TopicName[] = [
   'wifi',
   'wifi/networks',
   'display',
+  'settings',
   'homeassistant/last_error',
   'homeassistant/clip',
 ];

@@ -1,38 +1,70 @@
-// The daily screen schedule: which power the clock asks for, and when it next changes. Pure
+// The screen schedule (daily times, on all or some days of the week): which power the clock asks for, and when it next changes. Pure
 // functions, plus a small scheduler that takes its clock from outside (tests pass a fake one).
 import type { PluginLane } from '../../core/plugins/api.js';
-import type { DisplaySchedule, PowerState } from '../../core/protocol/index.js';
+import type { DisplaySchedule, PowerState, ScheduleNext, Weekday } from '../../core/protocol/index.js';
 
 const minutesOf = (hhmm: string): number => {
   const [h, m] = hhmm.split(':').map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 };
 
-/** The power the schedule wants at `now` (local time); null when it is off or both times are equal. */
+/** Whether the off window that starts on `weekday` (0 = Sunday) is kept: every day when `days` is absent. */
+const nightOf = (s: DisplaySchedule, weekday: number): boolean => s.days === undefined || s.days.includes(weekday as Weekday);
+const dayBefore = (weekday: number): number => (weekday + 6) % 7;
+
+/**
+ * The power the schedule wants at `now` (local time); null when it is off or both times are equal.
+ * Each day named in `days` (all when absent) has one off window starting at `off` that day, ending at
+ * the next `on` (the next morning when `on` is earlier than `off`).
+ */
 export function scheduledPower(now: Date, s: DisplaySchedule): PowerState | null {
   if (!s.enabled) return null;
   const off = minutesOf(s.off);
   const on = minutesOf(s.on);
   if (off === on) return null;
   const t = now.getHours() * 60 + now.getMinutes();
-  // The off window may span midnight (23:00 → 07:00) or not (13:00 → 14:00).
-  const inOff = off < on ? t >= off && t < on : t >= off || t < on;
+  const today = now.getDay();
+  // The off window may span midnight (23:00 → 07:00: yesterday's window holds the small hours) or not (13:00 → 14:00).
+  const inOff =
+    off < on ? t >= off && t < on && nightOf(s, today) : (t >= off && nightOf(s, today)) || (t < on && nightOf(s, dayBefore(today)));
   return inOff ? 'off' : 'on';
 }
 
 /** The next moment (after `now`) at which the schedule switches, or null. */
 export function nextSwitch(now: Date, s: DisplaySchedule): Date | null {
   if (scheduledPower(now, s) === null) return null;
-  let best: Date | null = null;
-  for (const hhmm of [s.off, s.on]) {
-    const m = minutesOf(hhmm);
-    const d = new Date(now);
-    d.setHours(Math.floor(m / 60), m % 60, 0, 0);
-    if (d.getTime() <= now.getTime()) d.setDate(d.getDate() + 1);
-    if (!best || d < best) best = d;
+  const off = minutesOf(s.off);
+  const on = minutesOf(s.on);
+  const spans = off > on;
+  // A week and a day ahead covers every pattern of days; a window's switches: off on its day, on the same or the next day.
+  for (let ahead = 0; ahead <= 8; ahead++) {
+    const day = new Date(now);
+    day.setDate(day.getDate() + ahead);
+    const found = [
+      { minutes: off, night: day.getDay() },
+      { minutes: on, night: spans ? dayBefore(day.getDay()) : day.getDay() },
+    ]
+      .filter((c) => nightOf(s, c.night))
+      .map((c) => {
+        const d = new Date(day);
+        d.setHours(Math.floor(c.minutes / 60), c.minutes % 60, 0, 0);
+        return d;
+      })
+      .filter((d) => d.getTime() > now.getTime())
+      .sort((a, b) => a.getTime() - b.getTime());
+    if (found[0]) return found[0];
   }
-  return best;
+  return null;
 }
+
+/** What the page says: the power the schedule holds now and when that changes ("on until 22:00"). */
+export function scheduleOutlook(now: Date, s: DisplaySchedule): ScheduleNext | null {
+  const at = nextSwitch(now, s);
+  const power = scheduledPower(now, s);
+  if (!at || !power) return null;
+  return { power, at: at.toISOString(), clock: `${pad(at.getHours())}:${pad(at.getMinutes())}`, weekday: at.getDay() as Weekday };
+}
+const pad = (n: number): string => String(n).padStart(2, '0');
 
 export interface Clock {
   now(): Date;

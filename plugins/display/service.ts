@@ -9,7 +9,7 @@ import type { JsonDocument } from '../../core/store/store.js';
 import { Backlight } from './backlight.js';
 import { cecPower } from './cec.js';
 import type { DisplayConfig } from './config.js';
-import { laneClock, Scheduler, scheduledPower, type Clock } from './schedule.js';
+import { laneClock, Scheduler, scheduledPower, scheduleOutlook, type Clock } from './schedule.js';
 
 /** The display's stored settings (state/display.settings.json), checked on every read. */
 const Settings = Type.Object({ brightness: Type.Number(), power: PowerState, schedule: DisplaySchedule });
@@ -97,6 +97,7 @@ export class DisplayService {
       power_via: this.powerVia(),
       backlight: this.backlight?.dir ?? null,
       schedule: s.schedule,
+      schedule_next: scheduleOutlook(this.clock.now(), s.schedule),
       width: c.width,
       height: c.height,
       fps: c.fps,
@@ -189,8 +190,12 @@ export class DisplayService {
     return next;
   }
 
-  async setSchedule(patch: Partial<DisplaySchedule>): Promise<DisplaySchedule> {
-    const schedule = { ...this.settings.get().schedule, ...patch };
+  /** `days: null` goes back to every day. */
+  async setSchedule(patch: Partial<Omit<DisplaySchedule, 'days'>> & { days?: DisplaySchedule['days'] | null }): Promise<DisplaySchedule> {
+    const { days, ...times } = patch;
+    const schedule: DisplaySchedule = { ...this.settings.get().schedule, ...times };
+    if (days === null) delete schedule.days;
+    else if (days !== undefined) schedule.days = [...days].sort((a, b) => a - b);
     await this.settings.set({ ...this.settings.get(), schedule });
     this.scheduler.set(schedule);
     await this.publish();

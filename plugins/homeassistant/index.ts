@@ -108,7 +108,11 @@ class HomeAssistantService {
     bus.subscribeRaw(
       `${this.ctx.config.discovery_prefix}/status`,
       (buf) => {
-        if (buf.toString('utf8').trim() !== 'online') return;
+        const status = buf.toString('utf8').trim();
+        // Home Assistant's own availability (its birth and last will), for the page's settings view.
+        if (status === 'online' || status === 'offline')
+          this.ctx.setDetail({ home_assistant: status, home_assistant_since: new Date().toISOString() });
+        if (status !== 'online') return;
         lane.after(Math.random() * this.ctx.config.announce_delay_ms, 'announcing after Home Assistant came online', async () => {
           await this.announce(true);
         });
@@ -170,6 +174,12 @@ class HomeAssistantService {
     return Object.keys(components);
   }
 
+  /** The `announce` action: a person asks, so a `remove` earlier in this run no longer holds. */
+  announceAgain(): Promise<string[]> {
+    this.withdrawn = false;
+    return this.announce(true);
+  }
+
   async remove(): Promise<string> {
     this.withdrawn = true;
     await this.ctx.bus.publishAbsolute(this.topic, '', { retain: true, qos: 1 });
@@ -215,9 +225,10 @@ export default function createHomeAssistantPlugin(): LoopPlugin<HomeassistantCon
       await svc.start();
       return {
         handlers: {
+          // Asked for by name (the page's Home Assistant switch turned back on): announced even after a remove.
           announce: async () => ({
             topic: discoveryTopic(ctx.config.discovery_prefix, ctx.device.id),
-            components: await svc.announce(true),
+            components: await svc.announceAgain(),
           }),
           remove: async () => ({ topic: await svc.remove() }),
           // Which item plays is the loop's to decide: activating it there is the whole command (the

@@ -21,6 +21,7 @@ function serviceFor(ctx: PluginContext<MediaConfig>): MediaService {
     lane: ctx.lane,
     filesUrl: FILES_URL,
     screen: () => bus.last('display'),
+    fit: () => bus.last('settings')?.values.fit,
     out: {
       state: (s) => void bus.publish('media', s, { retain: true }).catch(published('media')),
       progress: (p) => void bus.publish('media/progress', p).catch(published('media/progress')),
@@ -103,6 +104,8 @@ export default function createMediaPlugin(): LoopPlugin<MediaConfig, typeof medi
       // little after the start, so a display plugin that starts later is heard first.
       ctx.lane.follow('display', 'convert the library for the screen', () => void svc.reconvertStale());
       ctx.lane.after(5000, 'convert the library for media.display', () => void svc.reconvertStale());
+      // The owner's default fit (page settings) applies to the next conversions, and to items kept with their original.
+      ctx.lane.follow('settings', 'convert the library for the default fit', () => void svc.reconvertStale());
       // Resumable uploads: partial files outside media/ (whose start-up cleanup removes what the index does not own).
       const tusDir = join(ctx.dataDir, 'uploads', 'tus');
       const expiryMs = ctx.config.upload_expiry_hours * 3_600_000;

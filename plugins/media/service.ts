@@ -42,6 +42,8 @@ export interface MediaServiceOptions {
   filesUrl: string;
   /** The screen as the display plugin publishes it (it owns the profile); media.display when absent. */
   screen?: () => Screen | undefined;
+  /** The owner's default fit (the system plugin's `settings` topic); media.display.fit when absent. */
+  fit?: () => MediaFit | undefined;
 }
 
 /** The display plugin's screen profile: the panel's size as mounted, and how it is turned. */
@@ -80,7 +82,9 @@ export class MediaService {
     this.layout = new MediaLayout(options.dataDir);
     const shared: MediaShared = {
       get cfg() {
-        return withScreen(options.config, options.screen?.());
+        const fit = options.fit?.();
+        const cfg = withScreen(options.config, options.screen?.());
+        return fit ? { ...cfg, display: { ...cfg.display, fit } } : cfg;
       },
       layout: this.layout,
       log: options.log,
@@ -295,10 +299,19 @@ export class MediaService {
 
   storage(): MediaStorage {
     const items = this.entries();
+    const used = items.reduce((n, e) => n + entryBytes(e), 0);
+    const quota = this.quotaBytes();
+    // The quota is a share of the disk's size, not of what is free: the room is whichever ends first.
+    const limits = [
+      ...(quota !== null ? [quota - used] : []),
+      ...(this.freeBytes !== null ? [this.freeBytes - this.cfg.min_free_bytes] : []),
+    ];
     return {
-      used_bytes: items.reduce((n, e) => n + entryBytes(e), 0),
-      quota_bytes: this.quotaBytes(),
+      used_bytes: used,
+      quota_bytes: quota,
       free_bytes: this.freeBytes,
+      disk_bytes: this.diskTotal,
+      room_bytes: limits.length ? Math.max(0, Math.min(...limits)) : null,
       items: items.length,
     };
   }

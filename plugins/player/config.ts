@@ -1,5 +1,6 @@
 // The player plugin's config section (config/default.yaml `player:`).
 import { Nullable } from '../../core/protocol/envelope.js';
+import { PlayerTimeline } from '../../core/protocol/settings.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const playerConfig = Type.Object(
@@ -32,7 +33,7 @@ export const playerConfig = Type.Object(
     /** Seconds between ticks on `player/position` (at least 1: at most 1 Hz). */
     position_interval_seconds: Type.Number({ minimum: 1, maximum: 60 }),
     /** "auto": a loop of two items or more (clips, and stills with their clip) plays as one continuous mpv timeline (no hold at transitions); "off": always a playlist. */
-    timeline: Type.Union([Type.Literal('auto'), Type.Literal('off')]),
+    timeline: PlayerTimeline,
   },
   { additionalProperties: false },
 );

@@ -1,11 +1,12 @@
 // The system plugin: health on `system` (retained, republished only on meaningful change),
-// the storage report, and a guarded restart.
+// the storage report, the owner's settings (settings.ts) and a guarded restart.
 import { definePlugin, type LoopPlugin, type PluginContext } from '../../core/plugins/api.js';
 import { ActionError, systemActions, type SystemState } from '../../core/protocol/index.js';
 import { systemConfig, type SystemConfig } from './config.js';
 import { changedMeaningfully, sampleHealth } from './health.js';
 import { systemRoutes } from './routes.js';
 import { storageReport } from './storage.js';
+import { serveSettings } from './settings.js';
 import { requestRestart } from '../../core/service/restart.js';
 
 async function run(ctx: PluginContext<SystemConfig>) {
@@ -19,6 +20,7 @@ async function run(ctx: PluginContext<SystemConfig>) {
     return state;
   }
   await sample(true);
+  const settings = await serveSettings(ctx);
   // A slow timer, not a poll of anything that has an event: health has no event source. On the lane,
   // a tick and a `health` command never publish at once; a failed sample is logged by the lane.
   ctx.lane.every(ctx.config.interval_seconds * 1000, 'health sample', async () => {
@@ -28,6 +30,7 @@ async function run(ctx: PluginContext<SystemConfig>) {
     handlers: {
       health: () => sample(true),
       storage: () => storageReport(ctx.dataDir),
+      ...settings,
       restart: async () => {
         if (!ctx.config.allow_restart) throw new ActionError('forbidden', 'restart is disabled (system.allow_restart: false)');
         ctx.notify('warning', 'Loop is restarting');

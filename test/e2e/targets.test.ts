@@ -9,7 +9,7 @@ import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpe
 import { uploadReadyClips } from '../helpers/upload-clips.js';
 import { launch, openPage, type WatchedPage, needPageAndBrowser } from './browser.js';
 
-const VIEWS = ['/', '/loop', '/library', '/wifi', '/system', '/access'];
+const VIEWS = ['/', '/loop', '/library', '/wifi', '/system', '/access', '/settings', '/schedule'];
 
 describe('e2e: touch targets, focus on navigation, names that say which item', function () {
   this.timeout(150_000);
@@ -64,7 +64,7 @@ describe('e2e: touch targets, focus on navigation, names that say which item', f
     }
   });
 
-  it('a tab change focuses the new view heading and shows the view from its top', async () => {
+  it('a tab change focuses the new view heading and shows the view from its top (the first time: after, where it was left)', async () => {
     const { page } = w;
     await page.goto('/library');
     await page.mouse.wheel(0, 3000);

@@ -13,6 +13,7 @@ import type { MediaItem, MediaState } from '../../core/protocol/index.js';
 import { MpvIpc, type MpvEvent } from '../../plugins/player/mpv-ipc.js';
 import { edlFiles } from '../../plugins/player/timeline.js';
 import type { LoopConfig } from '../../core/config/schema.js';
+import type { PinnedSettings } from '../../core/config/owner-settings.js';
 import { createLogger } from '../../core/log.js';
 import { defaultConfigPath, packageRoot } from '../../core/paths.js';
 import { LoopRuntime } from '../../core/runtime.js';
@@ -58,10 +59,16 @@ export async function testConfig(overrides: Tree = {}, dataDir = tempDir()): Pro
   return tree as LoopConfig;
 }
 
-export async function startTestLoop(overrides: Tree = {}, opts: { dataDir?: string } = {}): Promise<TestLoop> {
+export async function startTestLoop(overrides: Tree = {}, opts: { dataDir?: string; pinned?: PinnedSettings } = {}): Promise<TestLoop> {
   const config = await testConfig(overrides, opts.dataDir);
   const deviceId = config.device.id as string;
-  const runtime = new LoopRuntime({ config, parts: loopParts, deviceId, log: createLogger(config.log.level, false) });
+  const runtime = new LoopRuntime({
+    config,
+    parts: loopParts,
+    deviceId,
+    log: createLogger(config.log.level, false),
+    ...(opts.pinned ? { pinned: opts.pinned } : {}),
+  });
   try {
     await runtime.start();
   } catch (err) {

@@ -120,6 +120,24 @@ describe('display: a sysfs backlight', function () {
     expect(readNum(bl, 'brightness')).to.equal(26);
   });
 
+  it('a week: the schedule on some evenings only, and what it holds now until when', async () => {
+    const today = new Date().getDay();
+    const others = [0, 1, 2, 3, 4, 5, 6].filter((d) => d !== today);
+    const res = await http('PUT', `${loop.http}/api/display/schedule`, { enabled: true, off: '23:59', on: '00:00', days: others });
+    expect(res.status).to.equal(200);
+    expect(res.json.data).to.deep.include({ days: others });
+    let d = await lastDisplay((x) => x.schedule.days?.length === 6);
+    // Tonight is not named: the next switch is on another day (tomorrow at the earliest, 23:59).
+    expect(d.schedule_next).to.include({ power: 'on', clock: '23:59' });
+    expect(d.schedule_next?.weekday).to.not.equal(today);
+    // null gives back every day; a bad day changes nothing.
+    expect((await http('PUT', `${loop.http}/api/display/schedule`, { days: [7] })).status).to.equal(400);
+    await http('PUT', `${loop.http}/api/display/schedule`, { enabled: false, days: null });
+    d = await lastDisplay((x) => !x.schedule.enabled);
+    expect(d.schedule.days).to.equal(undefined);
+    expect(d.schedule_next).to.equal(null);
+  });
+
   it('brightness, power and the schedule survive a restart; a schedule in its off window turns the screen off at start', async () => {
     const now = new Date();
     const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;

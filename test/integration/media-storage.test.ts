@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import type { MediaItem, UploadResult } from '../../core/protocol/media.js';
+import type { MediaItem, MediaStorage, UploadResult } from '../../core/protocol/media.js';
 import { makeClip } from '../helpers/clips.js';
 import { http, removeDir, startTestLoop, tempDir, type TestLoop } from '../helpers/loop.js';
 import { mediaFixtures, playableByMpv, uploadFiles, waitItem } from '../helpers/media-files.js';
@@ -38,13 +38,16 @@ describe('media when storage runs out', function () {
       await intact(loop, slug);
       const list = (await http('GET', `${loop.http}/api/media`)).json.data as {
         media: MediaItem[];
-        storage: { used_bytes: number; quota_bytes: number };
+        storage: MediaStorage;
       };
       expect(list.media).to.have.length(1);
       expect(list.storage.quota_bytes).to.equal(2 * 1024 * 1024);
       expect(list.storage.used_bytes)
         .to.be.greaterThan(0)
         .and.below(2 * 1024 * 1024);
+      // The room is the quota's rest here (the disk has far more free): what the page's bar measures against.
+      expect(list.storage.room_bytes).to.equal(2 * 1024 * 1024 - list.storage.used_bytes);
+      expect(list.storage.disk_bytes).to.be.greaterThan(list.storage.free_bytes ?? Infinity);
     } finally {
       await loop.stop();
       removeDir(loop.dataDir);

@@ -3,7 +3,7 @@
 // several days without polling.
 import { expect } from 'chai';
 import type { DisplaySchedule, PowerState } from '../../core/protocol/index.js';
-import { nextSwitch, scheduledPower, Scheduler, type Clock } from '../../plugins/display/schedule.js';
+import { nextSwitch, scheduledPower, scheduleOutlook, Scheduler, type Clock } from '../../plugins/display/schedule.js';
 
 const at = (day: number, hh: number, mm: number): Date => new Date(2026, 0, day, hh, mm, 0, 0);
 const night: DisplaySchedule = { enabled: true, off: '23:00', on: '07:00' };
@@ -120,5 +120,40 @@ describe('display: the daily schedule', () => {
       ['12:35', 'off'],
       ['13:15', 'on'],
     ]);
+  });
+
+  // 2026-01-05 is a Monday (getDay 1); the 10th a Saturday, the 11th a Sunday.
+  const weeknights: DisplaySchedule = { ...night, days: [0, 1, 2, 3, 4] };
+
+  it('on some days only: the screen stays on through the nights not named (Friday and Saturday here)', () => {
+    expect(scheduledPower(at(5, 23, 30), weeknights)).to.equal('off'); // Monday night
+    expect(scheduledPower(at(6, 3, 0), weeknights)).to.equal('off'); // ...its small hours, on Tuesday
+    expect(scheduledPower(at(9, 23, 30), weeknights)).to.equal('on'); // Friday night
+    expect(scheduledPower(at(10, 3, 0), weeknights)).to.equal('on'); // Saturday small hours: Friday's night is not named
+    expect(scheduledPower(at(11, 23, 30), weeknights)).to.equal('off'); // Sunday night
+    expect(scheduledPower(at(12, 6, 0), weeknights)).to.equal('off');
+  });
+
+  it('the next switch skips the nights not named', () => {
+    expect(nextSwitch(at(9, 8, 0), weeknights)).to.deep.equal(at(11, 23, 0)); // from Friday morning: Sunday 23:00
+    expect(nextSwitch(at(12, 6, 0), weeknights)).to.deep.equal(at(12, 7, 0));
+    expect(nextSwitch(at(9, 8, 0), { ...weeknights, days: [] })).to.equal(null);
+  });
+
+  it('says "on until 23:00" and "off until 07:00"', () => {
+    expect(scheduleOutlook(at(5, 20, 0), night)).to.include({ power: 'on', clock: '23:00', weekday: 1 });
+    expect(scheduleOutlook(at(6, 2, 0), night)).to.include({ power: 'off', clock: '07:00', weekday: 2 });
+    expect(scheduleOutlook(at(6, 2, 0), { ...night, enabled: false })).to.equal(null);
+  });
+
+  it('switches on the named nights only, for a whole week', () => {
+    const clock = new FakeClock(at(5, 12, 0));
+    const seen: string[] = [];
+    new Scheduler(clock, (p) => void seen.push(`${clock.now().getDate()} ${clock.now().toTimeString().slice(0, 5)} ${p}`)).set({
+      ...night,
+      days: [5, 6],
+    });
+    clock.advanceTo(at(12, 12, 0));
+    expect(seen).to.deep.equal(['9 23:00 off', '10 07:00 on', '10 23:00 off', '11 07:00 on']);
   });
 });

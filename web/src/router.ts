@@ -20,6 +20,8 @@ const COMPONENTS: Record<ViewName, Component | (() => Promise<Component>)> = {
   system: SystemView,
   login: LoginView,
   access: () => import('./views/AccessView.vue'),
+  settings: () => import('./views/SettingsView.vue'),
+  schedule: () => import('./views/ScheduleView.vue'),
 };
 
 const routes: RouteRecordRaw[] = [
@@ -27,11 +29,23 @@ const routes: RouteRecordRaw[] = [
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 
+/** Where each view was scrolled when the person left it: a tab opens where they were, not at the top. */
+const scrolledTo = new Map<string, number>();
+
 export const router = createRouter({
   history: createWebHistory(),
   routes,
-  // A link to an item (`/library#item-<slug>`, from the upload tray) scrolls to it.
-  scrollBehavior: (to) => (to.hash ? { el: to.hash, behavior: 'smooth' } : undefined),
+  // Back and forward: the browser's saved position. A link to an item (`/library#item-<slug>`, from the
+  // upload tray): that item. A tab: where the view was left; a view opened for the first time: its top.
+  scrollBehavior: (to, _from, saved) => {
+    if (saved) return saved;
+    if (to.hash) return { el: to.hash, behavior: 'smooth' };
+    return { top: scrolledTo.get(String(to.name)) ?? 0 };
+  },
+});
+
+router.beforeEach((_to, from) => {
+  if (from.name !== undefined) scrolledTo.set(String(from.name), window.scrollY);
 });
 
 router.beforeEach(async (to) => {
@@ -51,7 +65,7 @@ router.afterEach((to, from) => {
     const heading = document.querySelector<HTMLElement>('main h1');
     if (!heading) return;
     heading.tabIndex = -1;
+    // The scroll is the router's (scrollBehavior): the focus must not move it.
     heading.focus({ preventScroll: true });
-    if (!to.hash) scrollTo(0, 0);
   });
 });

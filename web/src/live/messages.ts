@@ -7,6 +7,7 @@ import type {
   BridgeInfo,
   BridgeState,
   DisplayState,
+  OwnerSettingsReport,
   LoopState,
   MediaEvent,
   MediaProgress,
@@ -36,6 +37,7 @@ export interface EventData {
   wifi_status_changed: WifiState;
   wifi_networks: WifiNetworks;
   system_status_changed: SystemState;
+  settings_changed: OwnerSettingsReport;
   bridge_info: BridgeInfo;
   bridge_state: BridgeState;
   notification: BridgeEvent;

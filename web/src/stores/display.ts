@@ -1,8 +1,8 @@
-// The screen's brightness and power (display_changed; core/protocol/display.ts). Until the display
+// The screen's brightness, power and schedule (display_changed; core/protocol/display.ts). Until the display
 // plugin runs (bridge/info), the controls are not shown.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { DisplayState } from '../../../core/protocol/index.js';
+import type { DisplayState, RequestFor } from '../../../core/protocol/index.js';
 import { useLive } from './live.js';
 import { useSystem } from './system.js';
 
@@ -17,5 +17,7 @@ export const useDisplay = defineStore('display', () => {
   live.conn.on('display_changed', (d) => (state.value = d));
 
   const setBrightness = (value: number) => live.command('display', 'brightness', { brightness: value });
-  return { state, available, brightness, setBrightness };
+  /** The schedule as a whole (display/schedule); throws LiveError when refused, for the view to say why. */
+  const setSchedule = (schedule: RequestFor<'display', 'schedule'>) => live.conn.command('display', 'schedule', schedule);
+  return { state, available, brightness, setBrightness, setSchedule };
 });
