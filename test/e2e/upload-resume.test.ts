@@ -6,7 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import { TUS_CHUNK_BYTES } from '../../core/protocol/uploads.js';
 import type { V1MediaItem } from '../../core/protocol/media.js';
 import { http, removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpers/loop.js';
@@ -19,6 +19,18 @@ import { axe, launch, openPage, shotPath, type WatchedPage, needPageAndBrowser }
 const MB = 1024 * 1024;
 /** Page loads, the socket's frames and the tus requests' headers: what the run costs besides the file. */
 const OVERHEAD = 512 * 1024;
+
+/** Until the tray row's progress bar shows at least `percent`. */
+async function uploadReaches(row: Locator, percent: number): Promise<void> {
+  const shown = async (): Promise<number> =>
+    Number(
+      (await row
+        .locator('progress')
+        .getAttribute('value')
+        .catch(() => null)) ?? 0,
+    );
+  await until(async () => (await shown()) >= percent, 60_000, `the upload at ${percent} %`, 50);
+}
 
 describe('e2e: a reload mid-upload resumes the upload', function () {
   this.timeout(240_000);
@@ -65,18 +77,7 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 6 * MB });
     await page.getByLabel('Choose files to upload').setInputFiles(file.path);
     const row = page.locator('li.upload', { hasText: name });
-    await until(
-      async () =>
-        Number(
-          (await row
-            .locator('progress')
-            .getAttribute('value')
-            .catch(() => null)) ?? 0,
-        ) >= 40,
-      60_000,
-      'the upload at 40 %',
-      50,
-    );
+    await uploadReaches(row, 40);
     // The person reloads and confirms leaving (the page warns first: bytes are still to send).
     page.once('dialog', (d) => void d.accept());
     await page.reload();
@@ -121,18 +122,7 @@ describe('e2e: a reload mid-upload resumes the upload', function () {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 4 * MB });
     await page.getByLabel('Choose files to upload').setInputFiles(file.path);
     const row = page.locator('li.upload', { hasText: name });
-    await until(
-      async () =>
-        Number(
-          (await row
-            .locator('progress')
-            .getAttribute('value')
-            .catch(() => null)) ?? 0,
-        ) >= 20,
-      60_000,
-      'the upload at 20 %',
-      50,
-    );
+    await uploadReaches(row, 20);
     page.once('dialog', (d) => void d.accept());
     await page.reload();
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
