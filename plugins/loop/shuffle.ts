@@ -47,10 +47,11 @@ export function deal(slugs: readonly string[], seed: number, rule: DealRule = {}
     [rest[i], rest[j]] = [rest[j] as string, rest[i] as string];
   }
   if (first !== null && slugs.includes(first)) return [first, ...rest];
-  if (rule.notFirst != null && rest.length > 1 && rest[0] === rule.notFirst) {
+  const avoid = rule.notFirst ?? null;
+  if (avoid !== null && rest.length > 1 && rest[0] === avoid) {
     // Swapped with a later place the same generator picks, so the order stays reproducible.
     const j = 1 + Math.floor(random() * (rest.length - 1));
-    [rest[0], rest[j]] = [rest[j] as string, rest[0] as string];
+    [rest[0], rest[j]] = [rest[j] as string, avoid];
   }
   return rest;
 }
