@@ -14,9 +14,13 @@ export function withRounds(before: LoopDoc, after: LoopDoc): LoopDoc {
   if (after === before || !after.shuffle || after.seed === null || after.active === null) return after;
   const order = after.shuffled;
   if (order.length < 2) return after;
-  const last = order[order.length - 1];
-  const wrapped = before.active !== null && before.active !== after.active && before.active === last && after.active === order[0];
-  if (wrapped) return startRound(after, after.seed);
+  if (before.active === after.active) return after;
+  // Play left the last item of the round for the first one (by itself, next, or the last one removed).
+  if (before.active !== null && before.active === before.shuffled[before.shuffled.length - 1] && after.active === order[0]) {
+    return startRound(after, after.seed);
+  }
+  // Only when the last item comes on screen: a deal from a given seed stays as dealt, wherever the active item fell.
+  const last = order[order.length - 1] as string;
   if (after.active === last && after.upcoming.length === 0) return dealAhead(after, after.seed, last);
   return after;
 }

@@ -143,6 +143,21 @@ describe('loop shuffle: rounds from a seed', () => {
     expect(a.seeds[2]).to.equal(nextSeed(nextSeed(123456789)));
   });
 
+  it('removing the last item of a round while it plays starts the next round; a given seed is published as dealt', () => {
+    let d = loopOf(names(5), 11);
+    while (q.playOrder(d).indexOf(d.active as string) !== 4) d = playNext(d);
+    const seed = d.seed as number;
+    d = change(d, (cur) => q.remove(cur, cur.active as string));
+    expect(d.seed).to.equal(nextSeed(seed));
+    expect(d.active).to.equal(q.playOrder(d)[0]);
+    expect(d.upcoming).to.deep.equal([]);
+    // Whatever place the item on screen takes in the deal (the last included), the order is the deal.
+    for (let given = 0; given < 20; given++) {
+      const dealt = change(d, (cur) => q.settings(cur, { shuffle_seed: given }));
+      expect(q.playOrder(dealt)).to.deep.equal(deal(q.slugsOf(d), given));
+    }
+  });
+
   it('mulberry32 gives the reference outputs (a change here would break shuffling alike across versions)', () => {
     const random = mulberry32(1);
     expect(random()).to.be.closeTo(0.6270739405881613, 1e-15);
