@@ -32,6 +32,11 @@ export const LoopState = Type.Object({
   repeat: Type.Integer({ minimum: 1 }),
   image_duration: Type.Number(),
   shuffle: Type.Boolean(),
+  /**
+   * The 32-bit seed the round on screen was dealt from (mulberry32; the next round's is derived from
+   * it): two players given the same seed and the same items deal the same order. null while shuffle is off.
+   */
+  shuffle_seed: Nullable(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
   /** The slugs in the order they play: `items` order, or a shuffled one when shuffle is on. */
   order: Type.Array(Type.String()),
   /** Bumped each time the loop asks the player to start `active` afresh (activate, next, removal of the playing item...). */
@@ -90,12 +95,14 @@ export const loopActions = {
     shorthand: 'loop_mode',
   },
   settings: {
-    description: 'Set the loop defaults: repeat count, still-image duration, shuffle.',
+    description:
+      'Set the loop defaults: repeat count, still-image duration, shuffle. shuffle_seed deals this round afresh from that seed (shuffle must be on).',
     request: Type.Object(
       {
         repeat: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
         image_duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400 })),
         shuffle: Type.Optional(Type.Boolean()),
+        shuffle_seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
       },
       { additionalProperties: false },
     ),

@@ -8,13 +8,12 @@ import type { JsonDocument } from '../../core/store/store.js';
 import { loopConfig, type LoopConfig } from './config.js';
 import { LibraryFollower } from './follow-library.js';
 import * as q from './queue.js';
+import { withRounds } from './rounds.js';
 import { loopRoutes } from './routes.js';
 
 // Following the player writes the active item at most once a minute (not at every clip: SD cards
 // wear); a kill -9 may resume up to a minute back. Commands are always written before they answer.
 const FOLLOW_PERSIST_MS = 60_000;
-
-const DOC_VERSION = 1;
 
 class LoopService {
   private doc!: JsonDocument<q.LoopDoc>;
@@ -37,8 +36,9 @@ class LoopService {
   async start(): Promise<void> {
     const c = this.ctx.config;
     this.doc = await this.ctx.store.open<q.LoopDoc>('queue', {
-      version: DOC_VERSION,
+      version: q.DOC_VERSION,
       schema: q.LoopDoc,
+      migrations: q.migrations,
       defaults: () => q.emptyDoc({ mode: c.mode, repeat: c.repeat, image_duration: c.image_duration, shuffle: c.shuffle }),
     });
     await this.publish();
@@ -72,7 +72,7 @@ class LoopService {
   /** Applies an operation, waits until it is durable, publishes, and answers from the result. */
   async apply(op: (d: q.LoopDoc) => q.LoopDoc): Promise<q.LoopDoc> {
     const before = this.doc.get();
-    const next = op(before);
+    const next = withRounds(before, op(before));
     if (next === before) return before;
     await this.doc.set(next);
     await this.publish();
@@ -84,7 +84,7 @@ class LoopService {
   /** Like apply, for changes nobody was promised (following the player): published now, on disk within a minute. */
   async applyDeferred(op: (d: q.LoopDoc) => q.LoopDoc): Promise<void> {
     const before = this.doc.get();
-    const next = op(before);
+    const next = withRounds(before, op(before));
     if (next === before) return;
     this.doc.setDeferred(next, FOLLOW_PERSIST_MS);
     await this.publish();
@@ -127,13 +127,10 @@ class LoopService {
     const d = this.doc.get();
     if (p.cue !== d.cue || p.slug === null || p.slug === d.active || before !== d.active) return;
     if (p.state !== 'playing' && p.state !== 'paused') return;
-    const order = q.playOrder(d);
-    // A new pass of a shuffled loop gets a new order.
-    const wrapped = d.shuffle && d.active !== null && order.indexOf(p.slug) === 0 && order.indexOf(d.active) === order.length - 1;
-    await this.applyDeferred((cur) => {
-      const moved = q.follow(cur, p.slug as string);
-      return wrapped ? q.reshuffle(moved) : moved;
-    }).catch((err: unknown) => this.ctx.log.warn({ err: (err as Error).message }, 'could not record the active item'));
+    // A new pass of a shuffled loop starts its round (rounds.ts, in applyDeferred).
+    await this.applyDeferred((cur) => q.follow(cur, p.slug as string)).catch((err: unknown) =>
+      this.ctx.log.warn({ err: (err as Error).message }, 'could not record the active item'),
+    );
   }
 }
 

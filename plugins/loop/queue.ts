@@ -2,6 +2,7 @@
 // next one, or throws an ActionError that says what is wrong (so the document stays as it was).
 import { Type, type Static } from '@sinclair/typebox';
 import { ActionError, LoopItem, LoopMode, Nullable, type LoopState, type Unplayable } from '../../core/protocol/index.js';
+import { deal, placeNew, randomSeed } from './shuffle.js';
 
 /** What the loop persists (LoopState without what is derived from it), checked on every read. */
 export const LoopDoc = Type.Object({
@@ -13,17 +14,43 @@ export const LoopDoc = Type.Object({
   shuffle: Type.Boolean(),
   /** Play order while shuffle is on (a permutation of the slugs); empty otherwise. */
   shuffled: Type.Array(Type.String()),
+  /** The seed the round on screen was dealt from (shuffle.ts); null while shuffle is off. */
+  seed: Nullable(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+  /** Slugs added since the round was dealt, in the order they came (they play first in its rest). */
+  fresh: Type.Array(Type.String()),
+  /** The next round, dealt when the last item of this one came on screen (rounds.ts); empty otherwise. */
+  upcoming: Type.Array(Type.String()),
   cue: Type.Number(),
 });
 export type LoopDoc = Static<typeof LoopDoc>;
 
+/** The stored document's version; version 2 added the shuffle seed and the rounds. */
+export const DOC_VERSION = 2;
+/** migrations[n] turns a version n-1 document into version n (the store applies them on read). */
+export const migrations = { 2: (old: unknown): LoopDoc => migrateV1(old) };
+
+/** The loop document as version 1 stored it (before the shuffle seed). */
+interface LoopDocV1 extends Omit<LoopDoc, 'seed' | 'fresh' | 'upcoming'> {
+  seed?: unknown;
+}
+
+/** Version 1 → 2: the order and the items are kept as they were; a shuffled loop gets a seed for its next rounds. */
+export function migrateV1(old: unknown, seed: () => number = randomSeed): LoopDoc {
+  const doc = old as LoopDocV1;
+  return { ...doc, seed: doc.shuffle ? seed() : null, fresh: [], upcoming: [] };
+}
+
 /** What the loop knows of a slug in the library: absent, present, or present but unusable. */
 export type LibraryLookup = (slug: string) => 'ready' | 'pending' | 'failed' | 'unknown' | 'no_library';
 
-export type Random = () => number;
+/** Where a fresh seed comes from (turning shuffle on without one); tests pass a fixed one. */
+export type SeedSource = () => number;
 
-export function emptyDoc(defaults: Pick<LoopDoc, 'mode' | 'repeat' | 'image_duration' | 'shuffle'>): LoopDoc {
-  return { items: [], active: null, shuffled: [], cue: 0, ...defaults };
+export function emptyDoc(
+  defaults: Pick<LoopDoc, 'mode' | 'repeat' | 'image_duration' | 'shuffle'>,
+  seed: SeedSource = randomSeed,
+): LoopDoc {
+  return { items: [], active: null, shuffled: [], seed: defaults.shuffle ? seed() : null, fresh: [], upcoming: [], cue: 0, ...defaults };
 }
 
 export function slugsOf(doc: LoopDoc): string[] {
@@ -47,6 +74,7 @@ export function toState(doc: LoopDoc, marks: ReadonlyMap<string, Unplayable> = n
     repeat: doc.repeat,
     image_duration: doc.image_duration,
     shuffle: doc.shuffle,
+    shuffle_seed: doc.shuffle ? doc.seed : null,
     order: [...playOrder(doc)],
     cue: doc.cue,
     updated_at: now.toISOString(),
@@ -70,34 +98,26 @@ function range(doc: LoopDoc, extra = 0): string {
   return n === 0 ? 'the loop is empty' : `the loop has ${doc.items.length} item${doc.items.length === 1 ? '' : 's'} (0..${n - 1})`;
 }
 
-/** Keeps the shuffled order a permutation of the items: drops gone slugs, puts new ones at random places. */
-function withOrder(doc: LoopDoc, random: Random): LoopDoc {
-  if (!doc.shuffle) return { ...doc, shuffled: [] };
+/**
+ * Keeps the shuffled order a permutation of the items: drops gone slugs; new ones play first in the
+ * rest of this round (after the item on screen and the ones added before them), not at random places.
+ */
+function withOrder(doc: LoopDoc): LoopDoc {
+  if (!doc.shuffle) return { ...doc, shuffled: [], seed: null, fresh: [], upcoming: [] };
   const present = new Set(slugsOf(doc));
-  const order = doc.shuffled.filter((s) => present.has(s));
-  for (const s of slugsOf(doc)) {
-    if (order.includes(s)) continue;
-    order.splice(Math.floor(random() * (order.length + 1)), 0, s);
-  }
-  return { ...doc, shuffled: order };
+  const kept = doc.shuffled.filter((s) => present.has(s));
+  const inOrder = new Set(kept);
+  const added = slugsOf(doc).filter((s) => !inOrder.has(s));
+  const fresh = doc.fresh.filter((s) => present.has(s));
+  return {
+    ...doc,
+    shuffled: placeNew(kept, added, doc.active, fresh),
+    fresh: [...fresh, ...added],
+    upcoming: doc.upcoming.filter((s) => present.has(s)),
+  };
 }
 
-export function shuffleOrder(slugs: readonly string[], random: Random, first: string | null): string[] {
-  const a = slugs.filter((s) => s !== first);
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [a[i], a[j]] = [a[j] as string, a[i] as string];
-  }
-  return first !== null && slugs.includes(first) ? [first, ...a] : a;
-}
-
-export function add(
-  doc: LoopDoc,
-  slug: string,
-  position: number | undefined,
-  library: LibraryLookup,
-  random: Random = Math.random,
-): LoopDoc {
+export function add(doc: LoopDoc, slug: string, position: number | undefined, library: LibraryLookup): LoopDoc {
   if (indexOf(doc, slug) >= 0) throw new ActionError('conflict', `"${slug}" is already in the loop (at ${indexOf(doc, slug)})`);
   checkLibrary(slug, library);
   if (position !== undefined && position > doc.items.length) {
@@ -107,7 +127,7 @@ export function add(
   items.splice(position ?? items.length, 0, { slug, repeat: null, duration: null });
   // The first item of an empty loop starts playing.
   const starts = doc.active === null;
-  return withOrder({ ...doc, items, active: starts ? slug : doc.active, cue: starts ? doc.cue + 1 : doc.cue }, random);
+  return withOrder({ ...doc, items, active: starts ? slug : doc.active, cue: starts ? doc.cue + 1 : doc.cue });
 }
 
 /** The slug that plays after `slug` in play order (wrapping), skipping `slug` itself; null when none. */
@@ -118,19 +138,19 @@ function neighbour(doc: LoopDoc, slug: string, step: 1 | -1): string | null {
   return order[(i + step + order.length) % order.length] ?? null;
 }
 
-export function remove(doc: LoopDoc, slug: string, random: Random = Math.random): LoopDoc {
+export function remove(doc: LoopDoc, slug: string): LoopDoc {
   const i = indexOf(doc, slug);
   if (i < 0) throw new ActionError('not_found', `"${slug}" is not in the loop`);
-  return drop(doc, slug, random);
+  return drop(doc, slug);
 }
 
 /** Removes a slug if present (a library deletion); the playing one hands over to its successor. */
-export function drop(doc: LoopDoc, slug: string, random: Random = Math.random): LoopDoc {
+export function drop(doc: LoopDoc, slug: string): LoopDoc {
   if (indexOf(doc, slug) < 0) return doc;
   const wasActive = doc.active === slug;
   const successor = wasActive ? neighbour(doc, slug, 1) : doc.active;
   const items = doc.items.filter((it) => it.slug !== slug);
-  return withOrder({ ...doc, items, active: successor, cue: wasActive ? doc.cue + 1 : doc.cue }, random);
+  return withOrder({ ...doc, items, active: successor, cue: wasActive ? doc.cue + 1 : doc.cue });
 }
 
 export function reorder(doc: LoopDoc, order: readonly string[]): LoopDoc {
@@ -169,14 +189,14 @@ export function move(doc: LoopDoc, from: number, to: number): LoopDoc {
 
 export function clear(doc: LoopDoc): LoopDoc {
   if (doc.items.length === 0) return doc;
-  return { ...doc, items: [], shuffled: [], active: null, cue: doc.cue + 1 };
+  return { ...doc, items: [], shuffled: [], fresh: [], upcoming: [], active: null, cue: doc.cue + 1 };
 }
 
-export function activate(doc: LoopDoc, slug: string, library: LibraryLookup, random: Random = Math.random): LoopDoc {
+export function activate(doc: LoopDoc, slug: string, library: LibraryLookup): LoopDoc {
   let next = doc;
   if (indexOf(doc, slug) < 0) {
     checkLibrary(slug, library);
-    next = withOrder({ ...doc, items: [...doc.items, { slug, repeat: null, duration: null }] }, random);
+    next = withOrder({ ...doc, items: [...doc.items, { slug, repeat: null, duration: null }] });
   }
   return { ...next, active: slug, cue: next.cue + 1 };
 }
@@ -195,8 +215,8 @@ export function setMode(doc: LoopDoc, mode: LoopMode): LoopDoc {
 
 export function settings(
   doc: LoopDoc,
-  s: { repeat?: number; image_duration?: number; shuffle?: boolean },
-  random: Random = Math.random,
+  s: { repeat?: number; image_duration?: number; shuffle?: boolean; shuffle_seed?: number },
+  freshSeed: SeedSource = randomSeed,
 ): LoopDoc {
   const next: LoopDoc = {
     ...doc,
@@ -204,9 +224,17 @@ export function settings(
     image_duration: s.image_duration ?? doc.image_duration,
     shuffle: s.shuffle ?? doc.shuffle,
   };
-  // Turning shuffle on deals a fresh order that starts with what plays now.
-  if (next.shuffle && !doc.shuffle) return { ...next, shuffled: shuffleOrder(slugsOf(next), random, next.active) };
-  return withOrder(next, random);
+  if (s.shuffle_seed !== undefined) {
+    if (!next.shuffle) throw new ActionError('invalid', 'shuffle_seed needs shuffle on (send shuffle: true with it)');
+    // A given seed deals this round afresh with no item pinned first: same seed + same items → same order.
+    return { ...next, seed: s.shuffle_seed, shuffled: deal(slugsOf(next), s.shuffle_seed), fresh: [], upcoming: [] };
+  }
+  // Turning shuffle on deals a fresh round from a fresh seed, starting with what plays now.
+  if (next.shuffle && !doc.shuffle) {
+    const seed = freshSeed();
+    return { ...next, seed, shuffled: deal(slugsOf(next), seed, { first: next.active }), fresh: [], upcoming: [] };
+  }
+  return withOrder(next);
 }
 
 export function setItem(doc: LoopDoc, slug: string, patch: { repeat?: number | null; duration?: number | null }): LoopDoc {
@@ -226,10 +254,4 @@ export function setItem(doc: LoopDoc, slug: string, patch: { repeat?: number | n
 export function follow(doc: LoopDoc, slug: string): LoopDoc {
   if (doc.active === slug || indexOf(doc, slug) < 0) return doc;
   return { ...doc, active: slug };
-}
-
-/** A new pass of a shuffled loop deals a new order (keeping the item that starts it first). */
-export function reshuffle(doc: LoopDoc, random: Random = Math.random): LoopDoc {
-  if (!doc.shuffle) return doc;
-  return { ...doc, shuffled: shuffleOrder(slugsOf(doc), random, doc.active) };
 }

@@ -30,6 +30,7 @@ export function loopState(slugs: string[], over: Partial<LoopState> = {}): LoopS
     repeat: 1,
     image_duration: 10,
     shuffle: false,
+    shuffle_seed: null,
     order: slugs,
     cue: 1,
     updated_at: '',

@@ -6,6 +6,7 @@ import { makeClip, makeStill } from '../helpers/clips.js';
 import { http, mqttRequest, type TestLoop, MpvWatch, mediaItem, publishLibrary, type Media } from '../helpers/loop.js';
 import type { TestMqtt } from '../helpers/mqtt.js';
 import { startPlayerBench, type PlayerBench } from '../helpers/player-bench.js';
+import { nextSeed } from '../../plugins/loop/shuffle.js';
 import { hotspotWifi } from '../helpers/player-fixtures.js';
 import { connectWs, ofType, type TestWs, type WsMessage } from '../helpers/ws.js';
 import { sleep, until } from '../helpers/wait.js';
@@ -357,17 +358,29 @@ describe('player and loop: playing the loop on mpv', function () {
     expect((p.json as PlayerState).screen).to.match(/Join the WiFi network\n"LOOP-Setup"$/);
   });
 
-  it('shuffle plays every item once per pass, in the order the loop publishes', async () => {
+  it('shuffle plays every item once per pass, in the order the loop publishes; a new pass publishes the next seed', async () => {
     await setLoop([A.slug, B.slug, C.slug, S.slug]);
     const r = await request('loop', 'settings', { shuffle: true });
-    const order = (r.data as LoopState).order;
+    const mark = mqtt.mark();
+    const { order, shuffle_seed: seed } = r.data as LoopState;
+    expect(seed, 'the round publishes its seed').to.be.a('number');
     expect([...order].sort()).to.deep.equal([A.slug, B.slug, C.slug, S.slug].sort());
     expect(order[0], 'the item that plays stays first').to.equal(A.slug);
     const seen: string[] = [];
     for (let i = 0; i < 3; i++) seen.push(((await request('player', 'next')).data as PlayerState).slug as string);
     expect(seen).to.deep.equal(order.slice(1));
-    expect(await mpv.path()).to.equal([A, B, C, S].find((m) => m.slug === order[3])?.path);
+    const pathOf = (slug: string | undefined): string | undefined => [A, B, C, S].find((m) => m.slug === slug)?.path;
+    expect(await mpv.path()).to.equal(pathOf(order[3]));
+    // The last item of the round plays on by itself into the next round: the loop publishes its seed (the rule: nextSeed).
+    const m = await mqtt.next((msg) => msg.topic === T('loop') && (msg.json as LoopState).shuffle_seed !== seed, 10_000, mark);
+    const next = m.json as LoopState;
+    expect(next.shuffle_seed).to.equal(nextSeed(seed as number));
+    expect(next.active, 'the new round starts where the player is').to.equal(next.order[0]);
+    expect(next.order[0], 'a round never starts with the last of the one before').to.not.equal(order[3]);
+    expect([...next.order].sort()).to.deep.equal([...order].sort());
+    await mpv.playing(pathOf(next.order[0]) as string);
     await request('loop', 'settings', { shuffle: false });
+    expect(lastLoop().shuffle_seed, 'no seed while shuffle is off').to.equal(null);
   });
 
   it('the OpenAPI document lists every playback and loop route with its schemas', async () => {
