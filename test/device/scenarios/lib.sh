@@ -54,6 +54,8 @@ install_loop() {
   fi
   # mpv's `vo: auto` picks `gpu`, which needs a Mesa driver for the card (a Pi has vc4/v3d; QEMU's
   # VGA has none): the test bed draws with `drm`, as an SPI panel does.
-  # Debug logs: the WiFi onboarding's every decision is in the journal the failures keep.
-  sed -i -e 's/^  vo: auto$/  vo: drm/' -e 's/^  level: info$/  level: debug/' /etc/loop/config.yaml
+  sed -i 's/^  vo: auto$/  vo: drm/' /etc/loop/config.yaml
+  # Debug logs: the WiFi onboarding's every decision is in the journal the failures keep (the
+  # installed config has no log section of its own).
+  grep -q '^log:' /etc/loop/config.yaml || printf 'log:\n  level: debug\n' >>/etc/loop/config.yaml
 }
