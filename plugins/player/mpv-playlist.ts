@@ -13,6 +13,8 @@ import type { TimelineMode } from './timeline.js';
 
 /** How close to a timeline clip's end an edit waits for that end (a rebuild's round trips on a busy Pi). */
 const LATE_EDIT_SECONDS = 0.3;
+/** The longest an edit waits for a boundary, however slow the last rebuild was. */
+const LATE_EDIT_MAX_SECONDS = 1.5;
 /** After the boundary, how long mpv takes to report the next chapter. */
 const BOUNDARY_SETTLE_SECONDS = 0.08;
 
@@ -30,6 +32,8 @@ export class MpvPlaylist {
   private playing: Loaded | null = null;
   /** An entry whose own options no longer match the plan: removed once another entry starts (a fresh copy follows it). */
   private retiring: number | null = null;
+  /** Seconds the last rebuild around the clip on screen took (the late-edit guard grows with it). */
+  private lastRebuildSeconds = 0;
   /** The loop-file of the pass on screen (what its entry said, or what the player set since). */
   private passLoop = 'no';
   /** planKey of the plan mpv holds (null: none). */
@@ -136,6 +140,15 @@ export class MpvPlaylist {
    */
   async rebuildKeeping(mpv: MpvIpc, loop: LoopState, library: ReadonlyMap<string, MediaItem>): Promise<boolean> {
     await this.pastLateBoundary(mpv);
+    const started = performance.now();
+    try {
+      return await this.rebuildNow(mpv, loop, library);
+    } finally {
+      this.lastRebuildSeconds = (performance.now() - started) / 1000;
+    }
+  }
+
+  private async rebuildNow(mpv: MpvIpc, loop: LoopState, library: ReadonlyMap<string, MediaItem>): Promise<boolean> {
     await mpv.command('playlist-clear');
     const list = (await mpv.getProperty('playlist')) as Array<{ id: number; filename: string }> | null;
     const kept = list?.[0];
@@ -176,7 +189,15 @@ export class MpvPlaylist {
     const pos = (await mpv.getProperty('time-pos')) as number | null;
     const left = pos === null ? null : this.timeline.offset + length - pos;
     // The chapter change that follows the boundary updates the clip on screen meanwhile (report.ts).
-    if (left !== null && left > 0 && left < LATE_EDIT_SECONDS) await delay((left + BOUNDARY_SETTLE_SECONDS) * 1000);
+    if (left !== null && left > 0 && left < this.lateEditSeconds) await delay((left + BOUNDARY_SETTLE_SECONDS) * 1000);
+  }
+
+  /**
+   * How close to the end an edit waits: 300 ms, or twice what the last rebuild took when that was
+   * longer (a busy machine: a 240 ms rebuild still let the old next clip flash), at most 1.5 s.
+   */
+  private get lateEditSeconds(): number {
+    return Math.min(LATE_EDIT_MAX_SECONDS, Math.max(LATE_EDIT_SECONDS, 2 * this.lastRebuildSeconds));
   }
 
   /**
