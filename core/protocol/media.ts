@@ -31,6 +31,10 @@ export const StillClip = Type.Object({
 });
 export type StillClip = Static<typeof StillClip>;
 
+/** How a picture of another shape than the screen's is fitted: blurred fill, crop, or letterbox. */
+export const MediaFit = Type.Union([Type.Literal('blur'), Type.Literal('cover'), Type.Literal('contain')]);
+export type MediaFit = Static<typeof MediaFit>;
+
 /**
  * The first version's MediaItem, plus what Loop adds (kind, thumbnail_url, error, path, sha256,
  * source). width/height/duration/frame_count describe the converted clip once ready, the upload before.
@@ -70,6 +74,10 @@ export const MediaItem = Type.Object({
    * repeats it on its timeline for the still's seconds, so a loop of clips and stills plays as one.
    */
   still_clip: Type.Optional(Nullable(StillClip)),
+  /** This item's own fit (null: the default, the owner's setting or media.display.fit). */
+  fit: Type.Optional(Nullable(MediaFit)),
+  /** Whether its fit can still be changed: its original is kept (a cropped clip cannot be made whole again). */
+  refit: Type.Optional(Type.Boolean()),
 });
 export type MediaItem = Static<typeof MediaItem>;
 
@@ -141,10 +149,6 @@ export const MediaEvent = Type.Object({
   add_to_loop: Type.Optional(Type.Boolean()),
 });
 export type MediaEvent = Static<typeof MediaEvent>;
-
-/** How a picture of another shape than the screen's is fitted: blurred fill, crop, or letterbox. */
-export const MediaFit = Type.Union([Type.Literal('blur'), Type.Literal('cover'), Type.Literal('contain')]);
-export type MediaFit = Static<typeof MediaFit>;
 
 const SlugReq = Type.Object({ slug: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 

@@ -107,6 +107,8 @@ export function toItem(e: LibraryEntry, layout: MediaLayout, urls: ItemContext):
             has_audio: e.still_clip.has_audio,
           }
         : null,
+    fit: e.fit ?? null,
+    refit: e.original !== null,
   };
 }
 

@@ -3,7 +3,7 @@
 // job's stages from the `progress` room (or the REST poll while the socket is down).
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { MediaItem, MediaProgress, MediaStorage } from '../../../core/protocol/index.js';
+import type { MediaFit, MediaItem, MediaProgress, MediaStorage } from '../../../core/protocol/index.js';
 import { sendMultipart } from '../upload/multipart.js';
 import { forgetPaused, pausedUploads, receivedOf, type PausedUpload } from '../upload/paused.js';
 import { unreachable, type Sent } from '../upload/sent.js';
@@ -264,6 +264,8 @@ export const useLibrary = defineStore('library', () => {
 
   const retry = (slug: string) => live.command('media', 'retry', { slug });
   const remove = (slug: string) => live.command('media', 'delete', { slug });
+  /** One item's fit (null: the default); it is converted again from its original. */
+  const setFit = (slug: string, fit: MediaFit | null) => live.command('media', 'fit', { slug, fit });
 
   return {
     items,
@@ -282,5 +284,6 @@ export const useLibrary = defineStore('library', () => {
     dismissJob,
     retry,
     remove,
+    setFit,
   };
 });
