@@ -223,9 +223,11 @@ stage_app() {
   if [ -d "$SRC/web/dist" ]; then act mkdir -p "$STAGE/web" && act cp -R "$SRC/web/dist" "$STAGE/web/"; fi
   if [ -f "$SRC/docs/install.md" ]; then act cp "$SRC/docs/install.md" "$STAGE/docs/"; fi
   [ "$DRY" -eq 1 ] || find "$STAGE/dist" -name '*.map' -delete
-  echo "  + (cd $STAGE && npm ci --omit=dev)"
+  # Runtime dependencies only: the page's build set (optionalDependencies: the compiler, vite, vue)
+  # is for building web/dist and dist/, which the stage copies already built.
+  echo "  + (cd $STAGE && npm ci --omit=dev --omit=optional)"
   [ "$DRY" -eq 1 ] && return
-  if ! (cd "$STAGE" && npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error); then
+  if ! (cd "$STAGE" && npm ci --omit=dev --omit=optional --prefer-offline --no-audit --no-fund --loglevel=error); then
     die "npm ci failed: nothing was changed, the installed version (if any) is still in place"
   fi
   chmod -R u=rwX,go=rX "$STAGE"

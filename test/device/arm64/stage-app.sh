@@ -29,8 +29,8 @@ if [ ! -f "$modules" ]; then
   trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/opt/loop"
   cp "$SRC/package.json" "$SRC/package-lock.json" "$work/opt/loop/"
-  echo "arm64 stage: npm ci --omit=dev (cached as $modules)" >&2
-  (cd "$work/opt/loop" && npm ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error >&2)
+  echo "arm64 stage: npm ci --omit=dev --omit=optional (cached as $modules)" >&2
+  (cd "$work/opt/loop" && npm ci --omit=dev --omit=optional --prefer-offline --no-audit --no-fund --loglevel=error >&2)
   native="$(find "$work/opt/loop/node_modules" -name '*.node' -o -name binding.gyp | head -n 5)"
   if [ -n "$native" ]; then
     echo "arm64 stage: native addons in the runtime dependencies; an x86-64 npm ci cannot serve arm64:" >&2
