@@ -181,25 +181,16 @@ export class WifiService {
     const seen = this.scanner.lastSeen.find((n) => n.ssid === ssid);
     // WPA3-only networks take SAE; everything else WPA-PSK (a WPA2/WPA3 network accepts that too).
     const keyMgmt = seen && /WPA3/.test(seen.security) && !/WPA[12]/.test(seen.security) ? 'sae' : 'wpa-psk';
-    // One authentication attempt while the person waits: with NetworkManager's default retries a
-    // wrong key (given again by the passwd-file each time) ran into the 45 s timeout on the device
-    // test bed instead of failing as "Secrets were required". Once joined, the default is put back:
-    // a profile left at one attempt would fail for good on a router's one bad handshake.
     const added = await this.monitor.run([
       'connection', 'add', 'type', 'wifi', 'con-name', ssid, 'ifname', iface, 'ssid', ssid,
-      'wifi-sec.key-mgmt', keyMgmt, 'connection.auth-retries', '1', ...(hidden ? ['802-11-wireless.hidden', 'yes'] : []),
+      'wifi-sec.key-mgmt', keyMgmt, ...(hidden ? ['802-11-wireless.hidden', 'yes'] : []),
     ]); // prettier-ignore
     if (added.code !== 0) return added;
     const uuid = /\(([0-9a-f-]{36})\) successfully added/.exec(added.stdout)?.[1];
     if (!uuid) return { ...added, code: 1, stderr: `Error: nmcli did not say which profile it added (${added.stdout.trim()})` };
-    const up = await withPasswdFile(this.ctx.dataDir, password, (file) =>
+    return withPasswdFile(this.ctx.dataDir, password, (file) =>
       this.monitor.run(['-w', String(wait), 'connection', 'up', 'uuid', uuid, 'ifname', iface, 'passwd-file', file], (wait + 5) * 1000),
     );
-    if (up.code === 0) {
-      const reset = await this.monitor.run(['connection', 'modify', 'uuid', uuid, 'connection.auth-retries', '-1']);
-      if (reset.code !== 0) this.ctx.log.warn({ ssid, err: errorText(reset) }, 'joined, but the profile keeps one authentication attempt');
-    }
-    return up;
   }
 
   /** Deletes the profiles for ssid that a failed attempt left (nmcli keeps one). */

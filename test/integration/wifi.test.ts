@@ -114,10 +114,6 @@ describe('wifi: onboarding from a phone (nmcli stand-in)', function () {
     expect(JSON.stringify(nm.calls())).not.to.include(HOME_PSK);
     expect(nm.calls().find((a) => a.includes('up') && a.includes('passwd-file'))).to.not.equal(undefined);
     expect(nm.read().connections.find((c) => c.name === 'Home')?.psk).to.equal(HOME_PSK);
-    // One authentication attempt while the person waits, NetworkManager's default once joined.
-    const add = nm.calls().find((a) => a.includes('add') && a.includes('Home')) as string[];
-    expect(add[add.indexOf('connection.auth-retries') + 1]).to.equal('1');
-    expect(nm.read().connections.find((c) => c.name === 'Home')?.props).to.deep.equal({ 'connection.auth-retries': '-1' });
   });
 
   it('scan: one entry per network, strongest first, known ones marked; also on the retained wifi/networks', async () => {
