@@ -28,9 +28,12 @@ wifi_setup() {
   home_ap_up || return 1
   home dnsmasq --port=0 --interface=wlan2 --bind-dynamic --dhcp-range=192.168.50.10,192.168.50.50,1h \
     --pid-file=/run/home-dnsmasq.pid --dhcp-leasefile=/run/home-dnsmasq.leases || return 1
-  # Short delays for the test (defaults: 120 s each, every 5th retry blind).
-  sed -i -e "s/^  fallback_seconds: 120$/  fallback_seconds: $FALLBACK_S/" -e 's/^  retry_seconds: 120$/  retry_seconds: 10/' \
-    -e 's/^  blind_retry_every: 5$/  blind_retry_every: 2/' /etc/loop/config.yaml
+  # Short delays for the test (defaults: 120 s each, every 5th retry blind). The installed config
+  # (deploy/config.yaml) has no wifi section: a sed on it changed nothing, so the fallback waited its
+  # default 120 s and the step's 135 s (counted from the AP going, 22 s before NetworkManager saw it)
+  # ran out first; the journal showed the policy waiting for its 120 s.
+  grep -q '^wifi:' /etc/loop/config.yaml && { echo "wifi-steps: /etc/loop/config.yaml has a wifi section already" >&2; return 1; }
+  printf 'wifi:\n  fallback_seconds: %s\n  retry_seconds: 10\n  blind_retry_every: 2\n' "$FALLBACK_S" >>/etc/loop/config.yaml
   # Loop never opens the hotspot while a cable connects it: the cable (QEMU's user network, which
   # install.sh needed for npm) is unplugged, as on a Pi that only has WiFi.
   # (nmcli's own 10 s wait is too short for this guest under host load: NetworkManager finishes anyway.)
