@@ -58,6 +58,8 @@ export class NetworkMonitor {
   private child: ChildProcess | null = null;
   private cancelSettle: (() => void) | null = null;
 
+  private readonly lineListeners = new Set<(line: string) => void>();
+
   constructor(
     private readonly ctx: PluginContext<WifiConfig>,
     /** Shared with the service, which keeps them current. */
@@ -252,6 +254,7 @@ export class NetworkMonitor {
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       // Every line is a change; saved networks change rarely and are read again only then.
       if (/connection profile|NetworkManager (has started|is stopped)/.test(line)) this.forgetProfiles();
+      for (const listener of this.lineListeners) listener(line);
       this.onChange();
     });
     child.stderr?.resume();
@@ -270,6 +273,12 @@ export class NetworkMonitor {
         this.onChange();
       });
     });
+  }
+
+  /** Hears each line `nmcli monitor` prints (a connect watching its device); returns the way to stop. */
+  onLine(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
   }
 
   /** Ends `nmcli monitor`, waiting at most a second for it to go. */

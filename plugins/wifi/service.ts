@@ -188,9 +188,26 @@ export class WifiService {
     if (added.code !== 0) return added;
     const uuid = /\(([0-9a-f-]{36})\) successfully added/.exec(added.stdout)?.[1];
     if (!uuid) return { ...added, code: 1, stderr: `Error: nmcli did not say which profile it added (${added.stdout.trim()})` };
-    return withPasswdFile(this.ctx.dataDir, password, (file) =>
-      this.monitor.run(['-w', String(wait), 'connection', 'up', 'uuid', uuid, 'ifname', iface, 'passwd-file', file], (wait + 5) * 1000),
-    );
+    // NetworkManager 1.52 asks for the key again after the access point refused it, and nmcli's
+    // passwd-file agent hands it the same one, round and round until -w ends it (45 s, "did not
+    // answer in time": seen on the device test bed). The device asking a second time is the refusal.
+    let asked = 0;
+    let refused = false;
+    const stopWatching = this.monitor.onLine((line) => {
+      if (line !== `${iface}: connecting (need authentication)` || ++asked < 2 || refused) return;
+      refused = true;
+      void this.monitor.run(['connection', 'delete', 'uuid', uuid]).then((r) => {
+        if (r.code !== 0) this.ctx.log.warn({ ssid, err: errorText(r) }, 'could not end an attempt with a refused key');
+      });
+    });
+    try {
+      const up = await withPasswdFile(this.ctx.dataDir, password, (file) =>
+        this.monitor.run(['-w', String(wait), 'connection', 'up', 'uuid', uuid, 'ifname', iface, 'passwd-file', file], (wait + 5) * 1000),
+      );
+      return refused ? { ...up, code: up.code || 4, stderr: 'Error: the network refused the key: wrong password' } : up;
+    } finally {
+      stopWatching();
+    }
   }
 
   /** Deletes the profiles for ssid that a failed attempt left (nmcli keeps one). */
