@@ -172,13 +172,15 @@ wifi_steps() {
   # second after a fresh daemon's first query, before a loaded guest's answer arrives (the one
   # earlier run found nothing); -k prints the raw service types (`_http._tcp`, not "Web Site"). The
   # daemon runs in the foreground so its log is kept (and `wait` names the two browsers: a bare
-  # `wait` waited for the daemon too, for ever).
+  # `wait` waited for the daemon too, for ever). Each browser writes its own file: together on one
+  # pipe their lines were interleaved mid-line.
   local browse
   printf '[server]\nuse-ipv6=no\n[publish]\ndisable-publishing=yes\n' >/run/avahi-home.conf
   browse=$(home bash -c 'mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/dbus && mount -t tmpfs tmpfs /run/avahi-daemon &&
-    dbus-daemon --system --fork && { avahi-daemon --no-chroot -f /run/avahi-home.conf >/mnt/out/avahi-home-daemon.log 2>&1 & } &&
+    dbus-daemon --system --fork && { avahi-daemon --no-chroot -f /run/avahi-home.conf >/mnt/out/avahi-home-daemon.log 2>&1 & d=$!; } &&
     sleep 3 && ip -4 -br addr >>/mnt/out/avahi-home-daemon.log &&
-    { timeout 20 avahi-browse -rpk _http._tcp & b1=$!; timeout 20 avahi-browse -rpk _mqtt._tcp & b2=$!; wait $b1 $b2; }; avahi-daemon -k' 2>&1)
+    { timeout 20 avahi-browse -rpk _http._tcp >/run/avahi-home-http & b1=$!; timeout 20 avahi-browse -rpk _mqtt._tcp >/run/avahi-home-mqtt & b2=$!;
+      wait $b1 $b2; cat /run/avahi-home-http /run/avahi-home-mqtt; }; kill $d' 2>&1)
   echo "$browse" >/mnt/out/avahi-browse-home.txt
   if grep -q '^=.*;_http\._tcp;local;loop-dev\.local;192\.168\.50\.' <<<"$browse" && grep -q '^=.*;_mqtt\._tcp;local;loop-dev\.local;' <<<"$browse"; then
     result avahi_ns ok "from the home namespace: loop-dev.local with _http._tcp and _mqtt._tcp"
