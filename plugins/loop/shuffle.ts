@@ -1,21 +1,7 @@
 // Shuffle in rounds, reproducible from a seed: each round (a pass) plays every item once, in an
 // order dealt from the round's 32-bit seed, so two players given the same seed and the same items
 // deal the same order. Pure: no clock, no Math.random (a fresh seed comes from the caller).
-
-/**
- * mulberry32 (Tommy Ettinger, 2017; public domain): a 32-bit state PRNG, small and well known,
- * good enough to deal a playlist. Returns floats in [0, 1).
- */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/util/random.js';
 
 /** The rule for the next round's seed: the first output of mulberry32(seed), as an unsigned 32-bit integer. */
 export function nextSeed(seed: number): number {

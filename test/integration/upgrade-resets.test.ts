@@ -12,18 +12,7 @@ import { removeDir, startLoopProcess, tempDir, type LoopProcess } from '../helpe
 import { connectMqtt, type TestMqtt } from '../helpers/mqtt.js';
 import { sleep, until } from '../helpers/wait.js';
 import { connectWs, type TestWs } from '../helpers/ws.js';
-
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with LOOP_FUZZ_SEED. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../core/util/random.js';
 
 /** How many files and sockets a process has open. */
 const openDescriptors = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
@@ -214,7 +203,7 @@ describe('clients that vanish mid-handshake, against the Loop process', function
     const loop = await running();
     const seed = Number(process.env.LOOP_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
     console.log(`      fuzz seed ${seed} (replay with LOOP_FUZZ_SEED=${seed})`);
-    const random = seededRandom(seed);
+    const random = mulberry32(seed); // replayable with LOOP_FUZZ_SEED
     const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
     const auth = Buffer.from(JSON.stringify({ type: 'auth', data: { token } }));
     // Each script is what a client would send: the upgrade and then its first message.

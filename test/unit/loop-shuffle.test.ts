@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { StateStore } from '../../core/store/store.js';
 import * as q from '../../plugins/loop/queue.js';
 import { withRounds } from '../../plugins/loop/rounds.js';
-import { deal, mulberry32, nextSeed } from '../../plugins/loop/shuffle.js';
+import { deal, nextSeed } from '../../plugins/loop/shuffle.js';
+import { mulberry32 } from '../../core/util/random.js';
 import { tempDir } from '../helpers/loop.js';
 
 const lib: q.LibraryLookup = () => 'ready';
