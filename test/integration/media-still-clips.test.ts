@@ -52,8 +52,10 @@ describe("media: a still's clip, made in the background for an older library; a 
     const after = await waitItem(loop.http, item.slug, (x) => !!x.still_clip, 30_000);
     expect(after.still_clip?.duration).to.equal(2);
     expect(after.path, 'the picture itself is kept').to.equal(item.path);
+    // The job can start before the test listens (the retained `settings` at start already asks for
+    // the library's conversions): its end, on the progress topic, is what is sure to be seen.
     const stages = progress.filter((p) => p.slug === item.slug).map((p) => p.stage);
-    expect(stages, 'progress of the background job').to.include.members(['queued', 'converting', 'done']);
+    expect(stages, 'progress of the background job').to.include('done');
   });
 
   it('with media.video.keep_audio a still clip has a silent track as long as its picture (mpv stalls on a timeline mixing sound and none)', async () => {
